@@ -1,0 +1,104 @@
+"""Process 1: encounters (MODEL.md §3.1).
+
+Every month actors meet (i) friends of friends, through the trust network,
+(ii) strangers of their own territory and (iii) rarely, anyone in the region.
+Encounters across sectors turn into a tie less often ("cloisonnement", 002).
+Facilitators broker extra encounters inside their territory that are not
+filtered by sector ("mettre en relation", "décloisonnement", 002), and
+policies (events, networks: 004 P2, P8) can add their own. A shock scales
+every rate (001).
+
+All encounters of the month are drawn as arrays: a Poisson count per actor
+and channel, then the partners, in one batch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from simulation.model import TerritorialModel
+
+Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
+
+
+def _initiators(rng: np.random.Generator, rate: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Each actor, repeated as many times as it meets someone this month (Poisson)."""
+    return np.repeat(np.arange(len(rate), dtype=np.int64), rng.poisson(rate))
+
+
+def random_in_territory(model: TerritorialModel, territory: NDArray[np.int64], u: NDArray[np.float64]) -> NDArray[np.int64]:
+    """A uniformly drawn actor of each given territory (actors are stored territory by territory)."""
+    start = model.actors.start
+    size = start[territory + 1] - start[territory]
+    return start[territory] + np.minimum((u * size).astype(np.int64), size - 1)
+
+
+def draw_encounters(model: TerritorialModel) -> Pairs:
+    """This month's encounter pairs from the three channels, before the sector filter."""
+    cfg = model.config.encounters
+    rng = model.streams["encounters"]
+    actors = model.actors
+    base = actors.sociability * model.shock.encounter_factor
+
+    # (i) friends of friends
+    a = _initiators(rng, base * cfg.network_per_month)
+    b = model.trust.random_neighbours(a, rng.random(len(a)))
+    a, b = a[b >= 0], b[b >= 0]
+    c = model.trust.random_neighbours(b, rng.random(len(b)))
+    net = (a[c >= 0], c[c >= 0])
+
+    # (ii) strangers of the same territory
+    a2 = _initiators(rng, base * cfg.territory_per_month)
+    b2 = random_in_territory(model, actors.territory[a2], rng.random(len(a2)))
+
+    # (iii) anyone in the region
+    a3 = _initiators(rng, base * cfg.cross_territory_per_month)
+    b3 = rng.integers(0, actors.n, size=len(a3))
+
+    a = np.concatenate([net[0], a2, a3])
+    b = np.concatenate([net[1], b2, b3])
+    cross = actors.sector[a] != actors.sector[b]
+    accepted = ~cross | (rng.random(len(a)) < cfg.cross_sector_acceptance)
+    return a[accepted], b[accepted]
+
+
+def brokered_encounters(model: TerritorialModel) -> Pairs:
+    """Introductions made by facilitators in their territory, across sectors (002)."""
+    rng = model.streams["facilitation"]
+    rate = model.config.encounters.facilitator_introductions_per_month * model.shock.encounter_factor
+    terr = np.array([f.territory for f in model.facilitators], dtype=np.int64)
+    if len(terr) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    terr = np.repeat(terr, rng.poisson(rate, size=len(terr)))
+    a = random_in_territory(model, terr, rng.random(len(terr)))
+    b = random_in_territory(model, terr, rng.random(len(terr)))
+    # A facilitator introduces people who would not have met: keep cross-sector pairs.
+    cross = model.actors.sector[a] != model.actors.sector[b]
+    return a[cross], b[cross]
+
+
+def initial_trust(model: TerritorialModel, a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Starting trust of a new tie: lower across sectors (002), higher where social capital is."""
+    t = model.config.trust
+    actors = model.actors
+    cross = actors.sector[a] != actors.sector[b]
+    start = np.where(cross, t.initial_cross_sector, t.initial_same_sector)
+    g = model.territories.generalised_trust[actors.territory[a]]
+    return start * (0.5 + t.generalised_weight * g)
+
+
+def encounters(model: TerritorialModel) -> int:
+    """Process 1: draw the month's encounters and let them shape the trust network.
+
+    Returns:
+        The number of new ties.
+    """
+    parts = [draw_encounters(model), brokered_encounters(model), model.hooks.extra_encounters(model)]
+    a = np.concatenate([p[0] for p in parts])
+    b = np.concatenate([p[1] for p in parts])
+    t = model.config.trust
+    return model.trust.meet(a, b, initial_trust(model, a, b), t.acquaintance_cap, t.acquaintance_gain)

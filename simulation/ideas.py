@@ -1,0 +1,95 @@
+"""Process 3: local needs perceived → project ideas (MODEL.md §3.3).
+
+Actors perceive the needs of their territory in the domains they care about
+and propose ideas; associations and citizen groups are the best scouts
+(004 P6) — their default idea rates are the highest. Experience makes actors
+more inventive, and successful projects spawn follow-up ideas (002: "le
+projet nourrit le projet"); deployed projects are replicated elsewhere
+(essaimer). Needs already addressed by active projects are perceived less
+(saturation), which is what bends the emergence curve into an S.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.enums import Domain
+
+if TYPE_CHECKING:
+    from simulation.model import TerritorialModel
+
+
+@dataclass
+class Idea:
+    """A project idea waiting for a coalition."""
+
+    initiator: int
+    territory: int
+    domain: Domain
+    created_month: int
+    origin: str = "need"  # "need", "follow_up" or "replication"
+    parent_project: int = -1
+
+
+def effective_need(model: TerritorialModel) -> NDArray[np.float64]:
+    """Need per (territory, domain): fragility discounted by the projects already at work on it."""
+    cfg = model.config.ideas
+    active = model.projects.active_by_territory_domain(len(model.territories))
+    half = cfg.need_half_saturation_per_10k * model.territories.population_10k[:, None]
+    return model.territories.fragility / (1.0 + active / half)
+
+
+def generate_ideas(model: TerritorialModel) -> list[Idea]:
+    """New ideas of the month: one Bernoulli draw per actor, then a domain per proposer."""
+    cfg = model.config.ideas
+    actors = model.actors
+    rng = model.streams["ideas"]
+    need = effective_need(model)[actors.territory]  # (actor, domain)
+    weight = actors.interest * need
+    perception = weight.mean(axis=1)
+    rate = np.array(cfg.rate_per_month.as_list())[actors.kind]
+    p = rate * perception * (1.0 + cfg.experience_boost * np.log1p(actors.experience))
+    p *= model.hooks.idea_rate_multiplier(model)
+    p = np.where(actors.busy < actors.max_projects, np.clip(p, 0.0, 1.0), 0.0)
+    u = rng.random(actors.n)
+    proposers = np.flatnonzero(u < p)
+    ideas = []
+    for i in proposers:
+        w = weight[i]
+        d = int(np.searchsorted(np.cumsum(w), rng.random() * w.sum(), side="right"))
+        ideas.append(Idea(int(i), int(actors.territory[i]), Domain(min(d, len(Domain) - 1)), model.month))
+    return ideas
+
+
+def follow_up_idea(model: TerritorialModel, project_id: int) -> Idea | None:
+    """A success may spawn a follow-up idea in the same territory (002)."""
+    rng = model.streams["ideas"]
+    p = model.projects.records[project_id]
+    if rng.random() >= model.config.ideas.follow_up_probability:
+        return None
+    initiator = int(p.members[rng.integers(len(p.members))])
+    return Idea(initiator, p.territory, p.domain, model.month, "follow_up", p.id)
+
+
+def replication_idea(model: TerritorialModel, project_id: int) -> Idea | None:
+    """A deployed project may be replicated in another territory (essaimer, 002/004)."""
+    rng = model.streams["ideas"]
+    p = model.projects.records[project_id]
+    prob = model.config.ideas.replication_probability * model.hooks.replication_multiplier(model)
+    if len(model.territories) < 2 or rng.random() >= min(prob, 1.0):
+        return None
+    others = [t for t in range(len(model.territories)) if t != p.territory]
+    t = others[int(rng.integers(len(others)))]
+    lo, hi = model.actors.start[t], model.actors.start[t + 1]
+    if hi <= lo:
+        return None
+    # The idea travels to an actor of the same kind as the project's initiator, if there is one.
+    kinds = model.actors.kind[lo:hi]
+    same = np.flatnonzero(kinds == model.actors.kind[p.initiator])
+    pool = same if len(same) else np.arange(hi - lo)
+    initiator = int(lo + pool[rng.integers(len(pool))])
+    return Idea(initiator, t, p.domain, model.month, "replication", p.id)

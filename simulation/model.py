@@ -1,0 +1,261 @@
+"""The model: a region's territories, actors, trust network, ideas and projects, month by month.
+
+See :meth:`TerritorialModel.step` for the order of the month's processes and
+``docs/ODD.md`` for the full description, with the seed each mechanism comes from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mesa
+import numpy as np
+
+from simulation import outcomes
+from simulation.agents import Actor, ActorTable, Facilitator
+from simulation.config import Config, validate
+from simulation.encounters import encounters, initial_trust, random_in_territory
+from simulation.funding import make_rule
+from simulation.ideas import Idea, generate_ideas, replication_idea
+from simulation.impacts import create_value
+from simulation.ledger import Ledger
+from simulation.policies import Hooks, make_policies
+from simulation.projects import ProjectTable, advance_projects
+from simulation.shocks import ShockState, shock_state
+from simulation.streams import stream
+from simulation.territory import Territories
+from simulation.trust import TrustNetwork
+
+#: One random stream per process (and one per policy, see ``simulation.policies``).
+STREAMS = ("setup", "encounters", "facilitation", "ideas", "alliances", "funding", "projects")
+
+
+class Counters:
+    """Event counts of the current month and since the start."""
+
+    def __init__(self) -> None:
+        self.month: dict[str, float] = {}
+        self.total: dict[str, float] = {}
+
+    def add(self, name: str, value: float) -> None:
+        self.month[name] = self.month.get(name, 0.0) + value
+        self.total[name] = self.total.get(name, 0.0) + value
+
+    def new_month(self) -> None:
+        self.month = {}
+
+
+class TerritorialModel(mesa.Model):
+    """Emergence of cooperations between territorial actors (MODEL.md).
+
+    Args:
+        config: the validated configuration (defaults: ``Config()``).
+        seed: overrides ``config.seed`` when given (0 is a valid seed).
+    """
+
+    def __init__(self, config: Config | None = None, *, seed: int | None = None) -> None:
+        cfg = config if config is not None else Config()
+        if seed is not None:
+            cfg = dataclasses.replace(cfg, seed=seed)
+        validate(cfg)
+        super().__init__(rng=cfg.seed)
+        self.config = cfg
+        self.streams = {name: stream(cfg.seed, name) for name in STREAMS}
+
+        self.territories = Territories.from_config(cfg.region)
+        self.actors = ActorTable(cfg.region, cfg.actors, self.streams["setup"])
+        self.actor_agents: list[Actor] = list(Actor.create_agents(self, self.actors.n, index=np.arange(self.actors.n)))
+        self.trust = TrustNetwork(self.actors.n, self.actors.sector)
+        self._seed_acquaintances()
+
+        self.facilitators: list[Facilitator] = []
+        self.facilitators_by_territory: list[list[Facilitator]] = [[] for _ in range(len(self.territories))]
+        for t, n in enumerate(self.territories.facilitators):
+            for _ in range(int(n)):
+                self.add_facilitator(t, "territory")
+        self.facilitator_of: dict[int, Facilitator] = {}
+
+        self.funding_rule = make_rule(cfg.funding)
+        self.projects = ProjectTable()
+        self.ledger = Ledger(cfg.horizon_months, len(self.territories))
+        self.counters = Counters()
+        self.pending_ideas: list[Idea] = []
+        self.visible_successes = np.zeros(len(self.territories))
+        self.visible_failures = np.zeros(len(self.territories))
+        self.shock = ShockState()
+        self.policies = make_policies(cfg.policies, self, cfg.seed)
+        self.hooks = Hooks(self.policies)
+        self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
+        self.network_cache: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ set-up
+
+    def _seed_acquaintances(self) -> None:
+        """Each actor starts with a few acquaintances in its territory, at low trust."""
+        rng = self.streams["setup"]
+        n_ties = rng.poisson(self.config.encounters.initial_ties_per_actor / 2, size=self.actors.n)
+        a = np.repeat(np.arange(self.actors.n, dtype=np.int64), n_ties)
+        b = random_in_territory(self, self.actors.territory[a], rng.random(len(a)))
+        cross = self.actors.sector[a] != self.actors.sector[b]
+        keep = ~cross | (rng.random(len(a)) < self.config.encounters.cross_sector_acceptance)
+        a, b = a[keep], b[keep]
+        t = self.config.trust
+        self.trust.meet(a, b, initial_trust(self, a, b), t.acquaintance_cap, t.acquaintance_gain)
+
+    def add_facilitator(self, territory: int, funder: str) -> Facilitator:
+        """A facilitator serving ``territory``, paid by ``funder`` (the territory or a policy)."""
+        f = Facilitator(self, territory, funder)
+        self.facilitators.append(f)
+        self.facilitators_by_territory[territory].append(f)
+        return f
+
+    def release_facilitator(self, project_id: int) -> None:
+        f = self.facilitator_of.pop(project_id, None)
+        if f is not None:
+            f.supported.discard(project_id)
+
+    # ------------------------------------------------------------------ time
+
+    @property
+    def month(self) -> int:
+        """The current month, 0-based (month 0 is the first January)."""
+        return max(self.steps - 1, 0)
+
+    def step(self) -> None:
+        """One month. The processes run in this order (MODEL.md §3):
+
+        1. ``apply_shocks`` — the multipliers of any dated shock in force (001);
+        2. ``refresh_budgets`` — each January actors get their yearly budgets
+           and volunteer hours, unspent ones lapse, and levers start a new year;
+        3. ``pay_engineering`` — facilitators' monthly cost, apart from projects (002);
+        4. ``run_policies`` — each lever's monthly action (MODEL.md §4);
+        5. ``encounters`` — network, territory, cross-territory, facilitators, events (process 1);
+        6. ``decay_trust`` — unused ties fade and weak ones are pruned (process 2);
+        7. ``generate_ideas`` — perceived needs become ideas (process 3);
+        8. ``form_alliances`` — initiators recruit partners and pool funds (processes 4, 5);
+        9. ``advance_projects`` — failures and stage transitions, with their
+           trust, experience, jobs and follow-up ideas (processes 6, 7);
+        10. ``create_value`` — value, revenue and reinvested profit of consolidated projects (process 7);
+        11. ``update_generalised_trust`` — visible successes and failures (process 2, 004 P1);
+        12. ``collect`` — the month's indicators (MODEL.md §5).
+        """
+        self.counters.new_month()
+        self.apply_shocks()
+        self.refresh_budgets()
+        self.pay_engineering()
+        self.run_policies()
+        self.counters.add("new_ties", encounters(self))
+        self.decay_trust()
+        self.generate_ideas()
+        self.form_alliances()
+        advance_projects(self)
+        create_value(self)
+        self.update_generalised_trust()
+        self.collect()
+
+    def run(self, months: int | None = None) -> TerritorialModel:
+        """Run ``months`` steps (default: the configured horizon)."""
+        for _ in range(self.config.horizon_months if months is None else months):
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ processes
+
+    def apply_shocks(self) -> None:
+        """Process 8: set this month's shock multipliers; a starting shock cuts what budgets remain."""
+        new = shock_state(self.config.shocks.events, self.month)
+        if new.resource_factor < self.shock.resource_factor and self.month % 12 != 0:
+            keep = new.resource_factor / self.shock.resource_factor
+            withdrawn = self.actors.budget_eur * (1.0 - keep)
+            self.ledger.actor_withdrawn_eur += float(withdrawn.sum())
+            self.actors.budget_eur -= withdrawn
+            self.actors.volunteer_hours *= keep
+        self.shock = new
+
+    def refresh_budgets(self) -> None:
+        """Each January: new yearly budgets (scaled by any shock); what was not spent lapses."""
+        if self.month % 12 != 0:
+            return
+        a = self.actors
+        self.ledger.actor_lapsed_eur += float(a.budget_eur.sum())
+        a.budget_eur = a.yearly_budget_eur * self.shock.resource_factor
+        a.volunteer_hours = a.yearly_volunteer_hours * self.shock.resource_factor
+        self.ledger.actor_allocated_eur += float(a.budget_eur.sum())
+        self.hooks.new_year()
+
+    def pay_engineering(self) -> None:
+        """Facilitators' monthly cost, financed apart from projects (002)."""
+        monthly = self.config.funding.facilitator_cost_eur_per_year / 12
+        for f in self.facilitators:
+            if f.funder == "territory":
+                self.ledger.book_engineering(self.month, f.territory, monthly)
+            else:
+                self.ledger.book_engineering(self.month, f.territory, monthly, lever=f.funder)
+
+    def run_policies(self) -> None:
+        """Each lever's monthly action (hire facilitators, hold events, ...)."""
+        self.hooks.on_month(self)
+
+    def decay_trust(self) -> None:
+        """Process 2: ties fade unless used, and the weakest are forgotten."""
+        t = self.config.trust
+        self.counters.add("pruned_ties", self.trust.decay(t.decay_per_month, t.prune_below))
+
+    def generate_ideas(self) -> None:
+        """Process 3: this month's ideas join the pending ones."""
+        new = generate_ideas(self)
+        self.counters.add("ideas", len(new))
+        self.pending_ideas.extend(new)
+
+    def form_alliances(self) -> None:
+        """Processes 4–5: each pending idea's initiator tries to build and fund a coalition.
+
+        A new idea is always tried; an older one is taken up again with
+        ``retry_probability``; ideas older than ``lifetime_months`` are dropped.
+        """
+        cfg = self.config
+        rng = self.streams["alliances"]
+        still: list[Idea] = []
+        for idea in self.pending_ideas:
+            age = self.month - idea.created_month
+            if age >= cfg.ideas.lifetime_months:
+                self.counters.add("ideas_dropped", 1)
+                continue
+            if age > 0 and rng.random() >= cfg.alliances.retry_probability:
+                still.append(idea)
+                continue
+            project = self.actor_agents[idea.initiator].propose(idea)
+            if project is None:
+                still.append(idea)
+            else:
+                self.counters.add("projects_launched", 1)
+        self.pending_ideas = still
+
+    def on_deployment_matured(self, project_id: int) -> None:
+        """A deployed project has run its course of deployment: it may be replicated (essaimer)."""
+        idea = replication_idea(self, project_id)
+        if idea is not None:
+            self.pending_ideas.append(idea)
+            self.counters.add("ideas", 1)
+            self.counters.add("replications", 1)
+
+    def update_generalised_trust(self) -> None:
+        """A territory's generalised trust rises with visible successes (004 P1), falls with failures."""
+        t = self.config.trust
+        terr = self.territories
+        g = terr.generalised_trust
+        vis = self.hooks.visibility_multiplier(self)
+        pop = terr.population_10k
+        g += t.generalised_gain_per_success * vis * self.visible_successes / pop * (1.0 - g)
+        g -= t.generalised_loss_per_failure * self.visible_failures / pop * g
+        g += t.generalised_reversion_per_month * (terr.generalised_trust_initial - g)
+        np.clip(g, 0.0, 1.0, out=g)
+        self.visible_successes[:] = 0
+        self.visible_failures[:] = 0
+
+    def collect(self) -> None:
+        """Process 12: record the month's named indicators (``simulation.outcomes``)."""
+        every = self.config.output.network_indicators_every_months
+        if self.month % every == 0 or not self.network_cache:
+            self.network_cache["giant_component_share"] = self.trust.giant_component_share()
+        self.datacollector.collect(self)

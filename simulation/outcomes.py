@@ -1,0 +1,255 @@
+"""The model's indicators (MODEL.md §5): named reporters, the run summary and the registry.
+
+The names defined here are the column names of the result files
+(``timeseries.parquet``, ``summary.json``, ``registry.parquet``), the labels
+of the plots and the names used in ``docs/ODD.md`` §5. Monthly reporters are
+plain functions of the model, handed to Mesa's ``DataCollector``; run-level
+indicators (take-off time, recovery after a shock) are computed from the
+monthly series by :func:`summarise`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.enums import PUBLIC_SOURCES, ActorKind, FundingSource, Stage
+from simulation.territory import gini
+
+if TYPE_CHECKING:
+    from simulation.model import TerritorialModel
+
+Reporter = Callable[["TerritorialModel"], float]
+
+#: Active cooperations reaching this share of their decade maximum mark the take-off.
+TAKEOFF_SHARE = 0.10
+
+
+def _month_count(name: str) -> Reporter:
+    return lambda m: float(m.counters.month.get(name, 0.0))
+
+
+def _total_count(name: str) -> Reporter:
+    return lambda m: float(m.counters.total.get(name, 0.0))
+
+
+def _stage_count(stage: Stage) -> Reporter:
+    return lambda m: float(m.projects.count_by_stage()[stage])
+
+
+def _participation(kind: ActorKind, ever: bool) -> Reporter:
+    def rep(m: TerritorialModel) -> float:
+        mask = m.actors.kind == kind
+        if not mask.any():
+            return float("nan")
+        engaged = m.actors.ever_engaged if ever else m.actors.engaged > 0
+        return float(engaged[mask].mean())
+
+    return rep
+
+
+def active_cooperations(m: TerritorialModel) -> float:
+    """Projects in any active stage (seed to deployment)."""
+    return float(len(m.projects.active_ids()))
+
+
+def lasting_cooperations(m: TerritorialModel) -> float:
+    """Active projects that have lasted at least ``lasting_after_months`` (002: 36 months)."""
+    ids = m.projects.active_ids()
+    age = m.month - m.projects.launched[ids]
+    return float((age >= m.config.projects.lasting_after_months).sum())
+
+
+def jobs(m: TerritorialModel) -> float:
+    """Jobs in active projects now."""
+    return float(m.projects.jobs[m.projects.active_ids()].sum())
+
+
+def public_eur_cumulative(m: TerritorialModel) -> float:
+    """Public money spent so far: public tiers of projects plus engineering."""
+    return float(m.ledger.public_by_month()[: m.month + 1].sum())
+
+
+def other_eur_cumulative(m: TerritorialModel) -> float:
+    """Non-public money and valorised time so far: private, volunteering, revenue, local fund."""
+    others = [s for s in FundingSource if s not in PUBLIC_SOURCES]
+    return float(m.ledger.flows[: m.month + 1][:, :, others].sum())
+
+
+def leverage(m: TerritorialModel) -> float:
+    """Other money per public euro, cumulative (NaN before any public euro)."""
+    pub = public_eur_cumulative(m)
+    return other_eur_cumulative(m) / pub if pub > 0 else float("nan")
+
+
+def public_eur_per_job(m: TerritorialModel) -> float:
+    """Public money spent so far per job created so far (NaN before the first job)."""
+    created = m.counters.total.get("jobs_created", 0.0)
+    return public_eur_cumulative(m) / created if created > 0 else float("nan")
+
+
+def _active_per_territory(m: TerritorialModel) -> np.ndarray:
+    ids = m.projects.active_ids()
+    return np.bincount(m.projects.territory[ids], minlength=len(m.territories)).astype(float)
+
+
+def territories_with_project_share(m: TerritorialModel) -> float:
+    """Share of territories with at least one active project (004: "aucun territoire sans projet")."""
+    return float((_active_per_territory(m) > 0).mean())
+
+
+def territorial_inequality(m: TerritorialModel) -> float:
+    """Gini coefficient of active projects per 10k inhabitants across territories."""
+    return gini(_active_per_territory(m) / m.territories.population_10k)
+
+
+def reporters() -> dict[str, Reporter]:
+    """Every monthly indicator, by name, in the order of the result files."""
+    r: dict[str, Reporter] = {
+        "ideas": _month_count("ideas"),
+        "coalitions": _month_count("coalitions"),
+        "projects_launched": _month_count("projects_launched"),
+        "successes": _month_count("successes"),
+        "failures": _month_count("failures"),
+        "ideas_cumulative": _total_count("ideas"),
+        "projects_launched_cumulative": _total_count("projects_launched"),
+        "successes_cumulative": _total_count("successes"),
+        "failures_cumulative": _total_count("failures"),
+        "deployments_cumulative": _total_count("deployments"),
+    }
+    for stage in (Stage.SEED, Stage.EXPERIMENTATION, Stage.CONSOLIDATION, Stage.DEPLOYMENT):
+        r[f"projects_{stage.label}"] = _stage_count(stage)
+    r |= {
+        "active_cooperations": active_cooperations,
+        "lasting_cooperations": lasting_cooperations,
+        "jobs": jobs,
+        "jobs_created_cumulative": _total_count("jobs_created"),
+        "value_eur_cumulative": _total_count("value_eur"),
+        "public_eur": lambda m: float(m.ledger.public_by_month()[m.month]),
+        "public_eur_cumulative": public_eur_cumulative,
+        "engineering_eur_cumulative": lambda m: float(m.ledger.engineering[: m.month + 1].sum()),
+        "other_eur_cumulative": other_eur_cumulative,
+        "leverage": leverage,
+        "public_eur_per_job": public_eur_per_job,
+    }
+    for kind in ActorKind:
+        r[f"participation_{kind.label}"] = _participation(kind, ever=False)
+    for kind in ActorKind:
+        r[f"participation_ever_{kind.label}"] = _participation(kind, ever=True)
+    r |= {
+        "trust_ties": lambda m: float(m.trust.n_ties),
+        "trust_density": lambda m: m.trust.density(),
+        "trust_mean": lambda m: m.trust.mean_trust(),
+        "cross_sector_tie_share": lambda m: m.trust.cross_sector_share(),
+        "giant_component_share": lambda m: m.network_cache["giant_component_share"],
+        "generalised_trust_mean": lambda m: float(m.territories.generalised_trust.mean()),
+        "territories_with_project_share": territories_with_project_share,
+        "territorial_inequality_gini": territorial_inequality,
+        "shock_active": lambda m: float(m.shock.active),
+    }
+    return r
+
+
+# ---------------------------------------------------------------------- run level
+
+
+def timeseries(model: TerritorialModel) -> pd.DataFrame:
+    """The monthly indicators, one row per month (``month`` 0-based, ``year`` 1-based)."""
+    df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    df.insert(0, "month", np.arange(len(df), dtype=np.int64))
+    df.insert(1, "year", df["month"] // 12 + 1)
+    return df
+
+
+def takeoff_month(active: pd.Series, share: float = TAKEOFF_SHARE) -> float:
+    """First month active cooperations reach ``share`` of their maximum (NaN if never any)."""
+    peak = float(active.max())
+    if peak <= 0:
+        return float("nan")
+    return float(np.argmax(active.to_numpy() >= share * peak))
+
+
+def recovery_months(active: pd.Series, shock_start: int | None) -> float:
+    """Months from a shock's start until active cooperations regain their pre-shock level.
+
+    NaN when there is no shock, or when the level is not regained within the horizon.
+    """
+    if shock_start is None or shock_start <= 0 or shock_start >= len(active):
+        return float("nan")
+    before = float(active.iloc[shock_start - 1])
+    after = active.iloc[shock_start:].to_numpy()
+    back = np.flatnonzero(after >= before)
+    return float(back[0]) if len(back) else float("nan")
+
+
+def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
+    """Run-level indicators: the last month's values plus take-off and recovery."""
+    last = ts.iloc[-1]
+    shocks = model.config.shocks.events
+    out: dict[str, Any] = {
+        "scenario": model.config.scenario.name,
+        "region": model.config.region.name,
+        "seed": model.config.seed,
+        "horizon_months": model.config.horizon_months,
+        "actors": model.actors.n,
+        "territories": len(model.territories),
+    }
+    for col in ts.columns:
+        if col not in ("month", "year"):
+            out[col] = float(last[col])
+    out["peak_active_cooperations"] = float(ts["active_cooperations"].max())
+    out["takeoff_month"] = takeoff_month(ts["active_cooperations"])
+    out["half_peak_month"] = takeoff_month(ts["active_cooperations"], 0.5)
+    out["recovery_months"] = recovery_months(ts["active_cooperations"], shocks[0].start_month if shocks else None)
+    lasting = out["lasting_cooperations"]
+    out["public_eur_per_lasting_cooperation"] = out["public_eur_cumulative"] / lasting if lasting > 0 else float("nan")
+    out["ideas_dropped_cumulative"] = float(model.counters.total.get("ideas_dropped", 0.0))
+    out["replications_cumulative"] = float(model.counters.total.get("replications", 0.0))
+    for name, arr in sorted(model.ledger.by_lever.items()):
+        out[f"public_eur_lever_{name}"] = float(arr.sum())
+    return out
+
+
+def registry(model: TerritorialModel) -> pd.DataFrame:
+    """One row per project: members, kinds, domain, governance, funding mix, stage months, outcome."""
+    rows = []
+    horizon = model.month
+    lasting_after = model.config.projects.lasting_after_months
+    for p in model.projects.records:
+        row: dict[str, Any] = {
+            "project_id": p.id,
+            "territory": model.territories.names[p.territory],
+            "domain": p.domain.label,
+            "initiator": p.initiator,
+            "initiator_kind": p.kinds[0].label,
+            "members": list(p.members),
+            "member_kinds": [k.label for k in p.kinds],
+            "n_members": len(p.members),
+            "governance": p.governance.name.lower(),
+            "form": p.form.name.lower(),
+            "phare_type": p.phare_type.name.lower(),
+            "origin": p.origin,
+            "parent_project": p.parent,
+            "facilitated": p.facilitated,
+            "budget_eur": p.budget_eur,
+        }
+        for s in FundingSource:
+            row[f"funding_{s.name.lower()}_eur"] = float(p.funding_eur[s])
+        row["policy_levers"] = [name for name, _ in p.policy_eur]
+        for s in Stage:
+            row[f"month_{s.label}"] = p.stage_month.get(s, -1)
+        ended = p.stage == Stage.FAILED
+        end = p.stage_month.get(Stage.FAILED, horizon)
+        row["stage"] = p.stage.label
+        row["outcome"] = (
+            "failed" if ended else ("lasting" if horizon - p.launched_month >= lasting_after else "active")
+        )
+        row["failure_cause"] = p.failure_cause.name.lower()
+        row["duration_months"] = end - p.launched_month
+        row["jobs"] = p.jobs
+        row["value_eur"] = p.value_eur
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,70 @@
+"""Plots of one run: the emergence curve (MODEL.md §5; 002: "croissance à infusion lente")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on servers and CI
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from simulation.enums import ActorKind, Stage
+
+STAGE_COLOURS = {
+    Stage.SEED: "#c7e9c0",
+    Stage.EXPERIMENTATION: "#74c476",
+    Stage.CONSOLIDATION: "#31a354",
+    Stage.DEPLOYMENT: "#006d2c",
+}
+KIND_COLOURS = {
+    ActorKind.COLLECTIVITE: "#1f77b4",
+    ActorKind.FIRM: "#d62728",
+    ActorKind.ASSOCIATION: "#ff7f0e",
+    ActorKind.CITIZEN_GROUP: "#9467bd",
+    ActorKind.UNIVERSITY: "#8c564b",
+    ActorKind.MEDIA: "#7f7f7f",
+}
+
+
+def emergence_plot(ts: pd.DataFrame, path: Path, title: str) -> Path:
+    """Projects by stage over the decade (stacked), with each kind's participation rate.
+
+    Args:
+        ts: the monthly indicators (``simulation.outcomes.timeseries``).
+        path: the PNG to write.
+        title: the plot title (scenario, region, seed).
+    """
+    years = ts["month"] / 12
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True, height_ratios=(3, 2))
+    stages = list(STAGE_COLOURS)
+    top.stackplot(
+        years,
+        [ts[f"projects_{s.label}"] for s in stages],
+        labels=[s.label.replace("_", " ") for s in stages],
+        colors=[STAGE_COLOURS[s] for s in stages],
+    )
+    top.plot(years, ts["lasting_cooperations"], color="black", lw=1.5, ls="--", label="lasting (≥ 36 months)")
+    top.set_ylabel("active cooperations")
+    top.set_title(title)
+    top.legend(loc="upper left", fontsize=8, frameon=False)
+    top.grid(alpha=0.3)
+    for kind, colour in KIND_COLOURS.items():
+        col = f"participation_{kind.label}"
+        if col in ts and ts[col].notna().any():
+            bottom.plot(years, 100 * ts[col], color=colour, label=kind.label.replace("_", " "))
+    shock = ts["shock_active"] > 0
+    if shock.any():
+        for ax in (top, bottom):
+            ax.fill_between(years, 0, 1, where=shock, transform=ax.get_xaxis_transform(), color="grey", alpha=0.15,
+                            label="shock" if ax is top else None)
+    bottom.set_ylabel("participation (% of kind\nin an active project)")
+    bottom.set_xlabel("year")
+    bottom.set_ylim(0, 100)
+    bottom.legend(loc="upper left", fontsize=8, ncols=3, frameon=False)
+    bottom.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

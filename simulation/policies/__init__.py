@@ -1,0 +1,183 @@
+"""Policy levers (MODEL.md §4): one class per lever, chosen by name from config.
+
+The baseline is the empty list of levers. Each lever is a plug-in object with
+typed parameters, a yearly public budget that it never exceeds, and its own
+random stream (seeded from the run seed and its name). The core model never
+branches on a lever's name: it calls the hooks of :class:`Hooks`, which are
+neutral when no lever is on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.streams import stream
+
+if TYPE_CHECKING:
+    from simulation.alliances import Coalition
+    from simulation.config import PoliciesConfig, PolicyConfig
+    from simulation.ideas import Idea
+    from simulation.model import TerritorialModel
+
+Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
+EMPTY_PAIRS: Pairs = (np.empty(0, np.int64), np.empty(0, np.int64))
+
+#: name -> policy class; filled by the lever modules of this package.
+REGISTRY: dict[str, type[Policy]] = {}
+
+
+class Policy:
+    """Base class of a lever: every hook is neutral; a lever overrides the ones it acts through.
+
+    Args:
+        cfg: the lever's config (name, yearly budget, parameters).
+        model: the model it acts on.
+        seed: the run seed; the lever's stream is derived from it and the lever's name.
+    """
+
+    name: ClassVar[str]
+    #: Allowed parameters: name -> (default, low, high).
+    PARAMS: ClassVar[dict[str, tuple[float, float, float]]] = {}
+
+    def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
+        self.budget_eur_per_year = float(cfg.budget_eur_per_year)
+        self.params = {k: float(cfg.params.get(k, d)) for k, (d, _, _) in self.PARAMS.items()}
+        self.rng = stream(seed, f"policy:{self.name}")
+        self.spent_this_year_eur = 0.0
+        self.spent_total_eur = 0.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            REGISTRY[cls.name] = cls
+
+    # ------------------------------------------------------------------ money
+
+    @property
+    def remaining_eur(self) -> float:
+        """What is left of this year's budget."""
+        return max(0.0, self.budget_eur_per_year - self.spent_this_year_eur)
+
+    def pay(self, eur: float) -> None:
+        """Spend ``eur`` of this year's budget (never more than what remains)."""
+        if eur > self.remaining_eur + 1e-6:
+            raise RuntimeError(f"policy {self.name} would overspend: {eur:.2f} > {self.remaining_eur:.2f}")
+        self.spent_this_year_eur += eur
+        self.spent_total_eur += eur
+
+    def new_year(self) -> None:
+        self.spent_this_year_eur = 0.0
+
+    # ------------------------------------------------------------------ hooks (neutral)
+
+    def on_month(self, model: TerritorialModel) -> None:
+        """Called once a month, before the processes (e.g. hire facilitators, hold events)."""
+
+    def extra_encounters(self, model: TerritorialModel) -> Pairs:
+        return EMPTY_PAIRS
+
+    def idea_rate_multiplier(self, model: TerritorialModel) -> NDArray[np.float64] | float:
+        return 1.0
+
+    def partner_trust_bonus(self, model: TerritorialModel, idea: Idea) -> float:
+        return 0.0
+
+    def public_offer(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> float:
+        """Public euros this lever offers a coalition's project (not yet paid)."""
+        return 0.0
+
+    def hazard_multiplier(self, model: TerritorialModel, ids: NDArray[np.int64]) -> NDArray[np.float64] | float:
+        return 1.0
+
+    def visibility_multiplier(self, model: TerritorialModel) -> float:
+        return 1.0
+
+    def replication_multiplier(self, model: TerritorialModel) -> float:
+        return 1.0
+
+
+class Hooks:
+    """The levers in force, combined: products of multipliers, sums of bonuses and offers."""
+
+    def __init__(self, policies: list[Policy]) -> None:
+        self.policies = policies
+        self.by_name = {p.name: p for p in policies}
+
+    def on_month(self, model: TerritorialModel) -> None:
+        for p in self.policies:
+            p.on_month(model)
+
+    def new_year(self) -> None:
+        for p in self.policies:
+            p.new_year()
+
+    def extra_encounters(self, model: TerritorialModel) -> Pairs:
+        if not self.policies:
+            return EMPTY_PAIRS
+        parts = [p.extra_encounters(model) for p in self.policies]
+        return np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
+
+    def idea_rate_multiplier(self, model: TerritorialModel) -> NDArray[np.float64] | float:
+        out: NDArray[np.float64] | float = 1.0
+        for p in self.policies:
+            out = out * p.idea_rate_multiplier(model)
+        return out
+
+    def partner_trust_bonus(self, model: TerritorialModel, idea: Idea) -> float:
+        return sum(p.partner_trust_bonus(model, idea) for p in self.policies)
+
+    def public_offers(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> list[tuple[str, float]]:
+        offers = []
+        for p in self.policies:
+            eur = min(p.public_offer(model, coalition, idea, budget_eur), p.remaining_eur)
+            if eur > 0:
+                offers.append((p.name, eur))
+        return offers
+
+    def pay(self, name: str, eur: float) -> None:
+        self.by_name[name].pay(eur)
+
+    def hazard_multiplier(self, model: TerritorialModel, ids: NDArray[np.int64]) -> NDArray[np.float64] | float:
+        out: NDArray[np.float64] | float = 1.0
+        for p in self.policies:
+            out = out * p.hazard_multiplier(model, ids)
+        return out
+
+    def visibility_multiplier(self, model: TerritorialModel) -> float:
+        return float(np.prod([p.visibility_multiplier(model) for p in self.policies])) if self.policies else 1.0
+
+    def replication_multiplier(self, model: TerritorialModel) -> float:
+        return float(np.prod([p.replication_multiplier(model) for p in self.policies])) if self.policies else 1.0
+
+
+def make_policies(cfg: PoliciesConfig, model: TerritorialModel, seed: int) -> list[Policy]:
+    """Instantiate the configured levers (already validated)."""
+    return [REGISTRY[lever.name](lever, model, seed) for lever in cfg.levers]
+
+
+def validate_policies(cfg: PoliciesConfig) -> list[str]:
+    """Problems with the configured levers (unknown name, bad parameter), as messages."""
+    problems = []
+    allowed = ", ".join(sorted(REGISTRY)) or "(none yet)"
+    seen = set()
+    for i, lever in enumerate(cfg.levers):
+        key = f"policies.levers[{i}]"
+        cls = REGISTRY.get(lever.name)
+        if cls is None:
+            problems.append(f"{key}.name = {lever.name!r}: allowed values are {allowed}")
+            continue
+        if lever.name in seen:
+            problems.append(f"{key}.name = {lever.name!r}: a lever may appear only once")
+        seen.add(lever.name)
+        for k, v in lever.params.items():
+            if k not in cls.PARAMS:
+                ok = ", ".join(sorted(cls.PARAMS)) or "(none)"
+                problems.append(f"{key}.params.{k}: unknown parameter of {lever.name}; allowed: {ok}")
+                continue
+            _, lo, hi = cls.PARAMS[k]
+            if not lo <= v <= hi:
+                problems.append(f"{key}.params.{k} = {v}: must be between {lo} and {hi}")
+    return problems

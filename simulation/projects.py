@@ -1,0 +1,270 @@
+"""Process 6: the project life cycle and the project registry (MODEL.md §3.6).
+
+Stages (002, 004): seed ("amorçage") → collective experimentation →
+consolidation ("pérenniser") → deployment ("essaimer"). Each stage lasts a
+random number of months around its configured mean; every month an active
+project may fail:
+
+* by attrition, with a hazard that falls with resource coverage, members'
+  mutual trust, diversity of kinds, facilitation and experience, is higher
+  for alliances (shared risk, 002), and rises with shocks (001);
+* by capture — moral hazard, one party taking the project over (002) — with a
+  probability that grows with the imbalance between members and that
+  democratic governance reduces.
+
+Stages only move forward, or end in FAILED. The registry keeps every project
+(members, kinds, domain, governance, form, PHARE type, funding mix, the month
+each stage was reached, outcome). Hazards and stage clocks of all active
+projects are held in arrays and drawn in one batch per month; Python runs only
+for the projects that change stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.enums import ActorKind, Domain, FailureCause, Form, FundingSource, Governance, PhareType, Stage
+
+if TYPE_CHECKING:
+    from simulation.alliances import Coalition
+    from simulation.ideas import Idea
+    from simulation.model import TerritorialModel
+
+
+@dataclass
+class Project:
+    """One cooperation, from launch to its end (a registry row)."""
+
+    id: int
+    territory: int
+    domain: Domain
+    initiator: int
+    members: list[int]
+    kinds: list[ActorKind]
+    governance: Governance
+    form: Form
+    phare_type: PhareType
+    budget_eur: float
+    funding_eur: NDArray[np.float64]  # per FundingSource; REVENUE grows as it is earned
+    policy_eur: list[tuple[str, float]]
+    launched_month: int
+    origin: str
+    parent: int
+    facilitated: bool
+    stage: Stage = Stage.SEED
+    stage_month: dict[Stage, int] = field(default_factory=dict)
+    failure_cause: FailureCause = FailureCause.NONE
+    jobs: float = 0.0
+    value_eur: float = 0.0
+
+
+class ProjectTable:
+    """Registry of projects plus the arrays the monthly batch works on."""
+
+    def __init__(self) -> None:
+        self.records: list[Project] = []
+        cap = 256
+        self.stage = np.zeros(cap, dtype=np.int64)
+        self.due_month = np.zeros(cap, dtype=np.int64)
+        self.log_hazard = np.zeros(cap)  # static part of log hazard (composition)
+        self.capture = np.zeros(cap)  # monthly capture probability
+        self.coverage = np.zeros(cap)  # mean of resource and funding coverage at launch
+        self.territory = np.zeros(cap, dtype=np.int64)
+        self.domain = np.zeros(cap, dtype=np.int64)
+        self.budget = np.zeros(cap)
+        self.value_rate = np.zeros(cap)  # value per month once consolidated
+        self.jobs = np.zeros(cap)
+        self.launched = np.zeros(cap, dtype=np.int64)
+        self.replicated = np.zeros(cap, dtype=bool)
+        self.alive = np.zeros(cap, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def _grow(self) -> None:
+        for name in ("stage", "due_month", "log_hazard", "capture", "coverage", "territory", "domain", "budget",
+                     "value_rate", "jobs", "launched", "replicated", "alive"):
+            old = getattr(self, name)
+            new = np.zeros(2 * len(old), dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    @property
+    def n(self) -> int:
+        return len(self.records)
+
+    def active_ids(self) -> NDArray[np.int64]:
+        return np.flatnonzero(self.alive[: self.n])
+
+    def count_by_stage(self) -> NDArray[np.int64]:
+        """Active projects per stage (seed, experimentation, consolidation, deployment)."""
+        ids = self.active_ids()
+        return np.bincount(self.stage[ids], minlength=len(Stage))[: Stage.FAILED]
+
+    def active_by_territory_domain(self, n_territories: int) -> NDArray[np.float64]:
+        """Active projects per (territory, domain)."""
+        ids = self.active_ids()
+        flat = self.territory[ids] * len(Domain) + self.domain[ids]
+        return np.bincount(flat, minlength=n_territories * len(Domain)).reshape(n_territories, len(Domain)).astype(float)
+
+    # ------------------------------------------------------------------ launch
+
+    def launch(self, model: TerritorialModel, idea: Idea, coalition: Coalition) -> Project:
+        """Register a funded coalition as a project at the seed stage."""
+        if self.n == len(self.alive):
+            self._grow()
+        pid = self.n
+        actors = model.actors
+        m = coalition.members
+        plan = coalition.funding
+        p = Project(
+            id=pid,
+            territory=idea.territory,
+            domain=idea.domain,
+            initiator=idea.initiator,
+            members=m.tolist(),
+            kinds=[ActorKind(int(k)) for k in actors.kind[m]],
+            governance=coalition.governance,
+            form=coalition.form,
+            phare_type=coalition.phare_type,
+            budget_eur=plan.budget_eur,
+            funding_eur=plan.amount_eur.copy(),
+            policy_eur=list(plan.policy_eur),
+            launched_month=model.month,
+            origin=idea.origin,
+            parent=idea.parent_project,
+            facilitated=coalition.facilitator is not None,
+        )
+        p.stage_month[Stage.SEED] = model.month
+        self.records.append(p)
+        if coalition.facilitator is not None:
+            coalition.facilitator.supported.add(pid)
+            model.facilitator_of[pid] = coalition.facilitator
+        cfg = model.config
+        coverage = 0.5 * (coalition.resource_coverage + plan.coverage)
+        self.stage[pid] = Stage.SEED
+        self.due_month[pid] = model.month + stage_duration(model, Stage.SEED)
+        self.territory[pid] = idea.territory
+        self.domain[pid] = idea.domain
+        self.budget[pid] = plan.budget_eur
+        alliance = coalition.form == Form.ALLIANCE
+        o = cfg.outcomes
+        self.value_rate[pid] = plan.budget_eur * o.value_per_budget_eur_per_month * (o.alliance_value_multiplier if alliance else 1.0)
+        self.launched[pid] = model.month
+        self.alive[pid] = True
+        pp = cfg.projects
+        self.coverage[pid] = coverage
+        self.log_hazard[pid] = log_hazard_modifier(model, p, coverage)
+        self.capture[pid] = pp.moral_hazard_per_month * coalition.imbalance * (
+            1.0 - pp.democracy_protection * coalition.democracy
+        )
+        actors.busy[m] += 1
+        actors.engaged[m] += 1
+        actors.ever_engaged[m] = True
+        # Working together: members who did not know each other now do.
+        model.trust.meet(m[:-1], m[1:], np.full(len(m) - 1, cfg.trust.initial_cross_sector), cfg.trust.acquaintance_cap,
+                         cfg.trust.acquaintance_gain)
+        model.ledger.book_launch(model.month, idea.territory, plan.amount_eur, plan.policy_eur)
+        return p
+
+
+def stage_duration(model: TerritorialModel, stage: Stage) -> int:
+    """Months a stage lasts: uniform within ±50% of its configured mean, at least one."""
+    mean = model.config.projects.duration_months.as_list()[stage]
+    return max(1, int(round(mean * model.streams["projects"].uniform(0.5, 1.5))))
+
+
+def log_hazard_modifier(model: TerritorialModel, p: Project, coverage: float) -> float:
+    """Log of the hazard multiplier set by the coalition's composition and state.
+
+    Each factor is centred on a reference coalition (half-covered, trust 0.2, two
+    kinds, no facilitator, no experience), so the configured base hazards are
+    those of that reference.
+    """
+    pp = model.config.projects
+    m = np.array(p.members, dtype=np.int64)
+    i, j = np.triu_indices(len(m), k=1)
+    trust = float(model.trust.get(m[i], m[j]).mean()) if len(i) else 0.0
+    diversity = min(len(set(p.kinds)) - 1, 3) / 3
+    experience = float(np.log1p(model.actors.experience[m]).mean())
+    x = (
+        -pp.coverage_effect * (coverage - 0.5)
+        - pp.trust_effect * (trust - 0.2)
+        - pp.diversity_effect * (diversity - 1 / 3)
+        - pp.facilitation_effect * float(p.facilitated)
+        - pp.experience_effect * experience
+    )
+    if p.form == Form.ALLIANCE:
+        x += float(np.log(max(pp.alliance_hazard_multiplier, 1e-12)))
+    return x
+
+
+def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
+    """Draw this month's failures and stage transitions for every active project.
+
+    Returns:
+        (ids of projects that failed, ids of projects that changed stage), in id order.
+    """
+    table = model.projects
+    ids = table.active_ids()
+    if len(ids) == 0:
+        return [], []
+    rng = model.streams["projects"]
+    pp = model.config.projects
+    base = np.array(pp.base_hazard_per_month.as_list())[table.stage[ids]]
+    hazard = base * np.exp(table.log_hazard[ids]) * model.shock.hazard_multiplier
+    hazard = hazard * model.hooks.hazard_multiplier(model, ids)
+    u = rng.random((len(ids), 2))
+    attrition = u[:, 0] < -np.expm1(-hazard)
+    capture = ~attrition & (u[:, 1] < table.capture[ids])
+    failed = ids[attrition | capture]
+    for pid, cause in zip(failed.tolist(), np.where(attrition, FailureCause.ATTRITION, FailureCause.CAPTURE)[attrition | capture]):
+        fail(model, pid, FailureCause(int(cause)))
+    survivors = ids[~(attrition | capture)]
+    due = survivors[(table.due_month[survivors] <= model.month)]
+    moved = []
+    for pid in due.tolist():
+        stage = Stage(int(table.stage[pid]))
+        if stage < Stage.DEPLOYMENT:
+            promote(model, pid, Stage(stage + 1))
+            moved.append(pid)
+        elif not table.replicated[pid]:
+            table.replicated[pid] = True
+            model.on_deployment_matured(pid)
+    return failed.tolist(), moved
+
+
+def promote(model: TerritorialModel, pid: int, stage: Stage) -> None:
+    """Move a project one stage forward: a joint success for its members."""
+    from simulation import impacts
+
+    table = model.projects
+    p = table.records[pid]
+    table.stage[pid] = stage
+    p.stage = stage
+    p.stage_month[stage] = model.month
+    table.due_month[pid] = model.month + stage_duration(model, stage)
+    impacts.on_stage_passed(model, p)
+    table.log_hazard[pid] = log_hazard_modifier(model, p, float(table.coverage[pid]))
+
+
+def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
+    """End a project in failure."""
+    from simulation import impacts
+
+    table = model.projects
+    p = table.records[pid]
+    was = Stage(int(table.stage[pid]))
+    table.alive[pid] = False
+    table.stage[pid] = Stage.FAILED
+    p.stage = Stage.FAILED
+    p.stage_month[Stage.FAILED] = model.month
+    p.failure_cause = cause
+    impacts.on_failure(model, p, was)
+
+
+__all__ = ["FundingSource", "Project", "ProjectTable", "advance_projects", "fail", "promote"]

@@ -1,0 +1,58 @@
+"""Provenance of a result: what made it, so that every figure can be traced (STYLE.md point 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "matplotlib", "hydra-core", "omegaconf")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("territorial-alliances")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def git_revision() -> dict[str, Any]:
+    """The commit of the code that ran, and whether the work tree differed from it."""
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10, check=True)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip()
+
+    rev = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"git_revision": rev or "unknown", "git_dirty": bool(status) if status is not None else None}
+
+
+def provenance(seed: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything needed to trace a result back to its code, inputs and machine."""
+    libs = {}
+    for name in LIBRARIES:
+        try:
+            libs[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libs[name] = None
+    return {
+        "package": "territorial-alliances",
+        "package_version": package_version(),
+        **git_revision(),
+        "seed": seed,
+        "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "libraries": libs,
+        "command": " ".join(sys.argv),
+        **(extra or {}),
+    }

@@ -1,0 +1,171 @@
+"""One run → one result folder.
+
+``python -m simulation.run`` (or ``ta-run``) composes ``configs/`` with any
+Hydra overrides (``seed=3 region=oriental_morocco funding=matching_funds``),
+validates every value, runs the model and writes a new folder under
+``results/``:
+
+* ``config.yaml``        — the resolved configuration;
+* ``provenance.json``    — package version, git revision, seed, date, Python and library versions;
+* ``timeseries.parquet`` — the monthly indicators (``simulation.outcomes``);
+* ``registry.parquet``   — one row per project;
+* ``summary.json`` / ``summary.md`` — the run-level indicators;
+* ``emergence.png``      — projects by stage over the decade, with participation by kind.
+
+The folder is written under a temporary name and renamed when complete, so a
+half-written result is never visible, and a run never overwrites an earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pandas as pd
+from omegaconf import DictConfig
+
+from simulation import outcomes
+from simulation.config import CONFIG_DIR, Config, ConfigError, to_config, to_yaml
+from simulation.model import TerritorialModel
+from simulation.plots import emergence_plot
+from simulation.provenance import REPO, provenance
+
+
+@dataclass
+class RunResult:
+    """What one run produced, in memory."""
+
+    config: Config
+    timeseries: pd.DataFrame
+    registry: pd.DataFrame
+    summary: dict[str, Any]
+    seconds: float
+
+
+def simulate(config: Config) -> RunResult:
+    """Run the model over its horizon and gather its outputs."""
+    start = time.perf_counter()
+    model = TerritorialModel(config).run()
+    ts = outcomes.timeseries(model)
+    return RunResult(config, ts, outcomes.registry(model), outcomes.summarise(model, ts), time.perf_counter() - start)
+
+
+def _json_default(x: Any) -> Any:
+    return None if isinstance(x, float) and math.isnan(x) else str(x)
+
+
+def summary_markdown(result: RunResult) -> str:
+    """A short, readable summary of a run."""
+    s = result.summary
+    c = result.config
+
+    def f(key: str, fmt: str = "{:,.0f}") -> str:
+        v = s.get(key, float("nan"))
+        return "n/a" if isinstance(v, float) and math.isnan(v) else fmt.format(v)
+
+    lines = [
+        f"# {c.scenario.label}",
+        "",
+        f"Region **{c.region.label}** ({s['territories']} territories, {s['actors']:,} actors), "
+        f"{c.horizon_months} months, funding rule `{c.funding.rule}`, seed {c.seed}.",
+        "",
+        "| indicator | value |",
+        "|---|---|",
+        f"| ideas | {f('ideas_cumulative')} |",
+        f"| projects launched | {f('projects_launched_cumulative')} |",
+        f"| successes (reached consolidation) | {f('successes_cumulative')} |",
+        f"| failures | {f('failures_cumulative')} |",
+        f"| active cooperations at the end | {f('active_cooperations')} |",
+        f"| lasting cooperations (≥ {c.projects.lasting_after_months} months) | {f('lasting_cooperations')} |",
+        f"| jobs in active projects | {f('jobs')} |",
+        f"| value created (€) | {f('value_eur_cumulative')} |",
+        f"| public money spent (€) | {f('public_eur_cumulative')} |",
+        f"| public € per job created | {f('public_eur_per_job')} |",
+        f"| leverage (other € per public €) | {f('leverage', '{:.2f}')} |",
+        f"| participation: firms / associations (%) | {f('participation_firm', '{:.1%}')} / "
+        f"{f('participation_association', '{:.1%}')} |",
+        f"| participation: collectivités / citizen groups (%) | {f('participation_collectivite', '{:.1%}')} / "
+        f"{f('participation_citizen_group', '{:.1%}')} |",
+        f"| territories with an active project | {f('territories_with_project_share', '{:.0%}')} |",
+        f"| inequality between territories (Gini) | {f('territorial_inequality_gini', '{:.2f}')} |",
+        f"| take-off month (10% of peak) / half-peak month | {f('takeoff_month')} / {f('half_peak_month')} |",
+        f"| recovery after the shock (months) | {f('recovery_months')} |",
+        f"| trust ties / mean trust / cross-sector share | {f('trust_ties')} / {f('trust_mean', '{:.3f}')} / "
+        f"{f('cross_sector_tie_share', '{:.0%}')} |",
+        "",
+        f"Run time: {result.seconds:.2f} s.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _folder_name(config: Config) -> str:
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.gmtime())
+    return f"{stamp}_{config.scenario.name}_seed{config.seed}"
+
+
+def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
+    """Write a run's folder atomically; never overwrite an earlier one.
+
+    Returns:
+        The new folder.
+    """
+    root = Path(results_dir if results_dir is not None else result.config.output.results_dir)
+    if not root.is_absolute():
+        root = REPO / root if results_dir is None else root.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        (tmp / "config.yaml").write_text(to_yaml(result.config))
+        prov = provenance(result.config.seed, {"run_seconds": round(result.seconds, 3)})
+        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
+        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+        result.registry.to_parquet(tmp / "registry.parquet", index=False)
+        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json_default) + "\n")
+        (tmp / "summary.md").write_text(summary_markdown(result))
+        if result.config.output.write_plot:
+            c = result.config
+            emergence_plot(result.timeseries, tmp / "emergence.png",
+                           f"{c.scenario.label} — {c.region.label}, seed {c.seed}")
+        name = _folder_name(result.config)
+        for k in range(1, 10_000):
+            final = root / (name if k == 1 else f"{name}-{k}")
+            try:
+                os.rename(tmp, final)  # atomic; fails if ``final`` exists and is not empty
+                return final
+            except OSError:
+                if not final.exists():
+                    raise
+        raise RuntimeError(f"no free result folder name under {root}")
+    except BaseException:
+        for p in sorted(tmp.glob("*")):
+            p.unlink()
+        tmp.rmdir()
+        raise
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
+def _hydra_main(cfg: DictConfig) -> None:
+    try:
+        config = to_config(cfg)
+    except ConfigError as e:
+        raise SystemExit(f"error: {e}") from None
+    result = simulate(config)
+    folder = write_run(result)
+    print(summary_markdown(result))
+    print(f"Results written to {folder}")
+
+
+def main() -> None:
+    """Console entry point (``ta-run``); takes Hydra overrides on the command line."""
+    _hydra_main()
+
+
+if __name__ == "__main__":
+    main()
