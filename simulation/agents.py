@@ -57,7 +57,7 @@ class ActorTable:
         # What each actor brings: its kind's row of 002's table.
         self.brings: NDArray[np.float64] = np.array(params.brings.as_matrix())[self.kind]
         # Yearly means of money (euros) and volunteer time (hours), lognormal between actors.
-        budget_scale = rng.lognormal(-params.budget_sigma**2 / 2, params.budget_sigma, size=self.n)
+        budget_scale = rng.lognormal(-(params.budget_sigma**2) / 2, params.budget_sigma, size=self.n)
         self.yearly_budget_eur = np.array(params.cooperation_budget_eur_per_year.as_list())[self.kind] * budget_scale
         self.yearly_volunteer_hours = np.array(params.volunteer_hours_per_year.as_list())[self.kind] * budget_scale
         self.budget_eur = np.zeros(self.n)  # what is left this year

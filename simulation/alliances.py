@@ -82,7 +82,9 @@ def phare_type_of(kinds: list[ActorKind], domain: Domain, initiator_kind: ActorK
     civil = {ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP}
     if initiator_kind == ActorKind.FIRM and ks & civil and domain not in ECONOMIC_DOMAINS:
         return PhareType.PATRONAGE
-    if domain in ECONOMIC_DOMAINS and (kinds.count(ActorKind.FIRM) >= 2 or {ActorKind.FIRM, ActorKind.COLLECTIVITE} <= ks):
+    if domain in ECONOMIC_DOMAINS and (
+        kinds.count(ActorKind.FIRM) >= 2 or {ActorKind.FIRM, ActorKind.COLLECTIVITE} <= ks
+    ):
         return PhareType.ECONOMIC_COOPERATION
     if initiator_kind in civil and len(ks) >= 3:
         return PhareType.SOCIAL_INNOVATION

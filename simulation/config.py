@@ -113,8 +113,13 @@ class PerResource:
     knowledge: float = param(0.0, ge=0, le=1)
 
     def as_list(self) -> list[float]:
-        return [float(self.money), float(self.skills), float(self.volunteering), float(self.public_backing),
-                float(self.knowledge)]
+        return [
+            float(self.money),
+            float(self.skills),
+            float(self.volunteering),
+            float(self.public_backing),
+            float(self.knowledge),
+        ]
 
 
 @dataclass
@@ -209,9 +214,7 @@ class ActorParams:
     )
     #: Concurrent projects an actor can be a member of.
     max_projects: PerKind = param(
-        factory=_per_kind_defaults(
-            collectivite=6, firm=2, association=3, citizen_group=2, university=3, media=2
-        )
+        factory=_per_kind_defaults(collectivite=6, firm=2, association=3, citizen_group=2, university=3, media=2)
     )
     #: Money an actor can put into cooperations each year (median, lognormal), euros.
     cooperation_budget_eur_per_year: PerKind = param(
@@ -221,9 +224,7 @@ class ActorParams:
     )
     #: Volunteer hours an actor can give each year (median).
     volunteer_hours_per_year: PerKind = param(
-        factory=_per_kind_defaults(
-            collectivite=0, firm=40, association=600, citizen_group=400, university=80, media=20
-        )
+        factory=_per_kind_defaults(collectivite=0, firm=40, association=600, citizen_group=400, university=80, media=20)
     )
     #: Log-normal spread (sigma) of budgets between actors of a kind.
     budget_sigma: float = param(0.8, ge=0, le=3)
@@ -239,8 +240,10 @@ class ActorParams:
 class EncounterParams:
     """Process 1: who meets whom each month (002 "mettre en relation", 004 P2)."""
 
-    #: Mean encounters per actor per month through the network (friends of friends).
-    network_per_month: float = param(0.30, ge=0, le=20)
+    #: Mean encounters per actor per month through the network.
+    network_per_month: float = param(1.0, ge=0, le=20)
+    #: Share of network encounters that repeat a known contact (the rest: a friend of a friend).
+    repeat_contact_share: float = param(0.6, ge=0, le=1)
     #: Mean encounters per actor per month with strangers of the same territory.
     territory_per_month: float = param(0.20, ge=0, le=20)
     #: Mean encounters per actor per month with anyone in the region (rare).
@@ -263,13 +266,16 @@ class TrustParams:
     #: Mere acquaintance cannot push trust above this: trust is not spontaneous (002).
     acquaintance_cap: float = param(0.35, ge=0, le=1)
     #: Fraction of the gap to the cap closed by a repeat encounter.
-    acquaintance_gain: float = param(0.15, ge=0, le=1)
+    acquaintance_gain: float = param(0.08, ge=0, le=1)
     #: Fraction of the gap to 1 closed by a joint success (a stage passed together).
     success_gain: float = param(0.30, ge=0, le=1)
     #: Fraction of trust lost on a joint failure; larger than ``success_gain`` (MODEL.md §3.2).
     failure_loss: float = param(0.45, ge=0, le=1)
+    #: Reputation: share of the gap to the acquaintance cap closed, on a success, by every
+    #: acquaintance of the members (002: successes feed trust; 004 P1 makes them visible).
+    reputation_gain: float = param(0.8, ge=0, le=1)
     #: Monthly relative decay of every tie; use (encounters, projects) offsets it.
-    decay_per_month: float = param(0.03, ge=0, le=1)
+    decay_per_month: float = param(0.01, ge=0, le=1)
     #: Ties below this trust are pruned (forgotten).
     prune_below: float = param(0.02, ge=0, le=1)
     #: Generalised trust: gain per visible success per 10k inhabitants (004 P1).
@@ -289,19 +295,21 @@ class IdeaParams:
     #: Monthly probability of proposing an idea at full need, by kind.
     rate_per_month: PerKind = param(
         factory=_per_kind_defaults(
-            collectivite=0.010, firm=0.003, association=0.012, citizen_group=0.012, university=0.004, media=0.002
+            collectivite=0.010, firm=0.006, association=0.012, citizen_group=0.012, university=0.004, media=0.002
         )
     )
     #: Relative rise of the idea rate per unit of log(1 + experience).
-    experience_boost: float = param(0.5, ge=0)
+    experience_boost: float = param(3.0, ge=0)
     #: Ideas not turned into a coalition are dropped after this long.
     lifetime_months: int = param(6, ge=1, le=120)
     #: Probability that a success spawns a follow-up idea (002: "le projet nourrit le projet").
-    follow_up_probability: float = param(0.5, ge=0, le=1)
+    follow_up_probability: float = param(0.8, ge=0, le=1)
     #: Probability that a deployment spawns the same idea in another territory (essaimer).
     replication_probability: float = param(0.3, ge=0, le=1)
     #: Active projects per 10k inhabitants that halve a domain's perceived need.
-    need_half_saturation_per_10k: float = param(1.0, gt=0)
+    need_half_saturation_per_10k: float = param(0.45, gt=0)
+    #: Steepness of that saturation (Hill exponent): 1 gradual, higher is sharper.
+    need_saturation_exponent: float = param(4.0, ge=0.5, le=8)
 
 
 @dataclass
@@ -309,7 +317,7 @@ class AllianceParams:
     """Process 4: initiator recruits partners ("ce que j'apporte, ce que j'en retire", 002)."""
 
     #: Minimum trust for the initiator to invite a partner into a partnership.
-    min_partner_trust: float = param(0.10, ge=0, le=1)
+    min_partner_trust: float = param(0.17, ge=0, le=1)
     #: Mean trust among members above which the coalition forms an alliance (shared risk, 002).
     alliance_trust: float = param(0.5, ge=0, le=1)
     #: Most partners an initiator recruits (coalition size is this + 1).
@@ -317,7 +325,7 @@ class AllianceParams:
     #: Resource coverage needed to launch (share of the project's needs met by members).
     min_launch_coverage: float = param(0.45, ge=0, le=1)
     #: A facilitator lowers the trust needed to invite, by this much (002: aligning interests).
-    facilitator_trust_bonus: float = param(0.08, ge=0, le=1)
+    facilitator_trust_bonus: float = param(0.04, ge=0, le=1)
     #: Monthly chance that an idea's initiator takes it up again when its first attempt failed.
     retry_probability: float = param(0.5, ge=0, le=1)
     #: Projects one facilitator can support at once through their stages (002, 004 P4).
@@ -366,7 +374,7 @@ class ProjectParams:
     )
     #: Monthly failure hazard at reference conditions, by stage.
     base_hazard_per_month: PerStage = param(
-        factory=lambda: PerStage(seed=0.030, experimentation=0.020, consolidation=0.010, deployment=0.004)
+        factory=lambda: PerStage(seed=0.030, experimentation=0.020, consolidation=0.010, deployment=0.008)
     )
     #: Log-hazard slopes: how strongly each factor lowers (or shocks raise) the hazard.
     coverage_effect: float = param(1.5, ge=0)

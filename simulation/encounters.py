@@ -1,6 +1,7 @@
 """Process 1: encounters (MODEL.md §3.1).
 
-Every month actors meet (i) friends of friends, through the trust network,
+Every month actors meet (i) people of their network — a known partner, chosen
+in proportion to trust (which keeps used ties alive), or a friend of a friend —,
 (ii) strangers of their own territory and (iii) rarely, anyone in the region.
 Encounters across sectors turn into a tie less often ("cloisonnement", 002).
 Facilitators broker extra encounters inside their territory that are not
@@ -30,7 +31,9 @@ def _initiators(rng: np.random.Generator, rate: NDArray[np.float64]) -> NDArray[
     return np.repeat(np.arange(len(rate), dtype=np.int64), rng.poisson(rate))
 
 
-def random_in_territory(model: TerritorialModel, territory: NDArray[np.int64], u: NDArray[np.float64]) -> NDArray[np.int64]:
+def random_in_territory(
+    model: TerritorialModel, territory: NDArray[np.int64], u: NDArray[np.float64]
+) -> NDArray[np.int64]:
     """A uniformly drawn actor of each given territory (actors are stored territory by territory)."""
     start = model.actors.start
     size = start[territory + 1] - start[territory]
@@ -44,12 +47,14 @@ def draw_encounters(model: TerritorialModel) -> Pairs:
     actors = model.actors
     base = actors.sociability * model.shock.encounter_factor
 
-    # (i) friends of friends
+    # (i) the network: a known partner (chosen in proportion to trust), or a friend of a friend
     a = _initiators(rng, base * cfg.network_per_month)
-    b = model.trust.random_neighbours(a, rng.random(len(a)))
+    b = model.trust.trusted_neighbours(a, rng.random(len(a)))
     a, b = a[b >= 0], b[b >= 0]
     c = model.trust.random_neighbours(b, rng.random(len(b)))
-    net = (a[c >= 0], c[c >= 0])
+    repeat = rng.random(len(a)) < cfg.repeat_contact_share
+    partner = np.where(repeat, b, c)
+    net = (a[partner >= 0], partner[partner >= 0])
 
     # (ii) strangers of the same territory
     a2 = _initiators(rng, base * cfg.territory_per_month)

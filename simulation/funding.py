@@ -99,7 +99,7 @@ class FundingRule:
         actors = model.actors
         rng = model.streams["funding"]
         median = cfg.budget_eur.as_list()[idea.domain]
-        budget = float(median * rng.lognormal(-cfg.budget_sigma**2 / 2, cfg.budget_sigma))
+        budget = float(median * rng.lognormal(-(cfg.budget_sigma**2) / 2, cfg.budget_sigma))
         m = coalition.members
         public_member = actors.sector[m] == 0
         offers = model.hooks.public_offers(model, coalition, idea, budget)

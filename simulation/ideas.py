@@ -40,7 +40,7 @@ def effective_need(model: TerritorialModel) -> NDArray[np.float64]:
     cfg = model.config.ideas
     active = model.projects.active_by_territory_domain(len(model.territories))
     half = cfg.need_half_saturation_per_10k * model.territories.population_10k[:, None]
-    return model.territories.fragility / (1.0 + active / half)
+    return model.territories.fragility / (1.0 + (active / half) ** cfg.need_saturation_exponent)
 
 
 def generate_ideas(model: TerritorialModel) -> list[Idea]:
@@ -65,11 +65,18 @@ def generate_ideas(model: TerritorialModel) -> list[Idea]:
     return ideas
 
 
+def unmet_share(model: TerritorialModel, territory: int, domain: int) -> float:
+    """Share of a territory's need in a domain that active projects leave unmet (0..1)."""
+    frag = model.territories.fragility[territory, domain]
+    return float(effective_need(model)[territory, domain] / frag) if frag > 0 else 0.0
+
+
 def follow_up_idea(model: TerritorialModel, project_id: int) -> Idea | None:
-    """A success may spawn a follow-up idea in the same territory (002)."""
+    """A success may spawn a follow-up idea in the same territory (002), if the need is not met yet."""
     rng = model.streams["ideas"]
     p = model.projects.records[project_id]
-    if rng.random() >= model.config.ideas.follow_up_probability:
+    prob = model.config.ideas.follow_up_probability * unmet_share(model, p.territory, p.domain)
+    if rng.random() >= prob:
         return None
     initiator = int(p.members[rng.integers(len(p.members))])
     return Idea(initiator, p.territory, p.domain, model.month, "follow_up", p.id)
@@ -79,11 +86,13 @@ def replication_idea(model: TerritorialModel, project_id: int) -> Idea | None:
     """A deployed project may be replicated in another territory (essaimer, 002/004)."""
     rng = model.streams["ideas"]
     p = model.projects.records[project_id]
-    prob = model.config.ideas.replication_probability * model.hooks.replication_multiplier(model)
-    if len(model.territories) < 2 or rng.random() >= min(prob, 1.0):
+    if len(model.territories) < 2:
         return None
     others = [t for t in range(len(model.territories)) if t != p.territory]
     t = others[int(rng.integers(len(others)))]
+    prob = model.config.ideas.replication_probability * model.hooks.replication_multiplier(model)
+    if rng.random() >= min(prob * unmet_share(model, t, p.domain), 1.0):
+        return None
     lo, hi = model.actors.start[t], model.actors.start[t + 1]
     if hi <= lo:
         return None

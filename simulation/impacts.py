@@ -1,7 +1,8 @@
 """Process 7: what projects leave behind (MODEL.md §3.7, seed 002).
 
 Each stage passed is a joint success: members' mutual trust rises and they
-gain experience. Reaching consolidation ("pérenniser") creates jobs, counts as
+gain experience; a success is also seen by the members' acquaintances, who
+trust them more (reputation). Reaching consolidation ("pérenniser") creates jobs, counts as
 a visible success for the territory's generalised trust (004 P1) and may spawn
 a follow-up idea (002: "le projet nourrit le projet"); deployment
 ("essaimer") adds jobs, frees the members' hands and, once matured, may be
@@ -33,6 +34,8 @@ def on_stage_passed(model: TerritorialModel, p: Project) -> None:
     m = np.array(p.members, dtype=np.int64)
     model.trust.reinforce(m, cfg.trust.success_gain, cfg.trust.initial_cross_sector)
     if p.stage == Stage.CONSOLIDATION:
+        vis = model.hooks.visibility_multiplier(model)
+        model.trust.spill_over(m, min(1.0, cfg.trust.reputation_gain * vis), cfg.trust.acquaintance_cap)
         model.actors.experience[m] += 1.0
         jobs = p.budget_eur / cfg.outcomes.budget_eur_per_job
         if p.form == Form.ALLIANCE:

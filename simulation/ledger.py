@@ -40,7 +40,9 @@ class Ledger:
             self.by_lever[name] = np.zeros(self.shape)
         return self.by_lever[name]
 
-    def book_launch(self, month: int, territory: int, amount_eur: np.ndarray, policy_eur: list[tuple[str, float]]) -> None:
+    def book_launch(
+        self, month: int, territory: int, amount_eur: np.ndarray, policy_eur: list[tuple[str, float]]
+    ) -> None:
         """A project's pooled funds at launch."""
         self.flows[month, territory] += amount_eur
         for name, eur in policy_eur:

@@ -236,17 +236,15 @@ def registry(model: TerritorialModel) -> pd.DataFrame:
             "facilitated": p.facilitated,
             "budget_eur": p.budget_eur,
         }
-        for s in FundingSource:
-            row[f"funding_{s.name.lower()}_eur"] = float(p.funding_eur[s])
+        for src in FundingSource:
+            row[f"funding_{src.name.lower()}_eur"] = float(p.funding_eur[src])
         row["policy_levers"] = [name for name, _ in p.policy_eur]
         for s in Stage:
             row[f"month_{s.label}"] = p.stage_month.get(s, -1)
         ended = p.stage == Stage.FAILED
         end = p.stage_month.get(Stage.FAILED, horizon)
         row["stage"] = p.stage.label
-        row["outcome"] = (
-            "failed" if ended else ("lasting" if horizon - p.launched_month >= lasting_after else "active")
-        )
+        row["outcome"] = "failed" if ended else ("lasting" if horizon - p.launched_month >= lasting_after else "active")
         row["failure_cause"] = p.failure_cause.name.lower()
         row["duration_months"] = end - p.launched_month
         row["jobs"] = p.jobs

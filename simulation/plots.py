@@ -57,8 +57,16 @@ def emergence_plot(ts: pd.DataFrame, path: Path, title: str) -> Path:
     shock = ts["shock_active"] > 0
     if shock.any():
         for ax in (top, bottom):
-            ax.fill_between(years, 0, 1, where=shock, transform=ax.get_xaxis_transform(), color="grey", alpha=0.15,
-                            label="shock" if ax is top else None)
+            ax.fill_between(
+                years,
+                0,
+                1,
+                where=shock,
+                transform=ax.get_xaxis_transform(),
+                color="grey",
+                alpha=0.15,
+                label="shock" if ax is top else None,
+            )
     bottom.set_ylabel("participation (% of kind\nin an active project)")
     bottom.set_xlabel("year")
     bottom.set_ylim(0, 100)

@@ -86,8 +86,21 @@ class ProjectTable:
         return len(self.records)
 
     def _grow(self) -> None:
-        for name in ("stage", "due_month", "log_hazard", "capture", "coverage", "territory", "domain", "budget",
-                     "value_rate", "jobs", "launched", "replicated", "alive"):
+        for name in (
+            "stage",
+            "due_month",
+            "log_hazard",
+            "capture",
+            "coverage",
+            "territory",
+            "domain",
+            "budget",
+            "value_rate",
+            "jobs",
+            "launched",
+            "replicated",
+            "alive",
+        ):
             old = getattr(self, name)
             new = np.zeros(2 * len(old), dtype=old.dtype)
             new[: len(old)] = old
@@ -109,7 +122,9 @@ class ProjectTable:
         """Active projects per (territory, domain)."""
         ids = self.active_ids()
         flat = self.territory[ids] * len(Domain) + self.domain[ids]
-        return np.bincount(flat, minlength=n_territories * len(Domain)).reshape(n_territories, len(Domain)).astype(float)
+        return (
+            np.bincount(flat, minlength=n_territories * len(Domain)).reshape(n_territories, len(Domain)).astype(float)
+        )
 
     # ------------------------------------------------------------------ launch
 
@@ -153,21 +168,28 @@ class ProjectTable:
         self.budget[pid] = plan.budget_eur
         alliance = coalition.form == Form.ALLIANCE
         o = cfg.outcomes
-        self.value_rate[pid] = plan.budget_eur * o.value_per_budget_eur_per_month * (o.alliance_value_multiplier if alliance else 1.0)
+        self.value_rate[pid] = (
+            plan.budget_eur * o.value_per_budget_eur_per_month * (o.alliance_value_multiplier if alliance else 1.0)
+        )
         self.launched[pid] = model.month
         self.alive[pid] = True
         pp = cfg.projects
         self.coverage[pid] = coverage
         self.log_hazard[pid] = log_hazard_modifier(model, p, coverage)
-        self.capture[pid] = pp.moral_hazard_per_month * coalition.imbalance * (
-            1.0 - pp.democracy_protection * coalition.democracy
+        self.capture[pid] = (
+            pp.moral_hazard_per_month * coalition.imbalance * (1.0 - pp.democracy_protection * coalition.democracy)
         )
         actors.busy[m] += 1
         actors.engaged[m] += 1
         actors.ever_engaged[m] = True
         # Working together: members who did not know each other now do.
-        model.trust.meet(m[:-1], m[1:], np.full(len(m) - 1, cfg.trust.initial_cross_sector), cfg.trust.acquaintance_cap,
-                         cfg.trust.acquaintance_gain)
+        model.trust.meet(
+            m[:-1],
+            m[1:],
+            np.full(len(m) - 1, cfg.trust.initial_cross_sector),
+            cfg.trust.acquaintance_cap,
+            cfg.trust.acquaintance_gain,
+        )
         model.ledger.book_launch(model.month, idea.territory, plan.amount_eur, plan.policy_eur)
         return p
 
@@ -175,7 +197,7 @@ class ProjectTable:
 def stage_duration(model: TerritorialModel, stage: Stage) -> int:
     """Months a stage lasts: uniform within ±50% of its configured mean, at least one."""
     mean = model.config.projects.duration_months.as_list()[stage]
-    return max(1, int(round(mean * model.streams["projects"].uniform(0.5, 1.5))))
+    return max(1, round(mean * model.streams["projects"].uniform(0.5, 1.5)))
 
 
 def log_hazard_modifier(model: TerritorialModel, p: Project, coverage: float) -> float:
@@ -221,10 +243,12 @@ def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
     u = rng.random((len(ids), 2))
     attrition = u[:, 0] < -np.expm1(-hazard)
     capture = ~attrition & (u[:, 1] < table.capture[ids])
-    failed = ids[attrition | capture]
-    for pid, cause in zip(failed.tolist(), np.where(attrition, FailureCause.ATTRITION, FailureCause.CAPTURE)[attrition | capture]):
-        fail(model, pid, FailureCause(int(cause)))
-    survivors = ids[~(attrition | capture)]
+    ended = attrition | capture
+    failed = ids[ended]
+    causes = np.where(attrition, FailureCause.ATTRITION, FailureCause.CAPTURE)[ended]
+    for pid, cause in zip(failed.tolist(), causes.tolist(), strict=True):
+        fail(model, pid, FailureCause(cause))
+    survivors = ids[~ended]
     due = survivors[(table.due_month[survivors] <= model.month)]
     moved = []
     for pid in due.tolist():

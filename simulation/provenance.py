@@ -38,7 +38,7 @@ def git_revision() -> dict[str, Any]:
 
 def provenance(seed: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything needed to trace a result back to its code, inputs and machine."""
-    libs = {}
+    libs: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:
             libs[name] = metadata.version(name)

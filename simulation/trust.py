@@ -76,6 +76,19 @@ class TrustNetwork:
         out[has] = self.keys[pick[has]] % self.n
         return out
 
+    def trusted_neighbours(self, who: IntArray, u: FloatArray) -> IntArray:
+        """One neighbour of each actor in ``who``, drawn with probability proportional to trust; -1 if none."""
+        off = self.offsets()
+        cum = np.concatenate([[0.0], np.cumsum(self.trust)])
+        lo, hi = cum[off[who]], cum[off[who + 1]]
+        target = lo + u * (hi - lo)
+        pick = np.searchsorted(cum, target, side="right") - 1
+        pick = np.clip(pick, off[who], np.maximum(off[who + 1] - 1, off[who]))
+        out = np.full(len(who), -1, dtype=np.int64)
+        has = hi > lo
+        out[has] = self.keys[pick[has]] % self.n
+        return out
+
     def _index(self, a: IntArray, b: IntArray) -> IntArray:
         """Index of the stored tie a→b, or -1."""
         k = a.astype(np.int64) * self.n + b
@@ -168,6 +181,23 @@ class TrustNetwork:
         self._insert(lo[missing], hi[missing], np.full(int(missing.sum()), floor))
         w = self.get(lo, hi)
         self._update(lo, hi, w + gain * (1.0 - w))
+
+    def spill_over(self, members: IntArray, gain: float, cap: float) -> None:
+        """Reputation: everyone tied to ``members`` closes ``gain`` of the gap to ``cap`` with them.
+
+        A success is seen by the members' acquaintances (002: successes feed
+        trust; 004 P1: communicating them), who then trust them more, up to
+        what acquaintance alone allows.
+        """
+        off = self.offsets()
+        m = np.unique(np.asarray(members, dtype=np.int64))
+        idx = np.concatenate([np.arange(off[i], off[i + 1]) for i in m]) if len(m) else np.empty(0, np.int64)
+        if len(idx) == 0:
+            return
+        src, dst = np.divmod(self.keys[idx], self.n)
+        w = self.trust[idx]
+        below = w < cap
+        self._update(src[below], dst[below], w[below] + gain * (cap - w[below]))
 
     def weaken(self, members: IntArray, loss: float) -> None:
         """A joint failure: every existing tie among ``members`` loses ``loss`` of its trust."""

@@ -129,7 +129,9 @@ class Hooks:
     def partner_trust_bonus(self, model: TerritorialModel, idea: Idea) -> float:
         return sum(p.partner_trust_bonus(model, idea) for p in self.policies)
 
-    def public_offers(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> list[tuple[str, float]]:
+    def public_offers(
+        self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float
+    ) -> list[tuple[str, float]]:
         offers = []
         for p in self.policies:
             eur = min(p.public_offer(model, coalition, idea, budget_eur), p.remaining_eur)
