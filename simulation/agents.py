@@ -114,12 +114,9 @@ class Actor(mesa.Agent):
 
     def propose(self, idea: Idea) -> Project | None:
         """Act on an idea: recruit partners, pool funds and launch a project (processes 4–5)."""
-        from simulation.alliances import build_coalition
+        from simulation.alliances import form_alliances
 
-        coalition = build_coalition(self.model, idea)
-        if coalition is None:
-            return None
-        return self.model.projects.launch(self.model, idea, coalition)
+        return form_alliances(self.model, [idea])[0]
 
 
 class Facilitator(mesa.Agent):

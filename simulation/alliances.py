@@ -8,11 +8,20 @@ the trust needed (002: aligning interests, "mettre en relation").
 The coalition's composition then fixes:
 
 * its governance (002): classic (one sector leads), hybrid classic/ESS (a firm
-  with an association), multi-stakeholder (three kinds or more, e.g. a SCIC);
+  with an association or citizens), multi-stakeholder (three kinds or more,
+  territorial entrepreneurship such as a SCIC);
 * partnership (defined frame, low risk) or alliance (shared risk, needs
   more trust, creates more novel value), by the members' mutual trust (002);
 * its PHARE partnership type (patronage, responsible practices, economic
   cooperation, social innovation, 002).
+
+All the month's ideas are worked on together (:func:`form_alliances`):
+recruitment is a few rounds of array operations over every idea's
+candidates at once, then funding is planned for every viable coalition at
+once (process 5), and only the funded ones are committed, one by one in idea
+order, re-checking capacity and money taken by earlier commits of the month.
+A single actor's :meth:`simulation.agents.Actor.propose` is the same code on
+a batch of one.
 """
 
 from __future__ import annotations
@@ -23,16 +32,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.enums import ActorKind, Domain, Form, FundingSource, Governance, PhareType
+from simulation.enums import ActorKind, Domain, Form, Governance, PhareType
 from simulation.funding import FundingPlan
 
 if TYPE_CHECKING:
     from simulation.agents import Facilitator
     from simulation.ideas import Idea
     from simulation.model import TerritorialModel
+    from simulation.projects import Project
 
 DEMOCRACY = {Governance.CLASSIC: 0.0, Governance.HYBRID: 0.5, Governance.MULTI_STAKEHOLDER: 1.0}
-ECONOMIC_DOMAINS = {Domain.EMPLOYMENT_INSERTION, Domain.ENERGY_ENVIRONMENT, Domain.FOOD_SHORT_CHAINS, Domain.MOBILITY}
+ECONOMIC_DOMAINS = (Domain.EMPLOYMENT_INSERTION, Domain.ENERGY_ENVIRONMENT, Domain.FOOD_SHORT_CHAINS, Domain.MOBILITY)
+CIVIL_KINDS = (ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP)
 
 
 @dataclass
@@ -47,7 +58,7 @@ class Coalition:
     governance: Governance
     form: Form
     phare_type: PhareType
-    facilitator: Facilitator | None
+    facilitator: Facilitator | None = None
     funding: FundingPlan = field(default_factory=FundingPlan)
 
     @property
@@ -56,47 +67,146 @@ class Coalition:
         return DEMOCRACY[self.governance]
 
 
-def resource_coverage(brings: NDArray[np.float64]) -> float:
-    """Share of a project's needs the members cover: mean over resources of min(1, Σ brings)."""
-    return float(np.minimum(brings.sum(axis=0), 1.0).mean())
+# ---------------------------------------------------------------------- composition rules
+
+
+def governance_code(kinds_present: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """002's three governance forms from the kinds present in each coalition, shape (K, kinds)."""
+    n_kinds = kinds_present.sum(axis=1)
+    firm = kinds_present[:, ActorKind.FIRM]
+    civil = kinds_present[:, list(CIVIL_KINDS)].any(axis=1)
+    return np.where(
+        n_kinds >= 3, Governance.MULTI_STAKEHOLDER, np.where(firm & civil, Governance.HYBRID, Governance.CLASSIC)
+    ).astype(np.int64)
 
 
 def governance_of(kinds: set[ActorKind]) -> Governance:
-    """002's three governance forms, from the kinds in the coalition."""
-    if len(kinds) >= 3:
-        return Governance.MULTI_STAKEHOLDER
-    if ActorKind.FIRM in kinds and kinds & {ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP}:
-        return Governance.HYBRID
-    return Governance.CLASSIC
+    """Governance of one coalition from the set of its kinds."""
+    present = np.zeros((1, len(ActorKind)), dtype=bool)
+    present[0, [int(k) for k in kinds]] = True
+    return Governance(int(governance_code(present)[0]))
+
+
+def phare_code(
+    kinds_present: NDArray[np.bool_], n_firms: NDArray[np.int64], domain: NDArray[np.int64], initiator_kind: NDArray
+) -> NDArray[np.int64]:
+    """PHARE's partnership type (002), read off who initiates, with whom and in which domain.
+
+    Assumption (the seeds give the four types, not a rule): firm-led with civil
+    society outside the economic domains → patronage; two firms, or a firm with
+    a collectivité, on an economic domain → economic cooperation; civil-society-led
+    with three kinds or more → social innovation; otherwise responsible practices.
+    """
+    civil = kinds_present[:, list(CIVIL_KINDS)].any(axis=1)
+    economic = np.isin(domain, ECONOMIC_DOMAINS)
+    firm_led = initiator_kind == ActorKind.FIRM
+    civil_led = np.isin(initiator_kind, CIVIL_KINDS)
+    firm_public = kinds_present[:, ActorKind.FIRM] & kinds_present[:, ActorKind.COLLECTIVITE]
+    out = np.full(len(domain), PhareType.RESPONSIBLE_PRACTICES, dtype=np.int64)
+    out[civil_led & (kinds_present.sum(axis=1) >= 3)] = PhareType.SOCIAL_INNOVATION
+    out[economic & ((n_firms >= 2) | firm_public)] = PhareType.ECONOMIC_COOPERATION
+    out[firm_led & civil & ~economic] = PhareType.PATRONAGE
+    return out
 
 
 def phare_type_of(kinds: list[ActorKind], domain: Domain, initiator_kind: ActorKind) -> PhareType:
-    """PHARE's partnership type (002), read off who initiates and in which domain.
+    """PHARE type of one coalition (see :func:`phare_code`)."""
+    present = np.zeros((1, len(ActorKind)), dtype=bool)
+    present[0, [int(k) for k in kinds]] = True
+    n_firms = np.array([kinds.count(ActorKind.FIRM)])
+    return PhareType(int(phare_code(present, n_firms, np.array([domain]), np.array([initiator_kind]))[0]))
 
-    Assumption (the seeds give the four types, not a rule): firm-led with an
-    association → patronage; firms or a collectivité on an economic domain →
-    economic cooperation; civil-society-led with three kinds or more → social
-    innovation; otherwise responsible practices.
+
+# ---------------------------------------------------------------------- recruitment
+
+
+@dataclass
+class Recruitment:
+    """The result of recruiting for K ideas at once.
+
+    ``members[k]`` holds the initiator then its partners, padded with -1.
     """
-    ks = set(kinds)
-    civil = {ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP}
-    if initiator_kind == ActorKind.FIRM and ks & civil and domain not in ECONOMIC_DOMAINS:
-        return PhareType.PATRONAGE
-    if domain in ECONOMIC_DOMAINS and (
-        kinds.count(ActorKind.FIRM) >= 2 or {ActorKind.FIRM, ActorKind.COLLECTIVITE} <= ks
-    ):
-        return PhareType.ECONOMIC_COOPERATION
-    if initiator_kind in civil and len(ks) >= 3:
-        return PhareType.SOCIAL_INNOVATION
-    return PhareType.RESPONSIBLE_PRACTICES
+
+    members: NDArray[np.int64]  # (K, 1 + max_partners)
+    coverage: NDArray[np.float64]  # (K,)
+
+    @property
+    def valid(self) -> NDArray[np.bool_]:
+        return self.members >= 0
+
+    @property
+    def size(self) -> NDArray[np.int64]:
+        return self.valid.sum(axis=1)
 
 
-def mean_pair_trust(model: TerritorialModel, members: NDArray[np.int64]) -> float:
-    """Mean trust over every pair of members (0 for a missing tie)."""
-    i, j = np.triu_indices(len(members), k=1)
-    if len(i) == 0:
-        return 0.0
-    return float(model.trust.get(members[i], members[j]).mean())
+def facilitator_room(model: TerritorialModel) -> NDArray[np.bool_]:
+    """Whether each territory has a facilitator with room for one more project."""
+    room = np.zeros(len(model.territories), dtype=bool)
+    for f in model.facilitators:
+        room[f.territory] |= f.has_room
+    return room
+
+
+def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
+    """Every initiator recruits its partners, all ideas at once.
+
+    Greedy rounds: in each round every initiator invites the trusted,
+    available candidate with the best trust × interest in the domain × gain in
+    resource coverage, until its coalition covers its needs or has
+    ``max_partners`` partners. Candidates are the initiator's ties with at
+    least ``min_partner_trust`` (less where a facilitator has room, and less
+    any policy bonus).
+    """
+    cfg = model.config.alliances
+    actors, trust = model.actors, model.trust
+    k_ideas = len(ideas)
+    init = np.fromiter((i.initiator for i in ideas), dtype=np.int64, count=k_ideas)
+    terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_ideas)
+    dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_ideas)
+    threshold = cfg.min_partner_trust - cfg.facilitator_trust_bonus * facilitator_room(model)[terr]
+    if model.hooks.policies:
+        threshold -= np.array([model.hooks.partner_trust_bonus(model, idea) for idea in ideas])
+
+    members = np.full((k_ideas, 1 + cfg.max_partners), -1, dtype=np.int64)
+    members[:, 0] = init
+    supply = actors.brings[init].copy()
+    coverage = np.minimum(supply, 1.0).mean(axis=1)
+
+    # Every idea's candidates, as one flat array of segments (seg = idea index).
+    off = trust.offsets()
+    lengths = np.where(actors.busy[init] < actors.max_projects[init], off[init + 1] - off[init], 0)
+    seg = np.repeat(np.arange(k_ideas), lengths)
+    idx = np.repeat(off[init + 1] - np.cumsum(lengths), lengths) + np.arange(int(lengths.sum()))
+    cand = trust.keys[idx] % trust.n
+    w = trust.trust[idx]
+    keep = (w >= threshold[seg]) & (actors.busy[cand] < actors.max_projects[cand])
+    seg, cand, w = seg[keep], cand[keep], w[keep]
+    interest = actors.interest[cand, dom[seg]]
+    brings = actors.brings[cand]
+    open_ = np.ones(len(cand), dtype=bool)
+
+    for r in range(1, cfg.max_partners + 1):
+        if not open_.any():
+            break
+        gain = np.minimum(supply[seg] + brings, 1.0).mean(axis=1) - coverage[seg]
+        score = np.where(open_ & (coverage[seg] < 1.0), w * interest * gain, 0.0)
+        firsts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]]) if len(seg) else np.empty(0, np.int64)
+        best_score = np.maximum.reduceat(score, firsts) if len(firsts) else np.empty(0)
+        # the first candidate of each segment reaching its segment's best score
+        is_best = (score == np.repeat(best_score, np.diff(np.r_[firsts, len(seg)]))) & (score > 0)
+        pos = np.flatnonzero(is_best)
+        pos = pos[np.r_[True, seg[pos[1:]] != seg[pos[:-1]]]] if len(pos) else pos
+        if len(pos) == 0:
+            break
+        k = seg[pos]
+        members[k, r] = cand[pos]
+        supply[k] += brings[pos]
+        coverage[k] += gain[pos]
+        open_[pos] = False
+    return Recruitment(members, coverage)
+
+
+# ---------------------------------------------------------------------- the month's batch
 
 
 def available_facilitator(model: TerritorialModel, territory: int) -> Facilitator | None:
@@ -107,67 +217,88 @@ def available_facilitator(model: TerritorialModel, territory: int) -> Facilitato
     return None
 
 
-def build_coalition(model: TerritorialModel, idea: Idea) -> Coalition | None:
-    """Recruit partners for ``idea`` and fund it; None if no viable coalition forms.
+def commit_and_launch(model: TerritorialModel, idea: Idea, coalition: Coalition) -> Project | None:
+    """Move the coalition's money and launch its project, unless earlier launches of the month interfere.
 
-    Greedy recruitment: at each round the initiator invites the trusted,
-    available candidate with the best product of trust × interest in the
-    domain × gain in resource coverage, until the coalition covers its needs
-    or reaches ``max_partners``.
+    An earlier launch may have taken a member's last project slot (then nothing
+    happens: the idea waits), or money the plan counted on (then the plan is
+    made again with what is left, for the same budget).
     """
-    cfg = model.config.alliances
     actors = model.actors
-    i = idea.initiator
-    if not actors.has_capacity(i):
+    m = coalition.members
+    if not np.all(actors.busy[m] < actors.max_projects[m]):
         return None
-    facilitator = available_facilitator(model, idea.territory)
-    threshold = cfg.min_partner_trust - (cfg.facilitator_trust_bonus if facilitator is not None else 0.0)
-    threshold -= model.hooks.partner_trust_bonus(model, idea)
-    cand, w = model.trust.neighbours(i)
-    ok = (w >= threshold) & (actors.busy[cand] < actors.max_projects[cand])
-    cand, w = cand[ok], w[ok]
-    members = [i]
-    supply = actors.brings[i].copy()
-    coverage = float(np.minimum(supply, 1.0).mean())
-    interest = actors.interest[cand, idea.domain]
-    while len(cand) and len(members) <= cfg.max_partners and coverage < 1.0:
-        gains = np.minimum(supply[None, :] + actors.brings[cand], 1.0).mean(axis=1) - coverage
-        score = w * interest * gains
-        best = int(np.argmax(score))
-        if score[best] <= 0:
-            break
-        members.append(int(cand[best]))
-        supply += actors.brings[cand[best]]
-        coverage += float(gains[best])
-        keep = np.arange(len(cand)) != best
-        cand, w, interest = cand[keep], w[keep], interest[keep]
-    if len(members) < 2 or coverage < cfg.min_launch_coverage:
-        return None
-
-    m = np.array(members, dtype=np.int64)
-    kinds = [ActorKind(int(k)) for k in actors.kind[m]]
-    contrib = actors.brings[m].sum(axis=1)
-    share = contrib / contrib.sum()
-    n = len(m)
-    imbalance = float((share.max() - 1 / n) / (1 - 1 / n))
-    trust_mean = mean_pair_trust(model, m)
-    coalition = Coalition(
-        members=m,
-        resource_coverage=coverage,
-        mean_trust=trust_mean,
-        diversity=min(len(set(kinds)) - 1, 3) / 3,
-        imbalance=imbalance,
-        governance=governance_of(set(kinds)),
-        form=Form.ALLIANCE if trust_mean >= cfg.alliance_trust else Form.PARTNERSHIP,
-        phare_type=phare_type_of(kinds, idea.domain, kinds[0]),
-        facilitator=facilitator,
-    )
-    model.counters.add("coalitions", 1)
-    coalition.funding = model.funding_rule.plan(model, coalition, idea)
-    if coalition.funding.coverage < cfg.min_launch_coverage:
-        return None
-    model.funding_rule.commit(model, coalition)
-    return coalition
+    rule = model.funding_rule
+    if rule.is_stale(coalition, idea.territory):
+        offers = [coalition] if model.hooks.offers_funding else None
+        fresh = rule.plan(model, m[None, :], [idea], offers, budgets=np.array([coalition.funding.budget_eur])).row(0)
+        if fresh.coverage < model.config.alliances.min_launch_coverage:
+            return None
+        coalition.funding = fresh
+    coalition.facilitator = available_facilitator(model, idea.territory)
+    rule.commit(model, coalition, idea.territory)
+    return model.projects.launch(model, idea, coalition)
 
 
-__all__ = ["Coalition", "FundingSource", "build_coalition", "governance_of", "phare_type_of", "resource_coverage"]
+def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> list[Coalition]:
+    """Coalition objects (governance, form, PHARE type, trust, diversity, imbalance) for chosen rows."""
+    from simulation.projects import mean_pair_trust
+
+    actors = model.actors
+    cfg = model.config.alliances
+    out = []
+    for k in rows.tolist():
+        m = rec.members[k][rec.members[k] >= 0]
+        kinds = actors.kind[m]
+        present = np.zeros((1, len(ActorKind)), dtype=bool)
+        present[0, kinds] = True
+        contrib = actors.brings[m].sum(axis=1)
+        share = contrib / contrib.sum()
+        n = len(m)
+        trust_mean = mean_pair_trust(model, m)
+        phare = phare_code(
+            present, np.array([(kinds == ActorKind.FIRM).sum()]), np.array([ideas[k].domain]), kinds[:1]
+        )[0]
+        out.append(
+            Coalition(
+                members=m,
+                resource_coverage=float(rec.coverage[k]),
+                mean_trust=trust_mean,
+                diversity=min(int(present.sum()) - 1, 3) / 3,
+                imbalance=float((share.max() - 1 / n) / (1 - 1 / n)),
+                governance=Governance(int(governance_code(present)[0])),
+                form=Form.ALLIANCE if trust_mean >= cfg.alliance_trust else Form.PARTNERSHIP,
+                phare_type=PhareType(int(phare)),
+            )
+        )
+    return out
+
+
+def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project | None]:
+    """Processes 4–5 for a batch of ideas: recruit, fund, and launch the funded coalitions.
+
+    Returns:
+        For each idea, the project launched, or None (no viable or fundable coalition this month).
+    """
+    result: list[Project | None] = [None] * len(ideas)
+    if not ideas:
+        return result
+    model.funding_rule.new_batch()
+    cfg = model.config.alliances
+    rec = recruit(model, ideas)
+    viable = np.flatnonzero((rec.size >= 2) & (rec.coverage >= cfg.min_launch_coverage))
+    model.counters.add("coalitions", len(viable))
+    if len(viable) == 0:
+        return result
+    coalitions = _describe(model, rec, ideas, viable) if model.hooks.offers_funding else None
+    plans = model.funding_rule.plan(model, rec.members[viable], [ideas[k] for k in viable], coalitions)
+    funded = np.flatnonzero(plans.coverage >= cfg.min_launch_coverage)
+    if coalitions is None:
+        coalitions_f = _describe(model, rec, ideas, viable[funded])
+    else:
+        coalitions_f = [coalitions[j] for j in funded.tolist()]
+    for j, coalition in zip(funded.tolist(), coalitions_f, strict=True):
+        k = int(viable[j])
+        coalition.funding = plans.row(j)
+        result[k] = commit_and_launch(model, ideas[k], coalition)
+    return result

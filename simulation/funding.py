@@ -44,12 +44,12 @@ MARKET_KINDS = (ActorKind.FIRM, ActorKind.COLLECTIVITE)  # can sell / procure se
 
 @dataclass
 class FundingPlan:
-    """How much each source gives a project, in euros (volunteering valorised)."""
+    """How much each source gives one project, in euros (volunteering valorised)."""
 
     budget_eur: float = 0.0
     amount_eur: np.ndarray = field(default_factory=lambda: np.zeros(len(FundingSource)))
     expected_revenue_eur: float = 0.0
-    #: Public money offered by policies: (policy name, euros).
+    #: Public money offered by policies and taken: (policy name, euros).
     policy_eur: list[tuple[str, float]] = field(default_factory=list)
 
     @property
@@ -66,73 +66,145 @@ class FundingPlan:
 
 
 @dataclass
-class Available:
-    """What a coalition could mobilise for its project, tier by tier, in euros."""
+class FundingPlans:
+    """Plans for K coalitions at once (arrays, one row per coalition)."""
 
-    public_members: float
-    local_fund: float
-    policy: float
-    private: float
-    volunteering: float
-    revenue: float
+    budget_eur: np.ndarray  # (K,)
+    amount_eur: np.ndarray  # (K, sources)
+    expected_revenue_eur: np.ndarray  # (K,)
+    policy_eur: list[list[tuple[str, float]]]
 
     @property
-    def public(self) -> float:
+    def coverage(self) -> np.ndarray:
+        raised = self.amount_eur.sum(axis=1) + self.expected_revenue_eur
+        return np.minimum(1.0, raised / np.maximum(self.budget_eur, 1e-12))
+
+    def row(self, k: int) -> FundingPlan:
+        return FundingPlan(
+            float(self.budget_eur[k]),
+            self.amount_eur[k].copy(),
+            float(self.expected_revenue_eur[k]),
+            self.policy_eur[k],
+        )
+
+
+@dataclass
+class Available:
+    """What each coalition could mobilise, tier by tier, in euros (arrays of K)."""
+
+    public_members: np.ndarray
+    local_fund: np.ndarray
+    policy: np.ndarray
+    private: np.ndarray
+    volunteering: np.ndarray
+    revenue: np.ndarray
+
+    @property
+    def public(self) -> np.ndarray:
         return self.public_members + self.local_fund + self.policy
 
 
+Tiers = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 class FundingRule:
-    """Base class: subclasses say how much each tier gives, given the budget and what is available."""
+    """Base class: subclasses say how much each tier gives, given budgets and what is available."""
 
     name: ClassVar[str]
 
     def __init__(self, cfg: FundingConfig) -> None:
         self.cfg = cfg
+        self.new_batch()
 
-    def tiers(self, budget: float, avail: Available) -> tuple[float, float, float, float]:
-        """Euros from (public, private, volunteering, revenue) under this rule."""
+    def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
+        """Euros from (public, private, volunteering, revenue) under this rule, element-wise."""
         raise NotImplementedError
 
-    def plan(self, model: TerritorialModel, coalition: Coalition, idea: Idea) -> FundingPlan:
-        """What the coalition would raise, without moving any money yet."""
+    # ------------------------------------------------------------------ planning (no money moves)
+
+    def plan(
+        self,
+        model: TerritorialModel,
+        members: np.ndarray,
+        ideas: list[Idea],
+        coalitions: list[Coalition] | None = None,
+        budgets: np.ndarray | None = None,
+    ) -> FundingPlans:
+        """What each coalition would raise, without moving any money.
+
+        Args:
+            model: the model (actors' budgets, local funds, policies).
+            members: (K, M) member indices, padded with -1.
+            ideas: the K ideas.
+            coalitions: the K coalitions, needed only when policies offer money.
+            budgets: the K project budgets; drawn (lognormal around the domain's median) if None.
+        """
         cfg = self.cfg
         actors = model.actors
-        rng = model.streams["funding"]
-        median = cfg.budget_eur.as_list()[idea.domain]
-        budget = float(median * rng.lognormal(-(cfg.budget_sigma**2) / 2, cfg.budget_sigma))
-        m = coalition.members
-        public_member = actors.sector[m] == 0
-        offers = model.hooks.public_offers(model, coalition, idea, budget)
-        n_market = int(np.isin(actors.kind[m], MARKET_KINDS).sum())
-        credibility = min(1.0, cfg.revenue_credibility_per_market_member * n_market)
+        k_n = len(ideas)
+        terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_n)
+        dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_n)
+        if budgets is None:
+            median = np.array(cfg.budget_eur.as_list())[dom]
+            budgets = median * model.streams["funding"].lognormal(-(cfg.budget_sigma**2) / 2, cfg.budget_sigma, k_n)
+        valid = members >= 0
+        safe = np.where(valid, members, 0)
+        public_member = valid & (actors.sector[safe] == 0)
+        money = actors.budget_eur[safe]
+        offers: list[list[tuple[str, float]]] = [[] for _ in range(k_n)]
+        if coalitions is not None:
+            offers = [
+                model.hooks.public_offers(model, c, i, float(b))
+                for c, i, b in zip(coalitions, ideas, budgets, strict=True)
+            ]
+        n_market = (valid & np.isin(actors.kind[safe], MARKET_KINDS)).sum(axis=1)
+        credibility = np.minimum(1.0, cfg.revenue_credibility_per_market_member * n_market)
         avail = Available(
-            public_members=float(actors.budget_eur[m][public_member].sum()),
-            local_fund=float(model.territories.local_fund_eur[idea.territory]),
-            policy=float(sum(a for _, a in offers)),
-            private=float(actors.budget_eur[m][~public_member].sum()),
-            volunteering=float(actors.volunteer_hours[m].sum() * model.config.actors.volunteer_hour_value_eur),
-            revenue=credibility * budget,
+            public_members=(money * public_member).sum(axis=1),
+            local_fund=model.territories.local_fund_eur[terr].copy(),
+            policy=np.array([sum(a for _, a in o) for o in offers], dtype=np.float64),
+            private=(money * (valid & ~public_member)).sum(axis=1),
+            volunteering=(actors.volunteer_hours[safe] * valid).sum(axis=1)
+            * model.config.actors.volunteer_hour_value_eur,
+            revenue=credibility * budgets,
         )
-        public, private, volunteering, revenue = self.tiers(budget, avail)
-        plan = FundingPlan(budget_eur=budget, expected_revenue_eur=revenue)
-        from_members = min(public, avail.public_members)
-        from_fund = min(public - from_members, avail.local_fund)
-        from_policy = public - from_members - from_fund
-        plan.amount_eur[FundingSource.PUBLIC_LOCAL] = from_members
-        plan.amount_eur[FundingSource.LOCAL_FUND] = from_fund
-        plan.amount_eur[FundingSource.PUBLIC_POLICY] = from_policy
-        plan.amount_eur[FundingSource.PRIVATE] = private
-        plan.amount_eur[FundingSource.VOLUNTEERING] = volunteering
-        left = from_policy
-        for name, offer in offers:
-            take = min(offer, left)
-            if take > 0:
-                plan.policy_eur.append((name, take))
-            left -= take
-        return plan
+        public, private, volunteering, revenue = self.tiers(budgets, avail)
+        amount = np.zeros((k_n, len(FundingSource)))
+        amount[:, FundingSource.PUBLIC_LOCAL] = np.minimum(public, avail.public_members)
+        amount[:, FundingSource.LOCAL_FUND] = np.minimum(public - amount[:, 0], avail.local_fund)
+        amount[:, FundingSource.PUBLIC_POLICY] = public - amount[:, 0] - amount[:, 1]
+        amount[:, FundingSource.PRIVATE] = private
+        amount[:, FundingSource.VOLUNTEERING] = volunteering
+        taken: list[list[tuple[str, float]]] = []
+        for k, o in enumerate(offers):
+            left, took = float(amount[k, FundingSource.PUBLIC_POLICY]), []
+            for name, offer in o:
+                take = min(offer, left)
+                if take > 0:
+                    took.append((name, take))
+                left -= take
+            taken.append(took)
+        return FundingPlans(budgets, amount, revenue, taken)
 
-    def commit(self, model: TerritorialModel, coalition: Coalition) -> None:
-        """Move the planned money: debit every source, member by member, and book it."""
+    # ------------------------------------------------------------------ committing (money moves)
+
+    def new_batch(self) -> None:
+        """Forget what earlier commits touched: a new month's plans start from fresh balances."""
+        self._touched_actors: set[int] = set()
+        self._touched_funds: set[int] = set()
+        self._policy_paid = False
+
+    def is_stale(self, coalition: Coalition, territory: int) -> bool:
+        """Whether money this plan counted on was taken by a commit since it was made."""
+        a = coalition.funding.amount_eur
+        return (
+            any(int(i) in self._touched_actors for i in coalition.members)
+            or (territory in self._touched_funds and a[FundingSource.LOCAL_FUND] > 0)
+            or (self._policy_paid and bool(coalition.funding.policy_eur))
+        )
+
+    def commit(self, model: TerritorialModel, coalition: Coalition, territory: int) -> None:
+        """Move the planned money: debit every source, member by member."""
         actors = model.actors
         plan = coalition.funding
         m = coalition.members
@@ -141,13 +213,12 @@ class FundingRule:
         _debit(actors.budget_eur, m[~public_member], plan.amount_eur[FundingSource.PRIVATE])
         hours = plan.amount_eur[FundingSource.VOLUNTEERING] / max(model.config.actors.volunteer_hour_value_eur, 1e-12)
         _debit(actors.volunteer_hours, m, hours)
-        model.territories.local_fund_eur[_territory(model, coalition)] -= plan.amount_eur[FundingSource.LOCAL_FUND]
+        model.territories.local_fund_eur[territory] -= plan.amount_eur[FundingSource.LOCAL_FUND]
         for name, amount in plan.policy_eur:
             model.hooks.pay(name, amount)
-
-
-def _territory(model: TerritorialModel, coalition: Coalition) -> int:
-    return int(model.actors.territory[coalition.members[0]])
+        self._touched_actors.update(m.tolist())
+        self._touched_funds.add(territory)
+        self._policy_paid = self._policy_paid or bool(plan.policy_eur)
 
 
 def _debit(pool: np.ndarray, who: np.ndarray, amount: float) -> None:
@@ -158,8 +229,7 @@ def _debit(pool: np.ndarray, who: np.ndarray, amount: float) -> None:
     total = have.sum()
     if total <= 0:
         return
-    take = have * min(1.0, amount / total)
-    pool[who] = have - take
+    pool[who] = have - have * min(1.0, amount / total)
 
 
 class ShareRule(FundingRule):
@@ -167,13 +237,13 @@ class ShareRule(FundingRule):
 
     name = "four_tiers"
 
-    def tiers(self, budget: float, avail: Available) -> tuple[float, float, float, float]:
+    def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
         c = self.cfg
         return (
-            min(c.public_share * budget, avail.public),
-            min(c.private_share * budget, avail.private),
-            min(c.volunteering_share * budget, avail.volunteering),
-            min(c.revenue_share * budget, avail.revenue),
+            np.minimum(c.public_share * budget, avail.public),
+            np.minimum(c.private_share * budget, avail.private),
+            np.minimum(c.volunteering_share * budget, avail.volunteering),
+            np.minimum(c.revenue_share * budget, avail.revenue),
         )
 
 
@@ -194,12 +264,12 @@ class MatchingFunds(FundingRule):
 
     name = "matching_funds"
 
-    def tiers(self, budget: float, avail: Available) -> tuple[float, float, float, float]:
+    def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
         c = self.cfg
-        private = min(avail.private, budget / (1.0 + c.match_ratio))
-        public = min(avail.public, c.match_ratio * private)
-        volunteering = min(c.volunteering_share * budget, avail.volunteering)
-        revenue = min(c.revenue_share * budget, avail.revenue)
+        private = np.minimum(avail.private, budget / (1.0 + c.match_ratio))
+        public = np.minimum(avail.public, c.match_ratio * private)
+        volunteering = np.minimum(c.volunteering_share * budget, avail.volunteering)
+        revenue = np.minimum(c.revenue_share * budget, avail.revenue)
         return public, private, volunteering, revenue
 
 
@@ -208,15 +278,11 @@ class FreeMix(FundingRule):
 
     name = "free_mix"
 
-    def tiers(self, budget: float, avail: Available) -> tuple[float, float, float, float]:
-        left = budget
-        volunteering = min(avail.volunteering, left)
-        left -= volunteering
-        private = min(avail.private, left)
-        left -= private
-        revenue = min(avail.revenue, left)
-        left -= revenue
-        public = min(avail.public, left)
+    def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
+        volunteering = np.minimum(avail.volunteering, budget)
+        private = np.minimum(avail.private, budget - volunteering)
+        revenue = np.minimum(avail.revenue, budget - volunteering - private)
+        public = np.minimum(avail.public, budget - volunteering - private - revenue)
         return public, private, volunteering, revenue
 
 

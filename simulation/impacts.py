@@ -32,10 +32,9 @@ def on_stage_passed(model: TerritorialModel, p: Project) -> None:
     cfg = model.config
     table = model.projects
     m = np.array(p.members, dtype=np.int64)
-    model.trust.reinforce(m, cfg.trust.success_gain, cfg.trust.initial_cross_sector)
+    model.trust.queue_success(m)
     if p.stage == Stage.CONSOLIDATION:
-        vis = model.hooks.visibility_multiplier(model)
-        model.trust.spill_over(m, min(1.0, cfg.trust.reputation_gain * vis), cfg.trust.acquaintance_cap)
+        model.trust.queue_reputation(m)
         model.actors.experience[m] += 1.0
         jobs = p.budget_eur / cfg.outcomes.budget_eur_per_job
         if p.form == Form.ALLIANCE:
@@ -63,7 +62,7 @@ def on_stage_passed(model: TerritorialModel, p: Project) -> None:
 def on_failure(model: TerritorialModel, p: Project, was: Stage) -> None:
     """Trust loss, freed members and lost jobs when project ``p`` fails at stage ``was``."""
     m = np.array(p.members, dtype=np.int64)
-    model.trust.weaken(m, model.config.trust.failure_loss)
+    model.trust.queue_failure(m)
     if was < Stage.DEPLOYMENT:
         model.actors.busy[m] -= 1
     model.actors.engaged[m] -= 1
@@ -72,6 +71,19 @@ def on_failure(model: TerritorialModel, p: Project, was: Stage) -> None:
     model.projects.jobs[p.id] = 0.0
     model.visible_failures[p.territory] += 1
     model.release_facilitator(p.id)
+
+
+def update_trust_from_projects(model: TerritorialModel) -> None:
+    """Apply the month's joint successes, reputation effects and failures to the trust network."""
+    t = model.config.trust
+    vis = model.hooks.visibility_multiplier(model)
+    model.trust.flush(
+        success_gain=t.success_gain,
+        floor=t.initial_cross_sector,
+        reputation_gain=min(1.0, t.reputation_gain * vis),
+        cap=t.acquaintance_cap,
+        failure_loss=t.failure_loss,
+    )
 
 
 def create_value(model: TerritorialModel) -> None:

@@ -13,11 +13,12 @@ import numpy as np
 
 from simulation import outcomes
 from simulation.agents import Actor, ActorTable, Facilitator
+from simulation.alliances import form_alliances
 from simulation.config import Config, validate
 from simulation.encounters import encounters, initial_trust, random_in_territory
 from simulation.funding import make_rule
 from simulation.ideas import Idea, generate_ideas, replication_idea
-from simulation.impacts import create_value
+from simulation.impacts import create_value, update_trust_from_projects
 from simulation.ledger import Ledger
 from simulation.policies import Hooks, make_policies
 from simulation.projects import ProjectTable, advance_projects
@@ -134,10 +135,12 @@ class TerritorialModel(mesa.Model):
         7. ``generate_ideas`` — perceived needs become ideas (process 3);
         8. ``form_alliances`` — initiators recruit partners and pool funds (processes 4, 5);
         9. ``advance_projects`` — failures and stage transitions, with their
-           trust, experience, jobs and follow-up ideas (processes 6, 7);
-        10. ``create_value`` — value, revenue and reinvested profit of consolidated projects (process 7);
-        11. ``update_generalised_trust`` — visible successes and failures (process 2, 004 P1);
-        12. ``collect`` — the month's indicators (MODEL.md §5).
+           experience, jobs and follow-up ideas (processes 6, 7);
+        10. ``update_trust_from_projects`` — the month's joint successes and
+            failures, and the reputation of successful members, in one batch (process 2);
+        11. ``create_value`` — value, revenue and reinvested profit of consolidated projects (process 7);
+        12. ``update_generalised_trust`` — visible successes and failures (process 2, 004 P1);
+        13. ``collect`` — the month's indicators (MODEL.md §5).
         """
         self.counters.new_month()
         self.apply_shocks()
@@ -149,6 +152,7 @@ class TerritorialModel(mesa.Model):
         self.generate_ideas()
         self.form_alliances()
         advance_projects(self)
+        update_trust_from_projects(self)
         create_value(self)
         self.update_generalised_trust()
         self.collect()
@@ -215,16 +219,17 @@ class TerritorialModel(mesa.Model):
         """
         cfg = self.config
         rng = self.streams["alliances"]
+        tried: list[Idea] = []
         still: list[Idea] = []
         for idea in self.pending_ideas:
             age = self.month - idea.created_month
             if age >= cfg.ideas.lifetime_months:
                 self.counters.add("ideas_dropped", 1)
-                continue
-            if age > 0 and rng.random() >= cfg.alliances.retry_probability:
+            elif age > 0 and rng.random() >= cfg.alliances.retry_probability:
                 still.append(idea)
-                continue
-            project = self.actor_agents[idea.initiator].propose(idea)
+            else:
+                tried.append(idea)
+        for idea, project in zip(tried, form_alliances(self, tried), strict=True):
             if project is None:
                 still.append(idea)
             else:

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.enums import ActorKind, Domain, FailureCause, Form, FundingSource, Governance, PhareType, Stage
+from simulation.trust import all_pairs
 
 if TYPE_CHECKING:
     from simulation.alliances import Coalition
@@ -182,14 +183,6 @@ class ProjectTable:
         actors.busy[m] += 1
         actors.engaged[m] += 1
         actors.ever_engaged[m] = True
-        # Working together: members who did not know each other now do.
-        model.trust.meet(
-            m[:-1],
-            m[1:],
-            np.full(len(m) - 1, cfg.trust.initial_cross_sector),
-            cfg.trust.acquaintance_cap,
-            cfg.trust.acquaintance_gain,
-        )
         model.ledger.book_launch(model.month, idea.territory, plan.amount_eur, plan.policy_eur)
         return p
 
@@ -198,6 +191,12 @@ def stage_duration(model: TerritorialModel, stage: Stage) -> int:
     """Months a stage lasts: uniform within ±50% of its configured mean, at least one."""
     mean = model.config.projects.duration_months.as_list()[stage]
     return max(1, round(mean * model.streams["projects"].uniform(0.5, 1.5)))
+
+
+def mean_pair_trust(model: TerritorialModel, members: NDArray[np.int64]) -> float:
+    """Mean trust over every pair of members (0 for a missing tie)."""
+    lo, hi = all_pairs(members)
+    return float(model.trust.get(lo, hi).mean()) if len(lo) else 0.0
 
 
 def log_hazard_modifier(model: TerritorialModel, p: Project, coverage: float) -> float:
@@ -209,8 +208,7 @@ def log_hazard_modifier(model: TerritorialModel, p: Project, coverage: float) ->
     """
     pp = model.config.projects
     m = np.array(p.members, dtype=np.int64)
-    i, j = np.triu_indices(len(m), k=1)
-    trust = float(model.trust.get(m[i], m[j]).mean()) if len(i) else 0.0
+    trust = mean_pair_trust(model, m)
     diversity = min(len(set(p.kinds)) - 1, 3) / 3
     experience = float(np.log1p(model.actors.experience[m]).mean())
     x = (

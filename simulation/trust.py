@@ -17,6 +17,8 @@ through :meth:`TrustNetwork._update`, which writes both.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
@@ -41,6 +43,9 @@ class TrustNetwork:
         self.keys: IntArray = np.empty(0, dtype=np.int64)
         self.trust: FloatArray = np.empty(0, dtype=np.float64)
         self._offsets: IntArray | None = None
+        self._success: list[IntArray] = []
+        self._reputation: list[IntArray] = []
+        self._failure: list[IntArray] = []
 
     # ------------------------------------------------------------------ structure
 
@@ -55,6 +60,10 @@ class TrustNetwork:
             bounds = np.arange(self.n + 1, dtype=np.int64) * self.n
             self._offsets = np.searchsorted(self.keys, bounds).astype(np.int64)
         return self._offsets
+
+    def targets(self) -> IntArray:
+        """The other end of every stored tie (``keys % n``, computed without a division)."""
+        return self.keys - np.repeat(np.arange(self.n, dtype=np.int64) * self.n, self.degree())
 
     def degree(self) -> IntArray:
         """Number of ties of every actor."""
@@ -168,45 +177,63 @@ class TrustNetwork:
         self._insert(lo[new], hi[new], np.clip(initial[new], 0.0, 1.0))
         return int(new.sum())
 
-    def reinforce(self, members: IntArray, gain: float, floor: float) -> None:
-        """A joint success: every pair of ``members`` closes ``gain`` of its gap to 1.
+    # Joint successes and failures of the month are queued by the projects and applied
+    # in one batch by :meth:`flush`, so that the sorted arrays are rebuilt once a month,
+    # not once per project. A pair that shares k successes in a month gets the gain k
+    # times: 1 - (1 - w)(1 - gain)^k; failures are applied after successes.
 
-        Members who had no tie get one, starting at ``floor``, before the gain.
+    def queue_success(self, members: IntArray) -> None:
+        """A joint success of ``members`` (a stage passed together), applied at :meth:`flush`."""
+        self._success.append(np.asarray(members, dtype=np.int64))
+
+    def queue_reputation(self, members: IntArray) -> None:
+        """A success seen by the members' acquaintances, applied at :meth:`flush`."""
+        self._reputation.append(np.asarray(members, dtype=np.int64))
+
+    def queue_failure(self, members: IntArray) -> None:
+        """A joint failure of ``members``, applied at :meth:`flush`."""
+        self._failure.append(np.asarray(members, dtype=np.int64))
+
+    def flush(self, success_gain: float, floor: float, reputation_gain: float, cap: float, failure_loss: float) -> None:
+        """Apply the month's queued successes, reputation effects and failures.
+
+        Args:
+            success_gain: share of the gap to 1 closed by each joint success.
+            floor: starting trust of a tie created by a joint success between members who had none.
+            reputation_gain: share of the gap to ``cap`` closed, per success, by each acquaintance of a member.
+            cap: the acquaintance cap.
+            failure_loss: share of trust lost per joint failure.
         """
-        lo, hi = _all_pairs(members)
-        if len(lo) == 0:
-            return
-        idx = self._index(lo, hi)
-        missing = idx < 0
-        self._insert(lo[missing], hi[missing], np.full(int(missing.sum()), floor))
-        w = self.get(lo, hi)
-        self._update(lo, hi, w + gain * (1.0 - w))
-
-    def spill_over(self, members: IntArray, gain: float, cap: float) -> None:
-        """Reputation: everyone tied to ``members`` closes ``gain`` of the gap to ``cap`` with them.
-
-        A success is seen by the members' acquaintances (002: successes feed
-        trust; 004 P1: communicating them), who then trust them more, up to
-        what acquaintance alone allows.
-        """
-        off = self.offsets()
-        m = np.unique(np.asarray(members, dtype=np.int64))
-        idx = np.concatenate([np.arange(off[i], off[i + 1]) for i in m]) if len(m) else np.empty(0, np.int64)
-        if len(idx) == 0:
-            return
-        src, dst = np.divmod(self.keys[idx], self.n)
-        w = self.trust[idx]
-        below = w < cap
-        self._update(src[below], dst[below], w[below] + gain * (cap - w[below]))
-
-    def weaken(self, members: IntArray, loss: float) -> None:
-        """A joint failure: every existing tie among ``members`` loses ``loss`` of its trust."""
-        lo, hi = _all_pairs(members)
-        if len(lo) == 0:
-            return
-        idx = self._index(lo, hi)
-        has = idx >= 0
-        self._update(lo[has], hi[has], self.trust[idx[has]] * (1.0 - loss))
+        if self._success:
+            lo, hi, k = _pair_counts(self._success, self.n)
+            idx = self._index(lo, hi)
+            missing = idx < 0
+            self._insert(lo[missing], hi[missing], np.full(int(missing.sum()), floor))
+            w = self.get(lo, hi)
+            self._update(lo, hi, 1.0 - (1.0 - w) * (1.0 - success_gain) ** k)
+        if self._reputation:
+            m, k = np.unique(np.concatenate(self._reputation), return_counts=True)
+            off = self.offsets()
+            starts, ends = off[m], off[m + 1]
+            lengths = ends - starts
+            idx = np.repeat(ends - np.cumsum(lengths), lengths) + np.arange(lengths.sum())
+            times = np.repeat(k, lengths)
+            src, dst = np.divmod(self.keys[idx], self.n)
+            # A tie between two members of the month's successes is seen from both sides.
+            lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+            uniq, inv = np.unique(lo * self.n + hi, return_inverse=True)
+            times = np.bincount(inv, weights=times).astype(np.int64)
+            lo, hi = uniq // self.n, uniq % self.n
+            w = self.get(lo, hi)
+            below = w < cap
+            new_w = cap - (cap - w[below]) * (1.0 - reputation_gain) ** times[below]
+            self._update(lo[below], hi[below], new_w)
+        if self._failure:
+            lo, hi, k = _pair_counts(self._failure, self.n)
+            idx = self._index(lo, hi)
+            has = idx >= 0
+            self._update(lo[has], hi[has], self.trust[idx[has]] * (1.0 - failure_loss) ** k[has])
+        self._success, self._reputation, self._failure = [], [], []
 
     def decay(self, rate: float, prune_below: float) -> int:
         """Unused ties fade by ``rate`` a month; ties under ``prune_below`` are forgotten.
@@ -238,22 +265,37 @@ class TrustNetwork:
         """Share of ties that join two different sectors: the scarce ones (002)."""
         if not len(self.keys):
             return 0.0
-        src, dst = np.divmod(self.keys, self.n)
-        return float(np.mean(self.sector[src] != self.sector[dst]))
+        src = np.repeat(self.sector, self.degree())
+        return float(np.mean(src != self.sector[self.targets()]))
 
     def giant_component_share(self) -> float:
         """Share of actors in the largest connected component."""
         if self.n == 0:
             return 0.0
         graph = csr_matrix(
-            (np.ones(len(self.keys), dtype=np.int8), self.keys % self.n, self.offsets()), shape=(self.n, self.n)
+            (np.ones(len(self.keys), dtype=np.int8), self.targets(), self.offsets()), shape=(self.n, self.n)
         )
-        _, labels = connected_components(graph, directed=False)
+        # Ties are stored in both directions, so weak components are the undirected ones
+        # (and this avoids the transpose that ``directed=False`` makes).
+        _, labels = connected_components(graph, directed=True, connection="weak")
         return float(np.bincount(labels).max() / self.n)
 
 
-def _all_pairs(members: IntArray) -> tuple[IntArray, IntArray]:
+@functools.cache
+def _triu(m: int) -> tuple[IntArray, IntArray]:
+    return np.triu_indices(m, k=1)
+
+
+def all_pairs(members: IntArray) -> tuple[IntArray, IntArray]:
     """All unordered pairs (lo < hi) of distinct members."""
     m = np.unique(np.asarray(members, dtype=np.int64))
-    i, j = np.triu_indices(len(m), k=1)
+    i, j = _triu(len(m))
     return m[i], m[j]
+
+
+def _pair_counts(groups: list[IntArray], n: int) -> tuple[IntArray, IntArray, IntArray]:
+    """Every pair within each group, deduplicated across groups, with how many groups share it."""
+    pairs = [all_pairs(g) for g in groups]
+    keys = np.concatenate([lo * n + hi for lo, hi in pairs])
+    uniq, counts = np.unique(keys, return_counts=True)
+    return uniq // n, uniq % n, counts

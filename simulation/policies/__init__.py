@@ -105,6 +105,8 @@ class Hooks:
     def __init__(self, policies: list[Policy]) -> None:
         self.policies = policies
         self.by_name = {p.name: p for p in policies}
+        #: Whether any lever overrides :meth:`Policy.public_offer` (else funding skips the offers).
+        self.offers_funding = any(type(p).public_offer is not Policy.public_offer for p in policies)
 
     def on_month(self, model: TerritorialModel) -> None:
         for p in self.policies:
