@@ -585,7 +585,9 @@ def to_config(cfg: DictConfig | Config) -> Config:
     if isinstance(cfg, Config):
         return validate(cfg)
     try:
-        typed = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+        # Through a plain container, so that a key appended with "+" cannot slip past the schema.
+        plain = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
+        typed = OmegaConf.merge(OmegaConf.structured(Config), plain)
         obj = OmegaConf.to_object(typed)
     except OmegaConfBaseException as e:
         raise ConfigError(f"invalid configuration: {e}") from None

@@ -1,0 +1,124 @@
+"""Configuration: every config composes, and bad input fails clearly before anything is written."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulation.config import CONFIG_DIR, Config, ConfigError, compose, from_yaml, to_yaml, validate
+
+REPO = Path(__file__).resolve().parent.parent
+GROUPS = {
+    g: sorted(p.stem for p in (CONFIG_DIR / g).glob("*.yaml")) for g in ("region", "funding", "policies", "shocks")
+}
+
+
+def test_default_config_is_the_decade_baseline() -> None:
+    cfg = compose()
+    assert cfg.seed == 0
+    assert cfg.horizon_months == 120
+    assert cfg.region.name == "auvergne_rhone_alpes"
+    assert {t.type for t in cfg.region.territories} == {"rural", "peri_urban", "urban"}
+    assert cfg.policies.levers == []  # the baseline is the empty list of levers
+    assert cfg.scenario.name == "baseline"
+
+
+@pytest.mark.parametrize("combo", list(itertools.product(*GROUPS.values())), ids=lambda c: "-".join(c))
+def test_every_combination_of_groups_composes_and_validates(combo: tuple[str, ...]) -> None:
+    cfg = compose([f"{g}={v}" for g, v in zip(GROUPS, combo, strict=True)])
+    assert isinstance(cfg, Config)
+
+
+@pytest.mark.parametrize("scenario", sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml")))
+def test_every_scenario_composes(scenario: str) -> None:
+    assert compose([f"scenario={scenario}"]).scenario.name == scenario
+
+
+def test_resolved_config_round_trips_through_yaml(tmp_path: Path) -> None:
+    cfg = compose(["region=oriental_morocco", "funding=matching_funds", "shocks=covid_year4", "seed=7"])
+    path = tmp_path / "config.yaml"
+    path.write_text(to_yaml(cfg))
+    assert from_yaml(path) == cfg
+
+
+#: (overrides, text the error must contain: the bad key, and what is allowed where it applies)
+BAD = [
+    (["nonexistent_key=3"], ["nonexistent_key"]),
+    (["trust.unknown=0.1"], ["trust.unknown"]),
+    (["+trust.unknown=0.1"], ["unknown"]),
+    (["seed=abc"], ["seed", "abc"]),
+    (["trust.decay_per_month=fast"], ["trust.decay_per_month", "fast"]),
+    (["horizon_months=12.5"], ["horizon_months"]),
+    (["seed=-1"], ["seed = -1", ">= 0"]),
+    (["horizon_months=0"], ["horizon_months = 0", ">= 1"]),
+    (["trust.decay_per_month=1.5"], ["trust.decay_per_month = 1.5", "<= 1"]),
+    (["region.population_scale=-2"], ["region.population_scale = -2", "> 0"]),
+    (["trust.failure_loss=0.1"], ["trust.failure_loss", "must exceed trust.success_gain"]),
+    (["funding.public_share=0.9"], ["funding.public_share", "must sum to 1"]),
+    (["projects.base_hazard_per_month.seed=-0.1"], ["projects.base_hazard_per_month.seed", ">= 0"]),
+    (["region.territories.0.generalised_trust=2"], ["region.territories[0].generalised_trust = 2", "<= 1"]),
+    (["region.territories.0.type=suburb"], ["region.territories[0].type", "rural, peri_urban, urban"]),
+    (["region=atlantis"], ["region/atlantis", "auvergne_rhone_alpes", "oriental_morocco"]),
+    (["funding=magic"], ["funding/magic", "four_tiers"]),
+    (
+        ["funding.rule=magic"],
+        ["funding.rule = 'magic'", "four_tiers, public_led, private_led, matching_funds, free_mix"],
+    ),
+    (["policies.levers=[{name: no_such_lever}]"], ["policies.levers[0].name = 'no_such_lever'"]),
+    (["shocks=covid_year4", "horizon_months=24"], ["shocks.events[0].start_month = 36", "horizon_months"]),
+]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), BAD, ids=[" ".join(o) for o, _ in BAD])
+def test_bad_config_names_the_key(overrides: list[str], expected: list[str]) -> None:
+    with pytest.raises(ConfigError) as err:
+        compose(overrides)
+    for text in expected:
+        assert text in str(err.value), f"{text!r} not in: {err.value}"
+
+
+def test_validate_reports_every_problem_at_once() -> None:
+    cfg = compose()
+    cfg.trust.decay_per_month = 2.0
+    cfg.ideas.lifetime_months = 0
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert "trust.decay_per_month = 2.0" in str(err.value)
+    assert "ideas.lifetime_months = 0" in str(err.value)
+
+
+CLI_BAD = [
+    (["trust.unknown=1"], "trust.unknown"),
+    (["trust.decay_per_month=1.5"], "trust.decay_per_month = 1.5"),
+    (["region=atlantis"], "region/atlantis"),
+    (["funding.rule=magic"], "funding.rule = 'magic'"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), CLI_BAD, ids=[o[0] for o, _ in CLI_BAD])
+def test_command_line_rejects_bad_input_before_writing_and_keeps_earlier_results(
+    tmp_path: Path, overrides: list[str], expected: str
+) -> None:
+    results = tmp_path / "results"
+    earlier = results / "2026-01-01_00-00-00_baseline_seed0"
+    earlier.mkdir(parents=True)
+    (earlier / "summary.md").write_text("an earlier result\n")
+    before = sorted((p.relative_to(results), p.stat().st_mtime_ns) for p in results.rglob("*"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation.run", *overrides, f"output.results_dir={results}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HYDRA_FULL_ERROR": "0"},
+    )
+    assert proc.returncode != 0
+    assert expected in proc.stdout + proc.stderr
+    after = sorted((p.relative_to(results), p.stat().st_mtime_ns) for p in results.rglob("*"))
+    assert after == before, "a rejected run must not write or touch anything"
+    assert not (REPO / "outputs").exists() and not (REPO / "multirun").exists()
