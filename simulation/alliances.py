@@ -241,37 +241,47 @@ def commit_and_launch(model: TerritorialModel, idea: Idea, coalition: Coalition)
 
 
 def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> list[Coalition]:
-    """Coalition objects (governance, form, PHARE type, trust, diversity, imbalance) for chosen rows."""
-    from simulation.projects import mean_pair_trust
+    """Coalition objects (governance, form, PHARE type, trust, diversity, imbalance) for chosen rows.
 
-    actors = model.actors
-    cfg = model.config.alliances
-    out = []
-    for k in rows.tolist():
-        m = rec.members[k][rec.members[k] >= 0]
-        kinds = actors.kind[m]
-        present = np.zeros((1, len(ActorKind)), dtype=bool)
-        present[0, kinds] = True
-        contrib = actors.brings[m].sum(axis=1)
-        share = contrib / contrib.sum()
-        n = len(m)
-        trust_mean = mean_pair_trust(model, m)
-        phare = phare_code(
-            present, np.array([(kinds == ActorKind.FIRM).sum()]), np.array([ideas[k].domain]), kinds[:1]
-        )[0]
-        out.append(
-            Coalition(
-                members=m,
-                resource_coverage=float(rec.coverage[k]),
-                mean_trust=trust_mean,
-                diversity=min(int(present.sum()) - 1, 3) / 3,
-                imbalance=float((share.max() - 1 / n) / (1 - 1 / n)),
-                governance=Governance(int(governance_code(present)[0])),
-                form=Form.ALLIANCE if trust_mean >= cfg.alliance_trust else Form.PARTNERSHIP,
-                phare_type=PhareType(int(phare)),
-            )
+    Every quantity is computed for all rows at once from the members matrix.
+    """
+    actors, cfg = model.actors, model.config.alliances
+    members = rec.members[rows]
+    valid = members >= 0
+    safe = np.where(valid, members, 0)
+    k_n, m_n = members.shape
+    kinds = np.where(valid, actors.kind[safe], -1)
+    present = np.zeros((k_n, len(ActorKind) + 1), dtype=bool)
+    present[np.repeat(np.arange(k_n), m_n), kinds.ravel()] = True  # column -1 collects the padding
+    present = present[:, : len(ActorKind)]
+    n_firms = (kinds == ActorKind.FIRM).sum(axis=1)
+    domains = np.array([ideas[k].domain for k in rows.tolist()], dtype=np.int64)
+    governance = governance_code(present)
+    phare = phare_code(present, n_firms, domains, kinds[:, 0])
+    # Mean trust over every pair of members (0 for a missing tie).
+    i, j = np.triu_indices(m_n, k=1)
+    both = valid[:, i] & valid[:, j]
+    w = model.trust.get(safe[:, i].ravel(), safe[:, j].ravel()).reshape(k_n, len(i))
+    trust_mean = (w * both).sum(axis=1) / np.maximum(both.sum(axis=1), 1)
+    # Imbalance: the largest member's share of what the coalition brings, rescaled to 0..1.
+    contrib = actors.brings[safe].sum(axis=2) * valid
+    size = valid.sum(axis=1)
+    share_max = contrib.max(axis=1) / contrib.sum(axis=1)
+    imbalance = (share_max - 1 / size) / (1 - 1 / size)
+    diversity = np.minimum(present.sum(axis=1) - 1, 3) / 3
+    return [
+        Coalition(
+            members=members[r][valid[r]],
+            resource_coverage=float(rec.coverage[k]),
+            mean_trust=float(trust_mean[r]),
+            diversity=float(diversity[r]),
+            imbalance=float(imbalance[r]),
+            governance=Governance(int(governance[r])),
+            form=Form.ALLIANCE if trust_mean[r] >= cfg.alliance_trust else Form.PARTNERSHIP,
+            phare_type=PhareType(int(phare[r])),
         )
-    return out
+        for r, k in enumerate(rows.tolist())
+    ]
 
 
 def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project | None]:
