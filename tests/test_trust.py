@@ -1,0 +1,144 @@
+"""The array-held trust network, checked against a plain dict / networkx reference."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.trust import TrustNetwork, all_pairs
+
+N = 30
+
+
+def _net(sector: np.ndarray | None = None) -> TrustNetwork:
+    return TrustNetwork(N, sector if sector is not None else np.arange(N) % 3)
+
+
+def _as_dict(net: TrustNetwork) -> dict[tuple[int, int], float]:
+    src, dst = np.divmod(net.keys, net.n)
+    return {(int(a), int(b)): float(w) for a, b, w in zip(src, dst, net.trust, strict=True)}
+
+
+def _check_symmetric_sorted(net: TrustNetwork) -> None:
+    d = _as_dict(net)
+    assert all(d[(b, a)] == w for (a, b), w in d.items()), "both stored copies hold the same trust"
+    assert np.all(np.diff(net.keys) > 0), "keys sorted and unique"
+    assert np.all((net.trust >= 0) & (net.trust <= 1))
+
+
+def test_meet_creates_then_raises_towards_the_cap() -> None:
+    net = _net()
+    new = net.meet(np.array([0, 1, 0]), np.array([1, 0, 0]), np.array([0.1, 0.3, 0.9]), cap=0.35, gain=0.5)
+    assert new == 1  # (0,1) and (1,0) are one tie; (0,0) is no tie
+    assert net.get(np.array([0, 1]), np.array([1, 0])).tolist() == [0.1, 0.1]  # the first encounter's start
+    net.meet(np.array([1]), np.array([0]), np.array([0.0]), cap=0.35, gain=0.5)
+    assert net.get(np.array([0]), np.array([1]))[0] == pytest.approx(0.1 + 0.5 * 0.25)
+    for _ in range(50):
+        net.meet(np.array([0]), np.array([1]), np.array([0.0]), cap=0.35, gain=0.5)
+    assert net.get(np.array([0]), np.array([1]))[0] <= 0.35  # acquaintance alone never passes the cap
+    _check_symmetric_sorted(net)
+
+
+def test_success_raises_and_failure_lowers_faster() -> None:
+    net = _net()
+    members = np.array([3, 7, 9])
+    net.queue_success(members)
+    net.flush(success_gain=0.3, floor=0.1, reputation_gain=0.0, cap=0.35, failure_loss=0.45)
+    w = net.get(np.array([3, 3, 7]), np.array([7, 9, 9]))
+    assert np.allclose(w, 0.1 + 0.3 * 0.9)  # ties created at the floor, then the gain
+    before = w[0]
+    net.queue_failure(members)
+    net.flush(success_gain=0.3, floor=0.1, reputation_gain=0.0, cap=0.35, failure_loss=0.45)
+    after = net.get(np.array([3]), np.array([7]))[0]
+    assert after == pytest.approx(before * 0.55)
+    _check_symmetric_sorted(net)
+
+
+def test_failure_moves_trust_more_than_success_from_the_midpoint() -> None:
+    """MODEL.md §3.2: from trust 0.5, a failure (−0.45 × 0.5) moves more than a success (+0.3 × 0.5)."""
+    up, down = _net(), _net()
+    for net in (up, down):
+        net.meet(np.array([0]), np.array([1]), np.array([0.5]), cap=0.35, gain=0.0)
+    up.queue_success(np.array([0, 1]))
+    down.queue_failure(np.array([0, 1]))
+    for net in (up, down):
+        net.flush(success_gain=0.3, floor=0.1, reputation_gain=0.0, cap=0.35, failure_loss=0.45)
+    gained = up.get(np.array([0]), np.array([1]))[0] - 0.5
+    lost = 0.5 - down.get(np.array([0]), np.array([1]))[0]
+    assert gained == pytest.approx(0.15) and lost == pytest.approx(0.225) and lost > gained
+
+
+def test_two_successes_in_a_month_count_twice() -> None:
+    net = _net()
+    net.meet(np.array([1]), np.array([2]), np.array([0.2]), cap=0.35, gain=0.1)
+    net.queue_success(np.array([1, 2]))
+    net.queue_success(np.array([2, 1, 5]))
+    net.flush(success_gain=0.3, floor=0.1, reputation_gain=0.0, cap=0.35, failure_loss=0.45)
+    assert net.get(np.array([1]), np.array([2]))[0] == pytest.approx(1 - 0.8 * 0.7 * 0.7)
+
+
+def test_reputation_reaches_acquaintances_up_to_the_cap() -> None:
+    net = _net()
+    net.meet(np.array([1, 1, 2]), np.array([10, 11, 12]), np.array([0.1, 0.5, 0.1]), cap=0.6, gain=0.1)
+    net.queue_reputation(np.array([1]))
+    net.flush(success_gain=0.3, floor=0.1, reputation_gain=0.5, cap=0.35, failure_loss=0.45)
+    w = net.get(np.array([1, 1, 2]), np.array([10, 11, 12]))
+    assert w[0] == pytest.approx(0.1 + 0.5 * 0.25)  # an acquaintance of the successful member
+    assert w[1] == pytest.approx(0.5)  # already above the cap: unchanged
+    assert w[2] == pytest.approx(0.1)  # not an acquaintance of a member
+    _check_symmetric_sorted(net)
+
+
+def test_decay_and_prune() -> None:
+    net = _net()
+    net.meet(np.array([0, 2]), np.array([1, 3]), np.array([0.2, 0.021]), cap=0.35, gain=0.1)
+    pruned = net.decay(rate=0.1, prune_below=0.02)
+    assert pruned == 1 and net.n_ties == 1
+    assert net.get(np.array([0]), np.array([1]))[0] == pytest.approx(0.18)
+    _check_symmetric_sorted(net)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, N - 1), st.integers(0, N - 1)), min_size=1, max_size=120), st.integers(0, 99))
+def test_structure_and_indicators_match_networkx(pairs: list[tuple[int, int]], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    sector = rng.integers(0, 3, N)
+    net = _net(sector)
+    a = np.array([p[0] for p in pairs])
+    b = np.array([p[1] for p in pairs])
+    net.meet(a, b, rng.uniform(0.05, 0.3, len(a)), cap=0.35, gain=0.2)
+    net.decay(rate=0.3, prune_below=0.06)
+    _check_symmetric_sorted(net)
+    g = nx.Graph()
+    g.add_nodes_from(range(N))
+    g.add_edges_from((int(x), int(y)) for x, y in zip(*np.divmod(net.keys, N), strict=True))
+    assert net.n_ties == g.number_of_edges()
+    assert net.density() == pytest.approx(nx.density(g))
+    assert net.giant_component_share() == pytest.approx(max(len(c) for c in nx.connected_components(g)) / N)
+    assert np.array_equal(net.degree(), np.array([g.degree(i) for i in range(N)]))
+    for i in range(N):
+        ids, _ = net.neighbours(i)
+        assert set(ids.tolist()) == set(g.neighbors(i))
+    if g.number_of_edges():
+        cross = np.mean([sector[x] != sector[y] for x, y in g.edges()])
+        assert net.cross_sector_share() == pytest.approx(cross)
+    who = np.arange(N)
+    for pick in (net.random_neighbours(who, rng.random(N)), net.trusted_neighbours(who, rng.random(N))):
+        for i, j in zip(who, pick, strict=True):
+            assert (j == -1 and g.degree(i) == 0) or g.has_edge(int(i), int(j))
+
+
+def test_trusted_neighbours_follow_trust() -> None:
+    net = _net()
+    net.meet(np.array([0, 0]), np.array([1, 2]), np.array([0.9, 0.1]), cap=0.35, gain=0.1)
+    picks = net.trusted_neighbours(np.zeros(20_000, dtype=np.int64), np.random.default_rng(1).random(20_000))
+    share = np.mean(picks == 1)
+    assert share == pytest.approx(0.9, abs=0.02)  # 20,000 draws: sd ≈ 0.002
+
+
+def test_all_pairs() -> None:
+    lo, hi = all_pairs(np.array([5, 2, 9, 2]))
+    assert list(zip(lo.tolist(), hi.tolist(), strict=True)) == [(2, 5), (2, 9), (5, 9)]
