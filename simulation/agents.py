@@ -132,16 +132,19 @@ class Facilitator(mesa.Agent):
         model: the model.
         territory: index of the territory it serves.
         funder: who pays for it: ``"territory"`` or a policy's name.
+        fte: full-time equivalent (0..1]: a part-time facilitator brokers and supports proportionally less.
     """
 
     model: TerritorialModel
 
-    def __init__(self, model: TerritorialModel, territory: int, funder: str = "territory") -> None:
+    def __init__(self, model: TerritorialModel, territory: int, funder: str = "territory", fte: float = 1.0) -> None:
         super().__init__(model)
         self.territory = int(territory)
         self.funder = funder
+        self.fte = float(fte)
         self.supported: set[int] = set()  # ids of projects it supports
 
     @property
     def has_room(self) -> bool:
-        return len(self.supported) < self.model.config.alliances.facilitator_project_capacity
+        capacity = round(self.fte * self.model.config.alliances.facilitator_project_capacity)
+        return len(self.supported) < capacity

@@ -78,7 +78,8 @@ def brokered_encounters(model: TerritorialModel) -> Pairs:
     terr = np.array([f.territory for f in model.facilitators], dtype=np.int64)
     if len(terr) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    terr = np.repeat(terr, rng.poisson(rate, size=len(terr)))
+    fte = np.array([f.fte for f in model.facilitators])
+    terr = np.repeat(terr, rng.poisson(rate * fte))
     a = random_in_territory(model, terr, rng.random(len(terr)))
     b = random_in_territory(model, terr, rng.random(len(terr)))
     # A facilitator introduces people who would not have met: keep cross-sector pairs.

@@ -19,8 +19,10 @@ class Ledger:
 
     Attributes:
         flows: euros into projects, shape (month, territory, source).
-        engineering: public euros paid for facilitators, shape (month, territory).
-        by_lever: public euros paid by each policy lever, name → (month, territory).
+        engineering: public euros paid for facilitators (by territories and levers), shape (month, territory).
+        engineering_local: the part the territories paid themselves.
+        by_lever: every public euro spent by each policy lever (grants, facilitators,
+            events, campaigns, training), name → (month, territory).
         reinvested: profits put into local funds, shape (month, territory).
     """
 
@@ -28,6 +30,7 @@ class Ledger:
         self.shape = (horizon_months, n_territories)
         self.flows = np.zeros((horizon_months, n_territories, len(FundingSource)))
         self.engineering = np.zeros(self.shape)
+        self.engineering_local = np.zeros(self.shape)
         self.by_lever: dict[str, np.ndarray] = {}
         self.reinvested = np.zeros(self.shape)
         self.actor_allocated_eur = 0.0
@@ -51,10 +54,12 @@ class Ledger:
     def book_engineering(self, month: int, territory: int, eur: float, lever: str | None = None) -> None:
         """Facilitator costs: financed apart from the projects (002)."""
         self.engineering[month, territory] += eur
-        if lever is not None:
+        if lever is None:
+            self.engineering_local[month, territory] += eur
+        else:
             self.lever(lever)[month, territory] += eur
 
     def public_by_month(self) -> np.ndarray:
-        """Public euros (project public tiers + engineering) spent each month."""
-        projects = self.flows[:, :, [FundingSource.PUBLIC_LOCAL, FundingSource.PUBLIC_POLICY]].sum(axis=(1, 2))
-        return projects + self.engineering.sum(axis=1)
+        """Public euros spent each month: collectivités' project money, their engineering, and every lever."""
+        local = self.flows[:, :, FundingSource.PUBLIC_LOCAL].sum(axis=1) + self.engineering_local.sum(axis=1)
+        return local + sum((a.sum(axis=1) for a in self.by_lever.values()), np.zeros(self.shape[0]))

@@ -103,9 +103,9 @@ class TerritorialModel(mesa.Model):
         t = self.config.trust
         self.trust.meet(a, b, initial_trust(self, a, b), t.acquaintance_cap, t.acquaintance_gain)
 
-    def add_facilitator(self, territory: int, funder: str) -> Facilitator:
+    def add_facilitator(self, territory: int, funder: str, fte: float = 1.0) -> Facilitator:
         """A facilitator serving ``territory``, paid by ``funder`` (the territory or a policy)."""
-        f = Facilitator(self, territory, funder)
+        f = Facilitator(self, territory, funder, fte)
         self.facilitators.append(f)
         self.facilitators_by_territory[territory].append(f)
         return f
@@ -188,13 +188,14 @@ class TerritorialModel(mesa.Model):
         self.hooks.new_year()
 
     def pay_engineering(self) -> None:
-        """Facilitators' monthly cost, financed apart from projects (002)."""
+        """The territories' facilitators' monthly cost, financed apart from projects (002).
+
+        Facilitators funded by a policy lever are paid by that lever, from its budget.
+        """
         monthly = self.config.funding.facilitator_cost_eur_per_year / 12
         for f in self.facilitators:
             if f.funder == "territory":
                 self.ledger.book_engineering(self.month, f.territory, monthly)
-            else:
-                self.ledger.book_engineering(self.month, f.territory, monthly, lever=f.funder)
 
     def run_policies(self) -> None:
         """Each lever's monthly action (hire facilitators, hold events, ...)."""

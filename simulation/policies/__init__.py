@@ -71,6 +71,29 @@ class Policy:
     def new_year(self) -> None:
         self.spent_this_year_eur = 0.0
 
+    def spend_monthly(self, model: TerritorialModel, weights: NDArray[np.float64] | None = None) -> float:
+        """Spend a twelfth of the yearly budget (what remains of it at most), booked per territory.
+
+        Args:
+            model: the model (its ledger records the spending).
+            weights: how the month's euros split between territories (default: by population).
+
+        Returns:
+            The euros spent this month.
+        """
+        eur = min(self.budget_eur_per_year / 12.0, self.remaining_eur)
+        if eur <= 0:
+            return 0.0
+        w = model.territories.population if weights is None else np.asarray(weights, dtype=np.float64)
+        self.pay(eur)
+        model.ledger.lever(self.name)[model.month] += eur * w / w.sum()
+        return eur
+
+    @property
+    def intensity(self) -> float:
+        """Yearly budget in units of 100 k€: the scale on which lever effects are set."""
+        return self.budget_eur_per_year / 1e5
+
     # ------------------------------------------------------------------ hooks (neutral)
 
     def on_month(self, model: TerritorialModel) -> None:
@@ -158,14 +181,25 @@ class Hooks:
 
 
 def make_policies(cfg: PoliciesConfig, model: TerritorialModel, seed: int) -> list[Policy]:
-    """Instantiate the configured levers (already validated)."""
-    return [REGISTRY[lever.name](lever, model, seed) for lever in cfg.levers]
+    """Instantiate the configured levers (already validated).
+
+    With ``equal_budget_eur_per_year`` set, that one yearly budget is split
+    equally over the levers, replacing their own budgets, so that scenarios
+    compare at equal public money.
+    """
+    import dataclasses
+
+    configs = list(cfg.levers)
+    if cfg.equal_budget_eur_per_year is not None and configs:
+        share = cfg.equal_budget_eur_per_year / len(configs)
+        configs = [dataclasses.replace(c, budget_eur_per_year=share) for c in configs]
+    return [REGISTRY[c.name](c, model, seed) for c in configs]
 
 
 def validate_policies(cfg: PoliciesConfig) -> list[str]:
     """Problems with the configured levers (unknown name, bad parameter), as messages."""
     problems = []
-    allowed = ", ".join(sorted(REGISTRY)) or "(none yet)"
+    allowed = ", ".join(sorted(REGISTRY))
     seen = set()
     for i, lever in enumerate(cfg.levers):
         key = f"policies.levers[{i}]"
@@ -185,3 +219,7 @@ def validate_policies(cfg: PoliciesConfig) -> list[str]:
             if not lo <= v <= hi:
                 problems.append(f"{key}.params.{k} = {v}: must be between {lo} and {hi}")
     return problems
+
+
+# The lever classes register themselves in REGISTRY when their module is imported.
+from simulation.policies import levers  # noqa: E402, F401

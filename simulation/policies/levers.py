@@ -1,0 +1,290 @@
+"""The policy levers of MODEL.md §4, one class each.
+
+The CESER's eight preconisations (004:59–104, numbered as there), capacity
+building of elected officials and staff (003:7–10), priority to local firms
+and public procurement (001:38, 002:442), and the "attractiveness"
+counterfactual that subsidises nomadic firms and big emblematic projects
+(001:38–48). Effects scale with each lever's yearly budget through
+``intensity`` (budget in units of 100 k€); the effect sizes are assumptions
+(ODD §7.9), to be calibrated. No lever spends more than its yearly budget.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.enums import ActorKind, Form, Governance
+from simulation.policies import EMPTY_PAIRS, Pairs, Policy
+
+if TYPE_CHECKING:
+    from simulation.alliances import Coalition
+    from simulation.config import PolicyConfig
+    from simulation.ideas import Idea
+    from simulation.model import TerritorialModel
+
+
+class Communication(Policy):
+    """P1 — "Valoriser les expériences en communiquant sur leurs résultats, impacts, déroulés" (004:61).
+
+    Makes successes more visible: multiplies the reputation gain of successful
+    members' acquaintances and the rise of generalised trust.
+    """
+
+    name = "p1_communication"
+    PARAMS = {"visibility_gain_per_100k_eur": (0.25, 0.0, 10.0)}
+
+    def on_month(self, model: TerritorialModel) -> None:
+        self.spend_monthly(model)
+
+    def visibility_multiplier(self, model: TerritorialModel) -> float:
+        return 1.0 + self.params["visibility_gain_per_100k_eur"] * self.intensity if self.budget_eur_per_year else 1.0
+
+
+class CreativeEvenings(Policy):
+    """P2 — "Stimuler l'émergence de projets … par l'organisation de « soirées créatives »" (004:65).
+
+    Each event gathers participants of one territory (territories take turns,
+    so that none is left out, 004:114) who meet across sectors.
+    """
+
+    name = "p2_creative_evenings"
+    PARAMS = {
+        "cost_per_event_eur": (5_000.0, 500.0, 1e5),
+        "participants_per_event": (30.0, 2.0, 500.0),
+        "meetings_per_participant": (3.0, 1.0, 50.0),
+    }
+
+    def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
+        super().__init__(cfg, model, seed)
+        self._carry_eur = 0.0
+        self._next_territory = 0
+        self._pairs: Pairs = EMPTY_PAIRS
+
+    def on_month(self, model: TerritorialModel) -> None:
+        cost = self.params["cost_per_event_eur"]
+        self._carry_eur += min(self.budget_eur_per_year / 12.0, self.remaining_eur - self._carry_eur)
+        a_parts, b_parts = [], []
+        while self._carry_eur >= cost and self.remaining_eur >= cost:
+            t = self._next_territory % len(model.territories)
+            self._next_territory += 1
+            lo, hi = model.actors.start[t], model.actors.start[t + 1]
+            k = min(int(self.params["participants_per_event"]), int(hi - lo))
+            if k < 2:
+                continue
+            people = lo + self.rng.choice(hi - lo, size=k, replace=False)
+            m = int(self.params["meetings_per_participant"])
+            a_parts.append(np.repeat(people, m))
+            b_parts.append(people[self.rng.integers(0, k, size=k * m)])
+            self.pay(cost)
+            self._carry_eur -= cost
+            model.ledger.lever(self.name)[model.month, t] += cost
+        self._pairs = (np.concatenate(a_parts), np.concatenate(b_parts)) if a_parts else EMPTY_PAIRS
+
+    def extra_encounters(self, model: TerritorialModel) -> Pairs:
+        return self._pairs
+
+
+class Grant(Policy):
+    """Base of the levers that offer public money to a coalition's project when it launches."""
+
+    def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
+        return True
+
+    def grant_eur(self, budget_eur: float) -> float:
+        return self.params["grant_eur"]
+
+    def public_offer(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> float:
+        if self.budget_eur_per_year <= 0 or not self.eligible(model, coalition, idea, budget_eur):
+            return 0.0
+        return min(self.grant_eur(budget_eur), self.remaining_eur)
+
+
+class SeedGrants(Grant):
+    """P3 — "Mettre en place des bourses dédiées à l'amorçage de projets" (004:75)."""
+
+    name = "p3_seed_grants"
+    PARAMS = {"grant_eur": (20_000.0, 0.0, 1e6)}
+
+
+class FundedFacilitation(Policy):
+    """P4 — "Considérer l'ingénierie de projet comme un acte d'investissement" (004:79; 002:100–103).
+
+    Hires as many facilitators as the yearly budget pays for (the remainder as
+    a part-time one), first in the territories that have none (most fragile
+    first), and pays them monthly as engineering, apart from the projects (002:508).
+    """
+
+    name = "p4_facilitation"
+    PARAMS = {"cost_per_facilitator_eur_per_year": (55_000.0, 1e4, 2e5)}
+
+    def on_month(self, model: TerritorialModel) -> None:
+        cost = self.params["cost_per_facilitator_eur_per_year"]
+        if model.month == 0:
+            full, part = divmod(self.budget_eur_per_year, cost)
+            ftes = [1.0] * int(full) + ([part / cost] if part > 0 else [])
+            terr = model.territories
+            order = sorted(range(len(terr)), key=lambda t: (terr.facilitators[t] > 0, -terr.fragility[t].mean(), t))
+            for i, fte in enumerate(ftes):
+                model.add_facilitator(order[i % len(order)], funder=self.name, fte=fte)
+        for f in model.facilitators:
+            if f.funder == self.name:
+                eur = min(f.fte * cost / 12.0, self.remaining_eur)
+                self.pay(eur)
+                model.ledger.book_engineering(model.month, f.territory, eur, lever=self.name)
+
+
+class SuccessFactorSelection(Grant):
+    """P5 — "Sélectionner les projets à partir des critères identifiés comme des facteurs de réussite" (004:83).
+
+    Grants only coalitions that show the success factors the CESER and 002
+    name: several kinds of actor, democratic governance, trust among members.
+    """
+
+    name = "p5_selection"
+    PARAMS = {"grant_eur": (40_000.0, 0.0, 1e6), "min_kinds": (3.0, 1.0, 6.0), "min_trust": (0.15, 0.0, 1.0)}
+
+    def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
+        kinds = len(set(model.actors.kind[coalition.members].tolist()))
+        return (
+            kinds >= self.params["min_kinds"]
+            and coalition.governance != Governance.CLASSIC
+            and coalition.mean_trust >= self.params["min_trust"]
+        )
+
+
+class CivilSocietyScouts(Policy):
+    """P6 — "S'appuyer sur la société civile pour repérer les projets" (004:87; 000:70–73)."""
+
+    name = "p6_civil_society"
+    PARAMS = {"idea_gain_per_100k_eur": (0.1, 0.0, 10.0)}
+
+    def on_month(self, model: TerritorialModel) -> None:
+        civil = np.isin(model.actors.kind, (ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP))
+        weights = np.bincount(model.actors.territory[civil], minlength=len(model.territories)).astype(float)
+        self.spend_monthly(model, weights if weights.sum() else None)
+
+    def idea_rate_multiplier(self, model: TerritorialModel) -> NDArray[np.float64] | float:
+        civil = np.isin(model.actors.kind, (ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP))
+        return np.where(civil, 1.0 + self.params["idea_gain_per_100k_eur"] * self.intensity, 1.0)
+
+
+class InnovationFund(Grant):
+    """P7 — "Créer un fonds régional d'innovation dédié aux coopérations économiques territoriales" (004:100).
+
+    Co-finances the innovative coalitions — alliances and multi-stakeholder
+    ventures (002:732–744) — for a share of their budget.
+    """
+
+    name = "p7_innovation_fund"
+    PARAMS = {"cofinance_share": (0.3, 0.0, 1.0), "max_eur_per_project": (80_000.0, 0.0, 5e6)}
+
+    def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
+        return coalition.form == Form.ALLIANCE or coalition.governance == Governance.MULTI_STAKEHOLDER
+
+    def grant_eur(self, budget_eur: float) -> float:
+        return min(self.params["cofinance_share"] * budget_eur, self.params["max_eur_per_project"])
+
+
+class SupportNetworks(Policy):
+    """P8 — regional support networks and thematic communities (004:104).
+
+    Experienced actors of different territories meet (cross-territory
+    learning), and deployed projects are replicated more often.
+    """
+
+    name = "p8_networks"
+    PARAMS = {"encounters_per_100k_eur": (15.0, 0.0, 1e4), "replication_gain_per_100k_eur": (0.2, 0.0, 10.0)}
+
+    def on_month(self, model: TerritorialModel) -> None:
+        self.spend_monthly(model)
+
+    def extra_encounters(self, model: TerritorialModel) -> Pairs:
+        n = int(self.params["encounters_per_100k_eur"] * self.intensity)
+        experienced = np.flatnonzero(model.actors.experience >= 1)
+        if n == 0 or len(experienced) < 2:
+            return EMPTY_PAIRS
+        a = experienced[self.rng.integers(0, len(experienced), n)]
+        b = experienced[self.rng.integers(0, len(experienced), n)]
+        other = model.actors.territory[a] != model.actors.territory[b]
+        return a[other], b[other]
+
+    def replication_multiplier(self, model: TerritorialModel) -> float:
+        return 1.0 + self.params["replication_gain_per_100k_eur"] * self.intensity
+
+
+class CapacityBuilding(Policy):
+    """Training elected officials and staff (003:7–10: "le développement des capacités des élus et cadres").
+
+    Each month the budget trains collectivités; a trained collectivité
+    proposes more ideas and its projects fail less.
+    """
+
+    name = "capacity_building"
+    PARAMS = {
+        "cost_per_trainee_eur": (4_000.0, 100.0, 1e5),
+        "idea_gain": (0.5, 0.0, 5.0),
+        "hazard_reduction": (0.2, 0.0, 0.9),
+    }
+
+    def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
+        super().__init__(cfg, model, seed)
+        self.trained = np.zeros(model.actors.n, dtype=bool)
+        self._carry_eur = 0.0
+
+    def on_month(self, model: TerritorialModel) -> None:
+        cost = self.params["cost_per_trainee_eur"]
+        self._carry_eur += min(self.budget_eur_per_year / 12.0, self.remaining_eur - self._carry_eur)
+        untrained = np.flatnonzero((model.actors.kind == ActorKind.COLLECTIVITE) & ~self.trained)
+        n = min(int(self._carry_eur // cost), len(untrained))
+        if n <= 0:
+            return
+        who = self.rng.choice(untrained, size=n, replace=False)
+        self.trained[who] = True
+        self.pay(n * cost)
+        self._carry_eur -= n * cost
+        np.add.at(model.ledger.lever(self.name)[model.month], model.actors.territory[who], cost)
+
+    def idea_rate_multiplier(self, model: TerritorialModel) -> NDArray[np.float64] | float:
+        return np.where(self.trained, 1.0 + self.params["idea_gain"], 1.0)
+
+    def hazard_multiplier(self, model: TerritorialModel, ids: NDArray[np.int64]) -> NDArray[np.float64] | float:
+        if not self.trained.any():
+            return 1.0
+        records = model.projects.records
+        with_trained = np.array([self.trained[records[i].members].any() for i in ids.tolist()], dtype=bool)
+        return np.where(with_trained, 1.0 - self.params["hazard_reduction"], 1.0)
+
+
+class LocalPriority(Grant):
+    """Priority to local firms and endogenous development through public procurement (001:38, 002:442).
+
+    Public buyers commit procurement to projects that join a local (not
+    nomadic) firm and a collectivité.
+    """
+
+    name = "local_priority"
+    PARAMS = {"grant_eur": (15_000.0, 0.0, 1e6)}
+
+    def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
+        a = model.actors
+        m = coalition.members
+        local_firm = bool(((a.kind[m] == ActorKind.FIRM) & ~a.nomadic[m]).any())
+        return local_firm and bool((a.kind[m] == ActorKind.COLLECTIVITE).any())
+
+
+class Attractiveness(Grant):
+    """The "attractiveness" counterfactual (001:38–48): subsidise nomadic firms and big emblematic projects.
+
+    Large grants go to projects that include a nomadic firm or whose budget
+    makes them emblematic — what 001 argues unbalances local ecosystems.
+    """
+
+    name = "attractiveness"
+    PARAMS = {"grant_eur": (150_000.0, 0.0, 5e6), "emblematic_budget_eur": (150_000.0, 0.0, 1e8)}
+
+    def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
+        nomadic = bool(model.actors.nomadic[coalition.members].any())
+        return nomadic or budget_eur >= self.params["emblematic_budget_eur"]

@@ -1,0 +1,116 @@
+"""Policy levers: plug-ins with their own budget and random stream (MODEL.md §4)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import outcomes
+from simulation.config import CONFIG_DIR, compose
+from simulation.model import TerritorialModel
+from simulation.policies import REGISTRY, make_policies
+
+SMALL = ("region.population_scale=0.35", "horizon_months=72")
+LEVERS = sorted(p.stem for p in (CONFIG_DIR / "policies").glob("*.yaml") if p.stem not in ("baseline",))
+
+
+@cache
+def _run(*overrides: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    model = TerritorialModel(compose([*SMALL, *overrides])).run()
+    ts = outcomes.timeseries(model)
+    return ts, outcomes.registry(model), outcomes.summarise(model, ts)
+
+
+def test_every_lever_of_model_md_is_registered() -> None:
+    expected = {f"p{i}" for i in range(1, 9)} | {"capacity_building", "local_priority", "attractiveness"}
+    names = set(REGISTRY)
+    assert {n.split("_")[0] if n.startswith("p") and n[1].isdigit() else n for n in names} == expected
+
+
+@pytest.mark.parametrize("group", [g for g in LEVERS if g != "ceser_package"])
+def test_a_lever_with_zero_budget_gives_the_baseline_bit_for_bit(group: str) -> None:
+    ts0, reg0, _ = _run()
+    ts, reg, _ = _run(f"policies={group}", "policies.levers.0.budget_eur_per_year=0")
+    pd.testing.assert_frame_equal(ts.drop(columns=[]), ts0)
+    pd.testing.assert_frame_equal(reg, reg0)
+
+
+@pytest.mark.parametrize("group", LEVERS)
+def test_every_lever_spends_within_its_yearly_budget_and_books_it(group: str) -> None:
+    cfg = compose([*SMALL, f"policies={group}"])
+    model = TerritorialModel(cfg).run()
+    budgets = {p.name: p.budget_eur_per_year for p in model.policies}
+    assert budgets and all(b > 0 for b in budgets.values())
+    for name, budget in budgets.items():
+        spent = model.ledger.by_lever.get(name, np.zeros(model.ledger.shape))
+        per_year = spent.reshape(-1, 12, spent.shape[1]).sum(axis=(1, 2))
+        assert np.all(per_year <= budget * (1 + 1e-9)), f"{name} overspent: {per_year} > {budget}"
+        assert spent.sum() > 0, f"{name} spent nothing in {cfg.horizon_months} months"
+        assert np.all(spent >= 0)
+    if cfg.policies.equal_budget_eur_per_year is not None:
+        assert sum(budgets.values()) == pytest.approx(cfg.policies.equal_budget_eur_per_year)
+
+
+def test_lever_spending_counts_as_public_money() -> None:
+    _, _, base = _run()
+    _, _, p1 = _run("policies=p1")
+    assert p1["public_eur_cumulative"] >= base["public_eur_cumulative"] + 0.99 * p1["public_eur_lever_p1_communication"]
+
+
+def test_switching_a_policy_on_keeps_the_baseline_draws_until_it_acts() -> None:
+    """Common random numbers: P1 acts only through visible successes, so months before the first one match."""
+    ts0, _, _ = _run()
+    ts, _, _ = _run("policies=p1")
+    first_success = int(np.argmax(ts0["successes_cumulative"].to_numpy() > 0))
+    assert first_success > 6
+    cols = [
+        c for c in ts0.columns if c not in ("public_eur", "public_eur_cumulative", "leverage", "public_eur_per_job")
+    ]
+    pd.testing.assert_frame_equal(ts.loc[: first_success - 1, cols], ts0.loc[: first_success - 1, cols])
+    assert not ts["trust_mean"].equals(ts0["trust_mean"])  # and it does act afterwards
+
+
+EFFECTS = [
+    ("p1", "generalised_trust_mean", +1),
+    ("p2", "cross_sector_tie_share", +1),
+    ("p3", "projects_launched_cumulative", +1),
+    ("p4", "projects_launched_cumulative", +1),
+    ("p6", "ideas_cumulative", +1),
+    ("p8", "replications_cumulative", +1),
+    ("capacity_building", "successes_cumulative", +1),
+]
+
+
+@pytest.mark.parametrize(("group", "outcome", "sign"), EFFECTS, ids=[e[0] for e in EFFECTS])
+def test_each_lever_moves_what_it_acts_on(group: str, outcome: str, sign: int) -> None:
+    """Mean over 3 seeds; the change must exceed 2% of the baseline value in the stated direction."""
+    base = np.mean([_run(f"seed={s}")[2][outcome] for s in range(3)])
+    lever = np.mean(
+        [
+            _run(f"seed={s}", f"policies={group}", "policies.levers.0.budget_eur_per_year=500000")[2][outcome]
+            for s in range(3)
+        ]
+    )
+    assert sign * (lever - base) > 0.02 * abs(base), f"{group}: {outcome} {base:.4g} → {lever:.4g}"
+
+
+def test_grants_go_only_to_eligible_projects() -> None:
+    _, reg, _ = _run("policies=p7", "policies.levers.0.budget_eur_per_year=500000")
+    granted = reg[reg["policy_levers"].map(lambda ls: "p7_innovation_fund" in list(ls))]
+    assert len(granted) > 0
+    assert ((granted["form"] == "alliance") | (granted["governance"] == "multi_stakeholder")).all()
+    _, reg, _ = _run("policies=local_priority", "policies.levers.0.budget_eur_per_year=500000")
+    granted = reg[reg["policy_levers"].map(lambda ls: "local_priority" in list(ls))]
+    assert len(granted) > 0
+    assert granted["member_kinds"].map(lambda ks: "firm" in list(ks) and "collectivite" in list(ks)).all()
+
+
+def test_equal_budget_splits_one_budget_over_the_levers() -> None:
+    cfg = compose([*SMALL, "policies=ceser_package", "policies.equal_budget_eur_per_year=800000"])
+    model = TerritorialModel(cfg)
+    policies = make_policies(cfg.policies, model, cfg.seed)
+    assert len(policies) == 8
+    assert all(p.budget_eur_per_year == pytest.approx(100_000) for p in policies)
