@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -464,6 +465,9 @@ class OutputConfig:
     """Where and what a run writes."""
 
     results_dir: str = param("results")
+    #: A sweep's folder under ``results_dir/sweeps/`` (default: the start time);
+    #: give the same name again to resume a killed sweep.
+    sweep_name: str = param("")
     write_plot: bool = True
     #: Compute the giant component every this many months (costly on large regions).
     network_indicators_every_months: int = param(1, ge=1, le=120)
@@ -490,10 +494,20 @@ class Config:
     output: OutputConfig = param(factory=OutputConfig)
 
 
+def _sweep_folder(name: str) -> str:
+    return name or time.strftime("%Y-%m-%d_%H-%M-%S")
+
+
 def register_configs() -> None:
-    """Register the schema so that ``configs/config.yaml`` can extend it."""
+    """Register the schema so that ``configs/config.yaml`` can extend it, and its resolver.
+
+    ``${sweep_folder:${output.sweep_name}}`` is the sweep's name, or its start
+    time when unnamed (cached, so that every job of a sweep sees the same folder).
+    """
     cs = ConfigStore.instance()
     cs.store(name="schema", node=Config)
+    if not OmegaConf.has_resolver("sweep_folder"):
+        OmegaConf.register_new_resolver("sweep_folder", _sweep_folder, use_cache=True)
 
 
 register_configs()

@@ -11,10 +11,13 @@ monthly series by :func:`summarise`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from simulation.enums import PUBLIC_SOURCES, ActorKind, FundingSource, Stage
 from simulation.territory import gini
@@ -213,6 +216,48 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+#: Column types of the project registry, fixed so that every run's file has the same
+#: schema (a run without projects, or without any policy grant, included).
+REGISTRY_SCHEMA = pa.schema(
+    [
+        ("project_id", pa.int64()),
+        ("territory", pa.string()),
+        ("domain", pa.string()),
+        ("initiator", pa.int64()),
+        ("initiator_kind", pa.string()),
+        ("members", pa.list_(pa.int64())),
+        ("member_kinds", pa.list_(pa.string())),
+        ("n_members", pa.int64()),
+        ("governance", pa.string()),
+        ("form", pa.string()),
+        ("phare_type", pa.string()),
+        ("origin", pa.string()),
+        ("parent_project", pa.int64()),
+        ("facilitated", pa.bool_()),
+        ("budget_eur", pa.float64()),
+        *[(f"funding_{src.name.lower()}_eur", pa.float64()) for src in FundingSource],
+        ("policy_levers", pa.list_(pa.string())),
+        *[(f"month_{st.label}", pa.int64()) for st in Stage],
+        ("stage", pa.string()),
+        ("outcome", pa.string()),
+        ("failure_cause", pa.string()),
+        ("duration_months", pa.int64()),
+        ("jobs", pa.float64()),
+        ("value_eur", pa.float64()),
+    ]
+)
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path, fixed: pa.Schema | None = None) -> None:
+    """Write ``df`` as parquet, casting the columns named in ``fixed`` to their fixed types."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for field in fixed or []:
+        if field.name in table.schema.names:
+            i = table.schema.get_field_index(field.name)
+            table = table.set_column(i, field, table.column(i).cast(field.type))
+    pq.write_table(table, path)
+
+
 def registry(model: TerritorialModel) -> pd.DataFrame:
     """One row per project: members, kinds, domain, governance, funding mix, stage months, outcome."""
     rows = []
@@ -250,4 +295,6 @@ def registry(model: TerritorialModel) -> pd.DataFrame:
         row["jobs"] = p.jobs
         row["value_eur"] = p.value_eur
         rows.append(row)
-    return pd.DataFrame(rows)
+    if not rows:
+        return REGISTRY_SCHEMA.empty_table().to_pandas()
+    return pd.DataFrame(rows, columns=REGISTRY_SCHEMA.names)

@@ -125,8 +125,8 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
         (tmp / "config.yaml").write_text(to_yaml(result.config))
         prov = provenance(result.config.seed, {"run_seconds": round(result.seconds, 3)})
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
-        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
-        result.registry.to_parquet(tmp / "registry.parquet", index=False)
+        outcomes.write_parquet(result.timeseries, tmp / "timeseries.parquet")
+        outcomes.write_parquet(result.registry, tmp / "registry.parquet", outcomes.REGISTRY_SCHEMA)
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json_default) + "\n")
         (tmp / "summary.md").write_text(summary_markdown(result))
         if result.config.output.write_plot:
@@ -153,10 +153,19 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def _hydra_main(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
     try:
         config = to_config(cfg)
     except ConfigError as e:
         raise SystemExit(f"error: {e}") from None
+    hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        from simulation.sweep import current_sweep_dir, run_in_sweep
+
+        run_in_sweep(config, current_sweep_dir(), list(hc.overrides.task))
+        return
     result = simulate(config)
     folder = write_run(result)
     print(summary_markdown(result))

@@ -1,0 +1,300 @@
+"""Benchmark: the model's speed and memory at three region sizes, against a bare Mesa reference.
+
+Run from the repository root::
+
+    .venv/bin/python experiments/benchmark.py [--sizes default,10k,100k] [--repeats N] [--out FILE]
+
+Each measured run is a fresh subprocess, so that peak memory (``ru_maxrss``) is per run:
+
+* the model's default decade (120 monthly steps) at each size, ``default`` (~2,000 actors), ``10k``
+  and ``100k`` (``region.population_scale`` set for ≈10,000 / ≈100,000 actors): construction and
+  ``model.run()`` timed apart, actor-months/s, peak RSS, trust ties and projects;
+* a bare Mesa 3 reference (Boltzmann-wealth-like), as many agents and steps: agent-steps/s;
+* with ``default``: ``python -m simulation.run`` end to end ("start-up included").
+
+Each size runs ``--repeats`` times (default 3, 1 for 100k); medians are printed against the issue's
+targets, and everything goes as JSON to ``--out`` (default ``results/benchmarks/benchmark-<UTC>.json``).
+The launcher imports only the standard library: on Linux a child's ``ru_maxrss`` starts at its
+parent's peak, so a heavy launcher would inflate every child's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+SIZES: dict[str, int | None] = {"default": None, "10k": 10_000, "100k": 100_000}  # target actor counts
+DEFAULT_REPEATS = {"default": 3, "10k": 3, "100k": 1}
+MIB = 1024  # ru_maxrss is in KiB on Linux
+
+
+# --------------------------------------------------------------------------- children (fresh processes)
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
+
+
+def _timings(work: int, unit: str, t0: float, t1: float, t2: float) -> dict[str, float]:
+    """Build and run times, throughput (``work`` units per second) with and without build, peak RSS."""
+    return {
+        "build_s": t1 - t0,
+        "run_s": t2 - t1,
+        "total_s": t2 - t0,
+        f"{unit}_per_s": work / (t2 - t0),
+        f"{unit}_per_s_run_only": work / (t2 - t1),
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def child_model(scale: float) -> dict[str, Any]:
+    """Build and run the model's default decade at ``population_scale = scale``."""
+    from simulation.config import compose
+    from simulation.model import TerritorialModel
+
+    cfg = compose([f"region.population_scale={scale!r}"])
+    t0 = time.perf_counter()
+    model = TerritorialModel(cfg)
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    actors, months = model.actors.n, cfg.horizon_months
+    counts = {"actors": actors, "months": months, "ties": model.trust.n_ties, "projects": len(model.projects)}
+    return counts | _timings(actors * months, "actor_months", t0, t1, t2)
+
+
+def child_reference(n_agents: int, n_steps: int) -> dict[str, Any]:
+    """A Boltzmann-wealth-like model written plainly with Mesa 3: ``n_agents`` for ``n_steps`` steps."""
+    import mesa
+
+    class MoneyAgent(mesa.Agent):
+        def __init__(self, model: WealthModel) -> None:
+            super().__init__(model)
+            self.wealth = 1
+
+        def step(self) -> None:
+            if self.wealth > 0:
+                pool = self.model.pool
+                other = self.random.choice(pool)
+                while other is self:
+                    other = self.random.choice(pool)
+                other.wealth += 1
+                self.wealth -= 1
+
+    class WealthModel(mesa.Model):
+        def __init__(self, n: int, seed: int = 0) -> None:
+            super().__init__(rng=seed)
+            MoneyAgent.create_agents(self, n)
+            self.pool: list[MoneyAgent] = []
+
+        def step(self) -> None:
+            self.pool = list(self.agents)  # built once per step, shared by every pick
+            self.agents.shuffle_do("step")
+
+    t0 = time.perf_counter()
+    model = WealthModel(n_agents)
+    t1 = time.perf_counter()
+    for _ in range(n_steps):
+        model.step()
+    t2 = time.perf_counter()
+    assert sum(a.wealth for a in model.agents) == n_agents
+    return {"agents": n_agents, "steps": n_steps} | _timings(n_agents * n_steps, "agent_steps", t0, t1, t2)
+
+
+def run_child(kind: str, *params: str) -> dict[str, Any]:
+    """Child mode: ``count``, ``model SCALE`` or ``reference AGENTS STEPS``."""
+    sys.path.insert(0, str(REPO))
+    if kind == "count":  # actors in the default region: the unit of ``population_scale``
+        from simulation.config import compose
+        from simulation.territory import actor_counts
+
+        return {"actors": int(actor_counts(compose([]).region).sum())}
+    if kind == "model":
+        return child_model(float(params[0]))
+    if kind == "reference":
+        return child_reference(int(params[0]), int(params[1]))
+    raise ValueError(f"unknown child mode {kind!r}")
+
+
+# --------------------------------------------------------------------------- launcher
+
+
+def in_child(*args: str) -> dict[str, Any]:
+    """Run this script in child mode in a fresh interpreter; return its JSON report."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *args]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def startup_included(repeats: int) -> list[float]:
+    """Wall time of ``python -m simulation.run`` end to end, writing into a temporary folder."""
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "simulation.run", f"output.results_dir={tmp}", "output.write_plot=true"]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=REPO, capture_output=True, check=True)
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def bench_size(scale: float, repeats: int) -> dict[str, Any]:
+    model_runs = [in_child("model", repr(scale)) for _ in range(repeats)]
+    actors, months = model_runs[0]["actors"], model_runs[0]["months"]
+    ref_runs = [in_child("reference", str(actors), str(months)) for _ in range(repeats)]
+    model, ref = median_of(model_runs), median_of(ref_runs)
+    ratio = model["actor_months_per_s"] / ref["agent_steps_per_s"]
+    runs = {"model_runs": model_runs, "reference_runs": ref_runs}
+    medians = {"model_median": model, "reference_median": ref, "ratio_model_reference": ratio}
+    return {"population_scale": scale, "repeats": repeats, **medians, **runs}
+
+
+def _proc_field(path: str, key: str) -> str:
+    """The value of ``key`` in a ``key : value`` file of /proc ("?" if absent)."""
+    lines = Path(path).read_text().splitlines() if Path(path).exists() else []
+    return next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith(key)), "?")
+
+
+def machine() -> dict[str, Any]:
+    mem_kib = _proc_field("/proc/meminfo", "MemTotal").split()[0]
+    return {
+        "platform": platform.platform(),
+        "cpu": _proc_field("/proc/cpuinfo", "model name"),
+        "nproc": len(os.sched_getaffinity(0)),
+        "memory_gib": round(int(mem_kib) / 2**20, 1) if mem_kib.isdigit() else None,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "mesa": version("mesa"),
+    }
+
+
+def targets(sizes: dict[str, Any], startup_s: float | None, scaling: float | None) -> list[dict[str, Any]]:
+    """The issue's targets, each with its measured value (None if not run) and PASS/MISS."""
+    big = sizes.get("100k")
+    med = big["model_median"] if big else {}
+    rows: list[tuple[str, float | None, str, Callable[[float], bool]]] = [
+        ("100k decade (build + run) < 10 s", med.get("total_s"), "{:.2f} s", lambda v: v < 10),
+        ("≥ 1.2 M actor-months/s at 100k", med.get("actor_months_per_s"), "{:,.0f}/s", lambda v: v >= 1.2e6),
+        ("≥ 3× the bare Mesa reference at 100k", big and big["ratio_model_reference"], "{:.2f}×", lambda v: v >= 3),
+        ("peak memory < 1 GiB at 100k", med.get("peak_rss_mib"), "{:.0f} MiB", lambda v: v < 1024),
+        ("default decade, start-up included ≤ 3 s", startup_s, "{:.2f} s", lambda v: v <= 3),
+        ("time per actor-month 100k/default ≤ 1.5", scaling, "{:.2f}", lambda v: v <= 1.5),
+    ]
+    return [
+        {
+            "target": name,
+            "measured": value,
+            "shown": "not measured" if value is None else fmt.format(value),
+            "status": "—" if value is None else ("PASS" if ok(value) else "MISS"),
+        }
+        for name, value, fmt, ok in rows
+    ]
+
+
+def report(result: dict[str, Any]) -> None:
+    m = result["machine"]
+    print(f"# Benchmark, {result['date']}\n")
+    print(f"Machine: {m['platform']}; {m['cpu']}; nproc {m['nproc']}; {m['memory_gib']} GiB; load {m['load_average']}")
+    print(f"Python {m['python']}, Mesa {m['mesa']}; default region: {result['default_actors']:,} actors\n")
+    print(
+        "| size | actors | model actor-months/s | Mesa reference agent-steps/s | ratio model/reference "
+        "| decade run time (s) | peak memory (MiB) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for size, s in result["sizes"].items():
+        mod, ref = s["model_median"], s["reference_median"]
+        print(
+            f"| {size} | {mod['actors']:,.0f} | {mod['actor_months_per_s']:,.0f} | {ref['agent_steps_per_s']:,.0f} "
+            f"| {s['ratio_model_reference']:.2f} | {mod['total_s']:.2f} | {mod['peak_rss_mib']:.0f} |"
+        )
+    print(
+        f"\nMedians of {', '.join(f'{k}: {v["repeats"]}' for k, v in result['sizes'].items())} run(s); "
+        "decade = model construction + 120 monthly steps; throughputs include construction."
+    )
+    for size, ratio in result["scaling_ratios"].items():
+        print(f"Scaling ratio (time per actor-month, {size}/default): {ratio:.2f}")
+    if result["startup_included_s"] is not None:
+        print(
+            f"Default decade, start-up included (python -m simulation.run, median of "
+            f"{len(result['startup_included_runs_s'])}): {result['startup_included_s']:.2f} s"
+        )
+    print("\n| target | measured | status |\n|---|---:|---|")
+    for t in result["targets"]:
+        print(f"| {t['target']} | {t['shown']} | {t['status']} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sizes", default="default,10k,100k", help="comma-separated, from: " + ", ".join(SIZES))
+    parser.add_argument("--repeats", type=int, default=None, help="runs per size (default: 3, and 1 for 100k)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON output file")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(*args.child)))
+        return
+    if args.repeats is not None and args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if unknown := [s for s in sizes if s not in SIZES]:
+        parser.error(f"unknown size(s) {unknown}; choose from {list(SIZES)}")
+    now = datetime.now(UTC)
+    default_actors = in_child("count")["actors"]
+    results: dict[str, Any] = {}
+    for size in sizes:
+        target = SIZES[size]
+        scale = 1.0 if target is None else target / default_actors
+        repeats = args.repeats if args.repeats is not None else DEFAULT_REPEATS[size]
+        print(f"running {size} (population_scale={scale:.4g}, {repeats} repeat(s))...", file=sys.stderr)
+        results[size] = bench_size(scale, repeats)
+    startup_runs: list[float] = []
+    if "default" in sizes:
+        print("running python -m simulation.run (start-up included)...", file=sys.stderr)
+        startup_runs = startup_included(args.repeats or DEFAULT_REPEATS["default"])
+    startup_s = statistics.median(startup_runs) if startup_runs else None
+    scaling = {
+        size: results["default"]["model_median"]["actor_months_per_s"] / s["model_median"]["actor_months_per_s"]
+        for size, s in results.items()
+        if size != "default" and "default" in results
+    }
+    result = {
+        "date": now.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "default_actors": default_actors,
+        "sizes": results,
+        "scaling_ratios": scaling,
+        "startup_included_runs_s": startup_runs,
+        "startup_included_s": startup_s,
+        "launcher_peak_rss_mib": _peak_rss_mib(),
+    }
+    result["targets"] = targets(results, startup_s, scaling.get("100k"))
+    report(result)
+    out = args.out or REPO / "results" / "benchmarks" / f"benchmark-{now:%Y-%m-%dT%H-%M-%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nWritten to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Sweeps: many runs → one parquet dataset per table, partitioned by scenario.
+
+A Hydra multirun (``python -m simulation.run -m scenario=glob(*) seed=range(0,50)``)
+runs each job through :func:`run_in_sweep`, on whichever launcher is chosen
+(joblib on a laptop, Ray, SLURM through submitit). Every job appends its rows
+to three datasets under the sweep folder::
+
+    <sweep>/timeseries/scenario=<name>/<run_id>.parquet   a row per run per month
+    <sweep>/summary/scenario=<name>/<run_id>.parquet      a row per run
+    <sweep>/registry/scenario=<name>/<run_id>.parquet     a row per project
+
+each row carrying the seed, the run id, the swept parameters and the
+provenance; ``pd.read_parquet(<sweep>/"summary")`` opens a table in one line.
+
+* **Resume**: ``run_id`` is a digest of the run's resolved configuration (the
+  ``output`` section aside). A job whose summary file already exists is
+  skipped, so a sweep that is killed and started again (same command, same
+  ``output.sweep_name``) finishes the missing runs only.
+* **Nothing half-written is visible**: each file is written under a name
+  starting with ``.`` (which dataset readers ignore) and renamed when
+  complete; the summary is written last and marks the run as done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from simulation.config import Config, to_yaml
+from simulation.outcomes import REGISTRY_SCHEMA, write_parquet
+from simulation.provenance import provenance
+from simulation.run import simulate
+
+TABLES = ("timeseries", "registry", "summary")  # summary last: it marks the run as complete
+
+
+def run_id(config: Config) -> str:
+    """A digest of everything that determines a run's results (the output section aside)."""
+    text = to_yaml(config)
+    text = text[: text.index("\noutput:")] if "\noutput:" in text else text
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _path(sweep_dir: Path, table: str, scenario: str, rid: str) -> Path:
+    return sweep_dir / table / f"scenario={scenario}" / f"{rid}.parquet"
+
+
+def is_done(sweep_dir: Path, config: Config) -> bool:
+    """Whether this run's results are already complete in the sweep."""
+    return _path(sweep_dir, "summary", config.scenario.name, run_id(config)).exists()
+
+
+def _write_atomic(df: pd.DataFrame, path: Path, fixed: pa.Schema | None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write_parquet(df, tmp, fixed)
+    os.replace(tmp, path)
+
+
+def swept_parameters(overrides: list[str], config: Config) -> dict[str, Any]:
+    """The value of every key set on the command line (the parameters that vary), by key."""
+    cfg = OmegaConf.structured(config)
+    out: dict[str, Any] = {}
+    for override in overrides:
+        key = override.split("=", 1)[0].lstrip("+~")
+        if key.startswith("hydra") or key in ("scenario", "seed") or key.startswith("output."):
+            continue
+        value = OmegaConf.select(cfg, key, default=None)
+        if value is None or OmegaConf.is_config(value):
+            value = override.split("=", 1)[1] if "=" in override else None  # a group choice: its name
+        out[key] = value
+    return out
+
+
+def run_in_sweep(config: Config, sweep_dir: Path, overrides: list[str]) -> Path | None:
+    """Run one job of a sweep and add its rows to the sweep's datasets.
+
+    Returns:
+        The summary file written, or None if the run was already complete.
+    """
+    if is_done(sweep_dir, config):
+        return None
+    result = simulate(config)
+    rid = run_id(config)
+    prov = provenance(config.seed)
+    tags = {
+        "seed": config.seed,
+        "run_id": rid,
+        **swept_parameters(overrides, config),
+        "package_version": prov["package_version"],
+        "git_revision": prov["git_revision"],
+    }
+    summary = {k: v for k, v in result.summary.items() if k != "scenario"}
+    tables = {
+        "timeseries": result.timeseries,
+        "registry": result.registry,
+        "summary": pd.DataFrame([{**summary, "run_seconds": result.seconds}]),
+    }
+    for table in TABLES:
+        df = tables[table]
+        for i, (k, v) in enumerate(tags.items()):
+            if k not in df.columns:
+                df.insert(i, k, [v] * len(df))
+        fixed = REGISTRY_SCHEMA if table == "registry" else None
+        _write_atomic(df, _path(sweep_dir, table, config.scenario.name, rid), fixed)
+    return _path(sweep_dir, "summary", config.scenario.name, rid)
+
+
+def current_sweep_dir() -> Path:
+    """The sweep folder of the running Hydra multirun job."""
+    return Path(HydraConfig.get().sweep.dir).resolve()
+
+
+class SweepManifest(Callback):
+    """Writes ``sweep.json`` (command, swept overrides, provenance) when a multirun starts."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        manifest = {
+            "sweep_dir": str(sweep_dir),
+            "overrides": list(config.hydra.overrides.task),
+            "launcher": str(config.hydra.runtime.choices.get("hydra/launcher", "")),
+            **provenance(int(config.seed)),
+        }
+        (sweep_dir / "sweep.json").write_text(json.dumps(manifest, indent=2) + "\n")
