@@ -121,11 +121,13 @@ def current_sweep_dir() -> Path:
 
 
 class SweepManifest(Callback):
-    """Writes ``sweep.json`` (command, swept overrides, provenance) when a multirun starts."""
+    """When a multirun starts: clear temporary files a killed run left, write ``sweep.json``."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
         sweep_dir.mkdir(parents=True, exist_ok=True)
+        for stale in sweep_dir.glob("*/scenario=*/.*.tmp"):
+            stale.unlink(missing_ok=True)
         manifest = {
             "sweep_dir": str(sweep_dir),
             "overrides": list(config.hydra.overrides.task),
