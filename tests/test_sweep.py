@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -141,3 +142,29 @@ def test_a_killed_sweep_resumes_with_nothing_lost_or_duplicated(parallel_sweep: 
     assert all(after[name] == mtime for name, mtime in done_before.items()), "finished runs are not run again"
     assert not list((tmp_path / "sweeps" / "cmp").rglob("*.tmp")), "stale temporary files are cleared on restart"
     _assert_same_runs(parallel_sweep, tmp_path / "sweeps" / "cmp")
+
+
+def test_the_analysis_command_reads_a_sweep(parallel_sweep: Path, tmp_path: Path) -> None:
+    out = tmp_path / "analysis"
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation.analysis", str(parallel_sweep), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for name in (
+        "comparison.csv",
+        "comparison.md",
+        "cost_effectiveness.csv",
+        "emergence.png",
+        "cost_effectiveness.png",
+    ):
+        assert (out / name).stat().st_size > 0
+    table = pd.read_csv(out / "comparison.csv")
+    summary = _tables(parallel_sweep)["summary"]
+    row = table[(table.scenario == "p3_seed_grants") & (table.indicator == "lasting_cooperations")].iloc[0]
+    s = summary.set_index(["scenario", "seed"])["lasting_cooperations"]
+    expected = np.mean([s[("p3_seed_grants", k)] - s[("baseline", k)] for k in (0, 1)])
+    assert row["difference"] == pytest.approx(expected)
