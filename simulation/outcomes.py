@@ -216,6 +216,35 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def spending(model: TerritorialModel) -> pd.DataFrame:
+    """Public money by month, territory and channel (long format, non-zero rows only).
+
+    Channels: ``local_projects`` (collectivités' money put into projects),
+    ``local_engineering`` (facilitators the territories pay), and one per
+    policy lever (``lever:<name>``: its grants, facilitators, events, campaigns, training).
+    """
+    ledger = model.ledger
+    channels = {
+        "local_projects": ledger.flows[:, :, FundingSource.PUBLIC_LOCAL],
+        "local_engineering": ledger.engineering_local,
+        **{f"lever:{name}": arr for name, arr in sorted(ledger.by_lever.items())},
+    }
+    frames = []
+    for channel, arr in channels.items():
+        month, terr = np.nonzero(arr)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": month.astype(np.int64),
+                    "territory": np.array(model.territories.names, dtype=object)[terr],
+                    "channel": channel,
+                    "public_eur": arr[month, terr],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).astype({"territory": str, "channel": str})
+
+
 #: Column types of the project registry, fixed so that every run's file has the same
 #: schema (a run without projects, or without any policy grant, included).
 REGISTRY_SCHEMA = pa.schema(
@@ -245,6 +274,11 @@ REGISTRY_SCHEMA = pa.schema(
         ("jobs", pa.float64()),
         ("value_eur", pa.float64()),
     ]
+)
+
+
+SPENDING_SCHEMA = pa.schema(
+    [("month", pa.int64()), ("territory", pa.string()), ("channel", pa.string()), ("public_eur", pa.float64())]
 )
 
 

@@ -9,6 +9,7 @@ validates every value, runs the model and writes a new folder under
 * ``provenance.json``    — package version, git revision, seed, date, Python and library versions;
 * ``timeseries.parquet`` — the monthly indicators (``simulation.outcomes``);
 * ``registry.parquet``   — one row per project;
+* ``spending.parquet``   — public money by month, territory and channel (each lever apart);
 * ``summary.json`` / ``summary.md`` — the run-level indicators;
 * ``emergence.png``      — projects by stage over the decade, with participation by kind.
 
@@ -45,6 +46,7 @@ class RunResult:
     config: Config
     timeseries: pd.DataFrame
     registry: pd.DataFrame
+    spending: pd.DataFrame
     summary: dict[str, Any]
     seconds: float
 
@@ -54,7 +56,14 @@ def simulate(config: Config) -> RunResult:
     start = time.perf_counter()
     model = TerritorialModel(config).run()
     ts = outcomes.timeseries(model)
-    return RunResult(config, ts, outcomes.registry(model), outcomes.summarise(model, ts), time.perf_counter() - start)
+    return RunResult(
+        config,
+        ts,
+        outcomes.registry(model),
+        outcomes.spending(model),
+        outcomes.summarise(model, ts),
+        time.perf_counter() - start,
+    )
 
 
 def _json_default(x: Any) -> Any:
@@ -127,6 +136,7 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
         outcomes.write_parquet(result.timeseries, tmp / "timeseries.parquet")
         outcomes.write_parquet(result.registry, tmp / "registry.parquet", outcomes.REGISTRY_SCHEMA)
+        outcomes.write_parquet(result.spending, tmp / "spending.parquet", outcomes.SPENDING_SCHEMA)
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json_default) + "\n")
         (tmp / "summary.md").write_text(summary_markdown(result))
         if result.config.output.write_plot:

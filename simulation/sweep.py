@@ -8,6 +8,7 @@ to three datasets under the sweep folder::
     <sweep>/timeseries/scenario=<name>/<run_id>.parquet   a row per run per month
     <sweep>/summary/scenario=<name>/<run_id>.parquet      a row per run
     <sweep>/registry/scenario=<name>/<run_id>.parquet     a row per project
+    <sweep>/spending/scenario=<name>/<run_id>.parquet     public euros by month, territory, channel
 
 each row carrying the seed, the run id, the swept parameters and the
 provenance; ``pd.read_parquet(<sweep>/"summary")`` opens a table in one line.
@@ -36,11 +37,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from simulation.config import Config, to_yaml
-from simulation.outcomes import REGISTRY_SCHEMA, write_parquet
+from simulation.outcomes import REGISTRY_SCHEMA, SPENDING_SCHEMA, write_parquet
 from simulation.provenance import provenance
 from simulation.run import simulate
 
-TABLES = ("timeseries", "registry", "summary")  # summary last: it marks the run as complete
+TABLES = ("timeseries", "registry", "spending", "summary")  # summary last: it marks the run as complete
 
 
 def run_id(config: Config) -> str:
@@ -103,6 +104,7 @@ def run_in_sweep(config: Config, sweep_dir: Path, overrides: list[str]) -> Path 
     tables = {
         "timeseries": result.timeseries,
         "registry": result.registry,
+        "spending": result.spending,
         "summary": pd.DataFrame([{**summary, "run_seconds": result.seconds}]),
     }
     for table in TABLES:
@@ -110,7 +112,7 @@ def run_in_sweep(config: Config, sweep_dir: Path, overrides: list[str]) -> Path 
         for i, (k, v) in enumerate(tags.items()):
             if k not in df.columns:
                 df.insert(i, k, [v] * len(df))
-        fixed = REGISTRY_SCHEMA if table == "registry" else None
+        fixed = {"registry": REGISTRY_SCHEMA, "spending": SPENDING_SCHEMA}.get(table)
         _write_atomic(df, _path(sweep_dir, table, config.scenario.name, rid), fixed)
     return _path(sweep_dir, "summary", config.scenario.name, rid)
 

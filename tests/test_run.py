@@ -21,12 +21,13 @@ FILES = (
     "provenance.json",
     "timeseries.parquet",
     "registry.parquet",
+    "spending.parquet",
     "summary.json",
     "summary.md",
     "emergence.png",
 )
 #: Files that must be identical, byte for byte, for the same config and seed (provenance holds the date).
-DETERMINISTIC = ("config.yaml", "timeseries.parquet", "registry.parquet", "summary.json")
+DETERMINISTIC = ("config.yaml", "timeseries.parquet", "registry.parquet", "spending.parquet", "summary.json")
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -75,6 +76,9 @@ def test_result_folder_holds_everything_and_pandas_reads_it(tmp_path: Path, smal
         "month_failed",
     } <= set(reg.columns)
     assert isinstance(reg["members"].iloc[0].tolist(), list)
+    spend = pd.read_parquet(folder / "spending.parquet")
+    assert set(spend.columns) == {"month", "territory", "channel", "public_eur"}
+    assert spend["public_eur"].sum() == pytest.approx(ts["public_eur"].sum())
     prov = json.loads((folder / "provenance.json").read_text())
     for key in ("package_version", "git_revision", "seed", "date_utc", "python", "libraries"):
         assert key in prov

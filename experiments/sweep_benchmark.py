@@ -1,0 +1,101 @@
+"""Benchmark of the sweep machinery: runs per minute, parallel efficiency, per-run overhead.
+
+    .venv/bin/python experiments/sweep_benchmark.py [--runs 200] [--engines serial,parallel,ray] [--out FILE]
+
+Runs the same sweep — ``--runs`` seeds of the default scenario — serially
+(Hydra's basic launcher), in parallel on this machine (joblib, 2 workers) and
+on a real local Ray head (``experiments/ray_on_loopback.sh``), each into a
+fresh sweep folder, and reports for each engine:
+
+* wall time and runs per minute;
+* parallel efficiency: serial wall time / (engine wall time × workers);
+* overhead of the sweep machinery per run: (wall time × workers − Σ run
+  times) / runs, against the mean run time (run times are measured inside
+  each job and stored in the summary as ``run_seconds``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+WORKERS = {"serial": 1, "parallel": 2, "ray": 2}
+LAUNCHER = {"serial": "basic", "parallel": "parallel", "ray": "ray_cluster"}
+
+
+def run_engine(engine: str, runs: int, folder: Path) -> dict[str, float]:
+    """Run the sweep on one engine and measure it."""
+    cmd = [sys.executable, "-m", "simulation.run", "-m", f"hydra/launcher={LAUNCHER[engine]}",
+           f"seed=range(0,{runs})", f"output.results_dir={folder}", "output.sweep_name=bench"]
+    if engine == "parallel":
+        cmd.append("hydra.launcher.n_jobs=2")
+    if engine == "ray":
+        cmd = [str(REPO / "experiments" / "ray_on_loopback.sh"), *cmd]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=dict(os.environ))
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{engine} sweep failed:\n{proc.stderr[-3000:]}")
+    summary = pd.read_parquet(folder / "sweeps" / "bench" / "summary")
+    assert len(summary) == runs, f"{engine}: {len(summary)} of {runs} runs"
+    busy = float(summary["run_seconds"].sum())
+    workers = WORKERS[engine]
+    return {
+        "runs": runs,
+        "workers": workers,
+        "wall_s": wall,
+        "runs_per_minute": runs / wall * 60,
+        "mean_run_s": busy / runs,
+        "overhead_per_run_s": (wall * workers - busy) / runs,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--engines", default="serial,parallel,ray")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    engines = args.engines.split(",")
+    results = {}
+    for engine in engines:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"running {args.runs} runs on {engine}...", flush=True)
+            results[engine] = run_engine(engine, args.runs, Path(tmp))
+    serial = results.get("serial")
+    lines = [
+        f"# Sweep benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        "",
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores; load {[round(x, 2) for x in os.getloadavg()]}",
+        "",
+        "| engine | runs | workers | wall (s) | runs/min | parallel efficiency | mean run (s) | overhead/run (s) | overhead/run |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for engine, r in results.items():
+        eff = serial["wall_s"] / (r["wall_s"] * r["workers"]) if serial else float("nan")
+        r["parallel_efficiency"] = eff
+        r["overhead_share"] = r["overhead_per_run_s"] / r["mean_run_s"]
+        lines.append(
+            f"| {engine} | {r['runs']} | {r['workers']} | {r['wall_s']:.1f} | {r['runs_per_minute']:.1f} | {eff:.0%} "
+            f"| {r['mean_run_s']:.2f} | {r['overhead_per_run_s']:.2f} | {r['overhead_share']:.0%} |"
+        )
+    lines += ["", "Targets: parallel efficiency ≥ 85% on 2 workers; sweep overhead < 5% of a run."]
+    print("\n".join(lines))
+    out = args.out or REPO / "results" / "benchmarks" / f"sweep-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nWritten to {out}")
+
+
+if __name__ == "__main__":
+    main()
