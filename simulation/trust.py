@@ -43,6 +43,7 @@ class TrustNetwork:
         self.keys: IntArray = np.empty(0, dtype=np.int64)
         self.trust: FloatArray = np.empty(0, dtype=np.float64)
         self._offsets: IntArray | None = None
+        self._targets: IntArray | None = None
         self._success: list[IntArray] = []
         self._reputation: list[IntArray] = []
         self._failure: list[IntArray] = []
@@ -62,8 +63,10 @@ class TrustNetwork:
         return self._offsets
 
     def targets(self) -> IntArray:
-        """The other end of every stored tie (``keys % n``, computed without a division)."""
-        return self.keys - np.repeat(np.arange(self.n, dtype=np.int64) * self.n, self.degree())
+        """The other end of every stored tie (``keys % n``), cached until the ties change."""
+        if self._targets is None:
+            self._targets = self.keys - np.repeat(np.arange(self.n, dtype=np.int64) * self.n, self.degree())
+        return self._targets
 
     def degree(self) -> IntArray:
         """Number of ties of every actor."""
@@ -136,7 +139,7 @@ class TrustNetwork:
         pos = np.searchsorted(self.keys, new_keys)
         self.keys = np.insert(self.keys, pos, new_keys)
         self.trust = np.insert(self.trust, pos, new_vals)
-        self._offsets = None
+        self._offsets = self._targets = None
 
     def _update(self, lo: IntArray, hi: IntArray, new_value: FloatArray) -> None:
         """Write the same trust into both stored copies of existing ties."""
@@ -247,7 +250,7 @@ class TrustNetwork:
         if n_pruned:
             self.keys = self.keys[keep]
             self.trust = self.trust[keep]
-            self._offsets = None
+            self._offsets = self._targets = None
         return n_pruned
 
     # ------------------------------------------------------------------ indicators
@@ -275,9 +278,10 @@ class TrustNetwork:
         graph = csr_matrix(
             (np.ones(len(self.keys), dtype=np.int8), self.targets(), self.offsets()), shape=(self.n, self.n)
         )
-        # Ties are stored in both directions, so weak components are the undirected ones
-        # (and this avoids the transpose that ``directed=False`` makes).
-        _, labels = connected_components(graph, directed=True, connection="weak")
+        # Ties are stored in both directions, so the strong components of this directed
+        # graph are the undirected components (and this avoids the transpose that
+        # ``directed=False`` or ``connection="weak"`` makes).
+        _, labels = connected_components(graph, directed=True, connection="strong")
         return float(np.bincount(labels).max() / self.n)
 
 
