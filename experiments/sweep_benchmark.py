@@ -78,7 +78,8 @@ def main() -> None:
         "",
         f"Machine: {platform.platform()}, {os.cpu_count()} cores; load {[round(x, 2) for x in os.getloadavg()]}",
         "",
-        "| engine | runs | workers | wall (s) | runs/min | parallel efficiency | mean run (s) | overhead/run (s) | overhead/run |",
+        "| engine | runs | workers | wall (s) | runs/min | parallel efficiency | mean run (s) "
+        "| overhead/run (s) | overhead/run |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for engine, r in results.items():

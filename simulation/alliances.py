@@ -263,11 +263,13 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     both = valid[:, i] & valid[:, j]
     w = model.trust.get(safe[:, i].ravel(), safe[:, j].ravel()).reshape(k_n, len(i))
     trust_mean = (w * both).sum(axis=1) / np.maximum(both.sum(axis=1), 1)
-    # Imbalance: the largest member's share of what the coalition brings, rescaled to 0..1.
-    contrib = actors.brings[safe].sum(axis=2) * valid
+    # Imbalance: how far the largest financial contributor dominates (0 equal shares, 1 one
+    # member holds all the money the coalition can put in), the lever of capture (002:728).
+    money = actors.budget_eur[safe] * valid
     size = valid.sum(axis=1)
-    share_max = contrib.max(axis=1) / contrib.sum(axis=1)
-    imbalance = (share_max - 1 / size) / (1 - 1 / size)
+    total = money.sum(axis=1)
+    share_max = np.where(total > 0, money.max(axis=1) / np.where(total > 0, total, 1.0), 1.0 / size)
+    imbalance = np.clip((share_max - 1 / size) / (1 - 1 / size), 0.0, 1.0)
     diversity = np.minimum(present.sum(axis=1) - 1, 3) / 3
     return [
         Coalition(

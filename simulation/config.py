@@ -270,7 +270,8 @@ class TrustParams:
     acquaintance_gain: float = param(0.08, ge=0, le=1)
     #: Fraction of the gap to 1 closed by a joint success (a stage passed together).
     success_gain: float = param(0.30, ge=0, le=1)
-    #: Fraction of trust lost on a joint failure; larger than ``success_gain`` (MODEL.md §3.2).
+    #: A joint failure removes this × max(trust, 1 - trust); larger than ``success_gain``, so a
+    #: failure always moves trust more than a success would (MODEL.md §3.2).
     failure_loss: float = param(0.45, ge=0, le=1)
     #: Reputation: share of the gap to the acquaintance cap closed, on a success, by every
     #: acquaintance of the members (002: successes feed trust; 004 P1 makes them visible).
@@ -320,7 +321,7 @@ class AllianceParams:
     #: Minimum trust for the initiator to invite a partner into a partnership.
     min_partner_trust: float = param(0.17, ge=0, le=1)
     #: Mean trust among members above which the coalition forms an alliance (shared risk, 002).
-    alliance_trust: float = param(0.5, ge=0, le=1)
+    alliance_trust: float = param(0.35, ge=0, le=1)
     #: Most partners an initiator recruits (coalition size is this + 1).
     max_partners: int = param(4, ge=1, le=20)
     #: Resource coverage needed to launch (share of the project's needs met by members).
@@ -385,8 +386,9 @@ class ProjectParams:
     experience_effect: float = param(0.3, ge=0)
     #: Alliances share risk and uncertainty (002): hazard multiplier.
     alliance_hazard_multiplier: float = param(1.3, ge=0)
-    #: Monthly capture probability for a fully unbalanced, undemocratic coalition (002).
-    moral_hazard_per_month: float = param(0.012, ge=0, le=1)
+    #: Monthly capture probability of a coalition one member dominates financially, under
+    #: classic governance (002: "détournement du projet au bénéfice d'une des parties").
+    moral_hazard_per_month: float = param(0.006, ge=0, le=1)
     #: How much democratic governance (0 classic .. 1 multi-stakeholder) cuts capture.
     democracy_protection: float = param(0.8, ge=0, le=1)
     #: A cooperation "lasts" once it has been active this long (002: 36 months).

@@ -172,7 +172,8 @@ class FundingRule:
         amount = np.zeros((k_n, len(FundingSource)))
         amount[:, FundingSource.PUBLIC_LOCAL] = np.minimum(public, avail.public_members)
         amount[:, FundingSource.LOCAL_FUND] = np.minimum(public - amount[:, 0], avail.local_fund)
-        amount[:, FundingSource.PUBLIC_POLICY] = public - amount[:, 0] - amount[:, 1]
+        # What the members and the fund leave of the public tier comes from policies (never below 0).
+        amount[:, FundingSource.PUBLIC_POLICY] = np.maximum(0.0, public - amount[:, 0] - amount[:, 1])
         amount[:, FundingSource.PRIVATE] = private
         amount[:, FundingSource.VOLUNTEERING] = volunteering
         taken: list[list[tuple[str, float]]] = []

@@ -175,17 +175,24 @@ def takeoff_month(active: pd.Series, share: float = TAKEOFF_SHARE) -> float:
     return float(np.argmax(active.to_numpy() >= share * peak))
 
 
-def recovery_months(active: pd.Series, shock_start: int | None) -> float:
-    """Months from a shock's start until active cooperations regain their pre-shock level.
+def recovery_months(launches: pd.Series, shock_start: int | None, shock_months: int = 0, window: int = 12) -> float:
+    """Months from a shock's start until the launch rate regains its pre-shock level.
 
-    NaN when there is no shock, or when the level is not regained within the horizon.
+    The level is the mean monthly launches over the ``window`` months before the
+    shock; the rate after is a trailing ``window``-month mean, looked at from the
+    shock's end on. (The stock of cooperations keeps growing through a shock in a
+    young territory, so it is the flow of new ones that shows the damage.) NaN
+    without a shock, without a pre-shock window, or if the level is not regained
+    within the horizon.
     """
-    if shock_start is None or shock_start <= 0 or shock_start >= len(active):
+    if shock_start is None or shock_start < window or shock_start >= len(launches):
         return float("nan")
-    before = float(active.iloc[shock_start - 1])
-    after = active.iloc[shock_start:].to_numpy()
-    back = np.flatnonzero(after >= before)
-    return float(back[0]) if len(back) else float("nan")
+    values = launches.to_numpy(dtype=float)
+    before = values[shock_start - window : shock_start].mean()
+    trailing = pd.Series(values).rolling(window).mean().to_numpy()
+    end = shock_start + max(shock_months, 1)
+    back = np.flatnonzero(trailing[end:] >= before)
+    return float(end + back[0] - shock_start) if len(back) else float("nan")
 
 
 def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
@@ -206,7 +213,11 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
     out["peak_active_cooperations"] = float(ts["active_cooperations"].max())
     out["takeoff_month"] = takeoff_month(ts["active_cooperations"])
     out["half_peak_month"] = takeoff_month(ts["active_cooperations"], 0.5)
-    out["recovery_months"] = recovery_months(ts["active_cooperations"], shocks[0].start_month if shocks else None)
+    out["recovery_months"] = recovery_months(
+        ts["projects_launched"],
+        shocks[0].start_month if shocks else None,
+        shocks[0].duration_months if shocks else 0,
+    )
     lasting = out["lasting_cooperations"]
     out["public_eur_per_lasting_cooperation"] = out["public_eur_cumulative"] / lasting if lasting > 0 else float("nan")
     out["ideas_dropped_cumulative"] = float(model.counters.total.get("ideas_dropped", 0.0))

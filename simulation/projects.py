@@ -177,8 +177,9 @@ class ProjectTable:
         pp = cfg.projects
         self.coverage[pid] = coverage
         self.log_hazard[pid] = log_hazard_modifier(model, p, coverage)
-        self.capture[pid] = (
-            pp.moral_hazard_per_month * coalition.imbalance * (1.0 - pp.democracy_protection * coalition.democracy)
+        self.capture[pid] = max(
+            0.0,
+            pp.moral_hazard_per_month * coalition.imbalance * (1.0 - pp.democracy_protection * coalition.democracy),
         )
         actors.busy[m] += 1
         actors.engaged[m] += 1

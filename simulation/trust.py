@@ -184,6 +184,11 @@ class TrustNetwork:
     # in one batch by :meth:`flush`, so that the sorted arrays are rebuilt once a month,
     # not once per project. A pair that shares k successes in a month gets the gain k
     # times: 1 - (1 - w)(1 - gain)^k; failures are applied after successes.
+    #
+    # A success closes ``success_gain`` of the gap to 1: +g(1 - w). A failure removes
+    # ``failure_loss`` times the larger of w and 1 - w: -l·max(w, 1 - w), floored at 0.
+    # With l > g a failure therefore always moves trust more than a success would have
+    # from the same point (MODEL.md §3.2), at low trust as at high.
 
     def queue_success(self, members: IntArray) -> None:
         """A joint success of ``members`` (a stage passed together), applied at :meth:`flush`."""
@@ -205,7 +210,7 @@ class TrustNetwork:
             floor: starting trust of a tie created by a joint success between members who had none.
             reputation_gain: share of the gap to ``cap`` closed, per success, by each acquaintance of a member.
             cap: the acquaintance cap.
-            failure_loss: share of trust lost per joint failure.
+            failure_loss: a joint failure removes ``failure_loss × max(w, 1 - w)`` of trust w.
         """
         if self._success:
             lo, hi, k = _pair_counts(self._success, self.n)
@@ -235,7 +240,11 @@ class TrustNetwork:
             lo, hi, k = _pair_counts(self._failure, self.n)
             idx = self._index(lo, hi)
             has = idx >= 0
-            self._update(lo[has], hi[has], self.trust[idx[has]] * (1.0 - failure_loss) ** k[has])
+            w = self.trust[idx[has]]
+            for _ in range(int(k.max()) if len(k) else 0):  # k failures shared this month, one after the other
+                w = np.where(k[has] > 0, np.maximum(0.0, w - failure_loss * np.maximum(w, 1.0 - w)), w)
+                k = k - 1
+            self._update(lo[has], hi[has], w)
         self._success, self._reputation, self._failure = [], [], []
 
     def decay(self, rate: float, prune_below: float) -> int:

@@ -15,6 +15,7 @@ curve K / (1 + exp(-r (t - t0))). The curve is S-shaped when
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -47,7 +48,7 @@ def _fit(curve: np.ndarray) -> tuple[np.ndarray, float, float]:
 
 @pytest.fixture(scope="module")
 def curves() -> np.ndarray:
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("forkserver")) as pool:
         return np.array(list(pool.map(_active_curve, SEEDS)))
 
 

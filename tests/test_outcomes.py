@@ -21,11 +21,15 @@ def test_takeoff_month_is_the_first_month_at_ten_percent_of_the_peak() -> None:
     assert np.isnan(outcomes.takeoff_month(pd.Series([0, 0, 0])))
 
 
-def test_recovery_counts_months_until_the_pre_shock_level_returns() -> None:
-    active = pd.Series([5, 8, 10, 6, 7, 9, 10, 12])
-    assert outcomes.recovery_months(active, shock_start=3) == 3  # level 10 (month 2) regained at month 6
-    assert np.isnan(outcomes.recovery_months(active, shock_start=None))
-    assert np.isnan(outcomes.recovery_months(pd.Series([5, 10, 4, 5, 6]), shock_start=2))  # never regained
+def test_recovery_counts_months_until_the_launch_rate_returns() -> None:
+    # 4 launches a month for a year, a 6-month shock at 1 a month, then 4 again: the trailing
+    # 3-month mean is back at 4 at month 20 (months 18-20 all at 4), 8 months after the start (12).
+    launches = pd.Series([4.0] * 12 + [1.0] * 6 + [4.0] * 12)
+    assert outcomes.recovery_months(launches, shock_start=12, shock_months=6, window=3) == 8
+    assert np.isnan(outcomes.recovery_months(launches, shock_start=None))
+    assert np.isnan(outcomes.recovery_months(launches, shock_start=2, shock_months=6, window=3))  # no window before
+    never = pd.Series([4.0] * 12 + [1.0] * 18)
+    assert np.isnan(outcomes.recovery_months(never, shock_start=12, shock_months=6, window=3))
 
 
 @pytest.mark.parametrize(

@@ -53,12 +53,12 @@ def test_success_raises_and_failure_lowers_faster() -> None:
     net.queue_failure(members)
     net.flush(success_gain=0.3, floor=0.1, reputation_gain=0.0, cap=0.35, failure_loss=0.45)
     after = net.get(np.array([3]), np.array([7]))[0]
-    assert after == pytest.approx(before * 0.55)
+    assert after == pytest.approx(before - 0.45 * max(before, 1 - before))
     _check_symmetric_sorted(net)
 
 
 def test_failure_moves_trust_more_than_success_from_the_midpoint() -> None:
-    """MODEL.md §3.2: from trust 0.5, a failure (−0.45 × 0.5) moves more than a success (+0.3 × 0.5)."""
+    """MODEL.md §3.2: from trust 0.5, a failure (−0.45 × max(w, 1 − w)) moves more than a success (+0.3 × (1 − w))."""
     up, down = _net(), _net()
     for net in (up, down):
         net.meet(np.array([0]), np.array([1]), np.array([0.5]), cap=0.35, gain=0.0)

@@ -1,0 +1,120 @@
+"""Shared helpers for the model-level tests: cached small runs, their summaries and registries.
+
+Every helper composes ``configs/`` exactly as the command line does, on a small
+region (``region.population_scale``) and a short horizon, so that a mechanism
+test compares a baseline and one changed parameter on the *same seeds*
+(common random numbers: each process draws from its own named stream). Runs
+are cached per pytest worker with :func:`functools.lru_cache`, so the baseline
+every mechanism test compares against is run once per worker, not once per test.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from simulation import outcomes
+from simulation.config import Config, compose
+from simulation.model import TerritorialModel
+
+DEFAULT_SEEDS = (0, 1, 2)
+DEFAULT_HORIZON = 72
+DEFAULT_SCALE = 0.35
+
+
+def compose_small(
+    overrides: Sequence[str], seed: int, horizon: int = DEFAULT_HORIZON, scale: float = DEFAULT_SCALE
+) -> Config:
+    """The validated config for ``overrides`` on a small region, a short horizon and one seed."""
+    return compose([*overrides, f"horizon_months={horizon}", f"region.population_scale={scale}", f"seed={seed}"])
+
+
+#: Bounded caches: a worker holds at most this many runs (~1 MB each on the small region).
+CACHE_SIZE = 512
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _composed(overrides: tuple[str, ...], horizon: int, scale: float) -> Config:
+    """The config for ``seed=0``. Hydra's compose costs about as much as a small run, so it is done once."""
+    return compose_small(overrides, 0, horizon, scale)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def run_once(
+    overrides: tuple[str, ...], seed: int, horizon: int = DEFAULT_HORIZON, scale: float = DEFAULT_SCALE
+) -> tuple[TerritorialModel, pd.DataFrame, dict[str, Any]]:
+    """One run (cached): the model at its horizon, its monthly indicators and its summary.
+
+    The config is the one :func:`compose_small` gives for ``seed``: it is composed once per
+    ``overrides`` and given the seed through ``TerritorialModel(cfg, seed=seed)``, the model's own
+    way of overriding ``config.seed`` (``tests/test_mechanisms.py`` checks that both give the same
+    config). Callers must treat the returned objects as read-only: they are shared between tests.
+    """
+    model = TerritorialModel(_composed(tuple(overrides), horizon, scale), seed=seed).run()
+    ts = outcomes.timeseries(model)
+    return model, ts, outcomes.summarise(model, ts)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def summarise_runs(
+    overrides: tuple[str, ...],
+    seeds: tuple[int, ...] = DEFAULT_SEEDS,
+    horizon: int = DEFAULT_HORIZON,
+    scale: float = DEFAULT_SCALE,
+) -> dict[str, float]:
+    """Mean over ``seeds`` of every numeric entry of :func:`simulation.outcomes.summarise`.
+
+    NaN entries (e.g. ``recovery_months`` when the level is never regained) are
+    left out of the mean; an entry that is NaN for every seed stays NaN.
+    The returned dict is shared between callers (cached): do not mutate it.
+    """
+    summaries = [run_once(tuple(overrides), s, horizon, scale)[2] for s in seeds]
+    out: dict[str, float] = {}
+    for key, first in summaries[0].items():
+        if isinstance(first, bool) or not isinstance(first, int | float):
+            continue
+        values = [float(s[key]) for s in summaries if not math.isnan(float(s[key]))]
+        out[key] = sum(values) / len(values) if values else math.nan
+    return out
+
+
+def registries(
+    overrides: tuple[str, ...],
+    seeds: tuple[int, ...] = DEFAULT_SEEDS,
+    horizon: int = DEFAULT_HORIZON,
+    scale: float = DEFAULT_SCALE,
+) -> pd.DataFrame:
+    """The project registries of the runs, concatenated, with a ``seed`` column."""
+    frames = [outcomes.registry(run_once(tuple(overrides), s, horizon, scale)[0]).assign(seed=s) for s in seeds]
+    return pd.concat(frames, ignore_index=True)
+
+
+def timeseries_runs(
+    overrides: tuple[str, ...],
+    seeds: tuple[int, ...] = DEFAULT_SEEDS,
+    horizon: int = DEFAULT_HORIZON,
+    scale: float = DEFAULT_SCALE,
+) -> list[pd.DataFrame]:
+    """The monthly indicators of each run (one frame per seed, in seed order)."""
+    return [run_once(tuple(overrides), s, horizon, scale)[1] for s in seeds]
+
+
+def rel_diff(changed: float, base: float) -> float:
+    """Relative difference of ``changed`` from ``base`` (signed; ``inf`` when base is 0 and changed is not)."""
+    if base == 0:
+        return 0.0 if changed == 0 else math.copysign(math.inf, changed)
+    return (changed - base) / abs(base)
+
+
+@pytest.fixture
+def tmp_results(tmp_path: Path) -> Path:
+    """An empty results directory under pytest's tmp_path (pass it as ``output.results_dir``)."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    return folder
