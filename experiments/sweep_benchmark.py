@@ -35,8 +35,16 @@ LAUNCHER = {"serial": "basic", "parallel": "parallel", "ray": "ray_cluster"}
 
 def run_engine(engine: str, runs: int, folder: Path) -> dict[str, float]:
     """Run the sweep on one engine and measure it."""
-    cmd = [sys.executable, "-m", "simulation.run", "-m", f"hydra/launcher={LAUNCHER[engine]}",
-           f"seed=range(0,{runs})", f"output.results_dir={folder}", "output.sweep_name=bench"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulation.run",
+        "-m",
+        f"hydra/launcher={LAUNCHER[engine]}",
+        f"seed=range(0,{runs})",
+        f"output.results_dir={folder}",
+        "output.sweep_name=bench",
+    ]
     if engine == "parallel":
         cmd.append("hydra.launcher.n_jobs=2")
     if engine == "ray":

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from simulation.enums import ActorKind, Domain
@@ -494,6 +494,8 @@ class Config:
     policies: PoliciesConfig = param(factory=PoliciesConfig)
     scenario: ScenarioConfig = param(factory=ScenarioConfig)
     output: OutputConfig = param(factory=OutputConfig)
+    #: How the calibrated values in force were obtained (method, targets, date, version); empty if none.
+    calibration: dict[str, Any] = param(factory=dict)
 
 
 def _sweep_folder(name: str) -> str:
@@ -601,14 +603,38 @@ def to_config(cfg: DictConfig | Config) -> Config:
     if isinstance(cfg, Config):
         return validate(cfg)
     try:
-        # Through a plain container, so that a key appended with "+" cannot slip past the schema.
-        plain = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
-        typed = OmegaConf.merge(OmegaConf.structured(Config), plain)
-        obj = OmegaConf.to_object(typed)
+        if OmegaConf.get_type(cfg) is Config:
+            # Composed by Hydra against the schema: types are checked; a key appended with "+" is not.
+            extra = _keys_outside_schema(cfg, Config, "")
+            if extra:
+                raise ConfigError(f"invalid configuration: unknown key(s) {', '.join(extra)}")
+            obj = OmegaConf.to_object(cfg)
+        else:
+            typed = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+            obj = OmegaConf.to_object(typed)
     except OmegaConfBaseException as e:
         raise ConfigError(f"invalid configuration: {e}") from None
     assert isinstance(obj, Config)
     return validate(obj)
+
+
+def _keys_outside_schema(node: Any, cls: type, path: str) -> list[str]:
+    """Keys of a composed config that its dataclass schema does not have (e.g. appended with "+")."""
+    if not (isinstance(node, DictConfig) and dataclasses.is_dataclass(cls)):
+        return []
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    out = [f"{path}{k!s}" for k in node if str(k) not in fields and k != "hydra"]
+    for name, f in fields.items():
+        child = node._get_node(name) if name in node else None
+        ftype = OmegaConf.get_type(node, name) if child is not None else None
+        if isinstance(child, DictConfig) and ftype is not None and dataclasses.is_dataclass(ftype):
+            out += _keys_outside_schema(child, ftype, f"{path}{name}.")
+        elif isinstance(child, ListConfig):
+            for i, item in enumerate(child):
+                item_type = OmegaConf.get_type(item) if isinstance(item, DictConfig) else None
+                if item_type is not None and dataclasses.is_dataclass(item_type):
+                    out += _keys_outside_schema(item, item_type, f"{path}{name}[{i}].")
+    return out
 
 
 def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Config:

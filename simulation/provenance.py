@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import platform
 import subprocess
 import sys
@@ -21,8 +22,9 @@ def package_version() -> str:
         return "unknown"
 
 
+@functools.cache
 def git_revision() -> dict[str, Any]:
-    """The commit of the code that ran, and whether the work tree differed from it."""
+    """The commit of the code that ran, and whether the work tree differed from it (once per process)."""
 
     def git(*args: str) -> str | None:
         try:
@@ -36,14 +38,20 @@ def git_revision() -> dict[str, Any]:
     return {"git_revision": rev or "unknown", "git_dirty": bool(status) if status is not None else None}
 
 
-def provenance(seed: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything needed to trace a result back to its code, inputs and machine."""
+@functools.cache
+def library_versions() -> dict[str, str | None]:
+    """Installed versions of the libraries the results depend on."""
     libs: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:
             libs[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             libs[name] = None
+    return libs
+
+
+def provenance(seed: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything needed to trace a result back to its code, inputs and machine."""
     return {
         "package": "territorial-alliances",
         "package_version": package_version(),
@@ -52,7 +60,7 @@ def provenance(seed: int, extra: dict[str, Any] | None = None) -> dict[str, Any]
         "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "libraries": libs,
+        "libraries": library_versions(),
         "command": " ".join(sys.argv),
         **(extra or {}),
     }

@@ -24,6 +24,7 @@ provenance; ``pd.read_parquet(<sweep>/"summary")`` opens a table in one line.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -34,9 +35,9 @@ import pandas as pd
 import pyarrow as pa
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from simulation.config import Config, to_yaml
+from simulation.config import Config
 from simulation.outcomes import REGISTRY_SCHEMA, SPENDING_SCHEMA, write_parquet
 from simulation.provenance import provenance
 from simulation.run import simulate
@@ -46,9 +47,25 @@ TABLES = ("timeseries", "registry", "spending", "summary")  # summary last: it m
 
 def run_id(config: Config) -> str:
     """A digest of everything that determines a run's results (the output section aside)."""
-    text = to_yaml(config)
-    text = text[: text.index("\noutput:")] if "\noutput:" in text else text
+    fields = dataclasses.asdict(config)
+    fields.pop("output")
+    text = json.dumps(fields, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def select(config: Config, key: str) -> Any:
+    """The value at a dotted key (``trust.success_gain``, ``region.territories.0.population``), or None."""
+    node: Any = config
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif dataclasses.is_dataclass(node) and hasattr(node, part):
+            node = getattr(node, part)
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
 
 
 def _path(sweep_dir: Path, table: str, scenario: str, rid: str) -> Path:
@@ -69,14 +86,13 @@ def _write_atomic(df: pd.DataFrame, path: Path, fixed: pa.Schema | None) -> None
 
 def swept_parameters(overrides: list[str], config: Config) -> dict[str, Any]:
     """The value of every key set on the command line (the parameters that vary), by key."""
-    cfg = OmegaConf.structured(config)
     out: dict[str, Any] = {}
     for override in overrides:
         key = override.split("=", 1)[0].lstrip("+~")
         if key.startswith("hydra") or key in ("scenario", "seed") or key.startswith("output."):
             continue
-        value = OmegaConf.select(cfg, key, default=None)
-        if value is None or OmegaConf.is_config(value):
+        value = select(config, key)
+        if value is None or dataclasses.is_dataclass(value) or isinstance(value, (list, dict)):
             value = override.split("=", 1)[1] if "=" in override else None  # a group choice: its name
         out[key] = value
     return out

@@ -1,0 +1,71 @@
+"""Calibration (ABC rejection to PHARE 2015) and sensitivity analysis (SALib), fast versions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from simulation import calibration, sensitivity
+from simulation.config import CONFIG_DIR, compose
+
+
+def test_distance_is_zero_on_target_and_penalises_a_fast_start() -> None:
+    stats = pd.DataFrame(
+        {
+            "participation_firm": [0.37, 0.40, 0.37],
+            "participation_association": [0.38, 0.38, 0.38],
+            "year_one_share": [0.05, 0.05, 0.5],
+            "half_peak_month": [60.0, 60.0, 10.0],
+        }
+    )
+    d = calibration.distance(stats).to_numpy()
+    assert d[0] == pytest.approx(0.0)
+    assert d[1] == pytest.approx(1.0)  # 3 points off = one tolerance unit
+    assert d[2] >= 10  # an explosion in year one is not a slow infusion
+
+
+def test_fast_calibration_writes_a_config_with_its_provenance(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "calibration" / "fast.yaml"
+    calibration.main(
+        ["--fast", "--samples", "8", "--seeds", "1", "--accept", "0.25", "--check-seeds", "3", "--out", str(out)]
+    )
+    meta = yaml.safe_load(out.read_text())
+    assert out.read_text().startswith("# @package _global_")
+    info = meta["calibration"]
+    assert info["targets"] == calibration.TARGETS and info["tolerance_points"] == calibration.TOLERANCE
+    assert info["accepted"] == 2 and info["samples"] == 8 and info["date"] and info["package_version"]
+    for key, (lo, hi) in calibration.PRIORS.items():
+        group, *rest = key.split(".")
+        node = meta[group]
+        for part in rest:
+            node = node[part]
+        assert lo <= node <= hi, key
+    for target in calibration.TARGETS:
+        assert 0.0 <= info["check"][target]["mean"] <= 1.0
+    assert (out.with_suffix(".draws.csv")).exists()
+
+
+def test_the_default_config_uses_the_stored_calibration_when_there_is_one() -> None:
+    stored = CONFIG_DIR / "calibration" / "phare2015.yaml"
+    if not stored.exists():
+        pytest.skip("no calibration stored yet")
+    cfg = compose()
+    meta = yaml.safe_load(stored.read_text())
+    assert cfg.calibration["method"].startswith("ABC")
+    assert cfg.alliances.min_partner_trust == pytest.approx(meta["alliances"]["min_partner_trust"])
+
+
+def test_morris_screening_runs_through_the_sweep_machinery(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sensitivity, "REPO", tmp_path)
+    small = dict(list(sensitivity.UNCERTAIN.items())[:3])
+    monkeypatch.setattr(sensitivity, "UNCERTAIN", small)
+    sensitivity.main(["morris", "--fast", "--trajectories", "2", "--name", "t"])
+    out = tmp_path / "results" / "sensitivity" / "t"
+    table = pd.read_csv(out / "morris.csv")
+    assert set(table.parameter) == set(small) and set(table.outcome) == set(sensitivity.OUTCOMES)
+    assert np.isfinite(table.mu_star).all()
+    assert (out / "morris.png").exists()
+    runs = pd.read_parquet(out / "morris" / "summary")
+    assert len(runs) == 2 * (len(small) + 1)  # r trajectories of k + 1 points
