@@ -622,9 +622,9 @@ def _keys_outside_schema(node: Any, cls: type, path: str) -> list[str]:
     """Keys of a composed config that its dataclass schema does not have (e.g. appended with "+")."""
     if not (isinstance(node, DictConfig) and dataclasses.is_dataclass(cls)):
         return []
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name for f in dataclasses.fields(cls)}
     out = [f"{path}{k!s}" for k in node if str(k) not in fields and k != "hydra"]
-    for name, f in fields.items():
+    for name in sorted(fields):
         child = node._get_node(name) if name in node else None
         ftype = OmegaConf.get_type(node, name) if child is not None else None
         if isinstance(child, DictConfig) and ftype is not None and dataclasses.is_dataclass(ftype):
