@@ -14,16 +14,18 @@ from simulation.config import CONFIG_DIR, compose
 def test_distance_is_zero_on_target_and_penalises_a_fast_start() -> None:
     stats = pd.DataFrame(
         {
-            "participation_firm": [0.37, 0.40, 0.37],
-            "participation_association": [0.38, 0.38, 0.38],
-            "year_one_share": [0.05, 0.05, 0.5],
-            "half_peak_month": [60.0, 60.0, 10.0],
+            "participation_firm": [0.37, 0.40, 0.37, 0.37],
+            "participation_association": [0.38, 0.38, 0.38, 0.38],
+            "year_one_share": [0.05, 0.05, 0.5, 0.05],
+            "sse_ratio": [0.3, 0.3, 0.3, 0.9],
+            "inflection_month": [60.0, 60.0, 60.0, 60.0],
         }
     )
     d = calibration.distance(stats).to_numpy()
     assert d[0] == pytest.approx(0.0)
     assert d[1] == pytest.approx(1.0)  # 3 points off = one tolerance unit
     assert d[2] >= 10  # an explosion in year one is not a slow infusion
+    assert d[3] >= 10  # nor is a straight line
 
 
 def test_fast_calibration_writes_a_config_with_its_provenance(tmp_path) -> None:  # type: ignore[no-untyped-def]
