@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "validation")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(2) as pool:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
         runs = list(pool.map(one, [(s, k) for s in ("baseline", "covid_shock") for k in range(args.seeds)]))
     base = [r for r in runs if r[0] == "baseline"]
     regs = pd.concat([r[3] for r in base])

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +137,7 @@ def run_abc(
     unit = qmc.Sobol(d=len(names), scramble=True, seed=seed).random(samples)
     draws = qmc.scale(unit, low, high)
     job_list = [Job(tuple(zip(names, map(float, row), strict=True)), s, extra) for row in draws for s in range(seeds)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
         results = list(pool.map(simulate_job, job_list, chunksize=4))
     per_run = pd.DataFrame(results)
     per_run["draw"] = np.repeat(np.arange(samples), seeds)
@@ -166,7 +167,7 @@ def refine(
     job_list = [
         Job(tuple((n, float(row[n])) for n in names), 500 + s, extra) for _, row in top.iterrows() for s in range(seeds)
     ]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
         per_run = pd.DataFrame(list(pool.map(simulate_job, job_list)))
     per_run["draw"] = np.repeat(top.index.to_numpy(), seeds)
     curves = per_run.groupby("draw", sort=False)["active"].apply(lambda c: np.mean(np.stack(c.to_list()), axis=0))
@@ -186,7 +187,7 @@ def check(params: dict[str, float], seeds: int, jobs: int, extra: tuple[str, ...
     from simulation.analysis import interval
 
     job_list = [Job(tuple(params.items()), 1000 + s, extra) for s in range(seeds)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
         runs = pd.DataFrame(list(pool.map(simulate_job, job_list)))
     ratio, inflection = s_shape(np.mean(np.stack(runs.pop("active").to_list()), axis=0))
     out: dict[str, Any] = {
