@@ -5,8 +5,10 @@
 
 VENV    := .venv
 PY      := $(VENV)/bin/python
-# Mesa >= 3.4 needs Python >= 3.12: take python3.12 from PATH, else pyenv's newest 3.12.
-PYTHON312 ?= $(shell command -v python3.12 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python 2>/dev/null | sort -V | tail -n 1)
+# Mesa >= 3.4 needs Python >= 3.12: the first interpreter that really is 3.12 — pyenv's newest
+# 3.12, else python3.12 on the PATH (a pyenv shim there may exist without working).
+PYTHON312 ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python 2>/dev/null | sort -rV) python3.12; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; done)
 ARGS    ?=
 
 .PHONY: run test lint bench clean-venv
