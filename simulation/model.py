@@ -7,6 +7,7 @@ See :meth:`TerritorialModel.step` for the order of the month's processes and
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import mesa
 import numpy as np
@@ -26,6 +27,9 @@ from simulation.shocks import ShockState, shock_state
 from simulation.streams import stream
 from simulation.territory import Territories
 from simulation.trust import TrustNetwork
+
+# Mesa logs every step at INFO; under Hydra's logging that floods the console.
+logging.getLogger("mesa").setLevel(logging.WARNING)
 
 #: One random stream per process (and one per policy, see ``simulation.policies``).
 STREAMS = ("setup", "encounters", "facilitation", "ideas", "alliances", "funding", "projects")
