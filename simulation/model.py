@@ -29,7 +29,7 @@ from simulation.territory import Territories
 from simulation.trust import TrustNetwork
 
 # Mesa logs every step at INFO; under Hydra's logging that floods the console.
-logging.getLogger("mesa").setLevel(logging.WARNING)
+logging.getLogger("MESA").setLevel(logging.WARNING)
 
 #: One random stream per process (and one per policy, see ``simulation.policies``).
 STREAMS = ("setup", "encounters", "facilitation", "ideas", "alliances", "funding", "projects")
