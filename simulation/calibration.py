@@ -110,6 +110,16 @@ def s_shape(curve: np.ndarray) -> tuple[float, float]:
     return (sse_log / sse_line if sse_line > 0 else float("inf")), float(p[2])
 
 
+def per_draw(per_run: pd.DataFrame) -> pd.DataFrame:
+    """Mean statistics of each draw over its seeds, with the S-shape of its mean emergence curve."""
+    curves = per_run.groupby("draw", sort=False)["active"].apply(lambda c: np.mean(np.stack(c.to_list()), axis=0))
+    stats = per_run.drop(columns="active").groupby("draw", sort=False).mean()
+    shape = [s_shape(c) for c in curves]
+    stats["sse_ratio"] = [x[0] for x in shape]
+    stats["inflection_month"] = [x[1] for x in shape]
+    return stats
+
+
 def distance(stats: pd.DataFrame, horizon: int = 120) -> pd.Series:
     """Distance to the targets in tolerance units, plus 10 for a curve that is not a slow infusion."""
     d2 = sum(((stats[k] - v) / TOLERANCE) ** 2 for k, v in TARGETS.items())
@@ -141,11 +151,7 @@ def run_abc(
         results = list(pool.map(simulate_job, job_list, chunksize=4))
     per_run = pd.DataFrame(results)
     per_run["draw"] = np.repeat(np.arange(samples), seeds)
-    curves = per_run.groupby("draw")["active"].apply(lambda c: np.mean(np.stack(c.to_list()), axis=0))
-    stats = per_run.drop(columns="active").groupby("draw").mean()
-    shape = [s_shape(c) for c in curves]
-    stats["sse_ratio"] = [x[0] for x in shape]
-    stats["inflection_month"] = [x[1] for x in shape]
+    stats = per_draw(per_run)
     table = pd.concat([pd.DataFrame(draws, columns=names), stats.reset_index(drop=True)], axis=1)
     horizon = next((int(e.split("=")[1]) for e in extra if e.startswith("horizon_months=")), 120)
     table["distance"] = distance(table, horizon)
@@ -170,11 +176,7 @@ def refine(
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
         per_run = pd.DataFrame(list(pool.map(simulate_job, job_list)))
     per_run["draw"] = np.repeat(top.index.to_numpy(), seeds)
-    curves = per_run.groupby("draw", sort=False)["active"].apply(lambda c: np.mean(np.stack(c.to_list()), axis=0))
-    stats = per_run.drop(columns="active").groupby("draw", sort=False).mean()
-    shape = [s_shape(c) for c in curves]
-    stats["sse_ratio"] = [x[0] for x in shape]
-    stats["inflection_month"] = [x[1] for x in shape]
+    stats = per_draw(per_run)
     horizon = next((int(e.split("=")[1]) for e in extra if e.startswith("horizon_months=")), 120)
     stats["distance"] = distance(stats, horizon)
     best = stats["distance"].idxmin()

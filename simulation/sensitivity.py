@@ -103,6 +103,12 @@ def run_design(points: list[list[str]], folder: Path, jobs: int) -> pd.DataFrame
     return out
 
 
+def _outcome(res: pd.DataFrame, outcome: str) -> np.ndarray:
+    """An outcome over the design points; a missing value (no take-off) gets the mean, as SALib needs numbers."""
+    y = res[outcome].to_numpy(dtype=float)
+    return np.where(np.isnan(y), np.nanmean(y), y)
+
+
 def _overrides(names: list[str], row: np.ndarray, extra: list[str]) -> list[str]:
     return [f"{n}={float(v)!r}" for n, v in zip(names, row, strict=True)] + extra
 
@@ -117,8 +123,7 @@ def morris(out: Path, trajectories: int, jobs: int, extra: list[str]) -> pd.Data
     res = run_design([_overrides(names, r, extra) for r in x], out / "morris", jobs)
     rows = []
     for outcome in OUTCOMES:
-        y = res[outcome].to_numpy(dtype=float)
-        y = np.where(np.isnan(y), np.nanmean(y), y)
+        y = _outcome(res, outcome)
         si = morris_analyze.analyze(problem, x, y, num_levels=4, seed=0)
         for i, n in enumerate(names):
             rows.append(
@@ -166,8 +171,7 @@ def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFr
     res = run_design([_overrides(names, r, extra) for r in x], out / "sobol", jobs)
     rows = []
     for outcome in OUTCOMES:
-        y = res[outcome].to_numpy(dtype=float)
-        y = np.where(np.isnan(y), np.nanmean(y), y)
+        y = _outcome(res, outcome)
         si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=0)
         for i, name in enumerate(names):
             rows.append(
