@@ -20,7 +20,8 @@ and take-off month of the emergence curve.
   across the uncertain parameters: for Sobol points of the parameter space it
   ranks the levers, measures Kendall's tau against the ranking at the
   defaults, and reports for which parameter ranges the ranking changes
-  (``ranking.csv``, ``ranking_by_range.csv``).
+  (``ranking.csv``, ``ranking_by_range.csv``). Point -1 is the defaults again
+  on other seeds: its tau is the noise floor a parameter effect must beat.
 """
 
 from __future__ import annotations
@@ -221,12 +222,14 @@ def ranking(out: Path, points: int, seeds: int, jobs: int, extra: list[str]) -> 
         [UNCERTAIN[n][0] for n in names],
         [UNCERTAIN[n][1] for n in names],
     )
-    rows_design = [None, *list(design)]  # point 0: the defaults
+    # Point 0: the defaults; point -1: the defaults on other seeds (the noise floor); 1..: the design.
+    rows_design: list[tuple[int, np.ndarray | None, int]] = [(0, None, 0), (-1, None, seeds)]
+    rows_design += [(p, row, 0) for p, row in enumerate(design, start=1)]
     jobs_list, keys = [], []
-    for p, row in enumerate(rows_design):
+    for p, row, offset in rows_design:
         params = [] if row is None else _overrides(names, row, [])
         for scenario in ["baseline", *LEVER_SCENARIOS]:
-            for s in range(seeds):
+            for s in range(offset, offset + seeds):
                 jobs_list.append([*params, f"scenario={scenario}", f"seed={s}", *extra])
                 keys.append((p, scenario, s))
     res = run_design(jobs_list, out / "ranking", jobs)
@@ -234,7 +237,7 @@ def ranking(out: Path, points: int, seeds: int, jobs: int, extra: list[str]) -> 
     res["scenario"] = [k[1] for k in keys]
     reference = _lever_ranking(res[res.point == 0])
     rows = []
-    for p, row in enumerate(rows_design):
+    for p, row, _ in rows_design:
         r = _lever_ranking(res[res.point == p])
         tau = stats.kendalltau(reference.rank().loc[r.index], r.rank()).statistic
         rows.append(
