@@ -27,6 +27,7 @@ and take-off month of the emergence curve.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,17 @@ def _outcome(res: pd.DataFrame, outcome: str) -> np.ndarray:
     return np.where(np.isnan(y), np.nanmean(y), y)
 
 
+def _indices(
+    res: pd.DataFrame, names: list[str], analyse: Callable[[np.ndarray], Any], keys: tuple[str, ...]
+) -> pd.DataFrame:
+    """A long table of SALib indices: one row per outcome and parameter, one column per index."""
+    rows = []
+    for outcome in OUTCOMES:
+        si = analyse(_outcome(res, outcome))
+        rows += [{"outcome": outcome, "parameter": n, **{k: si[k][i] for k in keys}} for i, n in enumerate(names)]
+    return pd.DataFrame(rows)
+
+
 def _overrides(names: list[str], row: np.ndarray, extra: list[str]) -> list[str]:
     return [f"{n}={float(v)!r}" for n, v in zip(names, row, strict=True)] + extra
 
@@ -122,21 +134,12 @@ def morris(out: Path, trajectories: int, jobs: int, extra: list[str]) -> pd.Data
     problem = _problem(names)
     x = morris_sample.sample(problem, trajectories, num_levels=4, seed=0)
     res = run_design([_overrides(names, r, extra) for r in x], out / "morris", jobs)
-    rows = []
-    for outcome in OUTCOMES:
-        y = _outcome(res, outcome)
-        si = morris_analyze.analyze(problem, x, y, num_levels=4, seed=0)
-        for i, n in enumerate(names):
-            rows.append(
-                {
-                    "outcome": outcome,
-                    "parameter": n,
-                    "mu_star": si["mu_star"][i],
-                    "mu_star_conf": si["mu_star_conf"][i],
-                    "sigma": si["sigma"][i],
-                }
-            )
-    table = pd.DataFrame(rows)
+    table = _indices(
+        res,
+        names,
+        lambda y: morris_analyze.analyze(problem, x, y, num_levels=4, seed=0),
+        ("mu_star", "mu_star_conf", "sigma"),
+    )
     table.to_csv(out / "morris.csv", index=False)
     fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(5 * len(OUTCOMES), 5))
     for ax, outcome in zip(axes, OUTCOMES, strict=True):
@@ -170,22 +173,12 @@ def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFr
     problem = _problem(names)
     x = sobol_sample.sample(problem, n, calc_second_order=False, seed=0)
     res = run_design([_overrides(names, r, extra) for r in x], out / "sobol", jobs)
-    rows = []
-    for outcome in OUTCOMES:
-        y = _outcome(res, outcome)
-        si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=0)
-        for i, name in enumerate(names):
-            rows.append(
-                {
-                    "outcome": outcome,
-                    "parameter": name,
-                    "S1": si["S1"][i],
-                    "S1_conf": si["S1_conf"][i],
-                    "ST": si["ST"][i],
-                    "ST_conf": si["ST_conf"][i],
-                }
-            )
-    table = pd.DataFrame(rows)
+    table = _indices(
+        res,
+        names,
+        lambda y: sobol_analyze.analyze(problem, y, calc_second_order=False, seed=0),
+        ("S1", "S1_conf", "ST", "ST_conf"),
+    )
     table.to_csv(out / "sobol.csv", index=False)
     fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(5 * len(OUTCOMES), 4), sharey=True)
     for ax, outcome in zip(axes, OUTCOMES, strict=True):
