@@ -48,6 +48,7 @@ class Policy:
         self.rng = stream(seed, f"policy:{self.name}")
         self.spent_this_year_eur = 0.0
         self.spent_total_eur = 0.0
+        self._carry_eur = 0.0  # accrued, not yet spent, by levers that buy whole units (events, trainees)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -88,6 +89,15 @@ class Policy:
         self.pay(eur)
         model.ledger.lever(self.name)[model.month] += eur * w / w.sum()
         return eur
+
+    def accrue_monthly(self) -> float:
+        """Set aside a twelfth of the yearly budget (never more than remains) for whole-unit purchases.
+
+        Returns:
+            The euros accrued and not yet spent.
+        """
+        self._carry_eur += min(self.budget_eur_per_year / 12.0, self.remaining_eur - self._carry_eur)
+        return self._carry_eur
 
     @property
     def intensity(self) -> float:

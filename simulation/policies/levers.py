@@ -59,13 +59,12 @@ class CreativeEvenings(Policy):
 
     def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
         super().__init__(cfg, model, seed)
-        self._carry_eur = 0.0
         self._next_territory = 0
         self._pairs: Pairs = EMPTY_PAIRS
 
     def on_month(self, model: TerritorialModel) -> None:
         cost = self.params["cost_per_event_eur"]
-        self._carry_eur += min(self.budget_eur_per_year / 12.0, self.remaining_eur - self._carry_eur)
+        self.accrue_monthly()
         a_parts, b_parts = [], []
         while self._carry_eur >= cost and self.remaining_eur >= cost:
             t = self._next_territory % len(model.territories)
@@ -232,11 +231,10 @@ class CapacityBuilding(Policy):
     def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
         super().__init__(cfg, model, seed)
         self.trained = np.zeros(model.actors.n, dtype=bool)
-        self._carry_eur = 0.0
 
     def on_month(self, model: TerritorialModel) -> None:
         cost = self.params["cost_per_trainee_eur"]
-        self._carry_eur += min(self.budget_eur_per_year / 12.0, self.remaining_eur - self._carry_eur)
+        self.accrue_monthly()
         untrained = np.flatnonzero((model.actors.kind == ActorKind.COLLECTIVITE) & ~self.trained)
         n = min(int(self._carry_eur // cost), len(untrained))
         if n <= 0:
