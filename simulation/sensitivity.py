@@ -41,6 +41,7 @@ from joblib import Parallel, delayed
 from scipy import stats
 from scipy.stats import qmc
 
+from simulation.calibration import PRIORS
 from simulation.config import compose
 from simulation.provenance import REPO
 from simulation.sweep import run_id, run_in_sweep
@@ -52,15 +53,15 @@ UNCERTAIN: dict[str, tuple[float, float]] = {
     "encounters.cross_sector_acceptance": (0.3, 0.8),
     "trust.initial_same_sector": (0.08, 0.16),
     "trust.acquaintance_cap": (0.25, 0.45),
-    "trust.acquaintance_gain": (0.04, 0.14),
+    "trust.acquaintance_gain": PRIORS["trust.acquaintance_gain"],  # the calibration's prior
     "trust.success_gain": (0.15, 0.4),
     "trust.failure_loss": (0.45, 0.7),
     "trust.decay_per_month": (0.005, 0.02),
-    "trust.reputation_gain": (0.4, 1.0),
+    "trust.reputation_gain": PRIORS["trust.reputation_gain"],  # the calibration's prior
     "ideas.experience_boost": (1.0, 4.0),
     "ideas.follow_up_probability": (0.4, 1.0),
-    "ideas.need_half_saturation_per_10k": (0.25, 0.8),
-    "alliances.min_partner_trust": (0.12, 0.22),
+    "ideas.need_half_saturation_per_10k": PRIORS["ideas.need_half_saturation_per_10k"],  # the calibration's prior
+    "alliances.min_partner_trust": PRIORS["alliances.min_partner_trust"],  # the calibration's prior
     "alliances.min_launch_coverage": (0.35, 0.55),
     "projects.coverage_effect": (0.5, 2.5),
     "projects.trust_effect": (1.0, 3.0),
