@@ -11,7 +11,18 @@ PYTHON312 ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.
 	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; done)
 ARGS    ?=
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint bench clean-venv system-deps
+
+# Debian packages the tests need: chromium (the dashboard's browser tests) and poppler-utils
+# (pdftoppm renders the report's PDF pages). Installed only when missing; needs root or sudo.
+SYSTEM_DEPS := chromium poppler-utils
+system-deps:
+	@missing=""; for p in $(SYSTEM_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (install it, e.g. 'pyenv install 3.12')"; exit 1; }
@@ -27,7 +38,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check simulation tests experiments
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint system-deps
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: $(VENV)/.installed
