@@ -35,7 +35,7 @@ run: $(VENV)/.installed
 	$(PY) -m simulation.run $(ARGS)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check simulation tests experiments
+	$(VENV)/bin/ruff check simulation tests experiments hydra_plugins
 	$(VENV)/bin/mypy
 
 test: lint system-deps

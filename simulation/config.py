@@ -473,6 +473,9 @@ class OutputConfig:
     write_plot: bool = True
     #: Compute the giant component every this many months (costly on large regions).
     network_indicators_every_months: int = param(1, ge=1, le=120)
+    #: Set by the batched sweeper (``hydra_plugins/territorial_alliances_sweeper``): the seeds
+    #: this sweep job runs one after the other, the first being ``seed``. Empty: just ``seed``.
+    job_seeds: list[int] = param(factory=list)
 
 
 @dataclass
@@ -590,6 +593,11 @@ def validate(cfg: Config) -> Config:
             f"trust.failure_loss = {cfg.trust.failure_loss}: must exceed trust.success_gain "
             f"({cfg.trust.success_gain}); failure lowers trust faster than success raises it (MODEL.md §3.2)"
         )
+    for i, s_ in enumerate(cfg.output.job_seeds):
+        if not 0 <= s_ < 2**63:
+            problems.append(f"output.job_seeds[{i}] = {s_}: must be >= 0 and < 2**63")
+    if cfg.output.job_seeds and cfg.output.job_seeds[0] != cfg.seed:
+        problems.append(f"output.job_seeds = {cfg.output.job_seeds}: must start with seed ({cfg.seed})")
     from simulation.policies import validate_policies  # late import: policies depend on config
 
     problems += validate_policies(cfg.policies)

@@ -19,6 +19,7 @@ half-written result is never visible, and a run never overwrites an earlier one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -161,6 +162,17 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
         raise
 
 
+def config_per_seed(config: Config) -> list[Config]:
+    """The runs of one sweep job: one config per seed of ``output.job_seeds`` (or just ``seed``).
+
+    Each is the config a job of that seed alone would have had, ``job_seeds``
+    emptied: same run id, same results.
+    """
+    seeds = config.output.job_seeds or [config.seed]
+    output = dataclasses.replace(config.output, job_seeds=[])
+    return [dataclasses.replace(config, seed=s, output=output) for s in seeds]
+
+
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def _hydra_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
@@ -174,8 +186,12 @@ def _hydra_main(cfg: DictConfig) -> None:
     if hc.mode == RunMode.MULTIRUN:
         from simulation.sweep import current_sweep_dir, run_in_sweep
 
-        run_in_sweep(config, current_sweep_dir(), list(hc.overrides.task))
+        sweep_dir, overrides = current_sweep_dir(), list(hc.overrides.task)
+        for config_of_seed in config_per_seed(config):
+            run_in_sweep(config_of_seed, sweep_dir, overrides)
         return
+    if config.output.job_seeds:
+        raise SystemExit("error: output.job_seeds is set by the sweeper of a multirun (-m), not in a single run")
     result = simulate(config)
     folder = write_run(result)
     print(summary_markdown(result))

@@ -91,9 +91,58 @@ def test_a_run_in_a_sweep_equals_the_same_run_alone(parallel_sweep: Path) -> Non
         assert reg["budget_eur"].tolist() == alone.registry["budget_eur"].tolist()
 
 
-def test_serial_and_parallel_sweeps_give_the_same_results(parallel_sweep: Path, tmp_path: Path) -> None:
-    _sweep(tmp_path, "cmp", "scenario=baseline,p3_seed_grants", "seed=0,1", launcher="basic")
+def test_serial_unbatched_and_parallel_batched_sweeps_agree(parallel_sweep: Path, tmp_path: Path) -> None:
+    """The parallel sweep ran both seeds of a scenario in one job; this one, one job per run."""
+    args = ("scenario=baseline,p3_seed_grants", "seed=0,1", "hydra.sweeper.seeds_per_job=1")
+    _sweep(tmp_path, "cmp", *args, launcher="basic")
+    assert len(list((tmp_path / "sweeps" / "cmp" / ".jobs").iterdir())) == 4
+    assert len(list((parallel_sweep / ".jobs").iterdir())) == 2
     _assert_same_runs(parallel_sweep, tmp_path / "sweeps" / "cmp")
+
+
+def test_the_batched_sweeper_groups_only_jobs_that_differ_by_seed() -> None:
+    from hydra_plugins.territorial_alliances_sweeper.batched_sweeper import group_seeds
+
+    jobs = [[f"scenario={s}", f"seed={k}", "x=1"] for s in ("a", "b") for k in range(5)]
+    got = group_seeds(jobs, 2)
+    assert got == [
+        ["scenario=a", "x=1", "seed=0", "output.job_seeds=[0,1]"],
+        ["scenario=a", "x=1", "seed=2", "output.job_seeds=[2,3]"],
+        ["scenario=a", "x=1", "seed=4"],
+        ["scenario=b", "x=1", "seed=0", "output.job_seeds=[0,1]"],
+        ["scenario=b", "x=1", "seed=2", "output.job_seeds=[2,3]"],
+        ["scenario=b", "x=1", "seed=4"],
+    ]
+    assert group_seeds(jobs, 1) == [[o for o in j if not o.startswith("seed")] + [j[1]] for j in jobs]
+    assert group_seeds([["x=1"], ["x=2"]], 10) == [["x=1"], ["x=2"]]  # no seed swept: one job each
+    with pytest.raises(ValueError, match="seeds_per_job = 0"):
+        group_seeds(jobs, 0)
+
+
+def test_a_bad_value_in_a_sweep_stops_it_before_any_run(tmp_path: Path) -> None:
+    """Every job's config is checked by the sweeper before the first job starts."""
+    earlier = tmp_path / "sweeps" / "bad" / "summary" / "scenario=baseline" / "earlier.parquet"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"an earlier result")
+    cmd = [sys.executable, "-m", "simulation.run", "-m", "seed=0,1", "trust.decay_per_month=0.1,1.5", *SMALL]
+    cmd += [f"output.results_dir={tmp_path}", "output.sweep_name=bad"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "trust.decay_per_month = 1.5: must be <= 1" in proc.stderr
+    assert "the sweep was not started" in proc.stderr
+    written = [p for p in (tmp_path / "sweeps" / "bad").rglob("*.parquet")]
+    assert written == [earlier] and earlier.read_bytes() == b"an earlier result"
+
+
+def test_job_seeds_outside_a_sweep_is_refused() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation.run", "output.job_seeds=[0,1]", *SMALL],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode != 0 and "output.job_seeds is set by the sweeper" in proc.stderr
 
 
 def test_submitit_local_executor_gives_the_same_results(parallel_sweep: Path, tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Hydra plugin of territorial-alliances: the batched sweeper (see :mod:`.batched_sweeper`)."""

@@ -1,0 +1,119 @@
+"""A Hydra sweeper that runs several seeds of the same configuration in one job.
+
+Hydra's basic sweeper makes one job per point of the grid, and composes each
+job's configuration twice (once to validate it, once to run it): about 0.15 s
+apiece here, against a run of under a second — the bulk of a sweep's overhead.
+Seeds differ in nothing but the seed, so this sweeper groups the jobs that
+differ only by ``seed`` into jobs of ``seeds_per_job`` seeds: the job is
+composed once with its first seed and carries the others in
+``output.job_seeds``; :func:`simulation.run._hydra_main` then runs each seed in
+turn. Every run is still the same (config, seed) pair, with the same run id
+and the same results bit for bit, and a resumed sweep still skips each
+finished run. Everything else — the grid, ``max_batch_size``, the launchers
+(joblib, Ray, submitit) — is the basic sweeper's.
+
+Before any job starts, the configuration of every job is composed and checked
+against the schema (:func:`simulation.config.to_config`), so a bad value in a
+sweep stops it with a message naming the key, with nothing run or written.
+
+Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``)
+and set the batch with ``hydra.sweeper.seeds_per_job=N`` (1 = Hydra's behaviour).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.types import Override
+from omegaconf import open_dict
+
+SEED_KEY = "seed"
+JOB_SEEDS_KEY = "output.job_seeds"
+
+
+@dataclass
+class BatchedSweeperConf:
+    _target_: str = "hydra_plugins.territorial_alliances_sweeper.batched_sweeper.BatchedSweeper"
+    #: Seeds run one after the other in one job (jobs that differ only by their seed).
+    seeds_per_job: int = 10
+    max_batch_size: int | None = None
+    params: dict[str, str] | None = None
+
+
+ConfigStore.instance().store(
+    group="hydra/sweeper", name="batched", node=BatchedSweeperConf, provider="territorial-alliances"
+)
+
+
+def group_seeds(jobs: Sequence[Sequence[str]], seeds_per_job: int) -> list[list[str]]:
+    """Merge jobs that differ only by ``seed=...`` into jobs of up to ``seeds_per_job`` seeds.
+
+    Args:
+        jobs: each job's overrides (``["scenario=p3_seed_grants", "seed=4"]``), in the grid's order.
+        seeds_per_job: how many seeds a job runs (>= 1).
+
+    Returns:
+        The new jobs, in the order of their first seed in ``jobs``: the other overrides,
+        then ``seed=<first>`` and, when more than one seed, ``output.job_seeds=[...]``.
+    """
+    if seeds_per_job < 1:
+        raise ValueError(f"hydra.sweeper.seeds_per_job = {seeds_per_job}: must be >= 1")
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for job in jobs:
+        seeds = [o.split("=", 1)[1] for o in job if o.split("=", 1)[0] == SEED_KEY]
+        others = tuple(o for o in job if o.split("=", 1)[0] != SEED_KEY)
+        if not seeds:
+            groups.setdefault(others, [])
+            continue
+        groups.setdefault(others, []).append(seeds[-1])
+    out: list[list[str]] = []
+    for others, seeds in groups.items():
+        if not seeds:
+            out.append(list(others))
+            continue
+        for i in range(0, len(seeds), seeds_per_job):
+            chunk = seeds[i : i + seeds_per_job]
+            job = [*others, f"{SEED_KEY}={chunk[0]}"]
+            if len(chunk) > 1:
+                job.append(f"{JOB_SEEDS_KEY}=[{','.join(chunk)}]")
+            out.append(job)
+    return out
+
+
+class BatchedSweeper(BasicSweeper):
+    """Hydra's basic sweeper, with the seeds of each configuration run in batches."""
+
+    def __init__(
+        self, seeds_per_job: int = 10, max_batch_size: int | None = None, params: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(max_batch_size=max_batch_size, params=params)
+        if seeds_per_job < 1:
+            raise ValueError(f"hydra.sweeper.seeds_per_job = {seeds_per_job}: must be >= 1")
+        self.seeds_per_job = seeds_per_job
+
+    def split_arguments(  # type: ignore[override]  # an instance method: it needs seeds_per_job
+        self, overrides: list[Override], max_batch_size: int | None
+    ) -> list[list[list[str]]]:
+        (jobs,) = BasicSweeper.split_arguments(overrides, None)
+        batched = group_seeds(jobs, self.seeds_per_job)
+        return list(self.split_overrides_to_chunks(batched, max_batch_size))
+
+    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
+        """Compose every job and check it against the schema, before any job of the batch runs."""
+        from simulation.config import ConfigError, to_config
+
+        assert self.hydra_context is not None and self.config is not None
+        loader = self.hydra_context.config_loader
+        errors: dict[str, str] = {}
+        for overrides in batch:
+            cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
+            with open_dict(cfg):
+                del cfg["hydra"]  # what the job sees (run_job removes it too)
+            try:
+                to_config(cfg)
+            except ConfigError as e:
+                errors.setdefault(str(e), " ".join(overrides))
+        if errors:
+            lines = [f"{msg}\n  (in the sweep job: {job})" for msg, job in errors.items()]
+            raise SystemExit("error: the sweep was not started:\n" + "\n".join(lines))
