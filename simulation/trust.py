@@ -44,6 +44,9 @@ class TrustNetwork:
         self.trust: FloatArray = np.empty(0, dtype=np.float64)
         self._offsets: IntArray | None = None
         self._targets: IntArray | None = None
+        #: Stored entries (both directions) joining two sectors, kept up to date by
+        #: :meth:`_insert` and :meth:`decay` so that the indicator needs no pass over all ties.
+        self._n_cross = 0
         self._success: list[IntArray] = []
         self._reputation: list[IntArray] = []
         self._failure: list[IntArray] = []
@@ -136,6 +139,7 @@ class TrustNetwork:
         new_vals = np.concatenate([value, value])
         order = np.argsort(new_keys, kind="stable")
         new_keys, new_vals = new_keys[order], new_vals[order]
+        self._n_cross += self._cross_count(new_keys)
         pos = np.searchsorted(self.keys, new_keys)
         self.keys = np.insert(self.keys, pos, new_keys)
         self.trust = np.insert(self.trust, pos, new_vals)
@@ -257,6 +261,7 @@ class TrustNetwork:
         keep = self.trust >= prune_below
         n_pruned = int(len(keep) - keep.sum()) // 2
         if n_pruned:
+            self._n_cross -= self._cross_count(self.keys[~keep])
             self.keys = self.keys[keep]
             self.trust = self.trust[keep]
             self._offsets = self._targets = None
@@ -273,12 +278,14 @@ class TrustNetwork:
         """Mean trust over existing ties (0 when there are none)."""
         return float(self.trust.mean()) if len(self.trust) else 0.0
 
+    def _cross_count(self, keys: IntArray) -> int:
+        """How many of these stored keys join two different sectors."""
+        src, dst = np.divmod(keys, self.n)
+        return int(np.count_nonzero(self.sector[src] != self.sector[dst]))
+
     def cross_sector_share(self) -> float:
         """Share of ties that join two different sectors: the scarce ones (002)."""
-        if not len(self.keys):
-            return 0.0
-        src = np.repeat(self.sector, self.degree())
-        return float(np.mean(src != self.sector[self.targets()]))
+        return self._n_cross / len(self.keys) if len(self.keys) else 0.0
 
     def giant_component_share(self) -> float:
         """Share of actors in the largest connected component."""

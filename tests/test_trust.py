@@ -111,6 +111,8 @@ def test_structure_and_indicators_match_networkx(pairs: list[tuple[int, int]], s
     b = np.array([p[1] for p in pairs])
     net.meet(a, b, rng.uniform(0.05, 0.3, len(a)), cap=0.35, gain=0.2)
     net.decay(rate=0.3, prune_below=0.06)
+    net.meet(b, (a + 1) % N, rng.uniform(0.05, 0.3, len(a)), cap=0.35, gain=0.2)  # ties added after a prune
+    net.decay(rate=0.2, prune_below=0.06)
     _check_symmetric_sorted(net)
     g = nx.Graph()
     g.add_nodes_from(range(N))
