@@ -33,6 +33,9 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 
 #: One random stream per process (and one per policy, see ``simulation.policies``).
 STREAMS = ("setup", "encounters", "facilitation", "ideas", "alliances", "funding", "projects")
+#: Above this many actors the giant component is computed yearly unless the config says
+#: otherwise (``output.network_indicators_every_months``): a pass over millions of ties.
+LARGE_REGION_ACTORS = 20_000
 
 
 class Counters:
@@ -265,7 +268,9 @@ class TerritorialModel(mesa.Model):
 
     def collect(self) -> None:
         """Process 12: record the month's named indicators (``simulation.outcomes``)."""
-        every = self.config.output.network_indicators_every_months
+        every = self.config.output.network_indicators_every_months or (
+            1 if self.actors.n <= LARGE_REGION_ACTORS else 12
+        )
         if self.month % every == 0 or not self.network_cache:
             self.network_cache["giant_component_share"] = self.trust.giant_component_share()
         self.datacollector.collect(self)

@@ -43,3 +43,18 @@ def test_every_reporter_is_documented_in_the_odd() -> None:
     text = DOCS.read_text()
     missing = [name for name in outcomes.reporters() if f"`{name}`" not in text]
     assert not missing, f"reporters not named in docs/ODD.md: {missing}"
+
+
+def test_the_giant_component_is_yearly_on_large_regions_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``output.network_indicators_every_months=0`` (default): monthly on small regions, yearly on large ones."""
+    from simulation import model as model_module
+    from simulation.config import compose
+    from simulation.run import simulate
+
+    small = simulate(compose(["horizon_months=26"])).timeseries["giant_component_share"].to_numpy()
+    assert len(np.unique(small[:12])) > 3, "monthly on the default region"
+    monkeypatch.setattr(model_module, "LARGE_REGION_ACTORS", 100)  # the default region now counts as large
+    large = simulate(compose(["horizon_months=26"])).timeseries["giant_component_share"].to_numpy()
+    assert len(np.unique(large)) <= 3 and large[5] == large[0] and large[15] == large[12] == small[12]
+    forced = simulate(compose(["horizon_months=26", "output.network_indicators_every_months=1"]))
+    assert np.array_equal(forced.timeseries["giant_component_share"].to_numpy(), small)
