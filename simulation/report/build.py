@@ -266,10 +266,10 @@ def draw_figures(data: dict[str, Any], text: analysis.PlotText, short: Mapping[s
 def render_html(data: dict[str, Any], lang: str, out_dir: Path, command: str) -> str:
     """The report in ``lang``, as one self-contained HTML document."""
     env = environment(lang)
-    labels = env.get_template("labels.j2").module
+    labels = vars(env.get_template("labels.j2").module)  # the variables labels.j2 sets
     text = analysis.PlotText(
-        **labels.plot_text,  # type: ignore[attr-defined]
-        scenario_labels=labels.scenario_labels,  # type: ignore[attr-defined]
+        **labels["plot_text"],
+        scenario_labels=labels["scenario_labels"],
         number_format=lambda v: format_decimal(v, locale=lang),
     )
     env.globals |= {
@@ -284,7 +284,7 @@ def render_html(data: dict[str, Any], lang: str, out_dir: Path, command: str) ->
     }
     context = {k: v for k, v in data.items() if k != "frames"}
     return env.get_template("report.html.j2").render(
-        lang=lang, report=report, figures=draw_figures(data, text, labels.scenario_short_labels), **context
+        lang=lang, report=report, figures=draw_figures(data, text, labels["scenario_short_labels"]), **context
     )
 
 
