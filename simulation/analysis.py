@@ -14,11 +14,16 @@ command writes, into ``<sweep>/analysis/`` (or ``--out``):
 * ``emergence.png`` — active cooperations over the decade, mean and 95% band
   per scenario;
 * ``cost_effectiveness.png`` — the per-euro effect of each lever.
+
+The plotting functions take a :class:`PlotText` so that the council report
+(``simulation.report``) draws the same figures with translated words.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -27,6 +32,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axis import Axis
+from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
 from simulation.enums import ActorKind
@@ -127,8 +134,41 @@ def cost_effectiveness(summary: pd.DataFrame, baseline: str = "baseline") -> pd.
     return pd.DataFrame(rows)
 
 
-def emergence_plot(ts: pd.DataFrame, path: Path) -> None:
+@dataclass(frozen=True)
+class PlotText:
+    """The words of the comparison plots, so that a caller (the council report) can translate them.
+
+    The defaults are the English labels of ``python -m simulation.analysis``.
+    ``scenario_labels`` maps scenario names to display names (a name missing from
+    it is shown as is); ``number_format`` formats tick values (e.g. with a French
+    decimal comma), matplotlib's own when None.
+    """
+
+    year: str = "year"
+    active_cooperations: str = "active cooperations (mean, 95% band across seeds)"
+    emergence_title: str = "Emergence of cooperations: the slow infusion"
+    lasting_per_meur: str = "extra lasting cooperations per extra M€"
+    jobs_per_meur: str = "extra jobs per extra M€"
+    cost_effectiveness_title: str = "Cost-effectiveness against the baseline (paired by seed, 95% intervals)"
+    projects_per_territory: str = "projects at the horizon (mean over seeds)"
+    active_label: str = "active"
+    lasting_label: str = "lasting"
+    territory_title: str = "Cooperations per territory"
+    scenario_labels: Mapping[str, str] = field(default_factory=dict)
+    number_format: Callable[[float], str] | None = None
+
+    def scenario(self, name: str) -> str:
+        return self.scenario_labels.get(name, name)
+
+    def format_axis(self, axis: Axis) -> None:
+        if self.number_format is not None:
+            fmt = self.number_format
+            axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v)))
+
+
+def emergence_plot(ts: pd.DataFrame, path: Path, text: PlotText | None = None, dpi: int = 120) -> None:
     """Active cooperations per month: mean and 95% band across seeds, one line per scenario."""
+    text = text or PlotText()
     fig, ax = plt.subplots(figsize=(10, 6))
     for scenario, runs in ts.groupby("scenario", sort=True):
         wide = runs.pivot_table(index="month", columns="seed", values="active_cooperations")
@@ -138,26 +178,30 @@ def emergence_plot(ts: pd.DataFrame, path: Path) -> None:
         hi = np.array([s[2] for s in stats_])
         years = wide.index.to_numpy() / 12
         lw = 2.5 if scenario == "baseline" else 1.2
-        (line,) = ax.plot(years, mean, lw=lw, label=scenario, color="black" if scenario == "baseline" else None)
+        colour = "black" if scenario == "baseline" else None
+        (line,) = ax.plot(years, mean, lw=lw, label=text.scenario(str(scenario)), color=colour)
         ax.fill_between(years, lo, hi, color=line.get_color(), alpha=0.15)
-    ax.set_xlabel("year")
-    ax.set_ylabel("active cooperations (mean, 95% band across seeds)")
-    ax.set_title("Emergence of cooperations: the slow infusion")
+    ax.set_xlabel(text.year)
+    ax.set_ylabel(text.active_cooperations)
+    ax.set_title(text.emergence_title)
+    text.format_axis(ax.xaxis)
+    text.format_axis(ax.yaxis)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncols=2, frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
 
 
-def cost_effectiveness_plot(ce: pd.DataFrame, path: Path) -> None:
+def cost_effectiveness_plot(ce: pd.DataFrame, path: Path, text: PlotText | None = None, dpi: int = 120) -> None:
     """Extra lasting cooperations and jobs per extra M€, with 95% intervals."""
+    text = text or PlotText()
     fig, axes = plt.subplots(1, 2, figsize=(12, 0.45 * max(len(ce), 4) + 1.5), sharey=True)
     y = np.arange(len(ce))
     for ax, ind, label in zip(
         axes,
         ("lasting_cooperations", "jobs_created_cumulative"),
-        ("extra lasting cooperations per extra M€", "extra jobs per extra M€"),
+        (text.lasting_per_meur, text.jobs_per_meur),
         strict=True,
     ):
         mean = ce[f"{ind}_per_meur"].to_numpy()
@@ -165,12 +209,110 @@ def cost_effectiveness_plot(ce: pd.DataFrame, path: Path) -> None:
         ax.barh(y, mean, xerr=np.nan_to_num(err), color="#31a354", alpha=0.8, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(label)
+        text.format_axis(ax.xaxis)
         ax.grid(alpha=0.3, axis="x")
-    axes[0].set_yticks(y, ce["scenario"])
-    fig.suptitle("Cost-effectiveness against the baseline (paired by seed, 95% intervals)")
+    axes[0].set_yticks(y, [text.scenario(str(s)) for s in ce["scenario"]])
+    fig.suptitle(text.cost_effectiveness_title)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
+
+
+def territory_projects(registry: pd.DataFrame, summary: pd.DataFrame, territories: Sequence[str]) -> pd.DataFrame:
+    """Projects active and lasting at the horizon, per run and territory, from the project registry.
+
+    Every run of ``summary`` and every name of ``territories`` gets a row, so a
+    territory (or a run) without any project counts as zero rather than vanishing.
+
+    Returns:
+        Columns ``scenario``, ``seed``, ``territory``, ``active``, ``lasting``.
+    """
+    reg = registry.assign(scenario=registry["scenario"].astype(str), territory=registry["territory"].astype(str))
+    reg = reg.assign(active=reg["outcome"] != "failed", lasting=reg["outcome"] == "lasting")
+    counts = reg.groupby(["scenario", "seed", "territory"])[["active", "lasting"]].sum()
+    runs = summary[["scenario", "seed"]].astype({"scenario": str}).drop_duplicates()
+    full = pd.MultiIndex.from_tuples(
+        [(sc, sd, t) for sc, sd in runs.itertuples(index=False) for t in territories],
+        names=["scenario", "seed", "territory"],
+    )
+    return counts.reindex(full, fill_value=0).astype(int).reset_index()
+
+
+def territories_without_project(counts: pd.DataFrame) -> pd.DataFrame:
+    """Territories left without any active project at the horizon ("qu'aucun territoire ne soit sans projet", 004).
+
+    Args:
+        counts: the output of :func:`territory_projects`.
+
+    Returns:
+        One row per scenario and territory without an active project in at least one
+        run: ``scenario``, ``territory``, ``runs_without`` (how many runs) and ``runs``.
+    """
+    runs = counts.groupby("scenario")["seed"].nunique().rename("runs")
+    empty = counts[counts["active"] == 0].groupby(["scenario", "territory"]).size().rename("runs_without")
+    out = empty.reset_index().join(runs, on="scenario")
+    return out.sort_values(["scenario", "territory"]).reset_index(drop=True)
+
+
+def territory_plot(counts: pd.DataFrame, path: Path, text: PlotText | None = None, dpi: int = 120) -> None:
+    """Mean active and lasting projects at the horizon: one panel per territory, one bar per scenario."""
+    text = text or PlotText()
+    means = counts.groupby(["territory", "scenario"], sort=True)[["active", "lasting"]].mean()
+    territories = list(dict.fromkeys(counts["territory"]))
+    scenarios = sorted(counts["scenario"].unique())
+    ncols = min(4, len(territories))
+    nrows = -(-len(territories) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.1 * ncols, 0.22 * len(scenarios) * nrows + 1.6 * nrows), sharey=True, squeeze=False
+    )
+    y = np.arange(len(scenarios))
+    for ax, territory in zip(axes.flat, territories, strict=False):
+        m = means.loc[territory].reindex(scenarios)
+        ax.barh(y, m["active"], color="#a1d99b", label=text.active_label)
+        ax.barh(y, m["lasting"], color="#31a354", label=text.lasting_label)
+        ax.set_title(territory, fontsize=9)
+        ax.set_yticks(y, [text.scenario(s) for s in scenarios], fontsize=7)
+        ax.invert_yaxis()
+        ax.tick_params(axis="x", labelsize=7)
+        text.format_axis(ax.xaxis)
+        ax.grid(alpha=0.3, axis="x")
+    for ax in axes.flat[len(territories) :]:
+        ax.set_visible(False)
+    handles, legend_labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, legend_labels, loc="lower center", ncols=2, frameon=False, fontsize=8)
+    fig.supxlabel(text.projects_per_territory, fontsize=9, y=0.04)
+    fig.suptitle(text.territory_title)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
+def ranking(comparison: pd.DataFrame, ce: pd.DataFrame, by: str = "lasting_cooperations_per_meur") -> pd.DataFrame:
+    """The scenarios ranked by a per-M€ effect, with the paired differences they rest on.
+
+    One row per scenario of ``ce`` (the baseline is not in it), best first (NaN last),
+    with ``rank``, the columns of ``ce``, the difference and interval of
+    ``lasting_cooperations``, ``successes_cumulative`` and ``jobs_created_cumulative``
+    (``<indicator>_difference``, ``_ci_low``, ``_ci_high``), and two honesty flags:
+    ``overlaps_first`` (its interval of ``by`` overlaps the first's, so the order between
+    them is not resolved beyond the seeds' noise) and ``includes_zero`` (no effect
+    detectable).
+    """
+    out = ce.copy()
+    for ind in ("lasting_cooperations", "successes_cumulative", "jobs_created_cumulative"):
+        rows = comparison[comparison["indicator"] == ind].set_index("scenario")
+        out[f"{ind}_difference"] = out["scenario"].map(rows["difference"])
+        out[f"{ind}_difference_ci_low"] = out["scenario"].map(rows["difference_ci_low"])
+        out[f"{ind}_difference_ci_high"] = out["scenario"].map(rows["difference_ci_high"])
+    out = out.sort_values(by, ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    lo, hi = out[f"{by}_ci_low"], out[f"{by}_ci_high"]
+    if len(out):
+        out["overlaps_first"] = (hi >= lo.iloc[0]) & (lo <= hi.iloc[0])
+    else:
+        out["overlaps_first"] = pd.Series(dtype=bool)
+    out["includes_zero"] = (lo <= 0) & (hi >= 0)
+    return out
 
 
 def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None) -> Path:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -118,3 +121,28 @@ def tmp_results(tmp_path: Path) -> Path:
     folder = tmp_path / "results"
     folder.mkdir()
     return folder
+
+
+def run_sweep(results: Path, name: str, *overrides: str, launcher: str = "parallel", timeout: int = 600) -> Path:
+    """Run a sweep through the same Hydra multirun command a user types; return its folder.
+
+    Args:
+        results: the results folder (``output.results_dir``).
+        name: the sweep's name (``output.sweep_name``).
+        overrides: the sweep's Hydra overrides (``scenario=a,b``, ``seed=range(0,3)``, ...).
+        launcher: the ``hydra/launcher`` option.
+    """
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulation.run",
+        "-m",
+        f"hydra/launcher={launcher}",
+        *overrides,
+        f"output.results_dir={results}",
+        f"output.sweep_name={name}",
+    ]
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return results / "sweeps" / name

@@ -1,0 +1,350 @@
+"""Build the council report of a sweep, in French and/or English (see :mod:`simulation.report`).
+
+The numbers are computed once, language-free, by :func:`collect` (from the sweep's
+parquet datasets through :mod:`simulation.analysis`); :func:`render_html` puts them
+into the template with one language's catalogue and figures; the PDF is the same
+HTML printed by WeasyPrint. Inputs are checked before anything is written, and the
+files are written under temporary names and renamed, so a failed build never
+leaves a half-written report or destroys an earlier one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import re
+import shlex
+import tempfile
+import warnings
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+from babel.numbers import format_decimal
+
+from simulation import analysis
+from simulation.config import ConfigError, compose
+from simulation.provenance import REPO, git_revision, package_version
+from simulation.report import i18n
+from simulation.sweep import run_id
+
+LANGUAGES = ("fr", "en")
+TABLES = ("summary", "timeseries", "registry", "spending")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: The per-M€ indicator the levers are ranked by (the council's headline).
+HEADLINE = "lasting_cooperations_per_meur"
+FIGURE_DPI = 150
+
+
+class ReportError(ValueError):
+    """A bad input to the report: the message names the value and what is allowed."""
+
+
+# ---------------------------------------------------------------------- inputs
+
+
+def languages(lang: str) -> list[str]:
+    """The languages that ``--lang`` asks for (``all`` is every one)."""
+    if lang == "all":
+        return list(LANGUAGES)
+    if lang not in LANGUAGES:
+        raise ReportError(f"unknown language {lang!r}: allowed values are {', '.join(LANGUAGES)}, all")
+    return [lang]
+
+
+def check_sweep(sweep_dir: Path, baseline: str) -> list[str]:
+    """Check that ``sweep_dir`` is a sweep with a run of ``baseline``; return its scenarios."""
+    if not sweep_dir.is_dir():
+        raise ReportError(f"sweep folder {str(sweep_dir)!r} does not exist (expected results/sweeps/<name>)")
+    missing = [t for t in TABLES if not (sweep_dir / t).is_dir()]
+    if missing:
+        raise ReportError(
+            f"{str(sweep_dir)!r} is not a complete sweep folder: no {', '.join(missing)} dataset "
+            f"(a sweep holds {', '.join(TABLES)})"
+        )
+    scenarios = sorted(pd.read_parquet(sweep_dir / "summary", columns=["scenario"])["scenario"].astype(str).unique())
+    if baseline not in scenarios:
+        raise ReportError(
+            f"no run of the baseline scenario {baseline!r} in this sweep: it holds {', '.join(scenarios)}"
+        )
+    return scenarios
+
+
+def _scenario_order(name: str, baseline: str) -> tuple[int, str]:
+    if name == baseline:
+        return (0, name)
+    return (1 if re.match(r"p\d_", name) else 2, name)
+
+
+def _seed_list(seeds: Iterable[Any]) -> str:
+    s = sorted(int(x) for x in seeds)
+    if s and s == list(range(s[0], s[-1] + 1)) and len(s) > 2:
+        return f"{s[0]}–{s[-1]}"
+    return ", ".join(map(str, s))
+
+
+def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple[str, list[str] | None]:
+    """Compose a run's configuration again from the sweep's command; compare its digest with the run id.
+
+    Returns:
+        ("match" | "differs" | "unavailable", the region's territory names or None).
+    """
+    overrides = [f"scenario={scenario}", f"seed={int(row['seed'])}"]
+    for override in manifest.get("overrides", []):
+        key = override.split("=", 1)[0].lstrip("+~")
+        if key in ("scenario", "seed") or key.startswith(("hydra", "output.")):
+            continue
+        overrides.append(f"{key}={row[key]}" if key in row.index else override)
+    try:
+        config = compose(overrides)
+    except ConfigError:
+        return "unavailable", None
+    status = "match" if run_id(config) == row["run_id"] else "differs"
+    return status, [t.name for t in config.region.territories]
+
+
+def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
+    """Every number of the report, language-free, computed from the sweep's datasets."""
+    check_sweep(sweep_dir, baseline)
+    summary, ts = analysis.load(sweep_dir)
+    registry = pd.read_parquet(sweep_dir / "registry", columns=["scenario", "seed", "territory", "outcome"])
+    spending = pd.read_parquet(sweep_dir / "spending", columns=["scenario", "seed", "channel", "public_eur"])
+    manifest_path = sweep_dir / "sweep.json"
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)  # indicators NaN in every run
+        comparison = analysis.compare(summary, baseline)
+    ce = analysis.cost_effectiveness(summary, baseline)
+    ranked = analysis.ranking(comparison, ce, by=HEADLINE)
+
+    horizons = sorted(summary["horizon_months"].unique())
+    if len(horizons) != 1:
+        raise ReportError(f"the sweep mixes horizons {horizons}: one report compares runs of one horizon")
+    horizon_months = int(horizons[0])
+    years = horizon_months / 12
+
+    spending = spending.astype({"scenario": str, "channel": str})
+    lever = spending[spending["channel"].str.startswith("lever:")].groupby(["scenario", "seed"])["public_eur"].sum()
+    runs = summary.set_index(["scenario", "seed"]).index
+    lever_per_run = lever.reindex(runs, fill_value=0.0) / years
+
+    scenario_names = sorted(summary["scenario"].unique(), key=lambda s: _scenario_order(s, baseline))
+    extra_public = ce.set_index("scenario")["extra_public_meur"] if len(ce) else pd.Series(dtype=float)
+    territory_names: list[str] | None = None
+    scenarios = []
+    for name in scenario_names:
+        rows = summary[summary["scenario"] == name].sort_values("seed")
+        check, names = _recompose(manifest, name, rows.iloc[0])
+        territory_names = territory_names or names
+        scenarios.append(
+            {
+                "name": name,
+                "n_seeds": int(rows["seed"].nunique()),
+                "lever_eur_per_year": float(lever_per_run.loc[name].mean()),
+                "extra_public_meur": float(extra_public.get(name, math.nan)),
+                "run_ids": rows["run_id"].astype(str).tolist(),
+                "config_check": check,
+            }
+        )
+    n_territories = int(summary["territories"].max())
+    seen = set(registry["territory"].astype(str))
+    if territory_names is None or len(territory_names) != n_territories or not seen <= set(territory_names):
+        # The preset could not be recomposed: name the territories the sweep's files show.
+        territory_names = sorted(seen)
+    counts = analysis.territory_projects(registry, summary, territory_names)
+    without = analysis.territories_without_project(counts)
+
+    first = ranked.iloc[0] if len(ranked) else None
+    valid = ranked[ranked[f"{HEADLINE}_ci_low"].notna()]
+    return {
+        "sweep": {
+            "name": sweep_dir.resolve().name,
+            "path": str(sweep_dir),
+            "date_utc": manifest.get("date_utc", "?"),
+            "command": manifest.get("command", "?"),
+            "package_versions": sorted(summary["package_version"].astype(str).unique()),
+            "git_revisions": sorted(summary["git_revision"].astype(str).unique()),
+            "git_dirty": bool(manifest.get("git_dirty")),
+            "libraries": ", ".join(f"{k} {v}" for k, v in manifest.get("libraries", {}).items()),
+        },
+        "compared": {
+            "baseline": baseline,
+            "scenarios": scenarios,
+            "n_runs": len(summary),
+            "horizon_months": horizon_months,
+            "horizon_years": years,
+            "regions": sorted(summary["region"].astype(str).unique()),
+            "seed_list": _seed_list(summary["seed"].unique()),
+        },
+        "ranking": ranked.to_dict("records"),
+        "tied": [] if first is None else valid[valid["overlaps_first"]]["scenario"].iloc[1:].tolist(),
+        "no_effect": valid[valid["includes_zero"]]["scenario"].tolist(),
+        "ce": ranked[ce.columns].to_dict("records"),
+        "territories": {
+            "names": territory_names,
+            "without": {s: g.to_dict("records") for s, g in without.groupby("scenario")},
+            "any_without": bool(len(without)),
+        },
+        "frames": {"timeseries": ts, "cost_effectiveness": ranked[ce.columns], "territory_counts": counts},
+    }
+
+
+# ---------------------------------------------------------------------- rendering
+
+
+def environment(lang: str) -> jinja2.Environment:
+    """A Jinja2 environment with ``lang``'s catalogue installed (``_``, ``{% trans %}``)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(i18n.translations(lang), newstyle=False)  # type: ignore[attr-defined]
+    return env
+
+
+def doc_reference(path: str, heading: str, out_dir: Path) -> dict[str, str]:
+    """A citation of a section of the repository's documentation, checked to exist.
+
+    Args:
+        path: the document, relative to the repository (``docs/ODD.md``).
+        heading: the start of the section's heading (``7.9``, ``Outputs``).
+        out_dir: the folder of the report (the link is relative to it).
+
+    Raises:
+        ReportError: the document or the section does not exist (the citation is stale).
+    """
+    doc = REPO / path
+    if not doc.exists():
+        raise ReportError(f"cited document {path!r} does not exist")
+    for line in doc.read_text().splitlines():
+        m = re.match(r"#+\s+(.*)", line)
+        if m and m.group(1).startswith(heading):
+            title = m.group(1).strip()
+            slug = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+            href = Path(os.path.relpath(doc, out_dir.resolve())).as_posix()
+            return {"path": path, "title": title.replace("`", ""), "href": f"{href}#{slug}"}
+    raise ReportError(f"no section starting with {heading!r} in {path}")
+
+
+def _data_uri(png: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+
+
+def draw_figures(data: dict[str, Any], text: analysis.PlotText, short: Mapping[str, str]) -> dict[str, str]:
+    """The report's figures, drawn with ``text``'s words, as PNG data URIs.
+
+    Crowded figures (emergence curves, territory panels) name the scenarios by their
+    ``short`` labels (P1–P8 as in 004); the per-M€ bars by their full labels.
+    """
+    frames = data["frames"]
+    terse = dataclasses.replace(text, scenario_labels=short)
+    with tempfile.TemporaryDirectory(prefix="ta-report-") as tmp:
+        folder = Path(tmp)
+        analysis.emergence_plot(frames["timeseries"], folder / "emergence.png", terse, dpi=FIGURE_DPI)
+        analysis.cost_effectiveness_plot(
+            frames["cost_effectiveness"].iloc[::-1], folder / "ce.png", text, dpi=FIGURE_DPI
+        )  # best at the top
+        analysis.territory_plot(frames["territory_counts"], folder / "territories.png", terse, dpi=FIGURE_DPI)
+        return {
+            "emergence": _data_uri(folder / "emergence.png"),
+            "cost_effectiveness": _data_uri(folder / "ce.png"),
+            "territories": _data_uri(folder / "territories.png"),
+        }
+
+
+def render_html(data: dict[str, Any], lang: str, out_dir: Path, command: str) -> str:
+    """The report in ``lang``, as one self-contained HTML document."""
+    env = environment(lang)
+    labels = vars(env.get_template("labels.j2").module)  # the variables labels.j2 sets
+    text = analysis.PlotText(
+        **labels["plot_text"],
+        scenario_labels=labels["scenario_labels"],
+        number_format=lambda v: format_decimal(v, locale=lang),
+    )
+    env.globals |= {
+        "num": lambda key, value, digits=1, kind="decimal": i18n.number_span(key, value, lang, digits, kind),
+        "doc": lambda path, heading: doc_reference(path, heading, out_dir),
+    }
+    report = {
+        "version": package_version(),
+        "git_revision": git_revision()["git_revision"],
+        "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": command,
+    }
+    context = {k: v for k, v in data.items() if k != "frames"}
+    return env.get_template("report.html.j2").render(
+        lang=lang, report=report, figures=draw_figures(data, text, labels["scenario_short_labels"]), **context
+    )
+
+
+def html_to_pdf(html: str, base: Path) -> bytes:
+    """The HTML printed to PDF by WeasyPrint (its print CSS: A4, a page per section, page numbers)."""
+    import weasyprint  # imported here: it loads pango, which the HTML report alone does not need
+
+    pdf: bytes = weasyprint.HTML(string=html, base_url=str(base)).write_pdf()
+    return pdf
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+
+
+def build_reports(
+    sweep_dir: Path, lang: str = "all", baseline: str = "baseline", out: Path | None = None, pdf: bool = True
+) -> list[Path]:
+    """Write ``report.<lang>.html`` (and ``.pdf``) for each language asked; return the files.
+
+    Everything is checked and rendered before the first file is written.
+    """
+    langs = languages(lang)
+    check_sweep(sweep_dir, baseline)
+    out = out or sweep_dir / "report"
+    command = shlex.join(
+        ["python", "-m", "simulation.report", str(sweep_dir), "--lang", lang, "--baseline", baseline, "--out", str(out)]
+    )
+    data = collect(sweep_dir, baseline)
+    documents: dict[str, bytes] = {}
+    for code in langs:
+        html = render_html(data, code, out, command)
+        documents[f"report.{code}.html"] = html.encode()
+        if pdf:
+            documents[f"report.{code}.pdf"] = html_to_pdf(html, out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in documents.items():
+        _write_atomic(out / name, content)
+        written.append(out / name)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m simulation.report", description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("sweep_dir", type=Path, help="a sweep folder (results/sweeps/<name>)")
+    parser.add_argument("--lang", default="all", help=f"language of the report: {', '.join(LANGUAGES)} or all")
+    parser.add_argument("--baseline", default="baseline", help="the scenario the others are compared with")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: <sweep>/report)")
+    parser.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    args = parser.parse_args(argv)
+    try:
+        files = build_reports(args.sweep_dir, args.lang, args.baseline, args.out, pdf=not args.no_pdf)
+    except ReportError as e:
+        parser.error(str(e))
+    for f in files:
+        print(f)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,369 @@
+"""The council report (simulation.report): both languages, the sweep's numbers, valid HTML, a PDF per section.
+
+One small sweep (baseline, P3, P4 × 3 seeds, 48 months, a small region) is run once
+for the module through the same Hydra multirun command a user types, and the report
+is built from it once in both languages through the report's own command. Every
+number of the report carries its raw value (``data-value``) and key (``data-key``);
+the tests recompute each one from the sweep's parquet files with scipy, independently
+of ``simulation.analysis``, and check the formatted text against the raw value.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+
+import html5lib
+import numpy as np
+import pandas as pd
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.numbers import parse_decimal
+from conftest import run_sweep
+from PIL import Image
+from scipy import stats
+
+from simulation.report import i18n
+from simulation.report.build import LANGUAGES, ReportError, doc_reference
+
+REPO = Path(__file__).resolve().parent.parent
+REPORT_DIR = REPO / "simulation" / "report"
+SCENARIOS = ("baseline", "p3_seed_grants", "p4_facilitation")
+SEEDS = (0, 1, 2)
+HORIZON = 48
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    results = tmp_path_factory.mktemp("report_sweep")
+    return run_sweep(
+        results,
+        "council",
+        f"scenario={','.join(SCENARIOS)}",
+        f"seed={','.join(map(str, SEEDS))}",
+        f"horizon_months={HORIZON}",
+        "region.population_scale=0.3",
+    )
+
+
+def _report_cmd(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "simulation.report", *args], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def report(sweep: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    proc = _report_cmd(str(sweep), "--lang", "all", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return out
+
+
+def _html(report: Path, lang: str) -> str:
+    return (report / f"report.{lang}.html").read_text()
+
+
+class _Collector(HTMLParser):
+    """Numbers (data-key spans), images, links, and text nodes outside code, numbers and foreign-language spans."""
+
+    SKIP: ClassVar[set[str]] = {"code", "style", "title"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers: dict[str, list[tuple[float, int, str]]] = {}
+        self.images: list[str] = []
+        self.links: list[str] = []
+        self.texts: list[str] = []
+        self._stack: list[tuple[str, bool, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("img", "meta", "br", "link"):
+            if tag == "img":
+                self.images.append(a["src"] or "")
+            return
+        skip = tag in self.SKIP or "data-key" in a or ("lang" in a and tag != "html")
+        self._stack.append((tag, skip, a))
+        if tag == "a":
+            self.links.append(a.get("href") or "")
+        if "data-key" in a:
+            self._num = a
+            self._num_text = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("img", "meta", "br", "link"):
+            return
+        _, _, a = self._stack.pop()
+        if "data-key" in a:
+            key = a["data-key"] or ""
+            entry = (float(a["data-value"] or "nan"), int(a["data-digits"] or 0), self._num_text)
+            self.numbers.setdefault(key, []).append(entry)
+
+    def handle_data(self, data: str) -> None:
+        if self._stack and "data-key" in self._stack[-1][2]:
+            self._num_text += data
+        if not any(skip for _, skip, _ in self._stack) and data.strip():
+            self.texts.append(data.strip())
+
+
+def _parse(html: str) -> _Collector:
+    c = _Collector()
+    c.feed(html)
+    return c
+
+
+# ---------------------------------------------------------------------- catalogues
+
+
+def _template_msgids() -> set[str]:
+    method_map = [("templates/**.j2", "jinja2.ext.babel_extract")]
+    options = {"templates/**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+    return {m[2] for m in extract_from_dir(str(REPORT_DIR), method_map, options)}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_template_string_has_a_translation(lang: str) -> None:
+    catalogue = i18n.read_catalogue(lang)
+    ids = {m.id for m in catalogue if m.id}
+    assert ids == _template_msgids(), "catalogue and templates differ: run pybabel extract/update (README)"
+    for m in catalogue:
+        if m.id:
+            assert m.string and m.string.strip(), f"{lang}: no translation for {m.id!r}"
+            assert not m.fuzzy, f"{lang}: fuzzy translation for {m.id!r}"
+    problems = [(m.id, errs) for m, errs in catalogue.check()]
+    assert not problems, problems  # e.g. python-format placeholders that differ
+
+
+def test_no_english_left_in_the_french_report(report: Path) -> None:
+    fr = _parse(_html(report, "fr"))
+    en_catalogue = {m.id: m.string for m in i18n.read_catalogue("fr") if m.id}
+    text = " ".join(fr.texts)
+    for msgid, french in en_catalogue.items():
+        english = re.sub(r"<[^>]+>|%\([a-z_]+\)s", "", msgid).replace("%%", "%")
+        if msgid != french and len(english.split()) >= 3:
+            for sentence in re.split(r"[.:;]\s", english):
+                if len(sentence.split()) >= 4:
+                    assert sentence not in text, f"English text in the French report: {sentence!r}"
+    # Every text node of the French report comes from the French catalogue (or is punctuation / a code).
+    french_text = " ".join(m.string for m in i18n.read_catalogue("fr") if m.id)
+    for node in fr.texts:
+        words = re.findall(r"[^\W\d_]{4,}", node)
+        for w in words:
+            assert w in french_text, f"{w!r} ({node!r}) is in the report but in no French translation"
+
+
+# ---------------------------------------------------------------------- numbers
+
+
+def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
+    v = values[~np.isnan(values)]
+    mean = float(v.mean())
+    if len(v) < 2:
+        return mean, math.nan, math.nan
+    lo, hi = stats.t.interval(0.95, len(v) - 1, loc=mean, scale=v.std(ddof=1) / math.sqrt(len(v)))
+    return mean, float(lo), float(hi)
+
+
+def _expected(sweep: Path) -> dict[str, float]:
+    """Every number the report shows, recomputed from the sweep's parquet files."""
+    summary = pd.read_parquet(sweep / "summary").astype({"scenario": str}).set_index(["scenario", "seed"])
+    spending = pd.read_parquet(sweep / "spending").astype({"scenario": str, "channel": str})
+    registry = pd.read_parquet(sweep / "registry").astype({"scenario": str, "territory": str})
+    scenarios = sorted(summary.index.get_level_values(0).unique())
+    years = HORIZON / 12
+    e: dict[str, float] = {
+        "compared.n_runs": len(summary),
+        "compared.n_scenarios": len(scenarios),
+        "compared.horizon_months": HORIZON,
+        "compared.horizon_years": years,
+        "territories.n": float(summary["territories"].iloc[0]),
+    }
+    base = summary.loc["baseline"]
+    per_meur_means = {}
+    for s in scenarios:
+        runs = summary.loc[s]
+        e[f"compared.{s}.n_seeds"] = len(runs)
+        lever = spending[(spending.scenario == s) & spending.channel.str.startswith("lever:")]
+        by_seed = lever.groupby("seed")["public_eur"].sum().reindex(runs.index, fill_value=0.0)
+        e[f"compared.{s}.lever_eur_per_year"] = float(by_seed.mean() / years)
+        if s == "baseline":
+            continue
+        extra = (runs["public_eur_cumulative"] - base["public_eur_cumulative"]) / 1e6
+        e[f"ce.{s}.extra_public_meur"] = float(extra.mean())
+        e[f"ce.{s}.n_seeds"] = len(runs)
+        for ind in ("lasting_cooperations", "jobs_created_cumulative"):
+            per = ((runs[ind] - base[ind]) / extra.where(extra > 0)).to_numpy(dtype=float)
+            mean, lo, hi = _t_interval(per)
+            for prefix in ("ce", "rank"):
+                e[f"{prefix}.{s}.{ind}_per_meur"] = mean
+                e[f"{prefix}.{s}.{ind}_per_meur_ci_low"] = lo
+                e[f"{prefix}.{s}.{ind}_per_meur_ci_high"] = hi
+            if ind == "lasting_cooperations":
+                per_meur_means[s] = mean
+        for ind in ("lasting_cooperations", "successes_cumulative", "jobs_created_cumulative"):
+            mean, lo, hi = _t_interval((runs[ind] - base[ind]).to_numpy(dtype=float))
+            e[f"rank.{s}.{ind}_difference"] = mean
+            e[f"rank.{s}.{ind}_difference_ci_low"] = lo
+            e[f"rank.{s}.{ind}_difference_ci_high"] = hi
+    order = sorted(per_meur_means, key=lambda s: (math.isnan(per_meur_means[s]), -per_meur_means[s]))
+    for i, s in enumerate(order, start=1):
+        e[f"rank.{s}.rank"] = i
+    # Territories without an active project at the horizon, per scenario and run.
+    territories = sorted(registry["territory"].unique())
+    for s in scenarios:
+        runs = summary.loc[s].index
+        e[f"territories.{s}.runs"] = len(runs)
+        active = registry[(registry.scenario == s) & (registry.outcome != "failed")]
+        for t in territories:
+            without = sum(1 for seed in runs if not ((active.seed == seed) & (active.territory == t)).any())
+            if without:
+                e[f"territories.{s}.{t}.runs_without"] = without
+    return e
+
+
+def _parse_number(text: str, lang: str) -> float:
+    if text.strip() == i18n.MISSING:
+        return math.nan
+    cleaned = text.replace("€", "").strip().strip("\u00a0\u202f ")
+    return float(parse_decimal(cleaned, locale=lang))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_number_equals_the_one_computed_from_the_sweep(report: Path, sweep: Path, lang: str) -> None:
+    shown = _parse(_html(report, lang)).numbers
+    expected = _expected(sweep)
+    assert shown, "no number found"
+    for key, entries in shown.items():
+        assert key in expected, f"{key} is shown but not checked by this test (or is a number it does not expect)"
+        for value, digits, text in entries:
+            want = expected[key]
+            assert (math.isnan(value) and math.isnan(want)) or math.isclose(value, want, rel_tol=1e-9, abs_tol=1e-9), (
+                key,
+                value,
+                want,
+            )
+            parsed = _parse_number(text, lang)  # the formatted text says the same, to its precision
+            assert (math.isnan(parsed) and math.isnan(value)) or abs(parsed - value) <= 0.5 * 10**-digits + 1e-9, (
+                key,
+                text,
+                value,
+            )
+    # The headline numbers are all there: every lever's rank, per-M€ and interval; every scenario's seeds.
+    for s in SCENARIOS:
+        assert f"compared.{s}.n_seeds" in shown
+        if s != "baseline":
+            for suffix in ("rank", "lasting_cooperations_per_meur", "lasting_cooperations_per_meur_ci_low"):
+                assert f"rank.{s}.{suffix}" in shown
+    without = {k for k in expected if k.endswith(".runs_without")}
+    assert without <= set(shown), "every territory left without a project is named"
+
+
+def test_french_and_english_show_the_same_numbers(report: Path) -> None:
+    fr, en = (_parse(_html(report, lang)).numbers for lang in ("fr", "en"))
+    assert fr.keys() == en.keys()
+    for key in fr:
+        assert [v for v, _, _ in fr[key]] == pytest.approx([v for v, _, _ in en[key]], nan_ok=True), key
+
+
+def test_numbers_follow_each_locale() -> None:
+    assert i18n.decimal(1234.5, "fr") == "1\u202f234,5"
+    assert i18n.decimal(1234.5, "en") == "1,234.5"
+    assert i18n.euros(250000, "fr") == "250\u202f000\u00a0€" and i18n.euros(250000, "en") == "€250,000"
+
+
+# ---------------------------------------------------------------------- HTML and PDF
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_html_is_valid_self_contained_and_its_images_load(report: Path, lang: str) -> None:
+    html = _html(report, lang)
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)  # raises on any parse error
+    assert f'<html lang="{lang}">' in html
+    c = _parse(html)
+    assert len(c.images) == 3
+    for src in c.images:
+        assert src.startswith("data:image/png;base64,"), src[:40]
+        with Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))) as im:
+            im.verify()
+            assert im.format == "PNG" and im.size[0] > 500
+    assert not re.search(r"""(src|href)=["']https?:""", html), "the report loads nothing from the network"
+    assert "<link" not in html
+
+
+def test_caveats_cite_existing_sections_of_the_documentation(report: Path) -> None:
+    links = [h for h in _parse(_html(report, "en")).links if ".md#" in h]
+    assert len(links) >= 8
+    cited = set()
+    for href in links:
+        path, anchor = href.split("#")
+        doc = (report / path).resolve()
+        assert doc.exists(), href
+        slugs = {
+            re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+            for m in re.finditer(r"^#+\s+(.*)$", doc.read_text(), re.M)
+        }
+        assert anchor in slugs, href
+        cited.add(doc.name)
+    assert {"ODD.md", "calibration.md", "sensitivity.md"} <= cited
+    with pytest.raises(ReportError, match="no section"):
+        doc_reference("docs/ODD.md", "99. Nowhere", report)
+
+
+def _pdf_pages(pdf: Path, folder: Path) -> list[Path]:
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(folder / "page")], check=True, timeout=300)
+    return sorted(folder.glob("page-*.png"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pdf_renders_a_page_or_more_per_section(report: Path, lang: str, tmp_path: Path) -> None:
+    pdf = report / f"report.{lang}.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    pages = _pdf_pages(pdf, tmp_path)
+    headings = re.findall(r"<h2>(.*?)</h2>", _html(report, lang))
+    sections = _html(report, lang).count("<section ")
+    assert sections == 8 and len(headings) == 7
+    assert len(pages) >= sections, "each section starts a new page"
+    for page in pages:
+        with Image.open(page) as im:
+            lo, hi = im.convert("L").getextrema()
+            assert lo < 128 and hi > 200, f"{page.name} is blank"
+    # Each numbered section starts at the top of its own page, in order.
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    page_texts = text.split("\f")
+    starts = []
+    for h in headings:
+        title = re.sub(r"<[^>]+>", "", h).replace("&#39;", "'").replace("&amp;", "&")
+        found = [i for i, p in enumerate(page_texts) if p.strip().startswith(title)]
+        assert found, f"section {title!r} does not start a page"
+        starts.append(found[0])
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+# ---------------------------------------------------------------------- bad input
+
+
+def test_bad_input_is_refused_before_anything_is_written(sweep: Path, report: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cases = [
+        ((str(tmp_path / "nowhere"), "--lang", "fr"), "nowhere"),
+        ((str(sweep), "--lang", "de"), "unknown language 'de': allowed values are fr, en, all"),
+        ((str(sweep), "--lang", "fr", "--baseline", "p9_magic"), "no run of the baseline scenario 'p9_magic'"),
+        ((str(tmp_path),), "is not a complete sweep folder"),
+    ]
+    for args, message in cases:
+        proc = _report_cmd(*args, "--out", str(out))
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+        assert not out.exists(), "nothing is written on bad input"
+    # An earlier report survives a failed rebuild untouched.
+    before = {p.name: p.read_bytes() for p in report.iterdir()}
+    proc = _report_cmd(str(sweep), "--lang", "fr", "--baseline", "p9_magic", "--out", str(report))
+    assert proc.returncode == 2
+    assert {p.name: p.read_bytes() for p in report.iterdir()} == before
