@@ -33,7 +33,7 @@ WORKERS = {"serial": 1, "parallel": 2, "ray": 2}
 LAUNCHER = {"serial": "basic", "parallel": "parallel", "ray": "ray_cluster"}
 
 
-def run_engine(engine: str, runs: int, folder: Path) -> dict[str, float]:
+def run_engine(engine: str, runs: int, folder: Path, seeds_per_job: int | None) -> dict[str, float]:
     """Run the sweep on one engine and measure it."""
     cmd = [
         sys.executable,
@@ -47,6 +47,8 @@ def run_engine(engine: str, runs: int, folder: Path) -> dict[str, float]:
     ]
     if engine == "parallel":
         cmd.append("hydra.launcher.n_jobs=2")
+    if seeds_per_job is not None:
+        cmd.append(f"hydra.sweeper.seeds_per_job={seeds_per_job}")
     if engine == "ray":
         cmd = [str(REPO / "experiments" / "ray_on_loopback.sh"), *cmd]
     start = time.perf_counter()
@@ -72,6 +74,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--engines", default="serial,parallel,ray")
+    parser.add_argument(
+        "--seeds-per-job", type=int, default=None, help="seeds run in one Hydra job (default: the sweeper's, 10)"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     engines = args.engines.split(",")
@@ -79,12 +84,13 @@ def main() -> None:
     for engine in engines:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"running {args.runs} runs on {engine}...", flush=True)
-            results[engine] = run_engine(engine, args.runs, Path(tmp))
+            results[engine] = run_engine(engine, args.runs, Path(tmp), args.seeds_per_job)
     serial = results.get("serial")
     lines = [
         f"# Sweep benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "",
-        f"Machine: {platform.platform()}, {os.cpu_count()} cores; load {[round(x, 2) for x in os.getloadavg()]}",
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores; load {[round(x, 2) for x in os.getloadavg()]}; "
+        f"seeds per job: {args.seeds_per_job or 'default (10)'}",
         "",
         "| engine | runs | workers | wall (s) | runs/min | parallel efficiency | mean run (s) "
         "| overhead/run (s) | overhead/run |",
