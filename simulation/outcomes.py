@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.enums import PUBLIC_SOURCES, ActorKind, FundingSource, Stage
+from simulation.policies import REGISTRY
 from simulation.territory import gini
 
 if TYPE_CHECKING:
@@ -222,8 +223,12 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
     out["public_eur_per_lasting_cooperation"] = out["public_eur_cumulative"] / lasting if lasting > 0 else float("nan")
     out["ideas_dropped_cumulative"] = float(model.counters.total.get("ideas_dropped", 0.0))
     out["replications_cumulative"] = float(model.counters.total.get("replications", 0.0))
-    for name, arr in sorted(model.ledger.by_lever.items()):
-        out[f"public_eur_lever_{name}"] = float(arr.sum())
+    # Every lever of the registry, 0 when it is not in the run: the summary files of a sweep's
+    # scenarios then share one schema, and ``pd.read_parquet(<sweep>/"summary")`` (which takes
+    # its columns from the first file it reads) keeps every lever's column.
+    for name in sorted(set(REGISTRY) | set(model.ledger.by_lever)):
+        arr = model.ledger.by_lever.get(name)
+        out[f"public_eur_lever_{name}"] = float(arr.sum()) if arr is not None else 0.0
     return out
 
 

@@ -74,6 +74,10 @@ def test_sweep_writes_one_dataset_per_table_with_tags(parallel_sweep: Path) -> N
         assert set(TAGS) <= set(table.columns)
         assert "scenario" in table.columns
     assert len(t["timeseries"]) == 4 * 30
+    # Every lever's spending column survives pd.read_parquet of the whole dataset, 0 where absent.
+    lever = s.set_index(["scenario", "seed"])["public_eur_lever_p3_seed_grants"]
+    assert (lever.loc["baseline"] == 0).all() and (lever.loc["p3_seed_grants"] > 0).all()
+    assert "public_eur_lever_p8_networks" in s.columns
     assert (parallel_sweep / "sweep.json").exists()
     assert not [p for p in parallel_sweep.rglob("*.tmp")], "no temporary file is left"
 
