@@ -71,11 +71,16 @@ def layout(territory: IntArray, kind: IntArray) -> FloatArray:
     n_terr = int(territory.max()) + 1
     counts = np.bincount(territory, minlength=n_terr).astype(float)
     radius = np.sqrt(np.maximum(counts, 1.0))
-    # Centres on a ring whose circumference holds every disc with a gap between neighbours.
-    arc = 2.0 * radius * 1.15
-    ring = arc.sum() / (2 * np.pi)
-    angle = 2 * np.pi * (np.cumsum(arc) - arc / 2) / arc.sum() + np.pi / 2
-    centres = ring * np.column_stack([np.cos(angle), np.sin(angle)]) if n_terr > 1 else np.zeros((1, 2))
+    # Centres on a ring, each territory's angular share proportional to its diameter; the ring is
+    # wide enough that every two discs keep a gap (chord between centres > sum of radii).
+    share = 2 * np.pi * radius / radius.sum()
+    angle = np.cumsum(share) - share / 2 + np.pi / 2
+    sep = np.abs(angle[:, None] - angle[None, :])
+    sep = np.minimum(sep, 2 * np.pi - sep)
+    gap = 1.12 * (radius[:, None] + radius[None, :])
+    off = ~np.eye(n_terr, dtype=bool)
+    ring = float((gap[off] / (2 * np.sin(sep[off] / 2))).max()) if n_terr > 1 else 0.0
+    centres = ring * np.column_stack([np.cos(angle), np.sin(angle)])
     for t in range(n_terr):
         members = np.flatnonzero(territory == t)
         members = members[np.argsort(kind[members], kind="stable")]
