@@ -52,8 +52,10 @@ from simulation.dashboard.network import PanelFigure, shared_y_max
 from simulation.enums import ActorKind
 from simulation.plots import KIND_COLOURS
 
-#: Shortest time between two months while playing (the render usually takes longer).
-FRAME_SECONDS = 0.05
+#: Playing speed, months per second. The default is what the default region sustains all decade
+#: with both panels drawn (README, "Classroom dashboard"); faster, the page skips drawing some months.
+DEFAULT_SPEED = 4
+MAX_SPEED = 24
 
 Text = Callable[..., str]
 
@@ -115,7 +117,9 @@ def Counters(lesson: Lesson, which: int, month: int, t: Text, lang: str) -> None
         f"<tr><td style='padding:2px 10px 2px 0;color:#555;white-space:nowrap'>{html.escape(k)}</td><td>{v}</td></tr>"
         for k, v in rows
     )
-    solara.HTML(tag="table", unsafe_innerHTML=body, classes=[f"ta-counters-{which}"], style="font-size:17px")
+    solara.HTML(
+        tag="table", unsafe_innerHTML=body, classes=[f"ta-counters-{which}"], style="font-size:17px;height:176px"
+    )
 
 
 @solara.component
@@ -152,6 +156,7 @@ def Page() -> None:
     generation = solara.use_reactive(0)  # bumped by Reset: a new pair of models, same settings
     playing = solara.use_reactive(False)
     months_shown = solara.use_reactive(0)  # bumped after each month: re-renders the page
+    speed = solara.use_reactive(DEFAULT_SPEED)
     budget_text = solara.use_reactive(labels.number(Settings().budget_eur_per_year, "fr"))
     budget_error = solara.use_reactive(cast(str | None, None))
     settings_error = solara.use_reactive(cast(str | None, None))
@@ -180,7 +185,7 @@ def Page() -> None:
             start = time.perf_counter()
             lesson.step()
             months_shown.value = lesson.months_done  # renders the page in this thread
-            cancel.wait(max(0.0, FRAME_SECONDS - (time.perf_counter() - start)))
+            cancel.wait(max(0.0, 1.0 / max(speed.value, 1) - (time.perf_counter() - start)))
         if lesson.finished:
             playing.value = False
 
@@ -294,7 +299,9 @@ def Page() -> None:
             )
             if lesson.finished:
                 solara.Text(t("end_of_run", years=lesson.horizon_months // 12), style="font-size:16px")
-        solara.Text(t("lesson_note"), style="font-size:15px;color:#555")
+        with solara.Row(gap="24px", style="align-items:center;flex-wrap:wrap"):
+            solara.SliderInt(t("speed", speed=speed.value), value=speed, min=1, max=MAX_SPEED)
+            solara.Text(t("lesson_note"), style="font-size:15px;color:#555")
         if not animate:
             solara.Warning(
                 t(
