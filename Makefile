@@ -1,6 +1,7 @@
 # Two commands set up a fresh machine (see README):
 #   make run    — create the Python 3.12 virtual environment, install, run the default decade
 #   make test   — the same set-up, then lint, type-check and the test suite (what .ci/run calls)
+#   make dashboard — the classroom dashboard on http://127.0.0.1:8765/ (PORT=... to change)
 # Extra Hydra overrides for the run: make run ARGS="seed=3 region=oriental_morocco"
 
 VENV    := .venv
@@ -11,7 +12,7 @@ PYTHON312 ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.
 	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; done)
 ARGS    ?=
 
-.PHONY: run test lint bench clean-venv system-deps
+.PHONY: run test lint bench clean-venv system-deps dashboard
 
 # Debian packages the tests need: chromium (the dashboard's browser tests) and poppler-utils
 # (pdftoppm renders the report's PDF pages). Installed only when missing; needs root or sudo.
@@ -29,6 +30,7 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m simulation.dashboard.assets   # Solara's browser assets from npm, so the dashboard works offline
 	@touch $@
 
 run: $(VENV)/.installed
@@ -40,6 +42,11 @@ lint: $(VENV)/.installed
 
 test: lint system-deps
 	$(VENV)/bin/pytest -n 2 -q
+
+# Installs Solara's browser assets from npm on first use (online once), then serves on loopback only.
+PORT    ?= 8765
+dashboard: $(VENV)/.installed
+	$(PY) -m simulation.dashboard --port $(PORT)
 
 bench: $(VENV)/.installed
 	$(PY) experiments/benchmark.py

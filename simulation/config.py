@@ -441,7 +441,9 @@ class PolicyConfig:
     """One policy lever; its own class (``simulation/policies``) validates ``params``."""
 
     name: str = param(dataclasses.MISSING)
-    budget_eur_per_year: float = param(0.0, ge=0)
+    #: At most 100 M€ a year: lever effects scale linearly with the budget (``intensity``), and a
+    #: hundred times beyond the 0.25–1 M€ they were set for they no longer mean anything.
+    budget_eur_per_year: float = param(0.0, ge=0, le=100_000_000)
     params: dict[str, float] = param(factory=dict)
 
 
@@ -450,8 +452,8 @@ class PoliciesConfig:
     """Policy levers switched on; the baseline is the empty list (MODEL.md §4)."""
 
     levers: list[PolicyConfig] = param(factory=list)
-    #: If set, one yearly public budget spread over the levers (compare per euro).
-    equal_budget_eur_per_year: float | None = param(None, ge=0)
+    #: If set, one yearly public budget spread over the levers (compare per euro); same bounds as a lever's.
+    equal_budget_eur_per_year: float | None = param(None, ge=0, le=100_000_000)
 
 
 @dataclass

@@ -1,0 +1,323 @@
+"""The classroom page: two regions side by side, without and with a policy, growing month by month.
+
+A teacher picks a region preset, ticks policy levers (P1–P8 of the CESER
+opinion 004, and the levers of 001–003), sets their yearly budget, then plays,
+pauses, steps and resets. The class sees why cooperation is a "croissance à
+infusion lente" whose scale is the decade (002): trust is learned in joint
+projects, and the network of strong ties, the emergence curve and the counters
+grow slowly, then faster.
+
+Built from Solara components rather than Mesa's ``SolaraViz``: SolaraViz
+hosts one model, with English-only controls and parameters it rebuilds the
+model from; the lesson needs two models stepped in lockstep, French and
+English labels, and a budget refused with a message (the models untouched).
+The play loop follows SolaraViz's ``ModelController`` (a thread that steps
+while "playing"), and also stops when the browser session ends.
+
+Everything lives per browser session (``use_memo``/``use_reactive`` in
+``Page``): two classes, or two tabs, never share a model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import html
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+import solara
+from solara.alias import rw
+
+from simulation.config import ConfigError
+from simulation.dashboard import labels
+from simulation.dashboard.lesson import (
+    LEVERS,
+    MAX_ANIMATED_ACTORS,
+    PARTICIPATION_KINDS,
+    REGIONS,
+    STAGE_REPORTERS,
+    Lesson,
+    Settings,
+    budget_bounds,
+    clock,
+    configs,
+    parse_euros,
+    too_large_to_animate,
+)
+from simulation.dashboard.network import PanelFigure, shared_y_max
+from simulation.enums import ActorKind
+from simulation.plots import KIND_COLOURS
+
+#: Playing speed, months per second. The default is what the default region sustains all decade
+#: with both panels drawn (README, "Classroom dashboard"); faster, the page skips drawing some months.
+DEFAULT_SPEED = 4
+MAX_SPEED = 24
+
+Text = Callable[..., str]
+
+
+def _config_problem(error: ConfigError) -> str:
+    """The lines of a ConfigError after its "invalid configuration:" header."""
+    lines = [ln.strip(" -") for ln in str(error).splitlines()[1:]]
+    return "; ".join(ln for ln in lines if ln) or str(error)
+
+
+def budget_problem(text_value: str, settings: Settings, t: Text, lang: str) -> tuple[Settings | None, str | None]:
+    """The settings with the typed budget, or why it is refused (not a number, out of the schema's range)."""
+    low, high = budget_bounds()
+    try:
+        value = parse_euros(text_value)
+    except ValueError:
+        return None, t("budget_refused", reason=t("not_a_number", text=text_value))
+    new = dataclasses.replace(settings, budget_eur_per_year=value)
+    try:
+        configs(new)  # the config schema's validation: the same rules as a run from the command line
+    except ConfigError as e:
+        if not low <= value <= high:
+            reason = t(
+                "out_of_range",
+                value=labels.number(value, lang),
+                low=labels.number(low, lang),
+                high=labels.number(high, lang),
+            )
+        else:
+            reason = _config_problem(e)
+        return None, t("budget_refused", reason=reason)
+    return new, None
+
+
+@solara.component
+def Counters(lesson: Lesson, which: int, month: int, t: Text, lang: str) -> None:
+    """The panel's counters at ``month``, read from the model's named reporters (``simulation.outcomes``)."""
+    values = lesson.counters(lesson.models[which])
+
+    def fmt(name: str, scale: float = 1.0, decimals: int = 0) -> str:
+        v = values[name]
+        return "—" if math.isnan(v) else labels.number(v * scale, lang, decimals)
+
+    stages = " · ".join(
+        f"{html.escape(t('stage.' + name.removeprefix('projects_')))} <b>{fmt(name)}</b>" for name in STAGE_REPORTERS
+    )
+    kinds = " · ".join(
+        f"<span style='color:{KIND_COLOURS[k]}'>●</span> {html.escape(t('kind.' + k.label))} "
+        f"<b>{fmt('participation_' + k.label, 100)}</b>"
+        for k in PARTICIPATION_KINDS
+    )
+    rows = [
+        (t("ideas"), f"<b>{fmt('ideas_cumulative')}</b>"),
+        (t("projects"), stages),
+        (t("jobs"), f"<b>{fmt('jobs')}</b>"),
+        (t("participation"), kinds),
+    ]
+    body = "".join(
+        f"<tr><td style='padding:2px 10px 2px 0;color:#555;white-space:nowrap'>{html.escape(k)}</td><td>{v}</td></tr>"
+        for k, v in rows
+    )
+    solara.HTML(
+        tag="table", unsafe_innerHTML=body, classes=[f"ta-counters-{which}"], style="font-size:17px;height:176px"
+    )
+
+
+@solara.component
+def Panel(lesson: Lesson, which: int, month: int, figure: PanelFigure, y_max: float, t: Text, lang: str) -> None:
+    """One side of the lesson at ``month``: title, counters, emergence curve and trust network."""
+    s = lesson.settings
+    if which == 0:
+        title = t("without")
+    else:
+        names = ", ".join(t(f"lever.{n}").split(" — ")[0] for n in s.levers) or t("no_lever")
+        title = t("with", levers=names)
+        if s.levers:
+            title += " — " + t("with_budget", budget=labels.number(s.budget_eur_per_year, lang))
+    colour = "#444" if which == 0 else "#2e7d32"
+    with solara.Card(margin=0, classes=[f"ta-panel-{which}"]):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=html.escape(title),
+            classes=[f"ta-panel-title-{which}"],
+            style=f"font-size:22px;font-weight:600;color:{colour};margin-bottom:4px",
+        )
+        Counters(lesson, which, month, t, lang)
+        with lesson.lock:
+            figure.update(lesson.models[which], y_max)
+            png = figure.png()
+        rw.Image(value=png, format="png", layout={"width": "100%", "height": "auto"})
+
+
+@solara.component
+def Page() -> None:
+    """The dashboard, one instance per browser session."""
+    lang = solara.use_reactive("fr")
+    settings = solara.use_reactive(Settings())
+    generation = solara.use_reactive(0)  # bumped by Reset: a new pair of models, same settings
+    playing = solara.use_reactive(False)
+    months_shown = solara.use_reactive(0)  # bumped after each month: re-renders the page
+    speed = solara.use_reactive(DEFAULT_SPEED)
+    budget_text = solara.use_reactive(labels.number(Settings().budget_eur_per_year, "fr"))
+    budget_error = solara.use_reactive(cast(str | None, None))
+    settings_error = solara.use_reactive(cast(str | None, None))
+
+    lesson = solara.use_memo(lambda: Lesson(settings.value), [settings.value, generation.value])
+    language = lang.value
+
+    def t(key: str, **values: Any) -> str:
+        return labels.text(key, language, **values)
+
+    animate = not too_large_to_animate(lesson.n_actors)
+    figures = solara.use_memo(
+        lambda: [PanelFigure(m, t, draw_network=animate) for m in lesson.models], [lesson, language]
+    )
+
+    def play_loop(cancel: threading.Event) -> None:
+        """Step both models while playing; stop on pause, at the horizon, or when the session closes."""
+        if not playing.value:
+            return
+        from solara.server import kernel_context
+
+        context = kernel_context.get_current_context() if kernel_context.has_current_context() else None
+        while playing.value and not cancel.is_set() and not lesson.finished:
+            if context is not None and context.closed_event.is_set():
+                return
+            start = time.perf_counter()
+            lesson.step()
+            months_shown.value = lesson.months_done  # renders the page in this thread
+            cancel.wait(max(0.0, 1.0 / max(speed.value, 1) - (time.perf_counter() - start)))
+        if lesson.finished:
+            playing.value = False
+
+    solara.use_thread(play_loop, dependencies=[playing.value, lesson], intrusive_cancel=False)
+
+    def change(new: Settings) -> None:
+        """New settings: validated, then both models rebuilt at month 0; refused with a message otherwise."""
+        try:
+            configs(new)
+        except ConfigError as e:
+            settings_error.value = _config_problem(e)
+            return
+        settings_error.value = None
+        playing.value = False
+        months_shown.value = 0
+        settings.value = new
+
+    def on_budget(value: str) -> None:
+        new, problem = budget_problem(value, settings.value, t, language)
+        budget_error.value = problem
+        if new is not None and new != settings.value:
+            change(new)
+
+    def on_lever(name: str, on: bool) -> None:
+        chosen = set(settings.value.levers) | {name} if on else set(settings.value.levers) - {name}
+        change(dataclasses.replace(settings.value, levers=tuple(n for n in LEVERS if n in chosen)))
+
+    def on_seed(value: int | None) -> None:
+        if value is not None:
+            change(dataclasses.replace(settings.value, seed=int(value)))
+
+    def do_step() -> None:
+        lesson.step()
+        months_shown.value = lesson.months_done
+
+    def do_reset() -> None:
+        playing.value = False
+        months_shown.value = 0
+        generation.value += 1
+
+    solara.Title(t("app_title"))
+    with solara.AppBar():
+        solara.AppBarTitle(t("app_title"))
+        solara.ToggleButtonsSingle(value=lang, values=["fr", "en"], classes=["ta-language"])
+
+    with solara.Sidebar(), solara.Column(gap="6px"):
+        solara.Text(t("settings"), style="font-size:18px;font-weight:600")
+        region_labels = {t(f"region.{r}"): r for r in REGIONS}
+        solara.Select(
+            label=t("region"),
+            value=t(f"region.{settings.value.region}"),
+            values=list(region_labels),
+            on_value=lambda v: change(dataclasses.replace(settings.value, region=region_labels[v])),
+        )
+        solara.Text(
+            t(
+                "region_size",
+                actors=labels.number(lesson.n_actors, language),
+                territories=len(lesson.without.territories),
+            ),
+            style="color:#666",
+        )
+        solara.Text(t("policies"), style="font-weight:600;margin-top:8px")
+        for name in LEVERS:
+            solara.Checkbox(
+                label=t(f"lever.{name}"),
+                value=name in settings.value.levers,
+                on_value=functools.partial(on_lever, name),
+                style="margin-top:-10px;margin-bottom:-10px",
+            )
+        low, high = budget_bounds()
+        solara.InputText(
+            t("budget"), value=budget_text, on_value=on_budget, continuous_update=False, classes=["ta-budget"]
+        )
+        solara.Text(
+            t("budget_help", low=labels.number(low, language), high=labels.number(high, language)),
+            style="color:#666;font-size:13px",
+        )
+        if budget_error.value:
+            solara.Error(budget_error.value, classes=["ta-budget-error"])
+        solara.InputInt(t("seed"), value=settings.value.seed, on_value=on_seed, continuous_update=False)
+        if settings_error.value:
+            solara.Error(settings_error.value)
+
+    months_shown.value  # noqa: B018 - read so that a new month re-renders the page
+    month, year = clock(lesson.months_done)
+    with solara.Column(gap="8px", style="padding:4px 8px"):
+        with solara.Row(gap="12px", style="align-items:center;flex-wrap:wrap"):
+            solara.Button(
+                t("pause") if playing.value else t("play"),
+                on_click=lambda: playing.set(not playing.value),
+                disabled=lesson.finished,
+                color="primary",
+                classes=["ta-play"],
+                style="font-size:18px",
+            )
+            solara.Button(
+                t("step"),
+                on_click=do_step,
+                disabled=playing.value or lesson.finished,
+                color="primary",
+                outlined=True,
+                classes=["ta-step"],
+                style="font-size:18px",
+            )
+            solara.Button(t("reset"), on_click=do_reset, outlined=True, classes=["ta-reset"], style="font-size:18px")
+            solara.Text(
+                t("clock", month=month, year=year),
+                classes=["ta-clock"],
+                style="font-size:30px;font-weight:700;margin-left:16px",
+            )
+            if lesson.finished:
+                solara.Text(t("end_of_run", years=lesson.horizon_months // 12), style="font-size:16px")
+        with solara.Row(gap="24px", style="align-items:center;flex-wrap:wrap"):
+            solara.SliderInt(t("speed", speed=speed.value), value=speed, min=1, max=MAX_SPEED)
+            solara.Text(t("lesson_note"), style="font-size:15px;color:#555")
+        if not animate:
+            solara.Warning(
+                t(
+                    "too_large",
+                    actors=labels.number(lesson.n_actors, language),
+                    limit=labels.number(MAX_ANIMATED_ACTORS, language),
+                ),
+                classes=["ta-too-large"],
+            )
+        legend = " ".join(
+            f"<span style='margin-right:14px'><span style='color:{KIND_COLOURS[k]};font-size:20px'>●</span> "
+            f"{html.escape(t('kind.' + k.label))}</span>"
+            for k in ActorKind
+        )
+        solara.HTML(tag="div", unsafe_innerHTML=legend, style="font-size:16px")
+        y_max = shared_y_max(lesson.models)
+        with solara.Columns([1, 1], gutters_dense=True):
+            for which in (0, 1):
+                Panel(lesson, which, lesson.months_done, figures[which], y_max, t, language)

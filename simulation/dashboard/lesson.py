@@ -1,0 +1,183 @@
+"""The lesson: two models of the same region and seed, without and with the chosen policies, stepped together.
+
+Both models are built from the same composed configuration (``configs/``,
+as ``python -m simulation.run`` does), so the panel "without" is exactly the
+baseline run of that region and seed, and the panel "with" differs only by
+its policy levers (MODEL.md §4; P1–P8 are the CESER's preconisations, 004).
+Each process and each lever draws from its own random stream (common random
+numbers), so what differs between the panels is the policy, not the luck.
+
+What the page shows is read from the models' named reporters
+(``simulation.outcomes``): nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from simulation.config import (
+    CONFIG_DIR,
+    Config,
+    ConfigError,
+    PoliciesConfig,
+    PolicyConfig,
+    ScenarioConfig,
+    compose,
+    validate,
+)
+from simulation.enums import ActorKind, Stage
+from simulation.model import TerritorialModel
+from simulation.policies import REGISTRY
+from simulation.territory import actor_counts
+
+DEFAULT_REGION = "auvergne_rhone_alpes"
+#: Region presets (``configs/region/*.yaml``), the default first.
+REGIONS: tuple[str, ...] = tuple(
+    sorted((p.stem for p in (CONFIG_DIR / "region").glob("*.yaml")), key=lambda r: (r != DEFAULT_REGION, r))
+)
+#: Every policy lever, in the order of MODEL.md §4: P1–P8 (004), then the levers of the other seeds.
+LEVERS: tuple[str, ...] = tuple(REGISTRY)
+
+#: Regions with more actors than this are not animated with their network drawn (see README,
+#: "Classroom dashboard": measured months per second against the number of actors).
+MAX_ANIMATED_ACTORS = 6_000
+
+#: The counters of each panel: names of ``simulation.outcomes`` reporters.
+STAGE_REPORTERS = tuple(
+    f"projects_{s.label}" for s in (Stage.SEED, Stage.EXPERIMENTATION, Stage.CONSOLIDATION, Stage.DEPLOYMENT)
+)
+PARTICIPATION_KINDS = (ActorKind.COLLECTIVITE, ActorKind.FIRM, ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP)
+COUNTERS = (
+    "ideas_cumulative",
+    *STAGE_REPORTERS,
+    "jobs",
+    *(f"participation_{k.label}" for k in PARTICIPATION_KINDS),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the teacher chose: region preset, policy levers of the "with" panel, their shared budget, seed."""
+
+    region: str = DEFAULT_REGION
+    levers: tuple[str, ...] = ("p3_seed_grants",)
+    budget_eur_per_year: float = 500_000.0
+    seed: int = 0
+
+
+@functools.lru_cache(maxsize=len(REGIONS) + 2)
+def region_config(region: str) -> Config:
+    """The default configuration of a region preset, composed once (Hydra's compose costs ~0.3 s)."""
+    return compose([f"region={region}"])
+
+
+def configs(settings: Settings) -> tuple[Config, Config]:
+    """The validated configurations of the two panels: without and with the policies.
+
+    Raises:
+        ConfigError: naming the bad value and what is allowed (e.g. a budget out of range).
+    """
+    if settings.region not in REGIONS:
+        raise ConfigError(f"region = {settings.region!r}: allowed values are {', '.join(REGIONS)}")
+    base = dataclasses.replace(region_config(settings.region), seed=settings.seed)
+    policies = PoliciesConfig(
+        levers=[PolicyConfig(name=name) for name in settings.levers],
+        equal_budget_eur_per_year=settings.budget_eur_per_year,
+    )
+    scenario = ScenarioConfig(name="dashboard", label="+".join(settings.levers) or "no lever")
+    return validate(base), validate(dataclasses.replace(base, policies=policies, scenario=scenario))
+
+
+def budget_bounds() -> tuple[float, float]:
+    """The allowed yearly budget, from the config schema (``PoliciesConfig.equal_budget_eur_per_year``)."""
+    meta = next(f.metadata for f in dataclasses.fields(PoliciesConfig) if f.name == "equal_budget_eur_per_year")
+    return float(meta.get("ge", 0.0)), float(meta.get("le", math.inf))
+
+
+def parse_euros(text: str) -> float:
+    """An amount typed by a person: ``1 000 000``, ``1000000``, ``1e6``, ``250 000 €``, ``2,5e5``.
+
+    Raises:
+        ValueError: if it is not a finite number.
+    """
+    cleaned = re.sub(r"[\s\u00a0\u202f€_']", "", text).replace(",", ".")
+    value = float(cleaned)  # raises ValueError
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def actors_in(region: str) -> int:
+    """Number of actors the region preset holds."""
+    return int(actor_counts(region_config(region).region).sum())
+
+
+def too_large_to_animate(n_actors: int) -> bool:
+    """Whether the network of a region this size is left undrawn (it would not animate smoothly)."""
+    return n_actors > MAX_ANIMATED_ACTORS
+
+
+def clock(months_done: int) -> tuple[int, int]:
+    """(month, year) shown by the clock after ``months_done`` steps: month 14 is in year 2, month 12 in year 1."""
+    return months_done, max(months_done - 1, 0) // 12 + 1
+
+
+class Lesson:
+    """The two models of a lesson, built from ``settings`` and stepped together.
+
+    Args:
+        settings: the teacher's choices (validated here: raises ConfigError when invalid).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        without, with_ = configs(settings)
+        self.without = TerritorialModel(without)
+        self.with_policy = TerritorialModel(with_)
+        #: Held while stepping or reading the models: the play loop and the page's events run in different threads.
+        self.lock = threading.RLock()
+
+    @property
+    def models(self) -> tuple[TerritorialModel, TerritorialModel]:
+        return self.without, self.with_policy
+
+    @property
+    def months_done(self) -> int:
+        return int(self.without.steps)
+
+    @property
+    def horizon_months(self) -> int:
+        return int(self.without.config.horizon_months)
+
+    @property
+    def finished(self) -> bool:
+        return self.months_done >= self.horizon_months
+
+    @property
+    def n_actors(self) -> int:
+        return int(self.without.actors.n)
+
+    def step(self) -> None:
+        """One month of both models (nothing after the horizon)."""
+        with self.lock:
+            if self.finished:
+                return
+            for m in self.models:
+                m.step()
+            assert self.without.steps == self.with_policy.steps
+
+    @staticmethod
+    def series(model: TerritorialModel, name: str) -> list[Any]:
+        """The monthly values of reporter ``name`` so far (the DataCollector's list; do not modify)."""
+        values: list[Any] = model.datacollector.model_vars.get(name, [])
+        return values
+
+    def counters(self, model: TerritorialModel) -> dict[str, float]:
+        """The panel's counters this month (NaN before the first month): reporter name → value."""
+        return {name: float(v[-1]) if (v := self.series(model, name)) else math.nan for name in COUNTERS}

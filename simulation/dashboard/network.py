@@ -1,0 +1,215 @@
+"""Drawing one panel of the lesson: the emergence curve above, the trust network below.
+
+The trust network (process 2, MODEL.md §3.2: trust is learned from joint
+projects, 002) holds about 90 ties per actor after a decade — some 90,000 ties
+on the default region — far too many to draw, or to read. The panel draws:
+
+* every actor at a fixed place, computed once per region: territories side by
+  side on a ring, each a disc whose area is its number of actors, the actors of
+  a territory on a sunflower spiral ordered by kind, so that kinds form rings
+  (collectivités at the centre) and colour tells them apart;
+* only the strongest ties (at most ``max_ties``, and only above ``min_trust``),
+  coloured and widened by trust: the cooperations that formed, not the
+  acquaintances;
+* actors engaged in an active project in full colour, the others faded.
+
+It renders with matplotlib's object API (no pyplot: one figure per browser
+session, safe across threads) and keeps its artists between months, updating
+their data rather than drawing a new figure, so that a month renders in a few
+tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize, to_rgba_array
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from numpy.typing import NDArray
+
+from simulation.enums import ActorKind, Stage
+from simulation.model import TerritorialModel
+from simulation.plots import KIND_COLOURS, STAGE_COLOURS
+from simulation.trust import TrustNetwork
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
+#: Most ties drawn, and the least trust a drawn tie has (the acquaintance cap is 0.35:
+#: above it, trust was earned in a joint project).
+MAX_TIES = 1_500
+MIN_TRUST = 0.35
+TRUST_CMAP = "YlOrRd"
+STAGES = (Stage.SEED, Stage.EXPERIMENTATION, Stage.CONSOLIDATION, Stage.DEPLOYMENT)
+
+
+def layout(territory: IntArray, kind: IntArray) -> FloatArray:
+    """Fixed (x, y) of every actor: one disc per territory on a ring, kinds in rings within a disc.
+
+    Deterministic (no random draw), so both panels of a lesson, and every month, share it.
+
+    Args:
+        territory: territory index of each actor.
+        kind: actor kind of each actor.
+
+    Returns:
+        An (n, 2) array of positions, in a square of side about 2 centred on 0.
+    """
+    territory = np.asarray(territory)
+    kind = np.asarray(kind)
+    n = len(territory)
+    pos = np.zeros((n, 2))
+    if n == 0:
+        return pos
+    n_terr = int(territory.max()) + 1
+    counts = np.bincount(territory, minlength=n_terr).astype(float)
+    radius = np.sqrt(np.maximum(counts, 1.0))
+    # Centres on a ring, each territory's angular share proportional to its diameter; the ring is
+    # wide enough that every two discs keep a gap (chord between centres > sum of radii).
+    share = 2 * np.pi * radius / radius.sum()
+    angle = np.cumsum(share) - share / 2 + np.pi / 2
+    sep = np.abs(angle[:, None] - angle[None, :])
+    sep = np.minimum(sep, 2 * np.pi - sep)
+    gap = 1.12 * (radius[:, None] + radius[None, :])
+    off = ~np.eye(n_terr, dtype=bool)
+    ring = float((gap[off] / (2 * np.sin(sep[off] / 2))).max()) if n_terr > 1 else 0.0
+    centres = ring * np.column_stack([np.cos(angle), np.sin(angle)])
+    for t in range(n_terr):
+        members = np.flatnonzero(territory == t)
+        members = members[np.argsort(kind[members], kind="stable")]
+        k = np.arange(len(members))
+        r = radius[t] * np.sqrt((k + 0.5) / max(len(members), 1))
+        pos[members] = centres[t] + np.column_stack([r * np.cos(k * GOLDEN_ANGLE), r * np.sin(k * GOLDEN_ANGLE)])
+    pos -= (pos.max(axis=0) + pos.min(axis=0)) / 2
+    span = np.abs(pos).max()
+    return pos / span if span > 0 else pos
+
+
+def strongest_ties(
+    trust: TrustNetwork, max_ties: int = MAX_TIES, min_trust: float = MIN_TRUST
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The ties to draw: at most ``max_ties`` undirected ties with trust ≥ ``min_trust``, strongest first.
+
+    Returns:
+        (i, j, trust) of each tie, i < j, sorted by decreasing trust (ties of equal trust by key).
+    """
+    keys, w = trust.keys, trust.trust
+    src, dst = np.divmod(keys, trust.n)
+    keep = (src < dst) & (w >= min_trust)  # each undirected tie is stored twice
+    src, dst, w = src[keep], dst[keep], w[keep]
+    order = np.lexsort((src * trust.n + dst, -w))[:max_ties]
+    return src[order], dst[order], w[order]
+
+
+class PanelFigure:
+    """One panel's figure (emergence curve over network), reused month after month.
+
+    Args:
+        model: the panel's model (its actors fix the layout).
+        text: the label function of the page's language (``key, **values -> str``).
+        draw_network: False for regions too large to animate: the curve alone.
+        dpi: resolution; the figure is 6.4 × 7.2 inches.
+    """
+
+    def __init__(
+        self,
+        model: TerritorialModel,
+        text: Callable[..., str],
+        *,
+        draw_network: bool = True,
+        dpi: int = 80,
+    ) -> None:
+        self.text = text
+        self.draw_network = draw_network
+        # A fixed layout (not "constrained"): recomputing it every month would double the render time.
+        self.fig = Figure(figsize=(6.4, 6.6 if draw_network else 3.0), dpi=dpi)
+        FigureCanvasAgg(self.fig)
+        if draw_network:
+            self.curve_ax = self.fig.add_axes((0.08, 0.66, 0.90, 0.30))
+            self.net_ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.56))
+        else:
+            self.curve_ax = self.fig.add_axes((0.08, 0.16, 0.90, 0.74))
+        self.horizon_years = model.config.horizon_months / 12
+        self._init_curve()
+        if draw_network:
+            self._init_network(model)
+
+    def _init_network(self, model: TerritorialModel) -> None:
+        ax = self.net_ax
+        self.pos = layout(model.actors.territory, model.actors.kind)
+        colours = np.array([KIND_COLOURS[ActorKind(k)] for k in model.actors.kind])
+        self.ties = LineCollection([], cmap=TRUST_CMAP, norm=Normalize(MIN_TRUST, 1.0), zorder=1, capstyle="round")
+        ax.add_collection(self.ties)
+        self.nodes = ax.scatter(self.pos[:, 0], self.pos[:, 1], s=7, c=colours, linewidths=0, zorder=2)
+        self._rgba = to_rgba_array(colours)
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+
+    def _init_curve(self) -> None:
+        """Axes, ticks, title and legend: drawn once (clearing the axes every month costs more than a step)."""
+        ax = self.curve_ax
+        ax.set_xlim(0, self.horizon_years)
+        ax.set_xticks(np.arange(0, self.horizon_years + 1, 2))
+        ax.set_xlabel(self.text("year_axis"), fontsize=11, labelpad=1)
+        ax.set_title(self.text("curve_title"), fontsize=12, loc="left")
+        ax.tick_params(labelsize=10)
+        ax.grid(alpha=0.3)
+        handles = [Patch(color=STAGE_COLOURS[s], label=self.text(f"stage.{s.label}")) for s in reversed(STAGES)]
+        ax.legend(handles=handles, loc="upper left", fontsize=10, frameon=False)
+        self._stack: list[Any] = []
+
+    def update(self, model: TerritorialModel, y_max: float) -> None:
+        """Redraw the curve up to this month, and the network's strongest ties and engaged actors."""
+        ax = self.curve_ax
+        for artist in self._stack:
+            artist.remove()
+        series = [model.datacollector.model_vars.get(f"projects_{s.label}", []) for s in STAGES]
+        months = len(series[0])
+        self._stack = (
+            ax.stackplot(
+                np.arange(1, months + 1) / 12, np.array(series, dtype=float), colors=[STAGE_COLOURS[s] for s in STAGES]
+            )
+            if months
+            else []
+        )
+        ax.set_ylim(0, y_max)
+        if self.draw_network:
+            self._update_network(model)
+
+    def _update_network(self, model: TerritorialModel) -> None:
+        i, j, w = strongest_ties(model.trust)
+        self.ties.set_segments(np.stack([self.pos[i], self.pos[j]], axis=1))  # type: ignore[arg-type]
+        self.ties.set_array(w)
+        self.ties.set_linewidth(list(0.4 + 2.0 * (w - MIN_TRUST) / (1 - MIN_TRUST)))
+        rgba = self._rgba.copy()
+        rgba[:, 3] = np.where(model.actors.engaged > 0, 1.0, 0.25)
+        self.nodes.set_facecolor(rgba)  # type: ignore[arg-type]  # an (n, 4) RGBA array is accepted
+        self.nodes.set_sizes(np.where(model.actors.engaged > 0, 16.0, 6.0))
+        self.net_ax.set_title(
+            self.text("network_title", shown=len(w), total=model.trust.n_ties), fontsize=12, loc="left", x=0.02
+        )
+
+    def png(self) -> bytes:
+        """The figure as PNG (light compression: encoding speed matters more than size on a local network)."""
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+        return buf.getvalue()
+
+
+def shared_y_max(models: Sequence[TerritorialModel]) -> float:
+    """A common y limit for the panels' curves, so that their heights compare (at least 10, with headroom)."""
+    peak = 0.0
+    for m in models:
+        series = [m.datacollector.model_vars.get(f"projects_{s.label}", []) for s in STAGES]
+        if series[0]:
+            peak = max(peak, float(np.sum(np.array(series, dtype=float), axis=0).max()))
+    return max(10.0, 1.15 * peak)

@@ -1,0 +1,389 @@
+"""The classroom dashboard: labels, budget checks, network drawing, the two models, and the page in a browser.
+
+The browser tests start the real server (``python -m simulation.dashboard``) on
+127.0.0.1 and drive Debian's chromium with Playwright; ``make test`` installs
+chromium (``system-deps``), so a missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import outcomes
+from simulation.config import compose
+from simulation.dashboard import labels
+from simulation.dashboard.app import budget_problem
+from simulation.dashboard.lesson import (
+    LEVERS,
+    MAX_ANIMATED_ACTORS,
+    REGIONS,
+    Lesson,
+    Settings,
+    actors_in,
+    budget_bounds,
+    clock,
+    configs,
+    parse_euros,
+    too_large_to_animate,
+)
+from simulation.dashboard.network import PanelFigure, layout, strongest_ties
+from simulation.enums import ActorKind, Stage
+from simulation.run import simulate
+from simulation.trust import TrustNetwork
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("TA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def fr(key: str, **values: Any) -> str:
+    return labels.text(key, "fr", **values)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _fields(s: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(s) if name}
+
+
+def test_every_label_has_french_and_english_with_the_same_placeholders() -> None:
+    cat = labels.catalogue()
+    for key, entry in cat.items():
+        assert set(entry) == set(labels.LANGUAGES), key
+        assert all(entry[lang].strip() for lang in labels.LANGUAGES), key
+        assert _fields(entry["fr"]) == _fields(entry["en"]), key
+
+
+def test_every_region_lever_kind_and_stage_has_a_label() -> None:
+    keys = set(labels.catalogue())
+    needed = {f"region.{r}" for r in REGIONS} | {f"lever.{n}" for n in LEVERS}
+    needed |= {f"kind.{k.label}" for k in ActorKind} | {f"stage.{s.label}" for s in Stage if s != Stage.FAILED}
+    assert needed <= keys
+    assert [n for n in LEVERS][:8] == [n for n in LEVERS if re.fullmatch(r"p[1-8]_\w+", n)]
+    assert all(labels.text(f"lever.{n}", "fr").startswith(f"P{i + 1} — ") for i, n in enumerate(LEVERS[:8]))
+
+
+def test_numbers_are_written_as_each_language_writes_them() -> None:
+    assert labels.number(1_250_000, "en") == "1,250,000"
+    assert labels.number(1_250_000, "fr") == "1\u202f250\u202f000"
+    assert labels.number(12.5, "fr", 1) == "12,5"
+
+
+# --------------------------------------------------------------------------- settings and budget
+
+
+def test_budget_range_comes_from_the_config_schema() -> None:
+    assert budget_bounds() == (0.0, 100_000_000.0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("250 000", 250_000.0), ("1e6", 1e6), ("1\u202f000\u202f000 €", 1e6), ("2,5e5", 2.5e5)]
+)
+def test_typed_amounts_are_read_as_euros(typed: str, expected: float) -> None:
+    assert parse_euros(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["abc", "", "nan", "inf"])
+def test_what_is_not_an_amount_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError):
+        parse_euros(typed)
+
+
+@pytest.mark.parametrize("typed", ["-5", "200 000 000"])
+def test_a_budget_out_of_range_is_refused_with_the_range_stated(typed: str) -> None:
+    settings = Settings()
+    new, problem = budget_problem(typed, settings, fr, "fr")
+    assert new is None and problem is not None
+    assert problem.startswith("Budget refusé") and "100\u202f000\u202f000" in problem
+    new, problem = budget_problem(typed, settings, lambda k, **v: labels.text(k, "en", **v), "en")
+    assert problem is not None and "100,000,000" in problem
+
+
+def test_a_budget_in_range_gives_new_settings() -> None:
+    new, problem = budget_problem("1 000 000", Settings(), fr, "fr")
+    assert problem is None and new == Settings(budget_eur_per_year=1e6)
+
+
+def test_the_panel_without_policy_is_the_plain_run_of_the_region_and_seed() -> None:
+    without, with_policy = configs(Settings(region="oriental_morocco", seed=4, levers=("p4_facilitation",)))
+    assert without == compose(["region=oriental_morocco", "seed=4"])
+    assert [lever.name for lever in with_policy.policies.levers] == ["p4_facilitation"]
+    assert with_policy.policies.equal_budget_eur_per_year == Settings().budget_eur_per_year
+
+
+def test_clock_reads_month_and_year() -> None:
+    assert clock(0) == (0, 1)
+    assert clock(12) == (12, 1)
+    assert clock(14) == (14, 2)
+    assert fr("clock", month=14, year=2) == "Mois 14 — année 2"
+    assert labels.text("clock", "en", month=14, year=2) == "Month 14 — year 2"
+
+
+# --------------------------------------------------------------------------- the lesson's two models
+
+
+@pytest.fixture(scope="module")
+def finished_lesson() -> Lesson:
+    lesson = Lesson(Settings(seed=3, levers=("p3_seed_grants", "p4_facilitation"), budget_eur_per_year=800_000))
+    while not lesson.finished:
+        lesson.step()
+        assert lesson.without.steps == lesson.with_policy.steps  # lockstep
+    return lesson
+
+
+def test_side_by_side_models_equal_plain_runs_bit_for_bit(finished_lesson: Lesson) -> None:
+    for model, config in zip(finished_lesson.models, configs(finished_lesson.settings), strict=True):
+        pd.testing.assert_frame_equal(outcomes.timeseries(model), simulate(config).timeseries, check_exact=True)
+
+
+def test_counters_are_the_last_values_of_the_named_reporters(finished_lesson: Lesson) -> None:
+    model = finished_lesson.with_policy
+    ts = outcomes.timeseries(model)
+    for name, value in finished_lesson.counters(model).items():
+        assert value == ts[name].iloc[-1] or (math.isnan(value) and math.isnan(ts[name].iloc[-1])), name
+    assert finished_lesson.months_done == 120
+    finished_lesson.step()  # nothing after the horizon
+    assert finished_lesson.months_done == 120
+
+
+def test_counters_are_empty_before_the_first_month() -> None:
+    lesson = Lesson(Settings())
+    assert all(math.isnan(v) for v in lesson.counters(lesson.without).values())
+
+
+# --------------------------------------------------------------------------- network drawing
+
+
+def test_layout_is_fixed_inside_the_frame_and_groups_territories() -> None:
+    territory = np.repeat(np.arange(4), [300, 100, 50, 10])
+    kind = np.tile(np.arange(6), 80)[: len(territory)]
+    pos = layout(territory, kind)
+    assert pos.shape == (460, 2) and np.array_equal(pos, layout(territory, kind))
+    assert np.abs(pos).max() <= 1.0 + 1e-12
+    centres = np.array([pos[territory == t].mean(axis=0) for t in range(4)])
+    radii = np.array([np.linalg.norm(pos[territory == t] - centres[t], axis=1).max() for t in range(4)])
+    for a in range(4):
+        for b in range(a + 1, 4):  # territories are discs that do not overlap
+            assert np.linalg.norm(centres[a] - centres[b]) > radii[a] + radii[b]
+
+
+def test_strongest_ties_are_the_top_k_above_the_threshold() -> None:
+    rng = np.random.default_rng(0)
+    n = 200
+    net = TrustNetwork(n, np.zeros(n, dtype=np.int64))
+    a, b = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
+    net.meet(a, b, rng.random(3000), cap=1.0, gain=0.0)
+    i, j, w = strongest_ties(net, max_ties=100, min_trust=0.3)
+    assert len(w) == 100 and (i < j).all() and (w >= 0.3).all() and (np.diff(w) <= 0).all()
+    src, dst = np.divmod(net.keys, n)
+    all_w = np.sort(net.trust[src < dst])[::-1]
+    np.testing.assert_array_equal(w, all_w[:100])
+    np.testing.assert_array_equal(net.get(i, j), w)
+    _, _, none = strongest_ties(net, max_ties=100, min_trust=1.1)
+    assert len(none) == 0
+
+
+def test_panel_figure_renders_and_large_regions_are_not_animated() -> None:
+    lesson = Lesson(Settings())
+    assert not too_large_to_animate(actors_in("auvergne_rhone_alpes"))
+    assert all(not too_large_to_animate(actors_in(r)) for r in REGIONS)
+    assert too_large_to_animate(MAX_ANIMATED_ACTORS + 1)
+    for _ in range(6):
+        lesson.step()
+    for draw in (True, False):
+        fig = PanelFigure(lesson.with_policy, fr, draw_network=draw)
+        fig.update(lesson.with_policy, 50.0)
+        assert fig.png().startswith(b"\x89PNG")
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard served on 127.0.0.1 by its own command; always stopped, with its process group."""
+    from simulation.dashboard.assets import ensure_assets
+
+    ensure_assets(quiet=True)
+    port = _free_port()
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "simulation.dashboard", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            start_new_session=True,  # its own process group, killed as one
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dashboard server did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        pytest.fail(f"chromium not found at {CHROMIUM}: 'make test' installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A fresh page (a new session: models of its own) with every request recorded."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    pg = context.new_page()
+    pg.requests = []  # type: ignore[attr-defined]
+    pg.failed = []  # type: ignore[attr-defined]
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("requestfailed", lambda r: pg.failed.append(r.url))
+    pg.goto(server)
+    pg.get_by_text(fr("clock", month=0, year=1)).wait_for(timeout=60_000)
+    yield pg
+    context.close()
+
+
+def _month(pg: Any) -> int:
+    m = re.search(r"(\d+)", pg.locator(".ta-clock").inner_text())
+    assert m is not None
+    return int(m[1])
+
+
+def _is_loopback(url: str) -> bool:
+    url = url.removeprefix("blob:")
+    return url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:"))
+
+
+@pytest.mark.browser
+def test_page_loads_offline_and_step_moves_clock_and_counters(page: Any, tmp_path: Path) -> None:
+    before = page.locator(".ta-counters-0").inner_text()
+    page.get_by_role("button", name=fr("step")).click()
+    page.get_by_text(fr("clock", month=1, year=1)).wait_for()
+    page.get_by_role("button", name=fr("step")).click()
+    page.get_by_text(fr("clock", month=2, year=1)).wait_for()
+    assert page.locator(".ta-counters-0").inner_text() != before
+    assert "—" not in page.locator(".ta-counters-1").inner_text()
+    assert page.requests and all(_is_loopback(u) for u in page.requests), [
+        u for u in page.requests if not _is_loopback(u)
+    ]
+    assert page.failed == []
+    page.screenshot(path=tmp_path / "dashboard_step.png")
+
+
+@pytest.mark.browser
+def test_play_runs_several_months_per_second_then_pause(page: Any, tmp_path: Path) -> None:
+    page.get_by_role("button", name=fr("play")).click()
+    start = time.monotonic()
+    time.sleep(4.0)
+    page.get_by_role("button", name=fr("pause")).click()
+    elapsed = time.monotonic() - start
+    page.get_by_role("button", name=fr("play")).wait_for()
+    month = _month(page)
+    print(f"browser: {month} months in {elapsed:.1f} s = {month / elapsed:.1f} months/s")
+    assert month >= 8, f"only {month} months in {elapsed:.1f} s"
+    time.sleep(0.5)
+    assert _month(page) == month  # paused
+    page.screenshot(path=tmp_path / "dashboard_play.png")
+    docs = REPO / "docs" / "dashboard.png"
+    if os.environ.get("TA_UPDATE_SCREENSHOT") == "1" or not docs.exists():
+        shutil.copy(tmp_path / "dashboard_play.png", docs)
+
+
+@pytest.mark.browser
+def test_ticking_a_policy_changes_the_second_panel(page: Any) -> None:
+    title = page.locator(".ta-panel-title-1")
+    assert "P3" in title.inner_text() and "P4" not in title.inner_text()
+    page.get_by_text(fr("lever.p4_facilitation")).click()
+    page.locator(".ta-panel-title-1", has_text="P4").wait_for()
+    assert "P3, P4" in title.inner_text()
+    assert page.locator(".ta-panel-title-0").inner_text() == fr("without")
+
+
+@pytest.mark.browser
+def test_language_switch_changes_the_labels(page: Any) -> None:
+    page.get_by_role("button", name=fr("step")).click()
+    page.get_by_text("Mois 1 — année 1").wait_for()
+    page.get_by_role("button", name="en", exact=True).click()
+    page.get_by_text("Month 1 — year 1").wait_for()
+    page.get_by_role("button", name="Step").wait_for()
+    assert page.locator(".ta-panel-title-0").inner_text() == "Without policy"
+    page.get_by_role("button", name="fr", exact=True).click()
+    page.get_by_text("Mois 1 — année 1").wait_for()
+
+
+@pytest.mark.browser
+def test_a_budget_out_of_range_is_refused_and_the_models_are_kept(page: Any) -> None:
+    for month in (1, 2, 3):
+        page.get_by_role("button", name=fr("step")).click()
+        page.get_by_text(fr("clock", month=month, year=1)).wait_for()
+    counters = page.locator(".ta-counters-1").inner_text()
+    box = page.get_by_label(fr("budget"))
+    box.fill("-5")
+    box.press("Enter")
+    error = page.locator(".ta-budget-error")
+    error.wait_for()
+    assert "Budget refusé" in error.inner_text() and "100\u202f000\u202f000" in error.inner_text()
+    assert _month(page) == 3  # not rebuilt
+    assert page.locator(".ta-counters-1").inner_text() == counters
+    box.fill("1 000 000")
+    box.press("Enter")
+    page.get_by_text(fr("clock", month=0, year=1)).wait_for()  # a valid budget restarts both regions
+    assert error.count() == 0
+    assert "1\u202f000\u202f000" in page.locator(".ta-panel-title-1").inner_text()
