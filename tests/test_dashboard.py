@@ -318,6 +318,8 @@ def test_page_loads_offline_and_step_moves_clock_and_counters(page: Any, tmp_pat
     page.get_by_text(fr("clock", month=1, year=1)).wait_for()
     page.get_by_role("button", name=fr("step")).click()
     page.get_by_text(fr("clock", month=2, year=1)).wait_for()
+    page.locator(".ta-counters-0.ta-month-2").wait_for()  # the counters redraw just after the clock
+    page.locator(".ta-counters-1.ta-month-2").wait_for()
     assert page.locator(".ta-counters-0").inner_text() != before
     assert "—" not in page.locator(".ta-counters-1").inner_text()
     assert page.requests and all(_is_loopback(u) for u in page.requests), [
@@ -373,6 +375,7 @@ def test_a_budget_out_of_range_is_refused_and_the_models_are_kept(page: Any) -> 
     for month in (1, 2, 3):
         page.get_by_role("button", name=fr("step")).click()
         page.get_by_text(fr("clock", month=month, year=1)).wait_for()
+    page.locator(".ta-counters-1.ta-month-3").wait_for()  # the counters redraw just after the clock
     counters = page.locator(".ta-counters-1").inner_text()
     box = page.get_by_label(fr("budget"))
     box.fill("-5")

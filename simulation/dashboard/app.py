@@ -118,7 +118,10 @@ def Counters(lesson: Lesson, which: int, month: int, t: Text, lang: str) -> None
         for k, v in rows
     )
     solara.HTML(
-        tag="table", unsafe_innerHTML=body, classes=[f"ta-counters-{which}"], style="font-size:17px;height:176px"
+        tag="table",
+        unsafe_innerHTML=body,
+        classes=[f"ta-counters-{which}", f"ta-month-{month}"],  # the month shown, for the browser tests
+        style="font-size:17px;height:176px",
     )
 
 
