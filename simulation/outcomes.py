@@ -298,14 +298,19 @@ SPENDING_SCHEMA = pa.schema(
 )
 
 
-def write_parquet(df: pd.DataFrame, path: str | Path, fixed: pa.Schema | None = None) -> None:
-    """Write ``df`` as parquet, casting the columns named in ``fixed`` to their fixed types."""
+def to_arrow(df: pd.DataFrame, fixed: pa.Schema | None = None) -> pa.Table:
+    """``df`` as an Arrow table, the columns named in ``fixed`` cast to their fixed types."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     for field in fixed or []:
         if field.name in table.schema.names:
             i = table.schema.get_field_index(field.name)
             table = table.set_column(i, field, table.column(i).cast(field.type))
-    pq.write_table(table, path)
+    return table
+
+
+def write_parquet(df: pd.DataFrame | pa.Table, path: str | Path, fixed: pa.Schema | None = None) -> None:
+    """Write ``df`` as parquet, casting the columns named in ``fixed`` to their fixed types."""
+    pq.write_table(df if isinstance(df, pa.Table) else to_arrow(df, fixed), path)
 
 
 def registry(model: TerritorialModel) -> pd.DataFrame:

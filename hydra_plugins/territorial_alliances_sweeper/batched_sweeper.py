@@ -100,13 +100,28 @@ class BatchedSweeper(BasicSweeper):
         return list(self.split_overrides_to_chunks(batched, max_batch_size))
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
-        """Compose every job and check it against the schema, before any job of the batch runs."""
+        """Check every job against the schema before any job of the batch runs.
+
+        Jobs that differ only by their seeds are composed and checked once; the
+        seeds of the others are checked against the schema's range of ``seed``.
+        """
         from simulation.config import ConfigError, to_config
 
         assert self.hydra_context is not None and self.config is not None
         loader = self.hydra_context.config_loader
         errors: dict[str, str] = {}
+        checked: set[tuple[str, ...]] = set()
         for overrides in batch:
+            others = tuple(o for o in overrides if o.split("=", 1)[0] not in (SEED_KEY, JOB_SEEDS_KEY))
+            if others in checked:
+                for o in overrides:
+                    key, _, value = o.partition("=")
+                    if key in (SEED_KEY, JOB_SEEDS_KEY) and not _seeds_in_range(value):
+                        errors.setdefault(
+                            f"{key} = {value}: seeds must be integers >= 0 and < 2**63", " ".join(overrides)
+                        )
+                continue
+            checked.add(others)
             cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
             with open_dict(cfg):
                 del cfg["hydra"]  # what the job sees (run_job removes it too)
@@ -117,3 +132,12 @@ class BatchedSweeper(BasicSweeper):
         if errors:
             lines = [f"{msg}\n  (in the sweep job: {job})" for msg, job in errors.items()]
             raise SystemExit("error: the sweep was not started:\n" + "\n".join(lines))
+
+
+def _seeds_in_range(value: str) -> bool:
+    """Whether ``5`` or ``[5,6,7]`` holds only seeds the schema allows."""
+    try:
+        seeds = [int(v) for v in value.strip("[]").split(",")]
+    except ValueError:
+        return False
+    return all(0 <= s < 2**63 for s in seeds)
