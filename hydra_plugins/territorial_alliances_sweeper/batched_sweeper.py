@@ -36,7 +36,7 @@ JOB_SEEDS_KEY = "output.job_seeds"
 class BatchedSweeperConf:
     _target_: str = "hydra_plugins.territorial_alliances_sweeper.batched_sweeper.BatchedSweeper"
     #: Seeds run one after the other in one job (jobs that differ only by their seed).
-    seeds_per_job: int = 10
+    seeds_per_job: int = 25
     max_batch_size: int | None = None
     params: dict[str, str] | None = None
 
@@ -85,7 +85,7 @@ class BatchedSweeper(BasicSweeper):
     """Hydra's basic sweeper, with the seeds of each configuration run in batches."""
 
     def __init__(
-        self, seeds_per_job: int = 10, max_batch_size: int | None = None, params: dict[str, str] | None = None
+        self, seeds_per_job: int = 25, max_batch_size: int | None = None, params: dict[str, str] | None = None
     ) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
         if seeds_per_job < 1:
