@@ -123,7 +123,14 @@ def tmp_results(tmp_path: Path) -> Path:
     return folder
 
 
-def run_sweep(results: Path, name: str, *overrides: str, launcher: str = "parallel", timeout: int = 600) -> Path:
+def run_sweep(
+    results: Path,
+    name: str,
+    *overrides: str,
+    launcher: str = "parallel",
+    timeout: int = 600,
+    prefix: tuple[str, ...] = (),
+) -> Path:
     """Run a sweep through the same Hydra multirun command a user types; return its folder.
 
     Args:
@@ -131,8 +138,10 @@ def run_sweep(results: Path, name: str, *overrides: str, launcher: str = "parall
         name: the sweep's name (``output.sweep_name``).
         overrides: the sweep's Hydra overrides (``scenario=a,b``, ``seed=range(0,3)``, ...).
         launcher: the ``hydra/launcher`` option.
+        prefix: a command the sweep runs under (``experiments/ray_on_loopback.sh``).
     """
     cmd = [
+        *prefix,
         sys.executable,
         "-m",
         "simulation.run",

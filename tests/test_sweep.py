@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_sweep
 
 from simulation.config import compose
 from simulation.run import simulate
@@ -24,20 +25,7 @@ TAGS = ["seed", "run_id", "region.population_scale", "horizon_months", "package_
 
 
 def _sweep(results: Path, name: str, *args: str, launcher: str = "parallel", prefix: tuple[str, ...] = ()) -> None:
-    cmd = [
-        *prefix,
-        sys.executable,
-        "-m",
-        "simulation.run",
-        "-m",
-        f"hydra/launcher={launcher}",
-        *args,
-        *SMALL,
-        f"output.results_dir={results}",
-        f"output.sweep_name={name}",
-    ]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=dict(os.environ))
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    run_sweep(results, name, *args, *SMALL, launcher=launcher, prefix=prefix)
 
 
 def _tables(sweep_dir: Path) -> dict[str, pd.DataFrame]:
