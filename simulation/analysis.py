@@ -9,9 +9,11 @@ command writes, into ``<sweep>/analysis/`` (or ``--out``):
 
 * ``comparison.csv`` and ``comparison.md`` — one row per scenario × indicator:
   scenario mean, baseline mean, paired difference and its interval, n seeds;
-* ``cost_effectiveness.csv`` — extra lasting cooperations and jobs per million
-  euros of extra public money, per scenario, with intervals;
-* ``emergence.png`` — active cooperations over the decade, mean and 95% band
+* ``cost_effectiveness.csv`` — extra lasting cooperations, jobs and launched
+  projects per million euros of extra public money, per scenario: the ratio of the
+  mean paired differences, mean(Δ indicator) ÷ mean(Δ public M€), NaN when the mean
+  extra money is not positive, with a 95% paired-bootstrap interval over seeds;
+* ``emergence.png`` — active cooperations over the horizon, mean and 95% band
   per scenario;
 * ``cost_effectiveness.png`` — the per-euro effect of each lever.
 
@@ -114,22 +116,72 @@ def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cost_effectiveness(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
-    """Extra lasting cooperations and jobs per extra million public euros, paired by seed."""
+#: Indicators shown per extra M€ (``<indicator>_per_meur`` columns of :func:`cost_effectiveness`).
+PER_MEUR = ("lasting_cooperations", "jobs_created_cumulative", "projects_launched_cumulative")
+#: The paired bootstrap of the per-M€ ratios: resamples, and the generator's seed (fixed: the intervals are
+#: deterministic, and every scenario is resampled on the same draws of seed positions).
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20261124
+
+
+def _bootstrap_index(n: int) -> np.ndarray:
+    """Positions of resampled seeds, ``BOOTSTRAP_RESAMPLES`` × ``n``, the same for every call with the same ``n``."""
+    return np.random.default_rng(BOOTSTRAP_SEED).integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
+
+
+def ratio_of_means(delta: np.ndarray, extra: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+    """mean(delta) ÷ mean(extra) over seeds (over each row of ``index`` if given); NaN where mean(extra) ≤ 0."""
+    d, x = (np.asarray(delta, float), np.asarray(extra, float)) if index is None else (delta[index], extra[index])
+    num, den = d.mean(axis=-1), x.mean(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _percentile_interval(samples: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    finite = samples[np.isfinite(samples)]
+    if len(finite) == 0:
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(finite, [50 * (1 - level), 50 * (1 + level)])
+    return float(lo), float(hi)
+
+
+def _paired(summary: pd.DataFrame, scenario: str, baseline: str, seeds: pd.Index | None = None) -> pd.DataFrame:
+    """Differences scenario − baseline by seed (sorted), on ``seeds`` or the seeds both ran."""
     base = summary[summary["scenario"] == baseline].set_index("seed")
+    runs = summary[summary["scenario"] == scenario].set_index("seed")
+    common = runs.index.intersection(base.index) if seeds is None else seeds
+    common = common.sort_values()
+    cols = [c for c in (*PER_MEUR, "public_eur_cumulative") if c in runs]
+    return runs.loc[common, cols] - base.loc[common, cols]
+
+
+def cost_effectiveness(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
+    """Extra lasting cooperations, jobs and launched projects per extra million public euros, paired by seed.
+
+    For a scenario and an indicator, the value is the ratio of the mean paired differences
+    over seeds: mean(Δ indicator) ÷ mean(Δ public M€), NaN when the mean extra public money
+    is not positive. Its 95% interval is a percentile interval of the same ratio over a
+    paired bootstrap of the seeds (``BOOTSTRAP_RESAMPLES`` resamples of seed positions
+    from a generator seeded with ``BOOTSTRAP_SEED``; resamples whose mean extra money is
+    not positive are left out); NaN with fewer than 2 seeds.
+    """
     rows = []
-    for scenario, runs in summary.groupby("scenario", sort=True):
+    for scenario in sorted(set(summary["scenario"])):
         if scenario == baseline:
             continue
-        runs = runs.set_index("seed")
-        seeds = runs.index.intersection(base.index)
-        extra_public = (runs.loc[seeds, "public_eur_cumulative"] - base.loc[seeds, "public_eur_cumulative"]) / 1e6
-        row: dict[str, object] = {"scenario": scenario, "extra_public_meur": float(extra_public.mean())}
-        for ind in ("lasting_cooperations", "jobs_created_cumulative"):
-            per_meur = (runs.loc[seeds, ind] - base.loc[seeds, ind]) / extra_public.where(extra_public > 0)
-            mean, lo, hi, n = interval(per_meur.to_numpy())
-            row |= {f"{ind}_per_meur": mean, f"{ind}_per_meur_ci_low": lo, f"{ind}_per_meur_ci_high": hi}
-            row["n_seeds"] = n
+        diff = _paired(summary, scenario, baseline)
+        n = len(diff)
+        extra = diff["public_eur_cumulative"].to_numpy(float) / 1e6
+        row: dict[str, object] = {"scenario": scenario, "extra_public_meur": float(extra.mean()) if n else np.nan}
+        index = _bootstrap_index(n) if n >= 2 else None
+        for ind in PER_MEUR:
+            if ind not in diff:
+                continue
+            delta = diff[ind].to_numpy(float)
+            value = float(ratio_of_means(delta, extra)) if n else np.nan
+            lo, hi = _percentile_interval(ratio_of_means(delta, extra, index)) if index is not None else (np.nan,) * 2
+            row |= {f"{ind}_per_meur": value, f"{ind}_per_meur_ci_low": lo, f"{ind}_per_meur_ci_high": hi}
+        row["n_seeds"] = n
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -149,6 +201,7 @@ class PlotText:
     emergence_title: str = "Emergence of cooperations: the slow infusion"
     lasting_per_meur: str = "extra lasting cooperations per extra M€"
     jobs_per_meur: str = "extra jobs per extra M€"
+    launched_per_meur: str = "extra projects launched per extra M€"
     cost_effectiveness_title: str = "Cost-effectiveness against the baseline (paired by seed, 95% intervals)"
     projects_per_territory: str = "projects at the horizon (mean over seeds)"
     active_label: str = "active"
@@ -194,24 +247,26 @@ def emergence_plot(ts: pd.DataFrame, path: Path, text: PlotText | None = None, d
 
 
 def cost_effectiveness_plot(ce: pd.DataFrame, path: Path, text: PlotText | None = None, dpi: int = 120) -> None:
-    """Extra lasting cooperations and jobs per extra M€, with 95% intervals."""
+    """Extra lasting cooperations, jobs and launched projects per extra M€, with 95% intervals."""
     text = text or PlotText()
-    fig, axes = plt.subplots(1, 2, figsize=(12, 0.45 * max(len(ce), 4) + 1.5), sharey=True)
+    panels = [
+        (ind, label)
+        for ind, label in zip(
+            PER_MEUR, (text.lasting_per_meur, text.jobs_per_meur, text.launched_per_meur), strict=True
+        )
+        if f"{ind}_per_meur" in ce
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 0.45 * max(len(ce), 4) + 1.5), sharey=True)
     y = np.arange(len(ce))
-    for ax, ind, label in zip(
-        axes,
-        ("lasting_cooperations", "jobs_created_cumulative"),
-        (text.lasting_per_meur, text.jobs_per_meur),
-        strict=True,
-    ):
-        mean = ce[f"{ind}_per_meur"].to_numpy()
+    for ax, (ind, label) in zip(np.atleast_1d(axes), panels, strict=True):
+        mean = ce[f"{ind}_per_meur"].to_numpy(float)
         err = np.vstack([mean - ce[f"{ind}_per_meur_ci_low"], ce[f"{ind}_per_meur_ci_high"] - mean])
-        ax.barh(y, mean, xerr=np.nan_to_num(err), color="#31a354", alpha=0.8, capsize=3)
+        ax.barh(y, mean, xerr=np.clip(np.nan_to_num(err), 0, None), color="#31a354", alpha=0.8, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(label)
         text.format_axis(ax.xaxis)
         ax.grid(alpha=0.3, axis="x")
-    axes[0].set_yticks(y, [text.scenario(str(s)) for s in ce["scenario"]])
+    np.atleast_1d(axes)[0].set_yticks(y, [text.scenario(str(s)) for s in ce["scenario"]])
     fig.suptitle(text.cost_effectiveness_title)
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
@@ -287,16 +342,30 @@ def territory_plot(counts: pd.DataFrame, path: Path, text: PlotText | None = Non
     plt.close(fig)
 
 
-def ranking(comparison: pd.DataFrame, ce: pd.DataFrame, by: str = "lasting_cooperations_per_meur") -> pd.DataFrame:
+def ranking(
+    comparison: pd.DataFrame,
+    ce: pd.DataFrame,
+    summary: pd.DataFrame,
+    baseline: str = "baseline",
+    by: str = "lasting_cooperations_per_meur",
+) -> pd.DataFrame:
     """The scenarios ranked by a per-M€ effect, with the paired differences they rest on.
 
     One row per scenario of ``ce`` (the baseline is not in it), best first (NaN last),
     with ``rank``, the columns of ``ce``, the difference and interval of
     ``lasting_cooperations``, ``successes_cumulative`` and ``jobs_created_cumulative``
-    (``<indicator>_difference``, ``_ci_low``, ``_ci_high``), and two honesty flags:
-    ``overlaps_first`` (its interval of ``by`` overlaps the first's, so the order between
-    them is not resolved beyond the seeds' noise) and ``includes_zero`` (no effect
-    detectable).
+    (``<indicator>_difference``, ``_ci_low``, ``_ci_high``), and:
+
+    * ``vs_leader``, ``vs_leader_ci_low``, ``vs_leader_ci_high``: the paired difference
+      (scenario − leader) of ``by``, and its 95% percentile interval from the bootstrap of
+      :func:`cost_effectiveness` applied to both ratios on the same resampled seeds (the
+      seeds run by the scenario, the leader and the baseline); 0 and no interval for the leader;
+    * ``below_leader``: that interval excludes 0 (the leader is ahead beyond the seeds' noise);
+      False when it includes 0 or is missing;
+    * ``includes_zero``: the interval of ``by`` includes 0 (no effect detectable).
+
+    Overlapping marginal intervals do not show that two levers are indistinguishable:
+    only the paired interval of their difference does. See :func:`ranking_verdict`.
     """
     out = ce.copy()
     for ind in ("lasting_cooperations", "successes_cumulative", "jobs_created_cumulative"):
@@ -306,13 +375,44 @@ def ranking(comparison: pd.DataFrame, ce: pd.DataFrame, by: str = "lasting_coope
         out[f"{ind}_difference_ci_high"] = out["scenario"].map(rows["difference_ci_high"])
     out = out.sort_values(by, ascending=False, na_position="last", kind="stable").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
-    lo, hi = out[f"{by}_ci_low"], out[f"{by}_ci_high"]
-    if len(out):
-        out["overlaps_first"] = (hi >= lo.iloc[0]) & (lo <= hi.iloc[0])
-    else:
-        out["overlaps_first"] = pd.Series(dtype=bool)
-    out["includes_zero"] = (lo <= 0) & (hi >= 0)
+    ind = by.removesuffix("_per_meur")
+    vs = np.full((len(out), 3), np.nan)
+    if len(out) and np.isfinite(out[by].iloc[0]):
+        leader = str(out["scenario"].iloc[0])
+        lead = _paired(summary, leader, baseline)
+        vs[0] = 0.0, np.nan, np.nan
+        for i, scenario in enumerate(out["scenario"].iloc[1:], start=1):
+            other = _paired(summary, str(scenario), baseline)
+            seeds = lead.index.intersection(other.index).sort_values()
+            if len(seeds) < 2:
+                continue
+            a, b = lead.loc[seeds], other.loc[seeds]
+            xa, xb = a["public_eur_cumulative"].to_numpy(float) / 1e6, b["public_eur_cumulative"].to_numpy(float) / 1e6
+            da, db = a[ind].to_numpy(float), b[ind].to_numpy(float)
+            index = _bootstrap_index(len(seeds))
+            point = float(ratio_of_means(db, xb) - ratio_of_means(da, xa))
+            lo, hi = _percentile_interval(ratio_of_means(db, xb, index) - ratio_of_means(da, xa, index))
+            vs[i] = point, lo, hi
+    out["vs_leader"], out["vs_leader_ci_low"], out["vs_leader_ci_high"] = vs.T
+    out["below_leader"] = (out["vs_leader_ci_high"] < 0) | (out["vs_leader_ci_low"] > 0)
+    out["includes_zero"] = (out[f"{by}_ci_low"] <= 0) & (out[f"{by}_ci_high"] >= 0)
     return out
+
+
+def ranking_verdict(ranked: pd.DataFrame, by: str = "lasting_cooperations_per_meur") -> str:
+    """What the ranking allows to say: ``"no_levers"``, ``"few_seeds"`` (a lever has fewer than 2
+    paired seeds: no interval), ``"no_value"`` (no lever has a value), ``"none_stands_out"``
+    (every lever has the same value, e.g. all 0) or ``"ranked"``."""
+    if not len(ranked):
+        return "no_levers"
+    if int(ranked["n_seeds"].min()) < 2:
+        return "few_seeds"
+    values = ranked[by].to_numpy(float)
+    if not np.isfinite(values).any():
+        return "no_value"
+    if len(values) > 1 and np.isfinite(values).all() and np.ptp(values) == 0:
+        return "none_stands_out"
+    return "ranked"
 
 
 def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None) -> Path:

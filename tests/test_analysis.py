@@ -1,4 +1,4 @@
-"""Scenario comparison: paired differences by seed with 95% t-intervals, cost per euro."""
+"""Scenario comparison: paired differences by seed with 95% t-intervals, cost per euro, ranking."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.analysis import compare, cost_effectiveness, interval
+from simulation.analysis import compare, cost_effectiveness, interval, ranking, ranking_verdict
 
 
 def _summary() -> pd.DataFrame:
@@ -66,3 +66,72 @@ def test_cost_effectiveness_per_million() -> None:
 def test_a_sweep_without_baseline_is_refused() -> None:
     with pytest.raises(ValueError, match="baseline"):
         compare(_summary()[lambda d: d.scenario == "lever"])
+
+
+def _lever(name: str, seed: int, lasting: float, public_meur: float) -> dict[str, object]:
+    return {
+        "scenario": name,
+        "seed": seed,
+        "lasting_cooperations": lasting,
+        "jobs_created_cumulative": 0.0,
+        "projects_launched_cumulative": 2 * lasting,
+        "public_eur_cumulative": public_meur * 1e6,
+    }
+
+
+def test_per_meur_is_the_ratio_of_mean_paired_differences() -> None:
+    # Seed 0: +10 for +2 M€; seed 1: +2 for -1 M€ (less money than the baseline). The mean of per-seed
+    # ratios over the seeds with positive extra money would be 5; the ratio of means is 12 / 1 = 6.
+    rows = [_lever("baseline", s, 0, 5) for s in (0, 1)] + [_lever("lever", 0, 10, 7), _lever("lever", 1, 2, 4)]
+    ce = cost_effectiveness(pd.DataFrame(rows)).set_index("scenario")
+    assert ce.loc["lever", "extra_public_meur"] == pytest.approx(0.5)
+    assert ce.loc["lever", "lasting_cooperations_per_meur"] == pytest.approx(12 / 2 / 0.5)
+    assert ce.loc["lever", "projects_launched_cumulative_per_meur"] == pytest.approx(2 * 12 / 2 / 0.5)
+    assert ce.loc["lever", "n_seeds"] == 2
+    # Mean extra money not positive (one seed positive, the mean negative): missing, whatever the seeds.
+    rows[3] = _lever("lever", 1, 2, 1)
+    ce = cost_effectiveness(pd.DataFrame(rows)).set_index("scenario")
+    assert ce.loc["lever", "extra_public_meur"] == pytest.approx(-1)
+    assert np.isnan(ce.loc["lever", "lasting_cooperations_per_meur"])
+
+
+def test_per_meur_interval_is_a_deterministic_paired_bootstrap() -> None:
+    a, b = cost_effectiveness(_summary()), cost_effectiveness(_summary())
+    pd.testing.assert_frame_equal(a, b)
+    row = a.set_index("scenario").loc["lever"]
+    assert row["lasting_cooperations_per_meur_ci_low"] < row["lasting_cooperations_per_meur"]
+    assert row["lasting_cooperations_per_meur"] < row["lasting_cooperations_per_meur_ci_high"]
+    assert row["lasting_cooperations_per_meur_ci_high"] - row["lasting_cooperations_per_meur_ci_low"] < 3  # paired
+
+
+def _ranked(effects: dict[str, list[float]]) -> pd.DataFrame:
+    """Levers of +1 M€ each with the given extra lasting cooperations per seed, ranked."""
+    n = len(next(iter(effects.values())))
+    base = 100 + 10 * np.sin(np.arange(n))  # shared noise, cancelled by pairing
+    rows = [_lever("baseline", s, base[s], 5) for s in range(n)]
+    for name, extra in effects.items():
+        rows += [_lever(name, s, base[s] + extra[s], 6) for s in range(n)]
+    summary = pd.DataFrame(rows)
+    return ranking(compare(summary), cost_effectiveness(summary), summary)
+
+
+def test_ranking_tells_a_lever_below_the_leader_from_an_indistinguishable_one() -> None:
+    r = _ranked(
+        {
+            "best": [20, 21, 19, 20, 22, 18, 20, 21],
+            "close": [19, 22, 18, 21, 20, 19, 21, 19],  # noisy around 19.9: the paired difference includes 0
+            "low": [10, 11, 9, 10, 12, 8, 10, 11],  # 10 below, every seed: the paired difference excludes 0
+        }
+    ).set_index("scenario")
+    assert ranking_verdict(r.reset_index()) == "ranked"
+    assert r.loc["best", "rank"] == 1 and r.loc["best", "vs_leader"] == 0
+    assert r.loc["close", "vs_leader_ci_low"] < 0 < r.loc["close", "vs_leader_ci_high"]
+    assert not r.loc["close", "below_leader"]
+    assert r.loc["low", "vs_leader"] == pytest.approx(-10)
+    assert r.loc["low", "vs_leader_ci_high"] < 0 and r.loc["low", "below_leader"]
+
+
+def test_ranking_says_when_no_lever_stands_out_or_seeds_are_too_few() -> None:
+    assert ranking_verdict(_ranked({"a": [0, 0, 0], "b": [0, 0, 0]})) == "none_stands_out"
+    assert ranking_verdict(_ranked({"a": [3.0], "b": [1.0]})) == "few_seeds"
+    assert ranking_verdict(_ranked({"a": [3.0, 2.0], "b": [1.0, 1.0]})) == "ranked"

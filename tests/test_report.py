@@ -14,6 +14,7 @@ import base64
 import io
 import math
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -31,7 +32,7 @@ from PIL import Image
 from scipy import stats
 
 from simulation.report import i18n
-from simulation.report.build import LANGUAGES, ReportError, doc_reference
+from simulation.report.build import LANGUAGES, ReportError, collect, doc_reference, render_html
 
 REPO = Path(__file__).resolve().parent.parent
 REPORT_DIR = REPO / "simulation" / "report"
@@ -136,7 +137,8 @@ def test_every_template_string_has_a_translation(lang: str) -> None:
     assert ids == _template_msgids(), "catalogue and templates differ: run pybabel extract/update (README)"
     for m in catalogue:
         if m.id:
-            assert m.string and m.string.strip(), f"{lang}: no translation for {m.id!r}"
+            forms = m.string if isinstance(m.string, tuple) else (m.string,)  # plural entries have several
+            assert forms and all(f and f.strip() for f in forms), f"{lang}: no translation for {m.id!r}"
             assert not m.fuzzy, f"{lang}: fuzzy translation for {m.id!r}"
     problems = [(m.id, errs) for m, errs in catalogue.check()]
     assert not problems, problems  # e.g. python-format placeholders that differ
@@ -146,14 +148,17 @@ def test_no_english_left_in_the_french_report(report: Path) -> None:
     fr = _parse(_html(report, "fr"))
     en_catalogue = {m.id: m.string for m in i18n.read_catalogue("fr") if m.id}
     text = " ".join(fr.texts)
-    for msgid, french in en_catalogue.items():
+    for ids, french in en_catalogue.items():
+        msgid = ids[0] if isinstance(ids, tuple) else ids
         english = re.sub(r"<[^>]+>|%\([a-z_]+\)s", "", msgid).replace("%%", "%")
         if msgid != french and len(english.split()) >= 3:
             for sentence in re.split(r"[.:;]\s", english):
                 if len(sentence.split()) >= 4:
                     assert sentence not in text, f"English text in the French report: {sentence!r}"
     # Every text node of the French report comes from the French catalogue (or is punctuation / a code).
-    french_text = " ".join(m.string for m in i18n.read_catalogue("fr") if m.id)
+    french_text = " ".join(
+        " ".join(m.string) if isinstance(m.string, tuple) else m.string for m in i18n.read_catalogue("fr") if m.id
+    )
     for node in fr.texts:
         words = re.findall(r"[^\W\d_]{4,}", node)
         for w in words:
@@ -172,6 +177,27 @@ def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
     return mean, float(lo), float(hi)
 
 
+RESAMPLES, BOOTSTRAP_SEED = 2000, 20261124  # the report's paired bootstrap (README "Council report")
+
+
+def _ratio(delta: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """mean(Δ indicator) / mean(Δ public M€) along the last axis, NaN where the mean extra money is not positive."""
+    num, den = delta.mean(axis=-1), extra.mean(axis=-1)
+    out = np.full(np.shape(num), np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def _per_meur(delta: np.ndarray, extra: np.ndarray) -> tuple[float, float, float, np.ndarray]:
+    """The per-M€ value, its 95% percentile interval over the paired bootstrap, and the resampled ratios."""
+    n = len(delta)
+    draws = np.random.default_rng(BOOTSTRAP_SEED).integers(0, n, size=(RESAMPLES, n))
+    boot = _ratio(delta[draws], extra[draws])
+    finite = boot[~np.isnan(boot)]
+    lo, hi = np.percentile(finite, [2.5, 97.5]) if len(finite) else (math.nan, math.nan)
+    return float(_ratio(delta, extra)), float(lo), float(hi), boot
+
+
 def _expected(sweep: Path) -> dict[str, float]:
     """Every number the report shows, recomputed from the sweep's parquet files."""
     summary = pd.read_parquet(sweep / "summary").astype({"scenario": str}).set_index(["scenario", "seed"])
@@ -185,9 +211,10 @@ def _expected(sweep: Path) -> dict[str, float]:
         "compared.horizon_months": HORIZON,
         "compared.horizon_years": years,
         "territories.n": float(summary["territories"].iloc[0]),
+        "compared.lasting_after_months": 36,
     }
     base = summary.loc["baseline"]
-    per_meur_means = {}
+    per_meur_means, boots = {}, {}
     for s in scenarios:
         runs = summary.loc[s]
         e[f"compared.{s}.n_seeds"] = len(runs)
@@ -199,15 +226,15 @@ def _expected(sweep: Path) -> dict[str, float]:
         extra = (runs["public_eur_cumulative"] - base["public_eur_cumulative"]) / 1e6
         e[f"ce.{s}.extra_public_meur"] = float(extra.mean())
         e[f"ce.{s}.n_seeds"] = len(runs)
-        for ind in ("lasting_cooperations", "jobs_created_cumulative"):
-            per = ((runs[ind] - base[ind]) / extra.where(extra > 0)).to_numpy(dtype=float)
-            mean, lo, hi = _t_interval(per)
+        for ind in ("lasting_cooperations", "jobs_created_cumulative", "projects_launched_cumulative"):
+            delta = (runs[ind] - base[ind]).to_numpy(dtype=float)
+            mean, lo, hi, boot = _per_meur(delta, extra.to_numpy(dtype=float))
             for prefix in ("ce", "rank"):
                 e[f"{prefix}.{s}.{ind}_per_meur"] = mean
                 e[f"{prefix}.{s}.{ind}_per_meur_ci_low"] = lo
                 e[f"{prefix}.{s}.{ind}_per_meur_ci_high"] = hi
             if ind == "lasting_cooperations":
-                per_meur_means[s] = mean
+                per_meur_means[s], boots[s] = mean, boot
         for ind in ("lasting_cooperations", "successes_cumulative", "jobs_created_cumulative"):
             mean, lo, hi = _t_interval((runs[ind] - base[ind]).to_numpy(dtype=float))
             e[f"rank.{s}.{ind}_difference"] = mean
@@ -216,6 +243,11 @@ def _expected(sweep: Path) -> dict[str, float]:
     order = sorted(per_meur_means, key=lambda s: (math.isnan(per_meur_means[s]), -per_meur_means[s]))
     for i, s in enumerate(order, start=1):
         e[f"rank.{s}.rank"] = i
+        if i > 1:  # the paired difference from the leader, on the same resampled seeds
+            diff = boots[s] - boots[order[0]]
+            e[f"rank.{s}.vs_leader"] = per_meur_means[s] - per_meur_means[order[0]]
+            lo, hi = np.percentile(diff[~np.isnan(diff)], [2.5, 97.5])
+            e[f"rank.{s}.vs_leader_ci_low"], e[f"rank.{s}.vs_leader_ci_high"] = float(lo), float(hi)
     # Territories without an active project at the horizon, per scenario and run.
     territories = sorted(registry["territory"].unique())
     for s in scenarios:
@@ -294,27 +326,70 @@ def test_html_is_valid_self_contained_and_its_images_load(report: Path, lang: st
         with Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))) as im:
             im.verify()
             assert im.format == "PNG" and im.size[0] > 500
-    assert not re.search(r"""(src|href)=["']https?:""", html), "the report loads nothing from the network"
+    assert not re.search(r"""src=["']https?:""", html), "the report loads nothing from the network"
     assert "<link" not in html
 
 
 def test_caveats_cite_existing_sections_of_the_documentation(report: Path) -> None:
-    links = [h for h in _parse(_html(report, "en")).links if ".md#" in h]
-    assert len(links) >= 8
-    cited = set()
-    for href in links:
-        path, anchor = href.split("#")
-        doc = (report / path).resolve()
-        assert doc.exists(), href
-        slugs = {
-            re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
-            for m in re.finditer(r"^#+\s+(.*)$", doc.read_text(), re.M)
+    html = _html(report, "en")
+    cited = re.findall(r"<code>(docs/[\w.]+\.md)</code> § <span lang=\"en\">([^<]+)</span>", html)
+    assert len(cited) >= 8
+    for path, title in cited:
+        headings = {
+            m.group(1).strip().replace("`", "") for m in re.finditer(r"^#+\s+(.*)$", (REPO / path).read_text(), re.M)
         }
-        assert anchor in slugs, href
-        cited.add(doc.name)
-    assert {"ODD.md", "calibration.md", "sensitivity.md"} <= cited
+        assert title in headings, (path, title)
+    assert {"docs/ODD.md", "docs/calibration.md", "docs/sensitivity.md"} <= {p for p, _ in cited}
     with pytest.raises(ReportError, match="no section"):
-        doc_reference("docs/ODD.md", "99. Nowhere", report)
+        doc_reference("docs/ODD.md", "99. Nowhere")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_path_of_this_machine_in_the_report(report: Path, sweep: Path, lang: str) -> None:
+    html = _html(report, lang)
+    for path in {str(REPO), str(sweep), str(report), str(Path.home())}:
+        assert path not in html
+    assert "../" not in html and not re.search(r"""href=["'](?!https://|#)""", html), "links are https or in-page"
+    prov = html[html.index('id="provenance"') :]
+    assert "<code>python -m simulation.run -m " in prov
+    assert " scenario=baseline,p3_seed_grants,p4_facilitation seed=0,1,2 " in prov
+    assert "output.sweep_name=council" in prov and "output.results_dir" not in prov
+    assert "python -m simulation.report results/sweeps/council --lang all" in prov
+
+
+def test_doc_links_point_at_the_remote_at_this_revision(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulation.report import build
+
+    monkeypatch.setattr(build, "_https_remote", lambda: None)
+    assert doc_reference("docs/ODD.md", "7.9")["href"] is None  # no remote: plain text
+    monkeypatch.setattr(build, "_https_remote", lambda: "https://example.org/ta/territorial-alliances")
+    ref = doc_reference("docs/ODD.md", "7.9")
+    rev = build.git_revision()["git_revision"]
+    assert (
+        ref["href"]
+        == f"https://example.org/ta/territorial-alliances/blob/{rev}/docs/ODD.md#" + ref["href"].split("#")[1]
+    )
+
+
+def test_intervals_horizon_and_lasting_follow_the_sweep_and_locale(report: Path) -> None:
+    en, fr = _html(report, "en"), _html(report, "fr")
+    assert re.search(r'</span>, <span class="num" data-key="[^"]+_ci_high"', en)  # [0.2, 10.5]
+    assert re.search(r'</span> ; <span class="num" data-key="[^"]+_ci_high"', fr)  # [0,2 ; 10,5]
+    years = r'<span class="num" data-key="compared.horizon_years" data-value="4.0" data-digits="0">4</span>'
+    assert re.search(r"<h2>3\. Emergence over " + years + " years</h2>", en)
+    assert re.search(r"<h2>3\. Émergence sur " + years + " ans</h2>", fr)
+    assert "décennie" not in fr and "decade" not in en and "36 months or more" not in en
+    assert 'data-key="compared.lasting_after_months" data-value="36.0"' in en
+    assert "no cooperation can count as lasting" not in en  # 48 months > 36
+
+
+def test_a_horizon_too_short_for_lasting_cooperations_is_flagged(sweep: Path) -> None:
+    data = collect(sweep)
+    data["compared"] |= {"lasting_after_months": 48, "nothing_can_last": True}
+    brief = render_html(data, "en", "cmd")
+    brief = brief[: brief.index('id="compared"')]
+    assert "Warning: no cooperation can count as lasting." in brief
+    assert "Attention : aucune coopération ne peut compter comme durable." in render_html(data, "fr", "cmd")
 
 
 def _pdf_pages(pdf: Path, folder: Path) -> list[Path]:
@@ -352,11 +427,16 @@ def test_pdf_renders_a_page_or_more_per_section(report: Path, lang: str, tmp_pat
 
 def test_bad_input_is_refused_before_anything_is_written(sweep: Path, report: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
+    empty = tmp_path / "empty_sweep"
+    for table in ("summary", "timeseries", "spending"):
+        shutil.copytree(sweep / table, empty / table)
+    (empty / "registry").mkdir()
     cases = [
         ((str(tmp_path / "nowhere"), "--lang", "fr"), "nowhere"),
         ((str(sweep), "--lang", "de"), "unknown language 'de': allowed values are fr, en, all"),
         ((str(sweep), "--lang", "fr", "--baseline", "p9_magic"), "no run of the baseline scenario 'p9_magic'"),
         ((str(tmp_path),), "is not a complete sweep folder"),
+        ((str(empty),), f"{str(empty)!r} is not a complete sweep folder: its registry dataset(s) hold no parquet"),
     ]
     for args, message in cases:
         proc = _report_cmd(*args, "--out", str(out))
@@ -367,3 +447,11 @@ def test_bad_input_is_refused_before_anything_is_written(sweep: Path, report: Pa
     proc = _report_cmd(str(sweep), "--lang", "fr", "--baseline", "p9_magic", "--out", str(report))
     assert proc.returncode == 2
     assert {p.name: p.read_bytes() for p in report.iterdir()} == before
+
+
+def test_out_pointing_at_a_file_is_refused_before_rendering(sweep: Path, tmp_path: Path) -> None:
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"not a folder")
+    proc = _report_cmd(str(sweep), "--lang", "fr", "--no-pdf", "--out", str(target))
+    assert proc.returncode == 2 and f"--out {str(target)!r} exists and is not a folder" in proc.stderr, proc.stderr
+    assert target.read_bytes() == b"not a folder"

@@ -19,6 +19,7 @@ import math
 import os
 import re
 import shlex
+import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterable, Mapping
@@ -27,10 +28,11 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+import pyarrow as pa
 from babel.numbers import format_decimal
 
 from simulation import analysis
-from simulation.config import ConfigError, compose
+from simulation.config import Config, ConfigError, compose
 from simulation.provenance import REPO, git_revision, package_version
 from simulation.report import i18n
 from simulation.sweep import run_id
@@ -69,12 +71,41 @@ def check_sweep(sweep_dir: Path, baseline: str) -> list[str]:
             f"{str(sweep_dir)!r} is not a complete sweep folder: no {', '.join(missing)} dataset "
             f"(a sweep holds {', '.join(TABLES)})"
         )
-    scenarios = sorted(pd.read_parquet(sweep_dir / "summary", columns=["scenario"])["scenario"].astype(str).unique())
+    empty = [t for t in TABLES if not any((sweep_dir / t).rglob("*.parquet"))]
+    if empty:
+        raise ReportError(
+            f"{str(sweep_dir)!r} is not a complete sweep folder: its {', '.join(empty)} dataset(s) hold no "
+            "parquet file (did the sweep's runs finish?)"
+        )
+    summary = read_table(sweep_dir, "summary", ["scenario", "seed"])
+    if not len(summary):
+        raise ReportError(f"{str(sweep_dir)!r}: its summary dataset holds no run")
+    scenarios = sorted(summary["scenario"].astype(str).unique())
     if baseline not in scenarios:
         raise ReportError(
             f"no run of the baseline scenario {baseline!r} in this sweep: it holds {', '.join(scenarios)}"
         )
     return scenarios
+
+
+def read_table(sweep_dir: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One dataset of the sweep; a ReportError naming the folder if it cannot be read."""
+    try:
+        return pd.read_parquet(sweep_dir / table, columns=columns)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as e:
+        wanted = f" (columns {', '.join(columns)})" if columns else ""
+        raise ReportError(f"{str(sweep_dir)!r}: cannot read its {table} dataset{wanted}: {e}") from e
+
+
+def check_out(out: Path) -> None:
+    """The output folder may exist, as a folder; anything else in its place is refused up front."""
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {str(out)!r} exists and is not a folder: give a folder for the report files")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ReportError(f"--out {str(out)!r}: {str(parent)!r} is a file, not a folder")
+            break
 
 
 def _scenario_order(name: str, baseline: str) -> tuple[int, str]:
@@ -90,11 +121,11 @@ def _seed_list(seeds: Iterable[Any]) -> str:
     return ", ".join(map(str, s))
 
 
-def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple[str, list[str] | None]:
+def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple[str, Config | None]:
     """Compose a run's configuration again from the sweep's command; compare its digest with the run id.
 
     Returns:
-        ("match" | "differs" | "unavailable", the region's territory names or None).
+        ("match" | "differs" | "unavailable", the configuration or None).
     """
     overrides = [f"scenario={scenario}", f"seed={int(row['seed'])}"]
     for override in manifest.get("overrides", []):
@@ -107,15 +138,18 @@ def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple
     except ConfigError:
         return "unavailable", None
     status = "match" if run_id(config) == row["run_id"] else "differs"
-    return status, [t.name for t in config.region.territories]
+    return status, config
 
 
 def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     """Every number of the report, language-free, computed from the sweep's datasets."""
     check_sweep(sweep_dir, baseline)
-    summary, ts = analysis.load(sweep_dir)
-    registry = pd.read_parquet(sweep_dir / "registry", columns=["scenario", "seed", "territory", "outcome"])
-    spending = pd.read_parquet(sweep_dir / "spending", columns=["scenario", "seed", "channel", "public_eur"])
+    try:
+        summary, ts = analysis.load(sweep_dir)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as e:
+        raise ReportError(f"{str(sweep_dir)!r}: cannot read its summary or timeseries dataset: {e}") from e
+    registry = read_table(sweep_dir, "registry", ["scenario", "seed", "territory", "outcome"])
+    spending = read_table(sweep_dir, "spending", ["scenario", "seed", "channel", "public_eur"])
     manifest_path = sweep_dir / "sweep.json"
     manifest: dict[str, Any] = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
 
@@ -123,7 +157,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)  # indicators NaN in every run
         comparison = analysis.compare(summary, baseline)
     ce = analysis.cost_effectiveness(summary, baseline)
-    ranked = analysis.ranking(comparison, ce, by=HEADLINE)
+    ranked = analysis.ranking(comparison, ce, summary, baseline, by=HEADLINE)
 
     horizons = sorted(summary["horizon_months"].unique())
     if len(horizons) != 1:
@@ -139,11 +173,14 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     scenario_names = sorted(summary["scenario"].unique(), key=lambda s: _scenario_order(s, baseline))
     extra_public = ce.set_index("scenario")["extra_public_meur"] if len(ce) else pd.Series(dtype=float)
     territory_names: list[str] | None = None
+    lasting_months: set[int] = set()
     scenarios = []
     for name in scenario_names:
         rows = summary[summary["scenario"] == name].sort_values("seed")
-        check, names = _recompose(manifest, name, rows.iloc[0])
-        territory_names = territory_names or names
+        check, config = _recompose(manifest, name, rows.iloc[0])
+        if config is not None:
+            territory_names = territory_names or [t.name for t in config.region.territories]
+            lasting_months.add(config.projects.lasting_after_months)
         scenarios.append(
             {
                 "name": name,
@@ -159,17 +196,23 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     if territory_names is None or len(territory_names) != n_territories or not seen <= set(territory_names):
         # The preset could not be recomposed: name the territories the sweep's files show.
         territory_names = sorted(seen)
+    if not lasting_months:  # no scenario could be recomposed: the default configuration's definition
+        lasting_months.add(compose([]).projects.lasting_after_months)
+    if len(lasting_months) != 1:
+        durations = sorted(lasting_months)
+        raise ReportError(f"the scenarios count cooperations as lasting after different durations {durations}")
+    lasting_after = lasting_months.pop()
     counts = analysis.territory_projects(registry, summary, territory_names)
     without = analysis.territories_without_project(counts)
 
-    first = ranked.iloc[0] if len(ranked) else None
+    verdict = analysis.ranking_verdict(ranked, HEADLINE)
+    others = ranked.iloc[1:][ranked[HEADLINE].iloc[1:].notna()] if verdict == "ranked" else ranked.iloc[:0]
     valid = ranked[ranked[f"{HEADLINE}_ci_low"].notna()]
     return {
         "sweep": {
             "name": sweep_dir.resolve().name,
-            "path": str(sweep_dir),
             "date_utc": manifest.get("date_utc", "?"),
-            "command": manifest.get("command", "?"),
+            "command": sweep_command(manifest),
             "package_versions": sorted(summary["package_version"].astype(str).unique()),
             "git_revisions": sorted(summary["git_revision"].astype(str).unique()),
             "git_dirty": bool(manifest.get("git_dirty")),
@@ -181,11 +224,15 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
             "n_runs": len(summary),
             "horizon_months": horizon_months,
             "horizon_years": years,
+            "lasting_after_months": lasting_after,
+            "nothing_can_last": horizon_months <= lasting_after,
             "regions": sorted(summary["region"].astype(str).unique()),
             "seed_list": _seed_list(summary["seed"].unique()),
         },
         "ranking": ranked.to_dict("records"),
-        "tied": [] if first is None else valid[valid["overlaps_first"]]["scenario"].iloc[1:].tolist(),
+        "verdict": verdict,
+        "tied": others[~others["below_leader"]]["scenario"].tolist(),
+        "below": others[others["below_leader"]]["scenario"].tolist(),
         "no_effect": valid[valid["includes_zero"]]["scenario"].tolist(),
         "ce": ranked[ce.columns].to_dict("records"),
         "territories": {
@@ -213,13 +260,31 @@ def environment(lang: str) -> jinja2.Environment:
     return env
 
 
-def doc_reference(path: str, heading: str, out_dir: Path) -> dict[str, str]:
+def _https_remote() -> str | None:
+    """The https address of the repository's ``origin`` remote (credentials stripped), None if there is none."""
+    try:
+        url = subprocess.run(
+            ["git", "config", "--get", "remote.origin.url"], cwd=REPO, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.fullmatch(r"(?:ssh://)?[\w.-]+@([\w.-]+)[:/](.+?)(?:\.git)?/?", url) or re.fullmatch(
+        r"https?://(?:[^@/]+@)?([\w.-]+(?::\d+)?)/(.+?)(?:\.git)?/?", url
+    )
+    return f"https://{m.group(1)}/{m.group(2)}" if m else None
+
+
+def doc_reference(path: str, heading: str) -> dict[str, str | None]:
     """A citation of a section of the repository's documentation, checked to exist.
+
+    The citation names the document by its path in the repository and the section by
+    its title ("docs/ODD.md § 7.5 Policy levers"), never by a path on this machine, so
+    the report can be sent on. ``href`` is an https link to the section at the current git
+    revision when the repository has an ``origin`` remote, None otherwise (plain text).
 
     Args:
         path: the document, relative to the repository (``docs/ODD.md``).
         heading: the start of the section's heading (``7.9``, ``Outputs``).
-        out_dir: the folder of the report (the link is relative to it).
 
     Raises:
         ReportError: the document or the section does not exist (the citation is stale).
@@ -232,9 +297,34 @@ def doc_reference(path: str, heading: str, out_dir: Path) -> dict[str, str]:
         if m and m.group(1).startswith(heading):
             title = m.group(1).strip()
             slug = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
-            href = Path(os.path.relpath(doc, out_dir.resolve())).as_posix()
-            return {"path": path, "title": title.replace("`", ""), "href": f"{href}#{slug}"}
+            remote, revision = _https_remote(), git_revision()["git_revision"]
+            href = f"{remote}/blob/{revision}/{path}#{slug}" if remote and revision != "unknown" else None
+            return {"path": path, "title": title.replace("`", ""), "href": href}
     raise ReportError(f"no section starting with {heading!r} in {path}")
+
+
+def sweep_command(manifest: dict[str, Any]) -> str:
+    """The multirun command that rebuilds the sweep, from its recorded overrides, with no path of this machine.
+
+    The results folder is left to its default (``results/``), so the sweep lands in
+    ``results/sweeps/<name>``, the folder :func:`report_command` names.
+    """
+    if "overrides" not in manifest:
+        return "?"
+    kept = [
+        o
+        for o in manifest["overrides"]
+        if not o.lstrip("+~").startswith(("output.results_dir=", "hydra.")) and "=/" not in o
+    ]
+    return shlex.join(["python", "-m", "simulation.run", "-m", *kept])
+
+
+def report_command(sweep_name: str, lang: str, baseline: str) -> str:
+    """The command that rebuilds this report from the sweep rebuilt by :func:`sweep_command`."""
+    args = ["python", "-m", "simulation.report", f"results/sweeps/{sweep_name}", "--lang", lang]
+    if baseline != "baseline":
+        args += ["--baseline", baseline]
+    return shlex.join(args)
 
 
 def _data_uri(png: Path) -> str:
@@ -263,19 +353,21 @@ def draw_figures(data: dict[str, Any], text: analysis.PlotText, short: Mapping[s
         }
 
 
-def render_html(data: dict[str, Any], lang: str, out_dir: Path, command: str) -> str:
+def render_html(data: dict[str, Any], lang: str, command: str) -> str:
     """The report in ``lang``, as one self-contained HTML document."""
     env = environment(lang)
+    env.globals |= {
+        "num": lambda key, value, digits=1, kind="decimal": i18n.number_span(key, value, lang, digits, kind),
+        "doc": doc_reference,
+        "lasting_months": data["compared"]["lasting_after_months"],
+        "interval_separator": i18n.interval_separator(lang),
+    }
     labels = vars(env.get_template("labels.j2").module)  # the variables labels.j2 sets
     text = analysis.PlotText(
         **labels["plot_text"],
         scenario_labels=labels["scenario_labels"],
         number_format=lambda v: format_decimal(v, locale=lang),
     )
-    env.globals |= {
-        "num": lambda key, value, digits=1, kind="decimal": i18n.number_span(key, value, lang, digits, kind),
-        "doc": lambda path, heading: doc_reference(path, heading, out_dir),
-    }
     report = {
         "version": package_version(),
         "git_revision": git_revision()["git_revision"],
@@ -312,13 +404,12 @@ def build_reports(
     langs = languages(lang)
     check_sweep(sweep_dir, baseline)
     out = out or sweep_dir / "report"
-    command = shlex.join(
-        ["python", "-m", "simulation.report", str(sweep_dir), "--lang", lang, "--baseline", baseline, "--out", str(out)]
-    )
+    check_out(out)
     data = collect(sweep_dir, baseline)
+    command = report_command(data["sweep"]["name"], lang, baseline)
     documents: dict[str, bytes] = {}
     for code in langs:
-        html = render_html(data, code, out, command)
+        html = render_html(data, code, command)
         documents[f"report.{code}.html"] = html.encode()
         if pdf:
             documents[f"report.{code}.pdf"] = html_to_pdf(html, out)

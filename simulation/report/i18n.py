@@ -64,6 +64,13 @@ def euros(value: float, lang: str) -> str:
     return format_currency(value, "EUR", format=pattern, locale=lang, currency_digits=False)
 
 
+def interval_separator(lang: str) -> str:
+    """Between the bounds of an interval: ", " ("[0.2, 10.5]"), or " ; " where the comma is the
+    decimal separator ("[0,2 ; 10,5]"), as the locale's number symbols say."""
+    decimal_symbol = Locale.parse(lang).number_symbols.get("latn", {}).get("decimal", ".")
+    return " ; " if decimal_symbol == "," else ", "
+
+
 def number_span(key: str, value: float, lang: str, digits: int = 1, kind: str = "decimal") -> Markup:
     """A number for the report: formatted for ``lang``, with its key and raw value as attributes."""
     v = float(value)
