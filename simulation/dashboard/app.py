@@ -41,10 +41,12 @@ from simulation.dashboard.lesson import (
     REGIONS,
     STAGE_REPORTERS,
     Lesson,
+    Pace,
     Settings,
     budget_bounds,
     clock,
     configs,
+    format_euros,
     parse_euros,
     too_large_to_animate,
 )
@@ -53,7 +55,8 @@ from simulation.enums import ActorKind
 from simulation.plots import KIND_COLOURS
 
 #: Playing speed, months per second. The default is what the default region sustains all decade
-#: with both panels drawn (README, "Classroom dashboard"); faster, the page skips drawing some months.
+#: with both panels drawn (README, "Classroom dashboard"). Every month is stepped and drawn: when the
+#: machine cannot keep up, the page plays slower than chosen and says so (``Pace``).
 DEFAULT_SPEED = 4
 MAX_SPEED = 24
 
@@ -66,13 +69,27 @@ def _config_problem(error: ConfigError) -> str:
     return "; ".join(ln for ln in lines if ln) or str(error)
 
 
+def size_notice(n_actors: int, t: Text, lang: str) -> str | None:
+    """The notice of a region too large to animate with its network drawn, or None."""
+    if not too_large_to_animate(n_actors):
+        return None
+    return t("too_large", actors=labels.number(n_actors, lang), limit=labels.number(MAX_ANIMATED_ACTORS, lang))
+
+
+def pace_text(pace: Pace, playing: bool, t: Text, lang: str) -> str:
+    """The achieved speed shown next to the slider ("4,0 mois/s"; "—" when not playing)."""
+    rate = pace.rate if playing else None
+    return t("measured", rate="—" if rate is None else labels.number(rate, lang, 1))
+
+
 def budget_problem(text_value: str, settings: Settings, t: Text, lang: str) -> tuple[Settings | None, str | None]:
     """The settings with the typed budget, or why it is refused (not a number, out of the schema's range)."""
     low, high = budget_bounds()
     try:
-        value = parse_euros(text_value)
+        value = parse_euros(text_value, lang)
     except ValueError:
-        return None, t("budget_refused", reason=t("not_a_number", text=text_value))
+        reason = t("not_a_number", text=text_value, low=labels.number(low, lang), high=labels.number(high, lang))
+        return None, t("budget_refused", reason=reason)
     new = dataclasses.replace(settings, budget_eur_per_year=value)
     try:
         configs(new)  # the config schema's validation: the same rules as a run from the command line
@@ -160,11 +177,14 @@ def Page() -> None:
     playing = solara.use_reactive(False)
     months_shown = solara.use_reactive(0)  # bumped after each month: re-renders the page
     speed = solara.use_reactive(DEFAULT_SPEED)
-    budget_text = solara.use_reactive(labels.number(Settings().budget_eur_per_year, "fr"))
+    budget_text = solara.use_reactive(format_euros(Settings().budget_eur_per_year, "fr"))
     budget_error = solara.use_reactive(cast(str | None, None))
     settings_error = solara.use_reactive(cast(str | None, None))
 
     lesson = solara.use_memo(lambda: Lesson(settings.value), [settings.value, generation.value])
+    pace = solara.use_memo(Pace, [lesson])
+    #: Set by Pause (and by anything that stops the play): no step starts once it is set.
+    stopping = solara.use_memo(threading.Event, [])
     language = lang.value
 
     def t(key: str, **values: Any) -> str:
@@ -182,17 +202,44 @@ def Page() -> None:
         from solara.server import kernel_context
 
         context = kernel_context.get_current_context() if kernel_context.has_current_context() else None
-        while playing.value and not cancel.is_set() and not lesson.finished:
+        pace.reset()
+        while not lesson.finished:
             if context is not None and context.closed_event.is_set():
                 return
             start = time.perf_counter()
-            lesson.step()
+            with lesson.lock:  # checked under the lock: once Pause holds it, no step starts
+                if stopping.is_set() or cancel.is_set() or not playing.value:
+                    return
+                lesson.step()
+            pace.month_done(time.perf_counter(), speed.value)
             months_shown.value = lesson.months_done  # renders the page in this thread
             cancel.wait(max(0.0, 1.0 / max(speed.value, 1) - (time.perf_counter() - start)))
-        if lesson.finished:
+        if lesson.finished and not stopping.is_set():
             playing.value = False
 
     solara.use_thread(play_loop, dependencies=[playing.value, lesson], intrusive_cancel=False)
+
+    def stop() -> None:
+        """Stop playing; returns once a month in flight is done, so the page then shows where the models are."""
+        stopping.set()
+        with lesson.lock:  # the play loop steps under this lock and checks ``stopping`` first
+            pass
+        pace.reset()
+        playing.value = False
+        months_shown.value = lesson.months_done
+
+    def toggle_play() -> None:
+        if playing.value:
+            stop()
+        else:
+            stopping.clear()
+            playing.value = True
+
+    def on_language(new: str) -> None:
+        """Switch language; the budget box is rewritten as the new language writes numbers."""
+        lang.value = new
+        budget_text.value = format_euros(settings.value.budget_eur_per_year, new)
+        budget_error.value = None
 
     def change(new: Settings) -> None:
         """New settings: validated, then both models rebuilt at month 0; refused with a message otherwise."""
@@ -202,12 +249,14 @@ def Page() -> None:
             settings_error.value = _config_problem(e)
             return
         settings_error.value = None
-        playing.value = False
+        stop()
         months_shown.value = 0
         settings.value = new
 
     def on_budget(value: str) -> None:
-        new, problem = budget_problem(value, settings.value, t, language)
+        # The language read now, not this render's: the box also reports the text on_language writes.
+        current = lang.value
+        new, problem = budget_problem(value, settings.value, functools.partial(labels.text, lang=current), current)
         budget_error.value = problem
         if new is not None and new != settings.value:
             change(new)
@@ -225,14 +274,14 @@ def Page() -> None:
         months_shown.value = lesson.months_done
 
     def do_reset() -> None:
-        playing.value = False
+        stop()
         months_shown.value = 0
         generation.value += 1
 
     solara.Title(t("app_title"))
     with solara.AppBar():
         solara.AppBarTitle(t("app_title"))
-        solara.ToggleButtonsSingle(value=lang, values=["fr", "en"], classes=["ta-language"])
+        solara.ToggleButtonsSingle(value=lang.value, on_value=on_language, values=["fr", "en"], classes=["ta-language"])
 
     with solara.Sidebar(), solara.Column(gap="6px"):
         solara.Text(t("settings"), style="font-size:18px;font-weight:600")
@@ -279,7 +328,7 @@ def Page() -> None:
         with solara.Row(gap="12px", style="align-items:center;flex-wrap:wrap"):
             solara.Button(
                 t("pause") if playing.value else t("play"),
-                on_click=lambda: playing.set(not playing.value),
+                on_click=toggle_play,
                 disabled=lesson.finished,
                 color="primary",
                 classes=["ta-play"],
@@ -304,16 +353,14 @@ def Page() -> None:
                 solara.Text(t("end_of_run", years=lesson.horizon_months // 12), style="font-size:16px")
         with solara.Row(gap="24px", style="align-items:center;flex-wrap:wrap"):
             solara.SliderInt(t("speed", speed=speed.value), value=speed, min=1, max=MAX_SPEED)
-            solara.Text(t("lesson_note"), style="font-size:15px;color:#555")
-        if not animate:
-            solara.Warning(
-                t(
-                    "too_large",
-                    actors=labels.number(lesson.n_actors, language),
-                    limit=labels.number(MAX_ANIMATED_ACTORS, language),
-                ),
-                classes=["ta-too-large"],
+            solara.Text(
+                pace_text(pace, playing.value, t, language), classes=["ta-pace"], style="font-size:15px;color:#555"
             )
+            solara.Text(t("lesson_note"), style="font-size:15px;color:#555")
+        if playing.value and pace.too_slow:
+            solara.Warning(t("too_slow", speed=speed.value), classes=["ta-too-slow"])
+        if (notice := size_notice(lesson.n_actors, t, language)) is not None:
+            solara.Warning(notice, classes=["ta-too-large"])
         legend = " ".join(
             f"<span style='margin-right:14px'><span style='color:{KIND_COLOURS[k]};font-size:20px'>●</span> "
             f"{html.escape(t('kind.' + k.label))}</span>"

@@ -13,6 +13,7 @@ What the page shows is read from the models' named reporters
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import math
@@ -20,6 +21,8 @@ import re
 import threading
 from dataclasses import dataclass
 from typing import Any
+
+from babel.numbers import NumberFormatError, parse_decimal
 
 from simulation.config import (
     CONFIG_DIR,
@@ -31,6 +34,7 @@ from simulation.config import (
     compose,
     validate,
 )
+from simulation.dashboard import labels
 from simulation.enums import ActorKind, Stage
 from simulation.model import TerritorialModel
 from simulation.policies import REGISTRY
@@ -100,14 +104,26 @@ def budget_bounds() -> tuple[float, float]:
     return float(meta.get("ge", 0.0)), float(meta.get("le", math.inf))
 
 
-def parse_euros(text: str) -> float:
-    """An amount typed by a person: ``1 000 000``, ``1000000``, ``1e6``, ``250 000 €``, ``2,5e5``.
+def parse_euros(text: str, lang: str) -> float:
+    """An amount typed by a person in language ``lang``, read as that language writes numbers.
+
+    English: ``250,000``, ``1,000,000``, ``250.5``; French: ``250 000`` (spaces, no-break or
+    narrow no-break spaces between groups), ``1 000 000,5``; both: ``1e6``, an optional ``€``.
+    A comma is a group separator in English and the decimal mark in French: ``250,000`` is
+    250000 € in English; badly grouped digits (``250,00`` in English) are refused, not guessed.
 
     Raises:
-        ValueError: if it is not a finite number.
+        ValueError: if it is not a finite number written in ``lang``.
     """
-    cleaned = re.sub(r"[\s\u00a0\u202f€_']", "", text).replace(",", ".")
-    value = float(cleaned)  # raises ValueError
+    cleaned = text.replace("€", "").strip()
+    if lang == "fr":  # babel's French group separator is the narrow no-break space; people type others
+        cleaned = re.sub(r"[ \u00a0\u202f]+", "\u202f", cleaned)
+    else:
+        cleaned = re.sub(r"[ \u00a0\u202f]+", "", cleaned)
+    try:
+        value = float(parse_decimal(cleaned, locale=lang, strict=True))
+    except NumberFormatError as e:
+        raise ValueError(text) from e
     if not math.isfinite(value):
         raise ValueError(text)
     return value
@@ -121,6 +137,11 @@ def actors_in(region: str) -> int:
 def too_large_to_animate(n_actors: int) -> bool:
     """Whether the network of a region this size is left undrawn (it would not animate smoothly)."""
     return n_actors > MAX_ANIMATED_ACTORS
+
+
+def format_euros(value: float, lang: str) -> str:
+    """An amount as ``lang`` writes it, cents only when there are some: what ``parse_euros`` reads back."""
+    return labels.number(value, lang, 0 if float(value).is_integer() else 2)
 
 
 def clock(months_done: int) -> tuple[int, int]:
@@ -181,3 +202,40 @@ class Lesson:
     def counters(self, model: TerritorialModel) -> dict[str, float]:
         """The panel's counters this month (NaN before the first month): reporter name → value."""
         return {name: float(v[-1]) if (v := self.series(model, name)) else math.nan for name in COUNTERS}
+
+
+class Pace:
+    """The months per second the play loop achieves, against the speed the teacher chose.
+
+    ``rate`` is a moving average over the last ``window`` months; ``too_slow`` turns true once
+    the rate has stayed below ``tolerance`` × the chosen speed for ``hold_s`` seconds (a slow
+    month or two does not raise the notice), and false as soon as it keeps up again.
+    """
+
+    def __init__(self, window: int = 8, tolerance: float = 0.9, hold_s: float = 3.0) -> None:
+        self.window, self.tolerance, self.hold_s = window, tolerance, hold_s
+        self.times: collections.deque[float] = collections.deque(maxlen=window + 1)
+        self.rate: float | None = None
+        self.slow_since: float | None = None
+        self.too_slow = False
+
+    def reset(self) -> None:
+        """Forget the measures (on play, pause, new models): a paused page measures nothing."""
+        self.times.clear()
+        self.rate, self.slow_since, self.too_slow = None, None, False
+
+    def month_done(self, now: float, speed: float) -> None:
+        """Record a month shown at time ``now`` (seconds) while playing at ``speed`` months per second."""
+        self.times.append(now)
+        span = self.times[-1] - self.times[0]
+        self.judge((len(self.times) - 1) / span if span > 0 else None, speed, now)
+
+    def judge(self, rate: float | None, speed: float, now: float) -> bool:
+        """Update with a measured ``rate`` (None: not enough months yet); whether the notice is due."""
+        self.rate = rate
+        if rate is None or rate >= self.tolerance * speed:
+            self.slow_since = None
+        elif self.slow_since is None:
+            self.slow_since = now
+        self.too_slow = self.slow_since is not None and now - self.slow_since >= self.hold_s
+        return self.too_slow
