@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from simulation.report.i18n import decimal
+
 LANGUAGES = ("fr", "en")
 CATALOGUE = Path(__file__).with_name("labels.yaml")
 
@@ -34,8 +36,8 @@ def text(key: str, lang: str, **values: Any) -> str:
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
-    """``value`` written as in ``lang``: ``1 250 000`` in French (narrow no-break spaces), ``1,250,000`` in English."""
-    s = f"{value:,.{decimals}f}"
-    if lang == "fr":
-        s = s.replace(",", "\u202f").replace(".", ",")
-    return s
+    """``value`` written as in ``lang``: ``1 250 000`` in French (narrow no-break spaces), ``1,250,000`` in English.
+
+    The report's Babel formatting, so the page and the report write numbers alike.
+    """
+    return decimal(value, lang, decimals)
