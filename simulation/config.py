@@ -40,6 +40,10 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names every bad key."""
 
 
+#: Seeds are non-negative and fit numpy's 64-bit seed sequence entropy (``seed`` and ``output.job_seeds``).
+SEED_LIMIT = 2**63
+
+
 def param(default: Any = dataclasses.MISSING, *, factory: Any = None, **rules: Any) -> Any:
     """A dataclass field carrying its validation rules as metadata.
 
@@ -486,7 +490,7 @@ class OutputConfig:
 class Config:
     """The whole configuration of one run."""
 
-    seed: int = param(0, ge=0, lt=2**63)
+    seed: int = param(0, ge=0, lt=SEED_LIMIT)
     horizon_months: int = param(120, ge=1, le=1200)
     region: RegionConfig = param(factory=RegionConfig)
     actors: ActorParams = param(factory=ActorParams)
@@ -598,7 +602,7 @@ def validate(cfg: Config) -> Config:
             f"({cfg.trust.success_gain}); failure lowers trust faster than success raises it (MODEL.md §3.2)"
         )
     for i, s_ in enumerate(cfg.output.job_seeds):
-        if not 0 <= s_ < 2**63:
+        if not 0 <= s_ < SEED_LIMIT:
             problems.append(f"output.job_seeds[{i}] = {s_}: must be >= 0 and < 2**63")
     if cfg.output.job_seeds and cfg.output.job_seeds[0] != cfg.seed:
         problems.append(f"output.job_seeds = {cfg.output.job_seeds}: must start with seed ({cfg.seed})")

@@ -73,11 +73,6 @@ def _path(sweep_dir: Path, table: str, scenario: str, rid: str) -> Path:
     return sweep_dir / table / f"scenario={scenario}" / f"{rid}.parquet"
 
 
-def is_done(sweep_dir: Path, config: Config) -> bool:
-    """Whether this run's results are already complete in the sweep."""
-    return _path(sweep_dir, "summary", config.scenario.name, run_id(config)).exists()
-
-
 def _write_atomic(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

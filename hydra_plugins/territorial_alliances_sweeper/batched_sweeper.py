@@ -140,4 +140,6 @@ def _seeds_in_range(value: str) -> bool:
         seeds = [int(v) for v in value.strip("[]").split(",")]
     except ValueError:
         return False
-    return all(0 <= s < 2**63 for s in seeds)
+    from simulation.config import SEED_LIMIT
+
+    return all(0 <= s < SEED_LIMIT for s in seeds)
