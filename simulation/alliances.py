@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from simulation.enums import ActorKind, Domain, Form, Governance, PhareType
 from simulation.funding import FundingPlan
+from simulation.trust import mean_pair_trust
 
 if TYPE_CHECKING:
     from simulation.agents import Facilitator
@@ -173,12 +174,9 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     coverage = np.minimum(supply, 1.0).mean(axis=1)
 
     # Every idea's candidates, as one flat array of segments (seg = idea index).
-    off = trust.offsets()
-    lengths = np.where(actors.busy[init] < actors.max_projects[init], off[init + 1] - off[init], 0)
-    seg = np.repeat(np.arange(k_ideas), lengths)
-    idx = np.repeat(off[init + 1] - np.cumsum(lengths), lengths) + np.arange(int(lengths.sum()))
-    cand = trust.keys[idx] % trust.n
-    w = trust.trust[idx]
+    free = np.flatnonzero(actors.busy[init] < actors.max_projects[init])
+    seg, cand, w = trust.rows(init[free])
+    seg = free[seg]
     keep = (w >= threshold[seg]) & (actors.busy[cand] < actors.max_projects[cand])
     seg, cand, w = seg[keep], cand[keep], w[keep]
     interest = actors.interest[cand, dom[seg]]
@@ -229,7 +227,7 @@ def commit_and_launch(model: TerritorialModel, idea: Idea, coalition: Coalition)
     if not np.all(actors.busy[m] < actors.max_projects[m]):
         return None
     rule = model.funding_rule
-    if rule.is_stale(coalition, idea.territory):
+    if rule.is_stale(model, coalition, idea.territory):
         offers = [coalition] if model.hooks.offers_funding else None
         fresh = rule.plan(model, m[None, :], [idea], offers, budgets=np.array([coalition.funding.budget_eur])).row(0)
         if fresh.coverage < model.config.alliances.min_launch_coverage:
@@ -258,11 +256,7 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     domains = np.array([ideas[k].domain for k in rows.tolist()], dtype=np.int64)
     governance = governance_code(present)
     phare = phare_code(present, n_firms, domains, kinds[:, 0])
-    # Mean trust over every pair of members (0 for a missing tie).
-    i, j = np.triu_indices(m_n, k=1)
-    both = valid[:, i] & valid[:, j]
-    w = model.trust.get(safe[:, i].ravel(), safe[:, j].ravel()).reshape(k_n, len(i))
-    trust_mean = (w * both).sum(axis=1) / np.maximum(both.sum(axis=1), 1)
+    trust_mean = mean_pair_trust(model.trust, members)
     # Imbalance: how far the largest financial contributor dominates (0 equal shares, 1 one
     # member holds all the money the coalition can put in), the lever of capture (002:728).
     money = actors.budget_eur[safe] * valid
@@ -313,4 +307,5 @@ def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project |
         k = int(viable[j])
         coalition.funding = plans.row(j)
         result[k] = commit_and_launch(model, ideas[k], coalition)
+    model.projects.set_hazards(model, [p.id for p in result if p is not None])
     return result

@@ -477,9 +477,10 @@ class OutputConfig:
     #: give the same name again to resume a killed sweep.
     sweep_name: str = param("")
     write_plot: bool = True
-    #: Compute the giant component every this many months (a pass over every tie, costly on
-    #: large regions); 0 = automatic: monthly up to 20,000 actors, yearly beyond. In the months
-    #: between, the time series repeats the last value computed.
+    #: Compute the trust-network indicators (ties, density, mean trust, cross-sector share, giant
+    #: component) every this many months (passes over every tie, costly on large regions);
+    #: 0 = automatic: monthly up to 20,000 actors, yearly beyond. In the months between, the time
+    #: series repeats the last value computed. The simulation itself does not depend on it.
     network_indicators_every_months: int = param(0, ge=0, le=120)
     #: Set by the batched sweeper (``hydra_plugins/territorial_alliances_sweeper``): the seeds
     #: this sweep job runs one after the other, the first being ``seed``. Empty: just ``seed``.

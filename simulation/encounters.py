@@ -49,9 +49,9 @@ def draw_encounters(model: TerritorialModel) -> Pairs:
 
     # (i) the network: a known partner (chosen in proportion to trust), or a friend of a friend
     a = _initiators(rng, base * cfg.network_per_month)
-    b = model.trust.trusted_neighbours(a, rng.random(len(a)))
+    b = model.trust.trusted_neighbours(a, rng)
     a, b = a[b >= 0], b[b >= 0]
-    c = model.trust.random_neighbours(b, rng.random(len(b)))
+    c = model.trust.random_neighbours(b, rng)
     repeat = rng.random(len(a)) < cfg.repeat_contact_share
     partner = np.where(repeat, b, c)
     net = (a[partner >= 0], partner[partner >= 0])

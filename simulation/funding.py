@@ -192,15 +192,21 @@ class FundingRule:
     def new_batch(self) -> None:
         """Forget what earlier commits touched: a new month's plans start from fresh balances."""
         self._touched_actors: set[int] = set()
-        self._touched_funds: set[int] = set()
         self._policy_paid = False
 
-    def is_stale(self, coalition: Coalition, territory: int) -> bool:
-        """Whether money this plan counted on was taken by a commit since it was made."""
+    def is_stale(self, model: TerritorialModel, coalition: Coalition, territory: int) -> bool:
+        """Whether planning again now would give another plan: money it counted on was taken since.
+
+        A member's budget or a policy's money taken by an earlier commit makes it
+        stale. The local fund does only if what is left of it is less than the plan
+        takes: otherwise the public tier comes out the same (every rule caps it by
+        a bound that does not depend on the fund, and the fund is drawn after the
+        members' public money), and so does every other tier.
+        """
         a = coalition.funding.amount_eur
         return (
             any(int(i) in self._touched_actors for i in coalition.members)
-            or (territory in self._touched_funds and a[FundingSource.LOCAL_FUND] > 0)
+            or a[FundingSource.LOCAL_FUND] > model.territories.local_fund_eur[territory]
             or (self._policy_paid and bool(coalition.funding.policy_eur))
         )
 
@@ -218,7 +224,6 @@ class FundingRule:
         for name, amount in plan.policy_eur:
             model.hooks.pay(name, amount)
         self._touched_actors.update(m.tolist())
-        self._touched_funds.add(territory)
         self._policy_paid = self._policy_paid or bool(plan.policy_eur)
 
 

@@ -38,7 +38,7 @@ class Idea:
 def effective_need(model: TerritorialModel) -> NDArray[np.float64]:
     """Need per (territory, domain): fragility discounted by the projects already at work on it."""
     cfg = model.config.ideas
-    active = model.projects.active_by_territory_domain(len(model.territories))
+    active = model.projects.active_by_territory_domain()
     half = cfg.need_half_saturation_per_10k * model.territories.population_10k[:, None]
     return model.territories.fragility / (1.0 + (active / half) ** cfg.need_saturation_exponent)
 

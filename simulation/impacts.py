@@ -84,6 +84,8 @@ def update_trust_from_projects(model: TerritorialModel) -> None:
         cap=t.acquaintance_cap,
         failure_loss=t.failure_loss,
     )
+    if model.month % 12 == 0:
+        model.trust.compact()  # every January, forgotten ties are dropped for good (storage only)
 
 
 def create_value(model: TerritorialModel) -> None:
@@ -104,8 +106,6 @@ def create_value(model: TerritorialModel) -> None:
     model.ledger.flows[model.month, :, FundingSource.REVENUE] += np.bincount(
         table.territory[ids], weights=revenue, minlength=n_terr
     )
-    for pid, v, r in zip(ids.tolist(), value.tolist(), revenue.tolist(), strict=True):
-        rec = table.records[pid]
-        rec.value_eur += v
-        rec.funding_eur[FundingSource.REVENUE] += r
+    table.value_eur[ids] += value
+    table.revenue_eur[ids] += revenue
     model.counters.add("value_eur", float(value.sum()))

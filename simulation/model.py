@@ -33,8 +33,8 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 
 #: One random stream per process (and one per policy, see ``simulation.policies``).
 STREAMS = ("setup", "encounters", "facilitation", "ideas", "alliances", "funding", "projects")
-#: Above this many actors the giant component is computed yearly unless the config says
-#: otherwise (``output.network_indicators_every_months``): a pass over millions of ties.
+#: Above this many actors the network indicators are computed yearly unless the config says
+#: otherwise (``output.network_indicators_every_months``): passes over millions of ties.
 LARGE_REGION_ACTORS = 20_000
 
 
@@ -73,7 +73,7 @@ class TerritorialModel(mesa.Model):
         self.territories = Territories.from_config(cfg.region)
         self.actors = ActorTable(cfg.region, cfg.actors, self.streams["setup"])
         self.actor_agents: list[Actor] = list(Actor.create_agents(self, self.actors.n, index=np.arange(self.actors.n)))
-        self.trust = TrustNetwork(self.actors.n, self.actors.sector)
+        self.trust = TrustNetwork(self.actors.n, self.actors.sector, cfg.trust.prune_below)
         self._seed_acquaintances()
 
         self.facilitators: list[Facilitator] = []
@@ -84,7 +84,7 @@ class TerritorialModel(mesa.Model):
         self.facilitator_of: dict[int, Facilitator] = {}
 
         self.funding_rule = make_rule(cfg.funding)
-        self.projects = ProjectTable()
+        self.projects = ProjectTable(len(self.territories))
         self.ledger = Ledger(cfg.horizon_months, len(self.territories))
         self.counters = Counters()
         self.pending_ideas: list[Idea] = []
@@ -109,6 +109,7 @@ class TerritorialModel(mesa.Model):
         a, b = a[keep], b[keep]
         t = self.config.trust
         self.trust.meet(a, b, initial_trust(self, a, b), t.acquaintance_cap, t.acquaintance_gain)
+        self.trust.compact()
 
     def add_facilitator(self, territory: int, funder: str, fte: float = 1.0) -> Facilitator:
         """A facilitator serving ``territory``, paid by ``funder`` (the territory or a policy)."""
@@ -209,9 +210,8 @@ class TerritorialModel(mesa.Model):
         self.hooks.on_month(self)
 
     def decay_trust(self) -> None:
-        """Process 2: ties fade unless used, and the weakest are forgotten."""
-        t = self.config.trust
-        self.counters.add("pruned_ties", self.trust.decay(t.decay_per_month, t.prune_below))
+        """Process 2: ties fade unless used; those under ``trust.prune_below`` are forgotten."""
+        self.trust.decay(self.config.trust.decay_per_month)
 
     def generate_ideas(self) -> None:
         """Process 3: this month's ideas join the pending ones."""
@@ -272,5 +272,14 @@ class TerritorialModel(mesa.Model):
             1 if self.actors.n <= LARGE_REGION_ACTORS else 12
         )
         if self.month % every == 0 or not self.network_cache:
-            self.network_cache["giant_component_share"] = self.trust.giant_component_share()
+            net = self.trust
+            n_ties = net.n_ties
+            possible = net.n * (net.n - 1) / 2
+            self.network_cache |= {
+                "trust_ties": float(n_ties),
+                "trust_density": n_ties / possible if possible else 0.0,
+                "trust_mean": net.mean_trust(),
+                "cross_sector_tie_share": net.cross_sector_share(),
+                "giant_component_share": net.giant_component_share(),
+            }
         self.datacollector.collect(self)

@@ -40,6 +40,11 @@ def _total_count(name: str) -> Reporter:
     return lambda m: float(m.counters.total.get(name, 0.0))
 
 
+def _network(name: str) -> Reporter:
+    """A trust-network indicator, computed at the network cadence (``TerritorialModel.collect``)."""
+    return lambda m: m.network_cache[name]
+
+
 def _stage_count(stage: Stage) -> Reporter:
     return lambda m: float(m.projects.count_by_stage()[stage])
 
@@ -144,11 +149,11 @@ def reporters() -> dict[str, Reporter]:
     for kind in ActorKind:
         r[f"participation_ever_{kind.label}"] = _participation(kind, ever=True)
     r |= {
-        "trust_ties": lambda m: float(m.trust.n_ties),
-        "trust_density": lambda m: m.trust.density(),
-        "trust_mean": lambda m: m.trust.mean_trust(),
-        "cross_sector_tie_share": lambda m: m.trust.cross_sector_share(),
-        "giant_component_share": lambda m: m.network_cache["giant_component_share"],
+        "trust_ties": _network("trust_ties"),
+        "trust_density": _network("trust_density"),
+        "trust_mean": _network("trust_mean"),
+        "cross_sector_tie_share": _network("cross_sector_tie_share"),
+        "giant_component_share": _network("giant_component_share"),
         "generalised_trust_mean": lambda m: float(m.territories.generalised_trust.mean()),
         "territories_with_project_share": territories_with_project_share,
         "territorial_inequality_gini": territorial_inequality,

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.enums import ActorKind, Domain, FailureCause, Form, FundingSource, Governance, PhareType, Stage
-from simulation.trust import all_pairs
+from simulation.trust import mean_pair_trust
 
 if TYPE_CHECKING:
     from simulation.alliances import Coalition
@@ -50,7 +50,7 @@ class Project:
     form: Form
     phare_type: PhareType
     budget_eur: float
-    funding_eur: NDArray[np.float64]  # per FundingSource; REVENUE grows as it is earned
+    launch_funding_eur: NDArray[np.float64]  # per FundingSource, as raised at launch
     policy_eur: list[tuple[str, float]]
     launched_month: int
     origin: str
@@ -60,14 +60,30 @@ class Project:
     stage_month: dict[Stage, int] = field(default_factory=dict)
     failure_cause: FailureCause = FailureCause.NONE
     jobs: float = 0.0
-    value_eur: float = 0.0
+    #: The table whose arrays accumulate the value and revenue of every project month by month.
+    table: ProjectTable | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def value_eur(self) -> float:
+        """Value created so far."""
+        return float(self.table.value_eur[self.id]) if self.table is not None else 0.0
+
+    @property
+    def funding_eur(self) -> NDArray[np.float64]:
+        """Euros per FundingSource: raised at launch, and REVENUE earned so far."""
+        out = self.launch_funding_eur.copy()
+        if self.table is not None:
+            out[FundingSource.REVENUE] += self.table.revenue_eur[self.id]
+        return out
 
 
 class ProjectTable:
     """Registry of projects plus the arrays the monthly batch works on."""
 
-    def __init__(self) -> None:
+    def __init__(self, n_territories: int) -> None:
         self.records: list[Project] = []
+        #: Active projects per (territory, domain), kept up to date at launch and failure.
+        self.active_count = np.zeros((n_territories, len(Domain)), dtype=np.int64)
         cap = 256
         self.stage = np.zeros(cap, dtype=np.int64)
         self.due_month = np.zeros(cap, dtype=np.int64)
@@ -79,6 +95,8 @@ class ProjectTable:
         self.budget = np.zeros(cap)
         self.value_rate = np.zeros(cap)  # value per month once consolidated
         self.jobs = np.zeros(cap)
+        self.value_eur = np.zeros(cap)  # value created so far
+        self.revenue_eur = np.zeros(cap)  # service revenue earned so far
         self.launched = np.zeros(cap, dtype=np.int64)
         self.replicated = np.zeros(cap, dtype=bool)
         self.alive = np.zeros(cap, dtype=bool)
@@ -98,6 +116,8 @@ class ProjectTable:
             "budget",
             "value_rate",
             "jobs",
+            "value_eur",
+            "revenue_eur",
             "launched",
             "replicated",
             "alive",
@@ -119,13 +139,19 @@ class ProjectTable:
         ids = self.active_ids()
         return np.bincount(self.stage[ids], minlength=len(Stage))[: Stage.FAILED]
 
-    def active_by_territory_domain(self, n_territories: int) -> NDArray[np.float64]:
+    def set_hazards(self, model: TerritorialModel, pids: list[int]) -> None:
+        """Set the composition part of the hazard of projects just launched or promoted.
+
+        Called once the month's launches (or stage transitions) are done, with the
+        members' trust and experience as they stand then.
+        """
+        if pids:
+            ids = np.array(pids, dtype=np.int64)
+            self.log_hazard[ids] = log_hazard_modifiers(model, [self.records[i] for i in pids], self.coverage[ids])
+
+    def active_by_territory_domain(self) -> NDArray[np.float64]:
         """Active projects per (territory, domain)."""
-        ids = self.active_ids()
-        flat = self.territory[ids] * len(Domain) + self.domain[ids]
-        return (
-            np.bincount(flat, minlength=n_territories * len(Domain)).reshape(n_territories, len(Domain)).astype(float)
-        )
+        return self.active_count.astype(float)
 
     # ------------------------------------------------------------------ launch
 
@@ -148,12 +174,13 @@ class ProjectTable:
             form=coalition.form,
             phare_type=coalition.phare_type,
             budget_eur=plan.budget_eur,
-            funding_eur=plan.amount_eur.copy(),
+            launch_funding_eur=plan.amount_eur.copy(),
             policy_eur=list(plan.policy_eur),
             launched_month=model.month,
             origin=idea.origin,
             parent=idea.parent_project,
             facilitated=coalition.facilitator is not None,
+            table=self,
         )
         p.stage_month[Stage.SEED] = model.month
         self.records.append(p)
@@ -174,9 +201,10 @@ class ProjectTable:
         )
         self.launched[pid] = model.month
         self.alive[pid] = True
+        self.active_count[idea.territory, idea.domain] += 1
         pp = cfg.projects
         self.coverage[pid] = coverage
-        self.log_hazard[pid] = log_hazard_modifier(model, p, coverage)
+        # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
         self.capture[pid] = max(
             0.0,
             pp.moral_hazard_per_month * coalition.imbalance * (1.0 - pp.democracy_protection * coalition.democracy),
@@ -194,34 +222,44 @@ def stage_duration(model: TerritorialModel, stage: Stage) -> int:
     return max(1, round(mean * model.streams["projects"].uniform(0.5, 1.5)))
 
 
-def mean_pair_trust(model: TerritorialModel, members: NDArray[np.int64]) -> float:
-    """Mean trust over every pair of members (0 for a missing tie)."""
-    lo, hi = all_pairs(members)
-    return float(model.trust.get(lo, hi).mean()) if len(lo) else 0.0
+def padded_members(projects: list[Project]) -> NDArray[np.int64]:
+    """The members of each project as the rows of one matrix, padded with -1."""
+    sizes = np.fromiter((len(p.members) for p in projects), dtype=np.int64, count=len(projects))
+    out = np.full((len(projects), int(sizes.max(initial=0))), -1, dtype=np.int64)
+    out[np.arange(out.shape[1]) < sizes[:, None]] = [m for p in projects for m in p.members]
+    return out
 
 
-def log_hazard_modifier(model: TerritorialModel, p: Project, coverage: float) -> float:
-    """Log of the hazard multiplier set by the coalition's composition and state.
+def log_hazard_modifiers(model: TerritorialModel, projects: list[Project], coverage: NDArray) -> NDArray[np.float64]:
+    """Log of the hazard multiplier set by each coalition's composition and state.
 
     Each factor is centred on a reference coalition (half-covered, trust 0.2, two
     kinds, no facilitator, no experience), so the configured base hazards are
     those of that reference.
     """
     pp = model.config.projects
-    m = np.array(p.members, dtype=np.int64)
-    trust = mean_pair_trust(model, m)
-    diversity = min(len(set(p.kinds)) - 1, 3) / 3
-    experience = float(np.log1p(model.actors.experience[m]).mean())
+    members = padded_members(projects)
+    valid = members >= 0
+    trust = mean_pair_trust(model.trust, members)
+    diversity = np.array([min(len(set(p.kinds)) - 1, 3) / 3 for p in projects])
+    experience = (np.log1p(model.actors.experience[np.where(valid, members, 0)]) * valid).sum(axis=1) / valid.sum(
+        axis=1
+    )
+    facilitated = np.array([p.facilitated for p in projects], dtype=float)
+    alliance = np.array([p.form == Form.ALLIANCE for p in projects])
     x = (
-        -pp.coverage_effect * (coverage - 0.5)
+        -pp.coverage_effect * (np.asarray(coverage) - 0.5)
         - pp.trust_effect * (trust - 0.2)
         - pp.diversity_effect * (diversity - 1 / 3)
-        - pp.facilitation_effect * float(p.facilitated)
+        - pp.facilitation_effect * facilitated
         - pp.experience_effect * experience
     )
-    if p.form == Form.ALLIANCE:
-        x += float(np.log(max(pp.alliance_hazard_multiplier, 1e-12)))
-    return x
+    return x + alliance * float(np.log(max(pp.alliance_hazard_multiplier, 1e-12)))
+
+
+def log_hazard_modifier(model: TerritorialModel, p: Project, coverage: float) -> float:
+    """:func:`log_hazard_modifiers` of one project."""
+    return float(log_hazard_modifiers(model, [p], np.array([coverage]))[0])
 
 
 def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
@@ -258,6 +296,7 @@ def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
         elif not table.replicated[pid]:
             table.replicated[pid] = True
             model.on_deployment_matured(pid)
+    table.set_hazards(model, moved)
     return failed.tolist(), moved
 
 
@@ -272,7 +311,6 @@ def promote(model: TerritorialModel, pid: int, stage: Stage) -> None:
     p.stage_month[stage] = model.month
     table.due_month[pid] = model.month + stage_duration(model, stage)
     impacts.on_stage_passed(model, p)
-    table.log_hazard[pid] = log_hazard_modifier(model, p, float(table.coverage[pid]))
 
 
 def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
@@ -283,6 +321,7 @@ def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
     p = table.records[pid]
     was = Stage(int(table.stage[pid]))
     table.alive[pid] = False
+    table.active_count[table.territory[pid], table.domain[pid]] -= 1
     table.stage[pid] = Stage.FAILED
     p.stage = Stage.FAILED
     p.stage_month[Stage.FAILED] = model.month

@@ -4,15 +4,28 @@ Trust is learned, not spontaneous (002): a tie starts low — lower across
 sectors, where each kind sees fragilities through its own prism (002) —,
 repeated encounters raise it only up to an acquaintance cap, joint success
 raises it further, joint failure lowers it faster than success raises it,
-and unused ties decay and are pruned.
+and unused ties decay; a tie whose trust falls below ``prune_below`` is
+forgotten: it no longer counts, is never drawn, and a new encounter of the
+pair starts it again as a new tie.
 
-Storage: every undirected tie is stored twice, as ``i→j`` and ``j→i``, in one
-array of int64 keys ``i * n + j`` kept sorted, with the trust in a parallel
-float array. The neighbours of ``i`` are then one contiguous slice, found by
-binary search, so "a friend of a friend" is two array look-ups, and decay,
-pruning and the network indicators are single vector operations over all
-ties. Both copies of a tie always hold the same trust: every update goes
-through :meth:`TrustNetwork._update`, which writes both.
+Storage. Every undirected tie is stored twice, as ``i→j`` and ``j→i``, under
+the int64 key ``i * n + j``, with the trust in a parallel float array; both
+copies always hold the same trust (every write goes through
+:meth:`TrustNetwork._set_pair`). The entries live in two sorted stores, each
+with CSR row pointers so that the ties of ``i`` are one slice of each:
+
+* the *main* store, with millions of entries in a large region, which only
+  trust values change between compactions;
+* the *recent* store, the ties created since the last compaction: the
+  month's new ties are merged into this small array, not into the main one.
+
+:meth:`TrustNetwork.compact` merges the recent store into the main one and
+drops the forgotten entries; the model calls it every January, and the
+network does it on its own when the recent store outgrows an eighth of the
+main one. So the per-month cost follows the month's events, not the size of
+the network: decay is one multiplication; a contact is drawn by rejection
+within the actor's own row (:meth:`TrustNetwork.trusted_neighbours`);
+look-ups are binary searches.
 """
 
 from __future__ import annotations
@@ -26,6 +39,65 @@ from scipy.sparse.csgraph import connected_components
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+#: The recent store is merged into the main one when it holds more than this share of it.
+RECENT_SHARE = 1 / 8
+#: ... and at least this many entries (small networks compact rarely: it costs nothing to wait).
+RECENT_MIN = 65_536
+#: Rejection rounds before the few actors still without a draw are drawn exactly within their row.
+REJECTION_ROUNDS = 32
+
+
+def _row_pointers(n: int, keys: IntArray) -> IntArray:
+    """CSR row pointers of sorted keys ``i * n + j``: the entries of row ``i`` are ``off[i]:off[i + 1]``."""
+    off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // n, minlength=n), out=off[1:])
+    return off
+
+
+class _Store:
+    """Sorted entries (keys, trust, whether the tie joins two sectors) with CSR row pointers."""
+
+    __slots__ = ("cross", "keys", "off", "trust")
+
+    def __init__(
+        self, n: int, keys: IntArray, trust: FloatArray, cross: BoolArray, off: IntArray | None = None
+    ) -> None:
+        self.keys, self.trust, self.cross = keys, trust, cross
+        self.off = _row_pointers(n, keys) if off is None else off
+
+    @classmethod
+    def empty(cls, n: int) -> _Store:
+        return cls(n, np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, bool))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def find(self, keys: IntArray) -> IntArray:
+        """Position of each key, or -1."""
+        pos = np.searchsorted(self.keys, keys)
+        found = pos < len(self.keys)
+        found[found] = self.keys[pos[found]] == keys[found]
+        return np.where(found, pos, -1)
+
+
+def _merge(n: int, a: _Store, keys: IntArray, trust: FloatArray, cross: BoolArray) -> _Store:
+    """``a`` with the sorted new entries (keys not in ``a``) merged in, as a new store (row pointers: O(n + new))."""
+    # Where each new key lands in the merged arrays; the old entries fill the rest in order.
+    # (The same merge as ``np.insert``, which is about 2.5 times slower on millions of entries.)
+    dest = np.searchsorted(a.keys, keys) + np.arange(len(keys))
+    old = np.ones(len(a) + len(keys), dtype=bool)
+    old[dest] = False
+
+    def merged(new: NDArray, have: NDArray) -> NDArray:
+        out = np.empty(len(old), dtype=have.dtype)
+        out[dest], out[old] = new, have
+        return out
+
+    return _Store(
+        n, merged(keys, a.keys), merged(trust, a.trust), merged(cross, a.cross), off=a.off + _row_pointers(n, keys)
+    )
 
 
 class TrustNetwork:
@@ -35,87 +107,196 @@ class TrustNetwork:
         n_actors: number of actors (nodes), indexed 0..n-1.
         sector: sector of each actor (public, private, associative), for
             the cross-sector indicators.
+        prune_below: ties whose trust is below this are forgotten.
     """
 
-    def __init__(self, n_actors: int, sector: NDArray[np.integer]) -> None:
+    def __init__(self, n_actors: int, sector: NDArray[np.integer], prune_below: float = 0.0) -> None:
         self.n = int(n_actors)
         self.sector = np.asarray(sector)
-        self.keys: IntArray = np.empty(0, dtype=np.int64)
-        self.trust: FloatArray = np.empty(0, dtype=np.float64)
-        self._offsets: IntArray | None = None
-        self._targets: IntArray | None = None
-        #: Stored entries (both directions) joining two sectors, kept up to date by
-        #: :meth:`_insert` and :meth:`decay` so that the indicator needs no pass over all ties.
-        self._n_cross = 0
+        self.prune_below = float(prune_below)
+        self.main = _Store.empty(self.n)
+        self.recent = _Store.empty(self.n)
+        #: An upper bound of the trust of each actor's ties (what the rejection draws divide by).
+        self.row_max = np.zeros(self.n)
         self._success: list[IntArray] = []
         self._reputation: list[IntArray] = []
         self._failure: list[IntArray] = []
 
-    # ------------------------------------------------------------------ structure
+    # ------------------------------------------------------------------ entries
+    #
+    # An entry index ``e`` addresses either store: ``e < len(main)`` is main's entry
+    # ``e``, otherwise recent's entry ``e - len(main)``.
+
+    def _trust_at(self, e: IntArray) -> FloatArray:
+        nm = len(self.main)
+        in_main = e < nm
+        out = np.empty(len(e))
+        out[in_main] = self.main.trust[e[in_main]]
+        out[~in_main] = self.recent.trust[e[~in_main] - nm]
+        return out
+
+    def _key_at(self, e: IntArray) -> IntArray:
+        nm = len(self.main)
+        return np.where(e < nm, self.main.keys[np.minimum(e, nm - 1)] if nm else 0, self._recent_key(e - nm))
+
+    def _recent_key(self, r: IntArray) -> IntArray:
+        nr = len(self.recent)
+        return self.recent.keys[np.clip(r, 0, nr - 1)] if nr else np.zeros(len(r), np.int64)
+
+    def _set_at(self, e: IntArray, value: FloatArray) -> None:
+        nm = len(self.main)
+        in_main = e < nm
+        self.main.trust[e[in_main]] = value[in_main]
+        self.recent.trust[e[~in_main] - nm] = value[~in_main]
+
+    def _index(self, a: IntArray, b: IntArray) -> IntArray:
+        """Entry index of the stored tie a→b, or -1."""
+        k = np.asarray(a, dtype=np.int64) * self.n + np.asarray(b, dtype=np.int64)
+        e = self.main.find(k)
+        missing = e < 0
+        if missing.any() and len(self.recent):
+            r = self.recent.find(k[missing])
+            e[missing] = np.where(r >= 0, r + len(self.main), -1)
+        return e
+
+    def _pair_index(self, lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
+        return self._index(lo, hi), self._index(hi, lo)
+
+    def _set_pair(self, lo: IntArray, hi: IntArray, fwd: IntArray, rev: IntArray, value: FloatArray) -> None:
+        """Write the same trust into both stored copies (``fwd``: lo→hi, ``rev``: hi→lo) of existing ties."""
+        self._set_at(fwd, value)
+        self._set_at(rev, value)
+        self._raise_row_max(lo, hi, value)
+
+    def _raise_row_max(self, lo: IntArray, hi: IntArray, value: FloatArray) -> None:
+        np.maximum.at(self.row_max, lo, value)
+        np.maximum.at(self.row_max, hi, value)
+
+    def _live(self, w: FloatArray) -> BoolArray:
+        return w >= self.prune_below
+
+    def _row_bounds(self, who: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """Start and length of each actor's row in the main and the recent store."""
+        m, r = self.main.off, self.recent.off
+        return m[who], m[who + 1] - m[who], r[who], r[who + 1] - r[who]
+
+    def _row_entry(self, m0: IntArray, lm: IntArray, r0: IntArray, j: IntArray) -> IntArray:
+        """Entry index of the ``j``-th stored entry of rows starting at ``m0`` (``lm`` long) and ``r0``."""
+        return np.where(j < lm, m0 + j, len(self.main) + r0 + j - lm)
+
+    def rows(self, who: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+        """The live ties of each actor in ``who``, grouped by actor in the order of ``who``.
+
+        Returns:
+            (position in ``who``, neighbour, trust) of every tie.
+        """
+        who = np.asarray(who, dtype=np.int64)
+        m0, lm, r0, lr = self._row_bounds(who)
+        total = lm + lr
+        seg = np.repeat(np.arange(len(who), dtype=np.int64), total)
+        j = np.arange(len(seg), dtype=np.int64) - np.repeat(np.cumsum(total) - total, total)
+        e = self._row_entry(m0[seg], lm[seg], r0[seg], j)
+        w = self._trust_at(e)
+        live = self._live(w)
+        return seg[live], self._key_at(e[live]) % self.n, w[live]
+
+    # ------------------------------------------------------------------ reading
+
+    def entries(self) -> tuple[IntArray, FloatArray]:
+        """Every live stored entry (both directions of each tie): sorted keys ``i * n + j`` and trust."""
+        keys = np.concatenate([self.main.keys, self.recent.keys])
+        trust = np.concatenate([self.main.trust, self.recent.trust])
+        live = self._live(trust)
+        keys, trust = keys[live], trust[live]
+        if len(self.recent):
+            order = np.argsort(keys, kind="stable")
+            keys, trust = keys[order], trust[order]
+        return keys, trust
 
     @property
     def n_ties(self) -> int:
-        """Number of undirected ties."""
-        return len(self.keys) // 2
+        """Number of live undirected ties."""
+        return self._n_live_entries() // 2
 
-    def offsets(self) -> IntArray:
-        """CSR row pointers: the ties of ``i`` are ``keys[offsets[i]:offsets[i+1]]``."""
-        if self._offsets is None:
-            bounds = np.arange(self.n + 1, dtype=np.int64) * self.n
-            self._offsets = np.searchsorted(self.keys, bounds).astype(np.int64)
-        return self._offsets
-
-    def targets(self) -> IntArray:
-        """The other end of every stored tie (``keys % n``), cached until the ties change."""
-        if self._targets is None:
-            self._targets = self.keys - np.repeat(np.arange(self.n, dtype=np.int64) * self.n, self.degree())
-        return self._targets
+    def _n_live_entries(self) -> int:
+        return int(np.count_nonzero(self._live(self.main.trust)) + np.count_nonzero(self._live(self.recent.trust)))
 
     def degree(self) -> IntArray:
-        """Number of ties of every actor."""
-        return np.diff(self.offsets())
+        """Number of live ties of every actor."""
+        keys, _ = self.entries()
+        return np.bincount(keys // self.n, minlength=self.n).astype(np.int64)
 
     def neighbours(self, i: int) -> tuple[IntArray, FloatArray]:
-        """Actors tied to ``i`` and the trust of each tie."""
-        off = self.offsets()
-        lo, hi = off[i], off[i + 1]
-        return self.keys[lo:hi] % self.n, self.trust[lo:hi]
-
-    def random_neighbours(self, who: IntArray, u: FloatArray) -> IntArray:
-        """One neighbour of each actor in ``who`` (uniform, driven by ``u`` in [0, 1)); -1 if none."""
-        off = self.offsets()
-        deg = off[who + 1] - off[who]
-        pick = off[who] + np.minimum((u * deg).astype(np.int64), np.maximum(deg - 1, 0))
-        out = np.full(len(who), -1, dtype=np.int64)
-        has = deg > 0
-        out[has] = self.keys[pick[has]] % self.n
-        return out
-
-    def trusted_neighbours(self, who: IntArray, u: FloatArray) -> IntArray:
-        """One neighbour of each actor in ``who``, drawn with probability proportional to trust; -1 if none."""
-        off = self.offsets()
-        cum = np.concatenate([[0.0], np.cumsum(self.trust)])
-        lo, hi = cum[off[who]], cum[off[who + 1]]
-        target = lo + u * (hi - lo)
-        pick = np.searchsorted(cum, target, side="right") - 1
-        pick = np.clip(pick, off[who], np.maximum(off[who + 1] - 1, off[who]))
-        out = np.full(len(who), -1, dtype=np.int64)
-        has = hi > lo
-        out[has] = self.keys[pick[has]] % self.n
-        return out
-
-    def _index(self, a: IntArray, b: IntArray) -> IntArray:
-        """Index of the stored tie a→b, or -1."""
-        k = a.astype(np.int64) * self.n + b
-        pos = np.searchsorted(self.keys, k)
-        found = pos < len(self.keys)
-        found[found] = self.keys[pos[found]] == k[found]
-        return np.where(found, pos, -1)
+        """Actors tied to ``i`` and the trust of each tie, by neighbour index."""
+        _, nbr, w = self.rows(np.array([i], dtype=np.int64))
+        order = np.argsort(nbr)
+        return nbr[order], w[order]
 
     def get(self, a: IntArray, b: IntArray) -> FloatArray:
-        """Trust of each pair (0 where there is no tie)."""
-        idx = self._index(np.asarray(a), np.asarray(b))
-        return np.where(idx >= 0, self.trust[np.maximum(idx, 0)], 0.0) if len(self.trust) else np.zeros(len(idx))
+        """Trust of each pair (0 where there is no live tie)."""
+        e = self._index(np.asarray(a), np.asarray(b))
+        w = np.zeros(len(e))
+        has = e >= 0
+        w[has] = self._trust_at(e[has])
+        return np.where(self._live(w) & has, w, 0.0)
+
+    # ------------------------------------------------------------------ drawing partners
+
+    def random_neighbours(self, who: IntArray, rng: np.random.Generator) -> IntArray:
+        """One live neighbour of each actor in ``who``, uniformly; -1 if none."""
+        return self._draw(who, rng, weighted=False)
+
+    def trusted_neighbours(self, who: IntArray, rng: np.random.Generator) -> IntArray:
+        """One live neighbour of each actor in ``who``, with probability proportional to trust; -1 if none."""
+        return self._draw(who, rng, weighted=True)
+
+    def _draw(self, who: IntArray, rng: np.random.Generator, weighted: bool) -> IntArray:
+        """A neighbour per actor by rejection within its row: a uniform entry, kept if live (and, weighted,
+        with probability its trust over the row's bound :attr:`row_max`).
+
+        The bound is at least every trust in the row, so the accepted entry is
+        drawn exactly in proportion to trust. The actors still without a draw
+        after :data:`REJECTION_ROUNDS` rounds (rows of forgotten or very weak
+        ties) are drawn exactly from their rows.
+        """
+        who = np.asarray(who, dtype=np.int64)
+        out = np.full(len(who), -1, dtype=np.int64)
+        m0, lm, r0, lr = self._row_bounds(who)
+        deg = lm + lr
+        todo = np.flatnonzero(deg > 0)
+        m0, lm, r0, deg, bound = m0[todo], lm[todo], r0[todo], deg[todo], self.row_max[who[todo]]
+        for _ in range(REJECTION_ROUNDS):
+            if len(todo) == 0:
+                return out
+            j = np.minimum((rng.random(len(todo)) * deg).astype(np.int64), deg - 1)
+            e = self._row_entry(m0, lm, r0, j)
+            w = self._trust_at(e)
+            ok = self._live(w)
+            if weighted:
+                ok &= rng.random(len(todo)) * bound < w
+            out[todo[ok]] = self._key_at(e[ok]) % self.n
+            rejected = ~ok
+            todo, m0, lm, r0, deg, bound = (
+                todo[rejected],
+                m0[rejected],
+                lm[rejected],
+                r0[rejected],
+                deg[rejected],
+                bound[rejected],
+            )
+        if len(todo):
+            seg, nbr, w = self.rows(who[todo])
+            weight = w if weighted else np.ones(len(w))
+            cum = np.cumsum(weight)
+            total = np.bincount(seg, weights=weight, minlength=len(todo))
+            start = np.cumsum(total) - total
+            target = start + rng.random(len(todo)) * total
+            pick = np.minimum(np.searchsorted(cum, target, side="right"), len(cum) - 1)
+            has = total > 0
+            out[todo[has]] = nbr[pick[has]]
+        return out
+
+    # ------------------------------------------------------------------ writing
 
     @staticmethod
     def canonical_pairs(a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
@@ -132,32 +313,35 @@ class TrustNetwork:
         return uniq // n, uniq % n
 
     def _insert(self, lo: IntArray, hi: IntArray, value: FloatArray) -> None:
-        """Add new ties (not already present), both directions, keeping keys sorted."""
+        """Add ties not stored yet, both directions, to the recent store (entry indices of recent ties change)."""
         if len(lo) == 0:
             return
-        new_keys = np.concatenate([lo * self.n + hi, hi * self.n + lo])
-        new_vals = np.concatenate([value, value])
-        order = np.argsort(new_keys, kind="stable")
-        new_keys, new_vals = new_keys[order], new_vals[order]
-        self._n_cross += self._cross_count(new_keys)
-        # Where each new key lands in the merged arrays; the old entries fill the rest in order.
-        # (The same merge as ``np.insert``, which is about 2.5 times slower on millions of ties.)
-        dest = np.searchsorted(self.keys, new_keys) + np.arange(len(new_keys))
-        old = np.ones(len(self.keys) + len(new_keys), dtype=bool)
-        old[dest] = False
-        keys = np.empty(len(old), dtype=np.int64)
-        keys[dest], keys[old] = new_keys, self.keys
-        trust = np.empty(len(old), dtype=np.float64)
-        trust[dest], trust[old] = new_vals, self.trust
-        self.keys, self.trust = keys, trust
-        self._offsets = self._targets = None
+        keys = np.concatenate([lo * self.n + hi, hi * self.n + lo])
+        order = np.argsort(keys, kind="stable")
+        keys, trust = keys[order], np.concatenate([value, value])[order]
+        src, dst = np.divmod(keys, self.n)
+        self.recent = _merge(self.n, self.recent, keys, trust, self.sector[src] != self.sector[dst])
+        self._raise_row_max(lo, hi, value)
 
-    def _update(self, lo: IntArray, hi: IntArray, new_value: FloatArray) -> None:
-        """Write the same trust into both stored copies of existing ties."""
-        self.trust[self._index(lo, hi)] = new_value
-        self.trust[self._index(hi, lo)] = new_value
+    def _compact_if_large(self) -> None:
+        """Compact when the recent store has outgrown its share (called once a batch's indices are used)."""
+        if len(self.recent) > max(RECENT_SHARE * len(self.main), RECENT_MIN):
+            self.compact()
 
-    # ------------------------------------------------------------------ dynamics
+    def compact(self) -> None:
+        """Merge the recent store into the main one and drop forgotten ties (nothing observable changes)."""
+        keep_m, keep_r = self._live(self.main.trust), self._live(self.recent.trust)
+        main = self.main
+        if not keep_m.all():
+            main = _Store(self.n, main.keys[keep_m], main.trust[keep_m], main.cross[keep_m])
+        r = self.recent
+        self.main = _merge(self.n, main, r.keys[keep_r], r.trust[keep_r], r.cross[keep_r])
+        self.recent = _Store.empty(self.n)
+        # The bounds become exact again (failures and forgotten ties may have left them high).
+        self.row_max = np.zeros(self.n)
+        rows = np.flatnonzero(np.diff(self.main.off))
+        if len(rows):
+            self.row_max[rows] = np.maximum.reduceat(self.main.trust, self.main.off[rows])
 
     def meet(self, a: IntArray, b: IntArray, initial: FloatArray, cap: float, gain: float) -> int:
         """Encounters: new ties start at ``initial``; known ties move ``gain`` of the way to ``cap``.
@@ -169,7 +353,7 @@ class TrustNetwork:
             gain: share of the gap to ``cap`` closed by a repeat encounter.
 
         Returns:
-            The number of new ties.
+            The number of new ties (including forgotten ties started again).
         """
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
@@ -180,21 +364,20 @@ class TrustNetwork:
             return 0
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         uniq, first = np.unique(lo * self.n + hi, return_index=True)
-        lo, hi, initial = uniq // self.n, uniq % self.n, initial[first]
-        idx = self._index(lo, hi)
-        known = idx >= 0
-        if known.any():
-            w = self.trust[idx[known]]
-            raised = np.where(w < cap, w + gain * (cap - w), w)
-            self._update(lo[known], hi[known], raised)
-        new = ~known
-        self._insert(lo[new], hi[new], np.clip(initial[new], 0.0, 1.0))
-        return int(new.sum())
+        lo, hi, initial = uniq // self.n, uniq % self.n, np.clip(initial[first], 0.0, 1.0)
+        fwd, rev = self._pair_index(lo, hi)
+        stored = fwd >= 0
+        w = self._trust_at(fwd[stored])
+        known = self._live(w)
+        new_w = np.where(known, np.where(w < cap, w + gain * (cap - w), w), initial[stored])
+        self._set_pair(lo[stored], hi[stored], fwd[stored], rev[stored], new_w)
+        self._insert(lo[~stored], hi[~stored], initial[~stored])
+        self._compact_if_large()
+        return int(len(lo) - np.count_nonzero(known))
 
     # Joint successes and failures of the month are queued by the projects and applied
-    # in one batch by :meth:`flush`, so that the sorted arrays are rebuilt once a month,
-    # not once per project. A pair that shares k successes in a month gets the gain k
-    # times: 1 - (1 - w)(1 - gain)^k; failures are applied after successes.
+    # in one batch by :meth:`flush`. A pair that shares k successes in a month gets the
+    # gain k times: 1 - (1 - w)(1 - gain)^k; failures are applied after successes.
     #
     # A success closes ``success_gain`` of the gap to 1: +g(1 - w). A failure removes
     # ``failure_loss`` times the larger of w and 1 - w: -l·max(w, 1 - w), floored at 0.
@@ -225,54 +408,47 @@ class TrustNetwork:
         """
         if self._success:
             lo, hi, k = _pair_counts(self._success, self.n)
-            idx = self._index(lo, hi)
-            missing = idx < 0
+            missing = self._index(lo, hi) < 0
             self._insert(lo[missing], hi[missing], np.full(int(missing.sum()), floor))
-            w = self.get(lo, hi)
-            self._update(lo, hi, 1.0 - (1.0 - w) * (1.0 - success_gain) ** k)
+            fwd, rev = self._pair_index(lo, hi)
+            w = self._trust_at(fwd)
+            w = np.where(self._live(w), w, floor)  # a forgotten tie starts again at the floor
+            self._set_pair(lo, hi, fwd, rev, 1.0 - (1.0 - w) * (1.0 - success_gain) ** k)
         if self._reputation:
             m, k = np.unique(np.concatenate(self._reputation), return_counts=True)
-            off = self.offsets()
-            starts, ends = off[m], off[m + 1]
-            lengths = ends - starts
-            idx = np.repeat(ends - np.cumsum(lengths), lengths) + np.arange(lengths.sum())
-            times = np.repeat(k, lengths)
-            src, dst = np.divmod(self.keys[idx], self.n)
-            # A tie between two members of the month's successes is seen from both sides.
-            lo, hi = np.minimum(src, dst), np.maximum(src, dst)
-            uniq, inv = np.unique(lo * self.n + hi, return_inverse=True)
-            times = np.bincount(inv, weights=times).astype(np.int64)
-            lo, hi = uniq // self.n, uniq % self.n
-            w = self.get(lo, hi)
+            seg, nbr, w = self.rows(m)
             below = w < cap
-            new_w = cap - (cap - w[below]) * (1.0 - reputation_gain) ** times[below]
-            self._update(lo[below], hi[below], new_w)
+            seg, nbr = seg[below], nbr[below]
+            # A tie between two members of the month's successes is seen from both sides.
+            src = m[seg]
+            lo, hi = np.minimum(src, nbr), np.maximum(src, nbr)
+            uniq, inv = np.unique(lo * self.n + hi, return_inverse=True)
+            times = np.bincount(inv, weights=k[seg]).astype(np.int64)
+            lo, hi = uniq // self.n, uniq % self.n
+            fwd, rev = self._pair_index(lo, hi)
+            w = self._trust_at(fwd)
+            self._set_pair(lo, hi, fwd, rev, cap - (cap - w) * (1.0 - reputation_gain) ** times)
         if self._failure:
             lo, hi, k = _pair_counts(self._failure, self.n)
-            idx = self._index(lo, hi)
-            has = idx >= 0
-            w = self.trust[idx[has]]
+            fwd, rev = self._pair_index(lo, hi)
+            has = fwd >= 0
+            lo, hi, fwd, rev, k = lo[has], hi[has], fwd[has], rev[has], k[has]
+            w = self._trust_at(fwd)
+            live = self._live(w)
+            lo, hi, fwd, rev, k, w = lo[live], hi[live], fwd[live], rev[live], k[live], w[live]
             for _ in range(int(k.max()) if len(k) else 0):  # k failures shared this month, one after the other
-                w = np.where(k[has] > 0, np.maximum(0.0, w - failure_loss * np.maximum(w, 1.0 - w)), w)
+                w = np.where(k > 0, np.maximum(0.0, w - failure_loss * np.maximum(w, 1.0 - w)), w)
                 k = k - 1
-            self._update(lo[has], hi[has], w)
+            self._set_at(fwd, w)  # trust only falls: the row bounds hold
+            self._set_at(rev, w)
         self._success, self._reputation, self._failure = [], [], []
+        self._compact_if_large()
 
-    def decay(self, rate: float, prune_below: float) -> int:
-        """Unused ties fade by ``rate`` a month; ties under ``prune_below`` are forgotten.
-
-        Returns:
-            The number of undirected ties pruned.
-        """
-        self.trust *= 1.0 - rate
-        keep = self.trust >= prune_below
-        n_pruned = int(len(keep) - keep.sum()) // 2
-        if n_pruned:
-            self._n_cross -= self._cross_count(self.keys[~keep])
-            self.keys = self.keys[keep]
-            self.trust = self.trust[keep]
-            self._offsets = self._targets = None
-        return n_pruned
+    def decay(self, rate: float) -> None:
+        """Unused ties fade by ``rate`` a month (those falling under ``prune_below`` are forgotten)."""
+        self.main.trust *= 1.0 - rate
+        self.recent.trust *= 1.0 - rate
+        self.row_max *= 1.0 - rate  # still a bound: every tie fades by the same factor
 
     # ------------------------------------------------------------------ indicators
 
@@ -282,25 +458,36 @@ class TrustNetwork:
         return self.n_ties / possible if possible else 0.0
 
     def mean_trust(self) -> float:
-        """Mean trust over existing ties (0 when there are none)."""
-        return float(self.trust.mean()) if len(self.trust) else 0.0
-
-    def _cross_count(self, keys: IntArray) -> int:
-        """How many of these stored keys join two different sectors."""
-        src, dst = np.divmod(keys, self.n)
-        return int(np.count_nonzero(self.sector[src] != self.sector[dst]))
+        """Mean trust over live ties (0 when there are none)."""
+        total, count = 0.0, 0
+        for s in (self.main, self.recent):
+            live = self._live(s.trust)
+            total += float(np.sum(s.trust, where=live))
+            count += int(np.count_nonzero(live))
+        return total / count if count else 0.0
 
     def cross_sector_share(self) -> float:
-        """Share of ties that join two different sectors: the scarce ones (002)."""
-        return self._n_cross / len(self.keys) if len(self.keys) else 0.0
+        """Share of live ties that join two different sectors: the scarce ones (002)."""
+        cross = sum(int(np.count_nonzero(s.cross & self._live(s.trust))) for s in (self.main, self.recent))
+        count = self._n_live_entries()
+        return cross / count if count else 0.0
+
+    def _graph(self, s: _Store) -> csr_matrix:
+        """The live ties of one store as a sparse adjacency matrix (built on the store's own arrays)."""
+        targets = s.keys - np.repeat(np.arange(self.n, dtype=np.int64) * self.n, np.diff(s.off))
+        live = self._live(s.trust)
+        graph = csr_matrix((live.astype(np.int8), targets, s.off), shape=(self.n, self.n))
+        if not live.all():
+            graph.eliminate_zeros()
+        return graph
 
     def giant_component_share(self) -> float:
         """Share of actors in the largest connected component."""
         if self.n == 0:
             return 0.0
-        graph = csr_matrix(
-            (np.ones(len(self.keys), dtype=np.int8), self.targets(), self.offsets()), shape=(self.n, self.n)
-        )
+        graph = self._graph(self.main)
+        if len(self.recent):
+            graph = graph + self._graph(self.recent)  # the union: neither holds an explicit zero
         # Ties are stored in both directions, so the strong components of this directed
         # graph are the undirected components (and this avoids the transpose that
         # ``directed=False`` or ``connection="weak"`` makes).
@@ -318,6 +505,21 @@ def all_pairs(members: IntArray) -> tuple[IntArray, IntArray]:
     m = np.unique(np.asarray(members, dtype=np.int64))
     i, j = _triu(len(m))
     return m[i], m[j]
+
+
+def mean_pair_trust(net: TrustNetwork, members: IntArray) -> FloatArray:
+    """Mean trust over every pair of members of each group (0 for a missing tie).
+
+    Args:
+        members: (K, M) member indices, one group per row, padded with -1.
+    """
+    k_n, m_n = members.shape
+    i, j = _triu(m_n)
+    valid = members >= 0
+    both = valid[:, i] & valid[:, j]
+    safe = np.where(valid, members, 0)
+    w = net.get(safe[:, i].ravel(), safe[:, j].ravel()).reshape(k_n, len(i))
+    return (w * both).sum(axis=1) / np.maximum(both.sum(axis=1), 1)
 
 
 def _pair_counts(groups: list[IntArray], n: int) -> tuple[IntArray, IntArray, IntArray]:

@@ -271,8 +271,9 @@ def test_strongest_ties_are_the_top_k_above_the_threshold() -> None:
     net.meet(a, b, rng.random(3000), cap=1.0, gain=0.0)
     i, j, w = strongest_ties(net, max_ties=100, min_trust=0.3)
     assert len(w) == 100 and (i < j).all() and (w >= 0.3).all() and (np.diff(w) <= 0).all()
-    src, dst = np.divmod(net.keys, n)
-    all_w = np.sort(net.trust[src < dst])[::-1]
+    keys, trust = net.entries()
+    src, dst = np.divmod(keys, n)
+    all_w = np.sort(trust[src < dst])[::-1]
     np.testing.assert_array_equal(w, all_w[:100])
     np.testing.assert_array_equal(net.get(i, j), w)
     _, _, none = strongest_ties(net, max_ties=100, min_trust=1.1)

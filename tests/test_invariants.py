@@ -160,7 +160,9 @@ def test_money_is_conserved(sc: Scenario) -> None:
 
 def check_trust(model: TerritorialModel) -> None:
     net = model.trust
-    keys, w = net.keys, net.trust
+    keys, w = net.entries()
+    for store in (net.main, net.recent):  # what is stored, forgotten ties included
+        assert np.all((store.trust >= 0.0) & (store.trust <= 1.0)), "stored trust out of [0, 1]"
     assert len(keys) == len(w) and len(keys) % 2 == 0
     assert np.all(np.diff(keys) > 0), "tie keys must be sorted and unique"
     assert np.all((w >= 0.0) & (w <= 1.0)), f"trust out of [0, 1]: {w.min()}..{w.max()}"

@@ -58,7 +58,7 @@ def assert_moves(
 
 def tie_ends(model: TerritorialModel) -> tuple[np.ndarray, np.ndarray]:
     """Both ends of every stored (directed) copy of every tie."""
-    return np.divmod(model.trust.keys, model.trust.n)
+    return np.divmod(model.trust.entries()[0], model.trust.n)
 
 
 def co_member_trust(overrides: tuple[str, ...], *, failed_only: bool = False) -> float:
@@ -448,7 +448,7 @@ def _project(
         form=form,
         phare_type=PhareType.RESPONSIBLE_PRACTICES,
         budget_eur=1e5,
-        funding_eur=np.zeros(len(FundingSource)),
+        launch_funding_eur=np.zeros(len(FundingSource)),
         policy_eur=[],
         launched_month=0,
         origin="need",

@@ -100,7 +100,7 @@ def strongest_ties(
     Returns:
         (i, j, trust) of each tie, i < j, sorted by decreasing trust (ties of equal trust by key).
     """
-    keys, w = trust.keys, trust.trust
+    keys, w = trust.entries()
     src, dst = np.divmod(keys, trust.n)
     keep = (src < dst) & (w >= min_trust)  # each undirected tie is stored twice
     src, dst, w = src[keep], dst[keep], w[keep]
