@@ -94,6 +94,8 @@ def main() -> None:
         "shock_gap_at_horizon": float(mean_gap[-1]),
         "shock_gap_at_horizon_ci95": [float(np.percentile(gap[:, -1], 2.5)), float(np.percentile(gap[:, -1], 97.5))],
         "participation_firm_end": float(last["participation_firm"]),
+        "participation_collectivite_end": float(np.mean([r[2]["participation_collectivite"].iloc[-1] for r in base])),
+        "share_of_projects_with_a_collectivite": float(regs.member_kinds.map(lambda k: "collectivite" in k).mean()),
     }
     (args.out / "validation.json").write_text(json.dumps(result, indent=2) + "\n")
     fig, ax = plt.subplots(figsize=(8, 4.5))
