@@ -26,9 +26,20 @@ if TYPE_CHECKING:
 Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
 
 
-def _initiators(rng: np.random.Generator, rate: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Each actor, repeated as many times as it meets someone this month (Poisson)."""
-    return np.repeat(np.arange(len(rate), dtype=np.int64), rng.poisson(rate))
+def _initiators(rng: np.random.Generator, rate: NDArray[np.float64], channels: list[float]) -> list[NDArray[np.int64]]:
+    """Each actor, repeated as many times as it meets someone this month through each channel.
+
+    Every actor's encounters are Poisson with rate ``rate × channel rate`` per
+    channel, drawn as one Poisson count with the summed rate, each encounter then
+    given a channel in proportion to the channel rates (the same distribution:
+    Poisson splitting).
+    """
+    total = float(sum(channels))
+    who = np.repeat(np.arange(len(rate), dtype=np.int64), rng.poisson(rate * total))
+    if total <= 0:
+        return [who] * len(channels)
+    channel = np.searchsorted(np.cumsum(channels) / total, rng.random(len(who)), side="right")
+    return [who[channel == c] for c in range(len(channels))]
 
 
 def random_in_territory(
@@ -47,21 +58,19 @@ def draw_encounters(model: TerritorialModel) -> Pairs:
     actors = model.actors
     base = actors.sociability * model.shock.encounter_factor
 
+    a, a2, a3 = _initiators(rng, base, [cfg.network_per_month, cfg.territory_per_month, cfg.cross_territory_per_month])
     # (i) the network: a known partner (chosen in proportion to trust), or a friend of a friend
-    a = _initiators(rng, base * cfg.network_per_month)
     b = model.trust.trusted_neighbours(a, rng)
     a, b = a[b >= 0], b[b >= 0]
-    c = model.trust.random_neighbours(b, rng)
-    repeat = rng.random(len(a)) < cfg.repeat_contact_share
-    partner = np.where(repeat, b, c)
+    partner = b.copy()
+    friend = rng.random(len(a)) >= cfg.repeat_contact_share
+    partner[friend] = model.trust.random_neighbours(b[friend], rng)
     net = (a[partner >= 0], partner[partner >= 0])
 
     # (ii) strangers of the same territory
-    a2 = _initiators(rng, base * cfg.territory_per_month)
     b2 = random_in_territory(model, actors.territory[a2], rng.random(len(a2)))
 
     # (iii) anyone in the region
-    a3 = _initiators(rng, base * cfg.cross_territory_per_month)
     b3 = rng.integers(0, actors.n, size=len(a3))
 
     a = np.concatenate([net[0], a2, a3])

@@ -84,8 +84,6 @@ def update_trust_from_projects(model: TerritorialModel) -> None:
         cap=t.acquaintance_cap,
         failure_loss=t.failure_loss,
     )
-    if model.month % 12 == 0:
-        model.trust.compact()  # every January, forgotten ties are dropped for good (storage only)
 
 
 def create_value(model: TerritorialModel) -> None:
