@@ -200,7 +200,9 @@ def _per_meur(delta: np.ndarray, extra: np.ndarray) -> tuple[float, float, float
 
 def _expected(sweep: Path) -> dict[str, float]:
     """Every number the report shows, recomputed from the sweep's parquet files."""
-    summary = pd.read_parquet(sweep / "summary").astype({"scenario": str}).set_index(["scenario", "seed"])
+    # Sorted by seed: the bootstrap resamples seed positions, which must mean the same seeds in
+    # every scenario (the rows' order in the parquet files depends on which job finished first).
+    summary = pd.read_parquet(sweep / "summary").astype({"scenario": str}).set_index(["scenario", "seed"]).sort_index()
     spending = pd.read_parquet(sweep / "spending").astype({"scenario": str, "channel": str})
     registry = pd.read_parquet(sweep / "registry").astype({"scenario": str, "territory": str})
     scenarios = sorted(summary.index.get_level_values(0).unique())
