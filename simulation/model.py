@@ -274,10 +274,9 @@ class TerritorialModel(mesa.Model):
         if self.month % every == 0 or not self.network_cache:
             net = self.trust
             n_ties = net.n_ties
-            possible = net.n * (net.n - 1) / 2
             self.network_cache |= {
                 "trust_ties": float(n_ties),
-                "trust_density": n_ties / possible if possible else 0.0,
+                "trust_density": net.density(n_ties),
                 "trust_mean": net.mean_trust(),
                 "cross_sector_tie_share": net.cross_sector_share(),
                 "giant_component_share": net.giant_component_share(),

@@ -139,21 +139,20 @@ class TrustNetwork:
     # An entry index ``e`` addresses either store: ``e < len(main)`` is main's entry
     # ``e``, otherwise recent's entry ``e - len(main)``.
 
-    def _trust_at(self, e: IntArray) -> FloatArray:
+    def _gather(self, e: IntArray, main: NDArray, recent: NDArray) -> NDArray:
+        """``main[e]`` for entries of the main store, ``recent[e - len(main)]`` for the others."""
         nm = len(self.main)
         in_main = e < nm
-        out = np.empty(len(e))
-        out[in_main] = self.main.trust[e[in_main]]
-        out[~in_main] = self.recent.trust[e[~in_main] - nm]
+        out = np.empty(len(e), dtype=main.dtype)
+        out[in_main] = main[e[in_main]]
+        out[~in_main] = recent[e[~in_main] - nm]
         return out
 
-    def _key_at(self, e: IntArray) -> IntArray:
-        nm = len(self.main)
-        return np.where(e < nm, self.main.keys[np.minimum(e, nm - 1)] if nm else 0, self._recent_key(e - nm))
+    def _trust_at(self, e: IntArray) -> FloatArray:
+        return self._gather(e, self.main.trust, self.recent.trust)
 
-    def _recent_key(self, r: IntArray) -> IntArray:
-        nr = len(self.recent)
-        return self.recent.keys[np.clip(r, 0, nr - 1)] if nr else np.zeros(len(r), np.int64)
+    def _key_at(self, e: IntArray) -> IntArray:
+        return self._gather(e, self.main.keys, self.recent.keys)
 
     def _set_at(self, e: IntArray, value: FloatArray) -> None:
         nm = len(self.main)
@@ -469,10 +468,10 @@ class TrustNetwork:
 
     # ------------------------------------------------------------------ indicators
 
-    def density(self) -> float:
-        """Share of possible ties that exist."""
+    def density(self, n_ties: int | None = None) -> float:
+        """Share of possible ties that exist (``n_ties``: the count, when already known)."""
         possible = self.n * (self.n - 1) / 2
-        return self.n_ties / possible if possible else 0.0
+        return (self.n_ties if n_ties is None else n_ties) / possible if possible else 0.0
 
     def mean_trust(self) -> float:
         """Mean trust over live ties (0 when there are none)."""
