@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from simulation.model import TerritorialModel
 
 MARKET_KINDS = (ActorKind.FIRM, ActorKind.COLLECTIVITE)  # can sell / procure services
+_MARKET = np.isin(np.arange(len(ActorKind)), MARKET_KINDS)  # by kind code
 
 
 @dataclass
@@ -157,7 +158,7 @@ class FundingRule:
                 model.hooks.public_offers(model, c, i, float(b))
                 for c, i, b in zip(coalitions, ideas, budgets, strict=True)
             ]
-        n_market = (valid & np.isin(actors.kind[safe], MARKET_KINDS)).sum(axis=1)
+        n_market = (valid & _MARKET[actors.kind[safe]]).sum(axis=1)
         credibility = np.minimum(1.0, cfg.revenue_credibility_per_market_member * n_market)
         avail = Available(
             public_members=(money * public_member).sum(axis=1),
@@ -191,7 +192,7 @@ class FundingRule:
 
     def new_batch(self) -> None:
         """Forget what earlier commits touched: a new month's plans start from fresh balances."""
-        self._touched_actors: set[int] = set()
+        self._touched_actors = np.zeros(0, dtype=bool)  # by actor, sized at the first commit
         self._policy_paid = False
 
     def is_stale(self, model: TerritorialModel, coalition: Coalition, territory: int) -> bool:
@@ -205,7 +206,7 @@ class FundingRule:
         """
         a = coalition.funding.amount_eur
         return (
-            any(int(i) in self._touched_actors for i in coalition.members)
+            (len(self._touched_actors) > 0 and bool(self._touched_actors[coalition.members].any()))
             or a[FundingSource.LOCAL_FUND] > model.territories.local_fund_eur[territory]
             or (self._policy_paid and bool(coalition.funding.policy_eur))
         )
@@ -223,7 +224,9 @@ class FundingRule:
         model.territories.local_fund_eur[territory] -= plan.amount_eur[FundingSource.LOCAL_FUND]
         for name, amount in plan.policy_eur:
             model.hooks.pay(name, amount)
-        self._touched_actors.update(m.tolist())
+        if len(self._touched_actors) != actors.n:
+            self._touched_actors = np.zeros(actors.n, dtype=bool)
+        self._touched_actors[m] = True
         self._policy_paid = self._policy_paid or bool(plan.policy_eur)
 
 

@@ -272,13 +272,5 @@ class TerritorialModel(mesa.Model):
             1 if self.actors.n <= LARGE_REGION_ACTORS else 12
         )
         if self.month % every == 0 or not self.network_cache:
-            net = self.trust
-            n_ties = net.n_ties
-            self.network_cache |= {
-                "trust_ties": float(n_ties),
-                "trust_density": net.density(n_ties),
-                "trust_mean": net.mean_trust(),
-                "cross_sector_tie_share": net.cross_sector_share(),
-                "giant_component_share": net.giant_component_share(),
-            }
+            self.network_cache |= self.trust.indicators()
         self.datacollector.collect(self)

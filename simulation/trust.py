@@ -8,24 +8,15 @@ and unused ties decay; a tie whose trust falls below ``prune_below`` is
 forgotten: it no longer counts, is never drawn, and a new encounter of the
 pair starts it again as a new tie.
 
-Storage. Every undirected tie is stored twice, as ``i→j`` and ``j→i``, under
-the int64 key ``i * n + j``, with the trust in a parallel float array; both
-copies always hold the same trust (every write goes through
-:meth:`TrustNetwork._set_pair`). The entries live in two sorted stores, each
-with CSR row pointers so that the ties of ``i`` are one slice of each:
-
-* the *main* store, with millions of entries in a large region, which only
-  trust values change between compactions;
-* the *recent* store, the ties created since the last compaction: the
-  month's new ties are merged into this small array, not into the main one.
-
-:meth:`TrustNetwork.compact` merges the recent store into the main one,
-when the recent store outgrows an eighth of the main one, and drops
-forgotten entries when there are enough of them to be worth a pass. So the
-per-month cost follows the month's events, not the size of the network:
-decay is one multiplication; a contact is drawn by rejection within the
-actor's own row (:meth:`TrustNetwork.trusted_neighbours`); look-ups are
-binary searches.
+Storage. Each actor's ties are one contiguous row of a pool of entries
+(neighbour, trust, position of the same tie in the neighbour's row), with
+room to grow; every undirected tie is stored in both rows with the same
+trust. The loops over the month's events run compiled
+(:mod:`simulation.trust_kernels`), so the cost of a month follows its events,
+not the size of the network: an encounter or a joint success is a scan of the
+shorter of two rows, a contact is drawn by rejection within the actor's own
+row, and decay is one multiplication of the pool. Forgotten ties are skipped
+at every read and dropped when their row needs room or the pool is repacked.
 """
 
 from __future__ import annotations
@@ -34,82 +25,21 @@ import functools
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+
+from simulation import trust_kernels as k
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-#: The recent store is merged into the main one when it holds more than this share of it.
-RECENT_SHARE = 1 / 8
-#: ... and at least this many entries (small networks compact rarely: it costs nothing to wait).
-RECENT_MIN = 65_536
-#: Forgotten entries are dropped from the main store when they are more than this share of it.
-FORGOTTEN_SHARE = 1 / 16
-#: Rejection rounds before the few actors still without a draw are drawn exactly within their row.
-REJECTION_ROUNDS = 32
-
-
-def _row_pointers(n: int, keys: IntArray) -> IntArray:
-    """CSR row pointers of sorted keys ``i * n + j``: the entries of row ``i`` are ``off[i]:off[i + 1]``."""
-    off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys // n, minlength=n), out=off[1:])
-    return off
-
-
-class _Store:
-    """Sorted entries (keys, trust, whether the tie joins two sectors) with CSR row pointers."""
-
-    __slots__ = ("cross", "keys", "off", "trust")
-
-    def __init__(
-        self, n: int, keys: IntArray, trust: FloatArray, cross: BoolArray, off: IntArray | None = None
-    ) -> None:
-        self.keys, self.trust, self.cross = keys, trust, cross
-        self.off = _row_pointers(n, keys) if off is None else off
-
-    @classmethod
-    def empty(cls, n: int) -> _Store:
-        return cls(n, np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, bool))
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    def find(self, keys: IntArray) -> IntArray:
-        """Position of each key, or -1."""
-        pos = np.searchsorted(self.keys, keys)
-        found = pos < len(self.keys)
-        found[found] = self.keys[pos[found]] == keys[found]
-        return np.where(found, pos, -1)
-
-
-def _merge(n: int, a: _Store, keys: IntArray, trust: FloatArray, cross: BoolArray) -> _Store:
-    """``a`` with the sorted new entries (keys not in ``a``) merged in, as a new store (row pointers: O(n + new))."""
-    off = a.off + _row_pointers(n, keys)
-    if len(keys) * 16 > len(a):
-        # Many new entries (a compaction): a stable sort of the two sorted runs is one linear
-        # merge (timsort finds the runs), about twice as fast here as the scatter below.
-        order = np.argsort(np.concatenate([a.keys, keys]), kind="stable")
-        return _Store(
-            n,
-            np.concatenate([a.keys, keys])[order],
-            np.concatenate([a.trust, trust])[order],
-            np.concatenate([a.cross, cross])[order],
-            off=off,
-        )
-    # Few new entries: where each lands in the merged arrays; the old entries fill the rest in
-    # order (the same merge as ``np.insert``, which is about 2.5 times slower on millions of entries).
-    dest = np.searchsorted(a.keys, keys) + np.arange(len(keys))
-    old = np.ones(len(a) + len(keys), dtype=bool)
-    old[dest] = False
-
-    def merged(new: NDArray, have: NDArray) -> NDArray:
-        out = np.empty(len(old), dtype=have.dtype)
-        out[dest], out[old] = new, have
-        return out
-
-    return _Store(n, merged(keys, a.keys), merged(trust, a.trust), merged(cross, a.cross), off=off)
+#: A repacked row keeps this share of its live ties as room to grow (and at least ``MIN_ROOM``).
+ROW_ROOM = 0.5
+#: A repacked pool keeps this share of its rows' total room free at its end, for rows that move.
+POOL_ROOM = 0.5
+#: The pool grows by this factor when full ...
+GROWTH = 1.5
+#: ... unless the space left behind by rows that moved is more than this share of it: then it is repacked.
+GARBAGE_SHARE = 0.5
 
 
 class TrustNetwork:
@@ -124,76 +54,94 @@ class TrustNetwork:
 
     def __init__(self, n_actors: int, sector: NDArray[np.integer], prune_below: float = 0.0) -> None:
         self.n = int(n_actors)
+        if self.n >= 2**31:
+            raise ValueError(f"at most {2**31 - 1} actors (neighbours are stored as int32), got {self.n}")
         self.sector = np.asarray(sector)
         self.prune_below = float(prune_below)
-        self.main = _Store.empty(self.n)
-        self.recent = _Store.empty(self.n)
+        self.start = np.zeros(self.n, dtype=np.int64)
+        self.deg = np.zeros(self.n, dtype=np.int64)
+        self.cap = np.zeros(self.n, dtype=np.int64)
         #: An upper bound of the trust of each actor's ties (what the rejection draws divide by).
         self.row_max = np.zeros(self.n)
+        self.nbr = np.empty(0, dtype=np.int32)
+        self.w = np.empty(0)
+        self.twin = np.empty(0, dtype=np.int32)
+        self.meta = np.zeros(1, dtype=np.int64)  # [top]: the start of the pool's free end
         self._success: list[IntArray] = []
         self._reputation: list[IntArray] = []
         self._failure: list[IntArray] = []
+        self.repack(extra=4 * self.n)
 
-    # ------------------------------------------------------------------ entries
-    #
-    # An entry index ``e`` addresses either store: ``e < len(main)`` is main's entry
-    # ``e``, otherwise recent's entry ``e - len(main)``.
+    # ------------------------------------------------------------------ the pool
 
-    def _gather(self, e: IntArray, main: NDArray, recent: NDArray) -> NDArray:
-        """``main[e]`` for entries of the main store, ``recent[e - len(main)]`` for the others."""
-        nm = len(self.main)
-        in_main = e < nm
-        out = np.empty(len(e), dtype=main.dtype)
-        out[in_main] = main[e[in_main]]
-        out[~in_main] = recent[e[~in_main] - nm]
-        return out
+    @property
+    def _state(
+        self,
+    ) -> tuple[IntArray, IntArray, IntArray, NDArray[np.int32], FloatArray, NDArray[np.int32], FloatArray, IntArray]:
+        return self.start, self.deg, self.cap, self.nbr, self.w, self.twin, self.row_max, self.meta
 
-    def _trust_at(self, e: IntArray) -> FloatArray:
-        return self._gather(e, self.main.trust, self.recent.trust)
+    def repack(self, extra: int = 0) -> None:
+        """Copy every row, live ties only, into a new pool with room to grow (nothing observable changes).
 
-    def _key_at(self, e: IntArray) -> IntArray:
-        return self._gather(e, self.main.keys, self.recent.keys)
+        Args:
+            extra: entries about to be added, beyond the usual room.
+        """
+        live = k.live_degree(self.start, self.deg, self.w, self.prune_below)
+        cap = live + np.maximum(k.MIN_ROOM, (ROW_ROOM * live).astype(np.int64))
+        start = np.zeros(self.n, dtype=np.int64)
+        np.cumsum(cap[:-1], out=start[1:])
+        top = int(cap.sum())
+        size = top + int(POOL_ROOM * top) + 2 * extra
+        if size >= 2**31:
+            raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
+        nbr = np.empty(size, dtype=np.int32)
+        w = np.zeros(size)
+        twin = np.empty(size, dtype=np.int32)
+        row_max = np.zeros(self.n)
+        deg = k.repack(
+            self.start, self.deg, self.nbr, self.w, self.twin, self.prune_below, start, cap, nbr, w, twin, row_max
+        )
+        self.start, self.deg, self.cap, self.row_max = start, deg, cap, row_max
+        self.nbr, self.w, self.twin = nbr, w, twin
+        self.meta[0] = top
 
-    def _set_at(self, e: IntArray, value: FloatArray) -> None:
-        nm = len(self.main)
-        in_main = e < nm
-        self.main.trust[e[in_main]] = value[in_main]
-        self.recent.trust[e[~in_main] - nm] = value[~in_main]
+    def compact(self) -> None:
+        """Drop forgotten ties and make every row contiguous again (nothing observable changes)."""
+        self.repack()
 
-    def _index(self, a: IntArray, b: IntArray) -> IntArray:
-        """Entry index of the stored tie a→b, or -1."""
-        k = np.asarray(a, dtype=np.int64) * self.n + np.asarray(b, dtype=np.int64)
-        e = self.main.find(k)
-        missing = e < 0
-        if missing.any() and len(self.recent):
-            r = self.recent.find(k[missing])
-            e[missing] = np.where(r >= 0, r + len(self.main), -1)
-        return e
+    def _until_done(self, kernel, total: int, *args) -> None:
+        """Run a kernel that stops when the pool is full, making room and resuming until it is done."""
+        begin, room = 0, 1
+        while True:
+            done = kernel(*self._state, *args, begin)
+            if done >= total:
+                return
+            room = room * 2 if done == begin else 1  # no progress: a big row needs more room
+            begin = done
+            self._make_room(extra=room * (total - begin))
 
-    def _pair_index(self, lo: IntArray, hi: IntArray) -> tuple[IntArray, IntArray]:
-        return self._index(lo, hi), self._index(hi, lo)
+    def _make_room(self, extra: int) -> None:
+        """More free entries at the pool's end: repack if rows that moved left much unused space, else grow.
 
-    def _set_pair(self, lo: IntArray, hi: IntArray, fwd: IntArray, rev: IntArray, value: FloatArray) -> None:
-        """Write the same trust into both stored copies (``fwd``: lo→hi, ``rev``: hi→lo) of existing ties."""
-        self._set_at(fwd, value)
-        self._set_at(rev, value)
-        self._raise_row_max(lo, hi, value)
+        Growing copies the pool into a larger one, every entry in place (no index changes);
+        repacking also drops the forgotten ties.
+        """
+        top = int(self.meta[0])
+        if top - int(self.cap.sum()) > GARBAGE_SHARE * top:
+            self.repack(extra=extra)
+            return
+        size = max(int(GROWTH * len(self.nbr)), top + 2 * extra)
+        if size >= 2**31:
+            raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
+        for name in ("nbr", "w", "twin"):
+            old = getattr(self, name)
+            # Entries past a row's degree are never read; the trust is zeroed all the same, as
+            # decay multiplies the whole used pool (no NaN or denormal from uninitialised memory).
+            new = np.zeros(size) if name == "w" else np.empty(size, dtype=old.dtype)
+            new[:top] = old[:top]
+            setattr(self, name, new)
 
-    def _raise_row_max(self, lo: IntArray, hi: IntArray, value: FloatArray) -> None:
-        np.maximum.at(self.row_max, lo, value)
-        np.maximum.at(self.row_max, hi, value)
-
-    def _live(self, w: FloatArray) -> BoolArray:
-        return w >= self.prune_below
-
-    def _row_bounds(self, who: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-        """Start and length of each actor's row in the main and the recent store."""
-        m, r = self.main.off, self.recent.off
-        return m[who], m[who + 1] - m[who], r[who], r[who + 1] - r[who]
-
-    def _row_entry(self, m0: IntArray, lm: IntArray, r0: IntArray, j: IntArray) -> IntArray:
-        """Entry index of the ``j``-th stored entry of rows starting at ``m0`` (``lm`` long) and ``r0``."""
-        return np.where(j < lm, m0 + j, len(self.main) + r0 + j - lm)
+    # ------------------------------------------------------------------ reading
 
     def rows(self, who: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
         """The live ties of each actor in ``who``, grouped by actor in the order of ``who``.
@@ -201,41 +149,31 @@ class TrustNetwork:
         Returns:
             (position in ``who``, neighbour, trust) of every tie.
         """
-        who = np.asarray(who, dtype=np.int64)
-        m0, lm, r0, lr = self._row_bounds(who)
-        total = lm + lr
-        seg = np.repeat(np.arange(len(who), dtype=np.int64), total)
-        j = np.arange(len(seg), dtype=np.int64) - np.repeat(np.cumsum(total) - total, total)
-        e = self._row_entry(m0[seg], lm[seg], r0[seg], j)
-        w = self._trust_at(e)
-        live = self._live(w)
-        return seg[live], self._key_at(e[live]) % self.n, w[live]
-
-    # ------------------------------------------------------------------ reading
+        result: tuple[IntArray, IntArray, FloatArray] = k.rows(
+            self.start, self.deg, self.nbr, self.w, np.asarray(who, dtype=np.int64), self.prune_below
+        )
+        return result
 
     def entries(self) -> tuple[IntArray, FloatArray]:
         """Every live stored entry (both directions of each tie): sorted keys ``i * n + j`` and trust."""
-        keys = np.concatenate([self.main.keys, self.recent.keys])
-        trust = np.concatenate([self.main.trust, self.recent.trust])
-        live = self._live(trust)
-        keys, trust = keys[live], trust[live]
-        if len(self.recent):
-            order = np.argsort(keys, kind="stable")
-            keys, trust = keys[order], trust[order]
-        return keys, trust
+        indptr, indices, data = k.adjacency(self.start, self.deg, self.nbr, self.w, self.prune_below)
+        src = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(indptr))
+        return src * self.n + indices, data
 
     @property
     def n_ties(self) -> int:
         """Number of live undirected ties."""
-        return self._n_live_entries() // 2
+        return self.totals()[0] // 2
 
-    def _n_live_entries(self) -> int:
-        return int(np.count_nonzero(self._live(self.main.trust)) + np.count_nonzero(self._live(self.recent.trust)))
+    def totals(self) -> tuple[int, float, int]:
+        """(live stored entries — two per tie —, their summed trust, those joining two sectors), in one pass."""
+        count, total, cross = k.totals(self.start, self.deg, self.nbr, self.w, self.sector, self.prune_below)
+        return int(count), float(total), int(cross)
 
     def degree(self) -> IntArray:
         """Number of live ties of every actor."""
-        keys, _ = self.entries()
-        return np.bincount(keys // self.n, minlength=self.n).astype(np.int64)
+        result: IntArray = k.live_degree(self.start, self.deg, self.w, self.prune_below)
+        return result
 
     def neighbours(self, i: int) -> tuple[IntArray, FloatArray]:
         """Actors tied to ``i`` and the trust of each tie, by neighbour index."""
@@ -245,11 +183,10 @@ class TrustNetwork:
 
     def get(self, a: IntArray, b: IntArray) -> FloatArray:
         """Trust of each pair (0 where there is no live tie)."""
-        e = self._index(np.asarray(a), np.asarray(b))
-        w = np.zeros(len(e))
-        has = e >= 0
-        w[has] = self._trust_at(e[has])
-        return np.where(self._live(w) & has, w, 0.0)
+        a = np.asarray(a, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+        result: FloatArray = k.get(self.start, self.deg, self.nbr, self.w, self.twin, a, b, self.prune_below)
+        return result
 
     # ------------------------------------------------------------------ drawing partners
 
@@ -262,108 +199,21 @@ class TrustNetwork:
         return self._draw(who, rng, weighted=True)
 
     def _draw(self, who: IntArray, rng: np.random.Generator, weighted: bool) -> IntArray:
-        """A neighbour per actor by rejection within its row: a uniform entry, kept if live (and, weighted,
-        with probability its trust over the row's bound :attr:`row_max`).
-
-        The bound is at least every trust in the row, so the accepted entry is
-        drawn exactly in proportion to trust. The actors still without a draw
-        after :data:`REJECTION_ROUNDS` rounds (rows of forgotten or very weak
-        ties) are drawn exactly from their rows.
-        """
+        """See :func:`simulation.trust_kernels.draw` (exact rejection draws within each actor's row)."""
         who = np.asarray(who, dtype=np.int64)
-        out = np.full(len(who), -1, dtype=np.int64)
-        m0, lm, r0, lr = self._row_bounds(who)
-        deg = lm + lr
-        todo = np.flatnonzero(deg > 0)
-        m0, lm, r0, deg, bound = m0[todo], lm[todo], r0[todo], deg[todo], self.row_max[who[todo]]
-        for _ in range(REJECTION_ROUNDS):
-            if len(todo) == 0:
-                return out
-            j = np.minimum((rng.random(len(todo)) * deg).astype(np.int64), deg - 1)
-            e = self._row_entry(m0, lm, r0, j)
-            w = self._trust_at(e)
-            ok = self._live(w)
-            if weighted:
-                ok &= rng.random(len(todo)) * bound < w
-            out[todo[ok]] = self._key_at(e[ok]) % self.n
-            rejected = ~ok
-            todo, m0, lm, r0, deg, bound = (
-                todo[rejected],
-                m0[rejected],
-                lm[rejected],
-                r0[rejected],
-                deg[rejected],
-                bound[rejected],
-            )
-        if len(todo):
-            seg, nbr, w = self.rows(who[todo])
-            weight = w if weighted else np.ones(len(w))
-            cum = np.cumsum(weight)
-            total = np.bincount(seg, weights=weight, minlength=len(todo))
-            start = np.cumsum(total) - total
-            target = start + rng.random(len(todo)) * total
-            pick = np.minimum(np.searchsorted(cum, target, side="right"), len(cum) - 1)
-            has = total > 0
-            out[todo[has]] = nbr[pick[has]]
-        return out
+        result: IntArray = k.draw(
+            self.start, self.deg, self.nbr, self.w, self.row_max, who, rng, weighted, self.prune_below
+        )
+        return result
 
     # ------------------------------------------------------------------ writing
 
-    @staticmethod
-    def canonical_pairs(a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
-        """Unique undirected pairs (lo < hi), self-pairs dropped, in a fixed order."""
-        a = np.asarray(a, dtype=np.int64)
-        b = np.asarray(b, dtype=np.int64)
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        keep = lo != hi
-        lo, hi = lo[keep], hi[keep]
-        if len(lo) == 0:
-            return lo, hi
-        n = np.int64(max(int(hi.max()) + 1, 1))
-        uniq = np.unique(lo * n + hi)
-        return uniq // n, uniq % n
-
-    def _insert(self, lo: IntArray, hi: IntArray, value: FloatArray) -> None:
-        """Add ties not stored yet, both directions, to the recent store (entry indices of recent ties change)."""
-        if len(lo) == 0:
-            return
-        keys = np.concatenate([lo * self.n + hi, hi * self.n + lo])
-        order = np.argsort(keys, kind="stable")
-        keys, trust = keys[order], np.concatenate([value, value])[order]
-        src, dst = np.divmod(keys, self.n)
-        self.recent = _merge(self.n, self.recent, keys, trust, self.sector[src] != self.sector[dst])
-        self._raise_row_max(lo, hi, value)
-
-    def _compact_if_large(self) -> None:
-        """Compact when the recent store has outgrown its share (called once a batch's indices are used)."""
-        if len(self.recent) > max(RECENT_SHARE * len(self.main), RECENT_MIN):
-            self.compact()
-
-    def compact(self) -> None:
-        """Merge the recent store into the main one, dropping forgotten ties (nothing observable changes).
-
-        The recent store's forgotten ties are always dropped; the main store's only
-        once they are more than :data:`FORGOTTEN_SHARE` of it (a pass over millions
-        of entries to drop a few thousand is not worth it: reading skips them).
-        """
-        keep_m, keep_r = self._live(self.main.trust), self._live(self.recent.trust)
-        main = self.main
-        if len(main) - np.count_nonzero(keep_m) > FORGOTTEN_SHARE * len(main):
-            main = _Store(self.n, main.keys[keep_m], main.trust[keep_m], main.cross[keep_m])
-        r = self.recent
-        self.main = _merge(self.n, main, r.keys[keep_r], r.trust[keep_r], r.cross[keep_r])
-        self.recent = _Store.empty(self.n)
-        # The bounds become exact again (failures and forgotten ties may have left them high).
-        self.row_max = np.zeros(self.n)
-        rows = np.flatnonzero(np.diff(self.main.off))
-        if len(rows):
-            self.row_max[rows] = np.maximum.reduceat(self.main.trust, self.main.off[rows])
-
     def meet(self, a: IntArray, b: IntArray, initial: FloatArray, cap: float, gain: float) -> int:
-        """Encounters: new ties start at ``initial``; known ties move ``gain`` of the way to ``cap``.
+        """Encounters, one after the other: a pair without a live tie starts one at ``initial``; a known tie
+        moves ``gain`` of the way to ``cap``, once per encounter.
 
         Args:
-            a, b: the two sides of each encounter (duplicates and self-pairs ignored).
+            a, b: the two sides of each encounter (self-pairs ignored).
             initial: the starting trust a new tie would have, per encounter (same order as a, b).
             cap: trust that acquaintance alone cannot exceed (002: trust is not spontaneous).
             gain: share of the gap to ``cap`` closed by a repeat encounter.
@@ -373,27 +223,15 @@ class TrustNetwork:
         """
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        initial = np.broadcast_to(np.asarray(initial, dtype=np.float64), a.shape)
-        keep = a != b
-        a, b, initial = a[keep], b[keep], initial[keep]
-        if len(a) == 0:
-            return 0
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        uniq, first = np.unique(lo * self.n + hi, return_index=True)
-        lo, hi, initial = uniq // self.n, uniq % self.n, np.clip(initial[first], 0.0, 1.0)
-        fwd, rev = self._pair_index(lo, hi)
-        stored = fwd >= 0
-        w = self._trust_at(fwd[stored])
-        known = self._live(w)
-        new_w = np.where(known, np.where(w < cap, w + gain * (cap - w), w), initial[stored])
-        self._set_pair(lo[stored], hi[stored], fwd[stored], rev[stored], new_w)
-        self._insert(lo[~stored], hi[~stored], initial[~stored])
-        self._compact_if_large()
-        return int(len(lo) - np.count_nonzero(known))
+        initial = np.clip(np.broadcast_to(np.asarray(initial, dtype=np.float64), a.shape), 0.0, 1.0)
+        counts = np.zeros(1, dtype=np.int64)
+        self._until_done(k.meet, len(a), a, b, initial, float(cap), float(gain), self.prune_below, counts)
+        return int(counts[0])
 
     # Joint successes and failures of the month are queued by the projects and applied
-    # in one batch by :meth:`flush`. A pair that shares k successes in a month gets the
-    # gain k times: 1 - (1 - w)(1 - gain)^k; failures are applied after successes.
+    # by :meth:`flush`, successes first, then reputation, then failures, each in the
+    # order queued. A pair that shares k successes in a month gets the gain k times:
+    # 1 - (1 - w)(1 - gain)^k.
     #
     # A success closes ``success_gain`` of the gap to 1: +g(1 - w). A failure removes
     # ``failure_loss`` times the larger of w and 1 - w: -l·max(w, 1 - w), floored at 0.
@@ -423,47 +261,30 @@ class TrustNetwork:
             failure_loss: a joint failure removes ``failure_loss × max(w, 1 - w)`` of trust w.
         """
         if self._success:
-            lo, hi, k = _pair_counts(self._success, self.n)
-            missing = self._index(lo, hi) < 0
-            self._insert(lo[missing], hi[missing], np.full(int(missing.sum()), floor))
-            fwd, rev = self._pair_index(lo, hi)
-            w = self._trust_at(fwd)
-            w = np.where(self._live(w), w, floor)  # a forgotten tie starts again at the floor
-            self._set_pair(lo, hi, fwd, rev, 1.0 - (1.0 - w) * (1.0 - success_gain) ** k)
+            lo, hi = _group_pairs(self._success)
+            self._until_done(k.succeed, len(lo), lo, hi, float(success_gain), float(floor), self.prune_below)
         if self._reputation:
-            m, k = np.unique(np.concatenate(self._reputation), return_counts=True)
-            seg, nbr, w = self.rows(m)
-            below = w < cap
-            seg, nbr = seg[below], nbr[below]
-            # A tie between two members of the month's successes is seen from both sides.
-            src = m[seg]
-            lo, hi = np.minimum(src, nbr), np.maximum(src, nbr)
-            uniq, inv = np.unique(lo * self.n + hi, return_inverse=True)
-            times = np.bincount(inv, weights=k[seg]).astype(np.int64)
-            lo, hi = uniq // self.n, uniq % self.n
-            fwd, rev = self._pair_index(lo, hi)
-            w = self._trust_at(fwd)
-            self._set_pair(lo, hi, fwd, rev, cap - (cap - w) * (1.0 - reputation_gain) ** times)
+            members = np.concatenate(self._reputation)
+            k.spread_reputation(
+                self.start,
+                self.deg,
+                self.nbr,
+                self.w,
+                self.twin,
+                self.row_max,
+                members,
+                float(reputation_gain),
+                float(cap),
+                self.prune_below,
+            )
         if self._failure:
-            lo, hi, k = _pair_counts(self._failure, self.n)
-            fwd, rev = self._pair_index(lo, hi)
-            has = fwd >= 0
-            lo, hi, fwd, rev, k = lo[has], hi[has], fwd[has], rev[has], k[has]
-            w = self._trust_at(fwd)
-            live = self._live(w)
-            lo, hi, fwd, rev, k, w = lo[live], hi[live], fwd[live], rev[live], k[live], w[live]
-            for _ in range(int(k.max()) if len(k) else 0):  # k failures shared this month, one after the other
-                w = np.where(k > 0, np.maximum(0.0, w - failure_loss * np.maximum(w, 1.0 - w)), w)
-                k = k - 1
-            self._set_at(fwd, w)  # trust only falls: the row bounds hold
-            self._set_at(rev, w)
+            lo, hi = _group_pairs(self._failure)
+            k.fail(self.start, self.deg, self.nbr, self.w, self.twin, lo, hi, float(failure_loss), self.prune_below)
         self._success, self._reputation, self._failure = [], [], []
-        self._compact_if_large()
 
     def decay(self, rate: float) -> None:
         """Unused ties fade by ``rate`` a month (those falling under ``prune_below`` are forgotten)."""
-        self.main.trust *= 1.0 - rate
-        self.recent.trust *= 1.0 - rate
+        self.w[: self.meta[0]] *= 1.0 - rate
         self.row_max *= 1.0 - rate  # still a bound: every tie fades by the same factor
 
     # ------------------------------------------------------------------ indicators
@@ -475,40 +296,30 @@ class TrustNetwork:
 
     def mean_trust(self) -> float:
         """Mean trust over live ties (0 when there are none)."""
-        total, count = 0.0, 0
-        for s in (self.main, self.recent):
-            live = self._live(s.trust)
-            total += float(np.sum(s.trust, where=live))
-            count += int(np.count_nonzero(live))
-        return total / count if count else 0.0
+        return self.indicators(components=False)["trust_mean"]
 
     def cross_sector_share(self) -> float:
         """Share of live ties that join two different sectors: the scarce ones (002)."""
-        cross = sum(int(np.count_nonzero(s.cross & self._live(s.trust))) for s in (self.main, self.recent))
-        count = self._n_live_entries()
-        return cross / count if count else 0.0
+        return self.indicators(components=False)["cross_sector_tie_share"]
 
-    def _graph(self, s: _Store) -> csr_matrix:
-        """The live ties of one store as a sparse adjacency matrix (built on the store's own arrays)."""
-        targets = s.keys - np.repeat(np.arange(self.n, dtype=np.int64) * self.n, np.diff(s.off))
-        live = self._live(s.trust)
-        graph = csr_matrix((live.astype(np.int8), targets, s.off), shape=(self.n, self.n))
-        if not live.all():
-            graph.eliminate_zeros()
-        return graph
+    def indicators(self, components: bool = True) -> dict[str, float]:
+        """The network's indicators (MODEL.md §5) from one pass over the ties (and one for the components)."""
+        count, total, cross = self.totals()
+        out = {
+            "trust_ties": float(count // 2),
+            "trust_density": self.density(count // 2),
+            "trust_mean": total / count if count else 0.0,
+            "cross_sector_tie_share": cross / count if count else 0.0,
+        }
+        if components:
+            out["giant_component_share"] = self.giant_component_share()
+        return out
 
     def giant_component_share(self) -> float:
         """Share of actors in the largest connected component."""
         if self.n == 0:
             return 0.0
-        graph = self._graph(self.main)
-        if len(self.recent):
-            graph = graph + self._graph(self.recent)  # the union: neither holds an explicit zero
-        # Ties are stored in both directions, so the strong components of this directed
-        # graph are the undirected components (and this avoids the transpose that
-        # ``directed=False`` or ``connection="weak"`` makes).
-        _, labels = connected_components(graph, directed=True, connection="strong")
-        return float(np.bincount(labels).max() / self.n)
+        return int(k.largest_component(self.start, self.deg, self.nbr, self.w, self.prune_below)) / self.n
 
 
 @functools.cache
@@ -521,6 +332,12 @@ def all_pairs(members: IntArray) -> tuple[IntArray, IntArray]:
     m = np.unique(np.asarray(members, dtype=np.int64))
     i, j = _triu(len(m))
     return m[i], m[j]
+
+
+def _group_pairs(groups: list[IntArray]) -> tuple[IntArray, IntArray]:
+    """Every pair within each group, group after group."""
+    pairs = [all_pairs(g) for g in groups]
+    return np.concatenate([lo for lo, _ in pairs]), np.concatenate([hi for _, hi in pairs])
 
 
 def mean_pair_trust(net: TrustNetwork, members: IntArray) -> FloatArray:
@@ -536,11 +353,3 @@ def mean_pair_trust(net: TrustNetwork, members: IntArray) -> FloatArray:
     safe = np.where(valid, members, 0)
     w = net.get(safe[:, i].ravel(), safe[:, j].ravel()).reshape(k_n, len(i))
     return (w * both).sum(axis=1) / np.maximum(both.sum(axis=1), 1)
-
-
-def _pair_counts(groups: list[IntArray], n: int) -> tuple[IntArray, IntArray, IntArray]:
-    """Every pair within each group, deduplicated across groups, with how many groups share it."""
-    pairs = [all_pairs(g) for g in groups]
-    keys = np.concatenate([lo * n + hi for lo, hi in pairs])
-    uniq, counts = np.unique(keys, return_counts=True)
-    return uniq // n, uniq % n, counts

@@ -1,0 +1,430 @@
+"""Compiled kernels of the trust network (:mod:`simulation.trust`), one loop per operation.
+
+The network is a pool of entries, each actor's ties one contiguous *row* of it:
+actor ``i``'s ties are ``start[i] : start[i] + deg[i]``, with room up to
+``start[i] + cap[i]``. An entry holds the neighbour (``nbr``), the trust
+(``w``) and the position of the same tie in the neighbour's row (``twin``):
+every undirected tie is stored twice, both copies always hold the same trust,
+and a write to one is a write to the other through ``twin``.
+
+A row that is full moves to the free end of the pool (``top``) with twice the
+room, and the twins of its entries follow; before moving, it first drops its
+forgotten ties (under ``prune_below``). When the pool has no room left a
+kernel stops and returns how far it got; :class:`simulation.trust.TrustNetwork`
+then repacks the pool (every row contiguous again, forgotten ties dropped) and
+calls it again from there.
+
+Random draws come from the process's own numpy ``Generator``: numba draws from
+the same bit generator, so a run is reproducible exactly as with numpy. No
+fast-math: every float operation is done in the written order.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+jit = nb.njit(cache=True, nogil=True)
+
+#: Rejection rounds before an actor still without a draw is drawn exactly within its row.
+REJECTION_ROUNDS = 32
+#: Room of a row when it is first given some, and the least a repacked row keeps free.
+MIN_ROOM = 4
+
+
+# ---------------------------------------------------------------------- entries
+
+
+@jit
+def find(start, deg, nbr, twin, i, j):
+    """Entry of the tie ``i → j`` in ``i``'s row, or -1 (the shorter row is scanned)."""
+    if deg[i] <= deg[j]:
+        s = start[i]
+        for e in range(s, s + deg[i]):
+            if nbr[e] == j:
+                return e
+        return -1
+    s = start[j]
+    for e in range(s, s + deg[j]):
+        if nbr[e] == i:
+            return twin[e]
+    return -1
+
+
+@jit
+def find_in_row(start, deg, nbr, i, j):
+    """Entry of the tie ``i → j`` in ``i``'s row, or -1 (``i``'s row is scanned: cheap when ``i`` comes in order)."""
+    s = start[i]
+    for e in range(s, s + deg[i]):
+        if nbr[e] == j:
+            return e
+    return -1
+
+
+@jit
+def _drop_entry(start, deg, nbr, w, twin, row, e):
+    """Remove entry ``e`` of ``row``: the row's last entry takes its place."""
+    last = start[row] + deg[row] - 1
+    if e != last:
+        nbr[e] = nbr[last]
+        w[e] = w[last]
+        t = twin[last]
+        twin[e] = t
+        twin[t] = e
+    deg[row] -= 1
+
+
+@jit
+def _drop_forgotten(start, deg, nbr, w, twin, row, prune_below):
+    """Remove the forgotten ties of ``row``, both copies of each."""
+    s = start[row]
+    for k in range(deg[row] - 1, -1, -1):  # backwards: the entry moved into k was checked already
+        e = s + k
+        if w[e] < prune_below:
+            j = nbr[e]
+            _drop_entry(start, deg, nbr, w, twin, j, twin[e])
+            _drop_entry(start, deg, nbr, w, twin, row, e)
+
+
+@jit
+def _make_room(start, deg, cap, nbr, w, twin, row_max, meta, row, prune_below):
+    """Room for one more entry in ``row``; False if the pool is full (nothing then changed)."""
+    if deg[row] < cap[row]:
+        return True
+    _drop_forgotten(start, deg, nbr, w, twin, row, prune_below)
+    if deg[row] < cap[row]:
+        return True
+    top = meta[0]
+    new_cap = max(MIN_ROOM, 2 * cap[row])
+    if start[row] + cap[row] == top and top + new_cap - cap[row] <= len(nbr):
+        meta[0] = top + new_cap - cap[row]  # the last row grows where it is
+        cap[row] = new_cap
+        return True
+    if top + new_cap > len(nbr):
+        return False
+    s = start[row]
+    bound = 0.0
+    for k in range(deg[row]):
+        old, new = s + k, top + k
+        nbr[new] = nbr[old]
+        w[new] = w[old]
+        t = twin[old]
+        twin[new] = t
+        twin[t] = new
+        bound = max(bound, w[old])
+    start[row] = top
+    cap[row] = new_cap
+    row_max[row] = bound  # exact again
+    meta[0] = top + new_cap
+    return True
+
+
+@jit
+def _insert(start, deg, nbr, w, twin, row_max, i, j, value):
+    """A new tie ``i — j`` (both rows have room)."""
+    p = start[i] + deg[i]
+    q = start[j] + deg[j]
+    nbr[p] = j
+    nbr[q] = i
+    w[p] = value
+    w[q] = value
+    twin[p] = q
+    twin[q] = p
+    deg[i] += 1
+    deg[j] += 1
+    row_max[i] = max(row_max[i], value)
+    row_max[j] = max(row_max[j], value)
+
+
+@jit
+def _set(nbr, w, twin, row_max, i, e, value):
+    """Write ``value`` into both copies of the tie at entry ``e`` of ``i``'s row."""
+    w[e] = value
+    w[twin[e]] = value
+    row_max[i] = max(row_max[i], value)
+    j = nbr[e]
+    row_max[j] = max(row_max[j], value)
+
+
+# ---------------------------------------------------------------------- writing
+
+
+@jit
+def meet(start, deg, cap, nbr, w, twin, row_max, meta, a, b, initial, cap_trust, gain, prune_below, counts, begin):
+    """Encounters ``a[k] — b[k]`` from ``begin`` on, in order; returns where it stopped (``len(a)``: done).
+
+    A pair without a live tie gets a new one at ``initial[k]`` (``counts[0]`` counts them);
+    a known tie moves ``gain`` of the way to ``cap_trust`` (never past it). The look-up scans
+    ``a[k]``'s row: the encounters come ordered by ``a``, so the rows are read in memory order.
+    """
+    for k in range(begin, len(a)):
+        i, j = a[k], b[k]
+        if i == j:
+            continue
+        e = find_in_row(start, deg, nbr, i, j)
+        if e >= 0:
+            x = w[e]
+            if x < prune_below:
+                x = initial[k]
+                counts[0] += 1
+            elif x < cap_trust:
+                x = x + gain * (cap_trust - x)
+            _set(nbr, w, twin, row_max, i, e, x)
+            continue
+        if not _make_room(start, deg, cap, nbr, w, twin, row_max, meta, i, prune_below):
+            return k
+        if not _make_room(start, deg, cap, nbr, w, twin, row_max, meta, j, prune_below):
+            return k
+        _insert(start, deg, nbr, w, twin, row_max, i, j, initial[k])
+        counts[0] += 1
+    return len(a)
+
+
+@jit
+def succeed(start, deg, cap, nbr, w, twin, row_max, meta, lo, hi, gain, floor, prune_below, begin):
+    """Joint successes of the pairs ``lo[k] — hi[k]`` from ``begin`` on: +gain × (1 − w).
+
+    A pair without a live tie starts at ``floor``. Returns where it stopped.
+    """
+    for k in range(begin, len(lo)):
+        i, j = lo[k], hi[k]
+        e = find(start, deg, nbr, twin, i, j)
+        if e < 0:
+            if not _make_room(start, deg, cap, nbr, w, twin, row_max, meta, i, prune_below):
+                return k
+            if not _make_room(start, deg, cap, nbr, w, twin, row_max, meta, j, prune_below):
+                return k
+            _insert(start, deg, nbr, w, twin, row_max, i, j, floor)
+            e = start[i] + deg[i] - 1
+        x = w[e]
+        if x < prune_below:
+            x = floor
+        _set(nbr, w, twin, row_max, i, e, 1.0 - (1.0 - x) * (1.0 - gain))
+    return len(lo)
+
+
+@jit
+def spread_reputation(start, deg, nbr, w, twin, row_max, members, gain, cap_trust, prune_below):
+    """Each member's live ties under ``cap_trust`` close ``gain`` of their gap to it (once per listing)."""
+    for m in members:
+        s = start[m]
+        for e in range(s, s + deg[m]):
+            x = w[e]
+            if prune_below <= x < cap_trust:
+                _set(nbr, w, twin, row_max, m, e, cap_trust - (cap_trust - x) * (1.0 - gain))
+
+
+@jit
+def fail(start, deg, nbr, w, twin, lo, hi, loss, prune_below):
+    """Joint failures of the pairs ``lo[k] — hi[k]`` with a live tie: −loss × max(w, 1 − w), floored at 0."""
+    for k in range(len(lo)):
+        e = find(start, deg, nbr, twin, lo[k], hi[k])
+        if e >= 0:
+            x = w[e]
+            if x >= prune_below:
+                x = max(0.0, x - loss * max(x, 1.0 - x))
+                w[e] = x  # trust only falls: the row bounds hold
+                w[twin[e]] = x
+
+
+# ---------------------------------------------------------------------- repacking
+
+
+@jit
+def live_degree(start, deg, w, prune_below):
+    """Number of live ties of every actor."""
+    n = len(start)
+    out = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        s = start[i]
+        c = 0
+        for e in range(s, s + deg[i]):
+            if w[e] >= prune_below:
+                c += 1
+        out[i] = c
+    return out
+
+
+@jit
+def repack(start, deg, nbr, w, twin, prune_below, new_start, new_cap, new_nbr, new_w, new_twin, new_row_max):
+    """Copy the live entries, row by row in actor order, into the new pool (rows at ``new_start``).
+
+    Returns the new degrees.
+    """
+    n = len(start)
+    where = np.full(len(nbr), -1, dtype=np.int64)  # new position of each kept old entry
+    new_deg = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        s, p = start[i], new_start[i]
+        bound = 0.0
+        for e in range(s, s + deg[i]):
+            x = w[e]
+            if x >= prune_below:
+                where[e] = p
+                new_nbr[p] = nbr[e]
+                new_w[p] = x
+                bound = max(bound, x)
+                p += 1
+        new_deg[i] = p - new_start[i]
+        new_row_max[i] = bound
+    for i in range(n):
+        s = start[i]
+        for e in range(s, s + deg[i]):
+            if where[e] >= 0:
+                new_twin[where[e]] = where[twin[e]]
+    return new_deg
+
+
+# ---------------------------------------------------------------------- reading
+
+
+@jit
+def get(start, deg, nbr, w, twin, a, b, prune_below):
+    """Trust of each pair, 0 where there is no live tie."""
+    out = np.zeros(len(a))
+    for k in range(len(a)):
+        if a[k] != b[k]:
+            e = find(start, deg, nbr, twin, a[k], b[k])
+            if e >= 0 and w[e] >= prune_below:
+                out[k] = w[e]
+    return out
+
+
+@jit
+def rows(start, deg, nbr, w, who, prune_below):
+    """The live ties of each actor of ``who``, grouped in the order of ``who``: (position, neighbour, trust)."""
+    total = 0
+    for i in who:
+        total += deg[i]
+    seg = np.empty(total, dtype=np.int64)
+    out_nbr = np.empty(total, dtype=np.int64)
+    out_w = np.empty(total)
+    c = 0
+    for k in range(len(who)):
+        s = start[who[k]]
+        for e in range(s, s + deg[who[k]]):
+            if w[e] >= prune_below:
+                seg[c] = k
+                out_nbr[c] = nbr[e]
+                out_w[c] = w[e]
+                c += 1
+    return seg[:c], out_nbr[:c], out_w[:c]
+
+
+@jit
+def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
+    """One live neighbour of each actor of ``who``, uniformly or in proportion to trust; -1 if none.
+
+    By rejection within the row: a uniform entry, kept if live (and, weighted,
+    with probability its trust over the row's bound ``row_max``, which is at
+    least every trust in the row: the kept entry is drawn exactly in proportion
+    to trust). After :data:`REJECTION_ROUNDS` rejections the actor is drawn
+    exactly by a pass over its row.
+    """
+    out = np.full(len(who), -1, dtype=np.int64)
+    for k in range(len(who)):
+        i = who[k]
+        d, s = deg[i], start[i]
+        if d == 0:
+            continue
+        done = False
+        for _ in range(REJECTION_ROUNDS):
+            e = s + min(int(rng.random() * d), d - 1)
+            x = w[e]
+            if x >= prune_below and (not weighted or rng.random() * row_max[i] < x):
+                out[k] = nbr[e]
+                done = True
+                break
+        if done:
+            continue
+        total = 0.0
+        for e in range(s, s + d):
+            if w[e] >= prune_below:
+                total += w[e] if weighted else 1.0
+        if total <= 0.0:
+            continue
+        target = rng.random() * total
+        acc = 0.0
+        for e in range(s, s + d):
+            if w[e] >= prune_below:
+                acc += w[e] if weighted else 1.0
+                out[k] = nbr[e]
+                if acc > target:
+                    break
+    return out
+
+
+@jit
+def totals(start, deg, nbr, w, sector, prune_below):
+    """Over every live stored entry: (count, sum of trust, count joining two sectors)."""
+    count, cross = 0, 0
+    total = 0.0
+    for i in range(len(start)):
+        s = start[i]
+        for e in range(s, s + deg[i]):
+            x = w[e]
+            if x >= prune_below:
+                count += 1
+                total += x
+                if sector[nbr[e]] != sector[i]:
+                    cross += 1
+    return count, total, cross
+
+
+@jit
+def adjacency(start, deg, nbr, w, prune_below):
+    """CSR row pointers, column indices and trust of the live ties, each row sorted by neighbour."""
+    n = len(start)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        s = start[i]
+        c = 0
+        for e in range(s, s + deg[i]):
+            if w[e] >= prune_below:
+                c += 1
+        indptr[i + 1] = indptr[i] + c
+    indices = np.empty(indptr[n], dtype=np.int64)
+    data = np.empty(indptr[n])
+    for i in range(n):
+        s, p = start[i], indptr[i]
+        for e in range(s, s + deg[i]):
+            if w[e] >= prune_below:
+                indices[p] = nbr[e]
+                data[p] = w[e]
+                p += 1
+        order = np.argsort(indices[indptr[i] : p], kind="mergesort")
+        indices[indptr[i] : p] = indices[indptr[i] : p][order]
+        data[indptr[i] : p] = data[indptr[i] : p][order]
+    return indptr, indices, data
+
+
+@jit
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]  # path halving
+        i = parent[i]
+    return i
+
+
+@jit
+def largest_component(start, deg, nbr, w, prune_below):
+    """Size of the largest connected component of the live ties (union–find over every tie)."""
+    n = len(start)
+    parent = np.arange(n)
+    size = np.ones(n, dtype=np.int64)
+    for i in range(n):
+        s = start[i]
+        for e in range(s, s + deg[i]):
+            j = nbr[e]
+            if j > i and w[e] >= prune_below:
+                ri, rj = _root(parent, i), _root(parent, j)
+                if ri != rj:
+                    if size[ri] < size[rj]:
+                        ri, rj = rj, ri
+                    parent[rj] = ri
+                    size[ri] += size[rj]
+    best = 0
+    for i in range(n):
+        if parent[i] == i and size[i] > best:
+            best = size[i]
+    return best
