@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from simulation.model import TerritorialModel
 
 Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
+Encounters = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
 
 
 def _initiators(rng: np.random.Generator, rate: NDArray[np.float64], channels: list[float]) -> list[NDArray[np.int64]]:
@@ -51,8 +52,13 @@ def random_in_territory(
     return start[territory] + np.minimum((u * size).astype(np.int64), size - 1)
 
 
-def draw_encounters(model: TerritorialModel) -> Pairs:
-    """This month's encounter pairs from the three channels, before the sector filter."""
+def draw_encounters(model: TerritorialModel) -> Encounters:
+    """This month's encounters from the three channels, after the sector filter.
+
+    Returns:
+        (a, b, hint): the pairs, and for a repeat contact the entry of the tie in ``a``'s
+        row (a look-up spared to :meth:`simulation.trust.TrustNetwork.meet`), else -1.
+    """
     cfg = model.config.encounters
     rng = model.streams["encounters"]
     actors = model.actors
@@ -60,12 +66,15 @@ def draw_encounters(model: TerritorialModel) -> Pairs:
 
     a, a2, a3 = _initiators(rng, base, [cfg.network_per_month, cfg.territory_per_month, cfg.cross_territory_per_month])
     # (i) the network: a known partner (chosen in proportion to trust), or a friend of a friend
-    b = model.trust.trusted_neighbours(a, rng)
-    a, b = a[b >= 0], b[b >= 0]
+    entry = model.trust.draw_entries(a, rng, weighted=True)
+    a, entry = a[entry >= 0], entry[entry >= 0]
+    b = model.trust.nbr[entry].astype(np.int64)
     partner = b.copy()
     friend = rng.random(len(a)) >= cfg.repeat_contact_share
     partner[friend] = model.trust.random_neighbours(b[friend], rng)
-    net = (a[partner >= 0], partner[partner >= 0])
+    entry[friend] = -1
+    met = partner >= 0
+    net = (a[met], partner[met], entry[met])
 
     # (ii) strangers of the same territory
     b2 = random_in_territory(model, actors.territory[a2], rng.random(len(a2)))
@@ -75,9 +84,10 @@ def draw_encounters(model: TerritorialModel) -> Pairs:
 
     a = np.concatenate([net[0], a2, a3])
     b = np.concatenate([net[1], b2, b3])
+    hint = np.concatenate([net[2], np.full(len(a2) + len(a3), -1, dtype=np.int64)])
     cross = actors.sector[a] != actors.sector[b]
     accepted = ~cross | (rng.random(len(a)) < cfg.cross_sector_acceptance)
-    return a[accepted], b[accepted]
+    return a[accepted], b[accepted], hint[accepted]
 
 
 def brokered_encounters(model: TerritorialModel) -> Pairs:
@@ -112,8 +122,10 @@ def encounters(model: TerritorialModel) -> int:
     Returns:
         The number of new ties.
     """
-    parts = [draw_encounters(model), brokered_encounters(model), model.hooks.extra_encounters(model)]
+    drawn = draw_encounters(model)
+    parts = [drawn[:2], brokered_encounters(model), model.hooks.extra_encounters(model)]
     a = np.concatenate([p[0] for p in parts])
     b = np.concatenate([p[1] for p in parts])
+    hint = np.concatenate([drawn[2], np.full(len(a) - len(drawn[2]), -1, dtype=np.int64)])
     t = model.config.trust
-    return model.trust.meet(a, b, initial_trust(model, a, b), t.acquaintance_cap, t.acquaintance_gain)
+    return model.trust.meet(a, b, initial_trust(model, a, b), t.acquaintance_cap, t.acquaintance_gain, hint)

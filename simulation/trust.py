@@ -95,7 +95,7 @@ class TrustNetwork:
         if size >= 2**31:
             raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
         nbr = np.empty(size, dtype=np.int32)
-        w = np.zeros(size)
+        w = np.empty(size)
         twin = np.empty(size, dtype=np.int32)
         row_max = np.zeros(self.n)
         deg = k.repack(
@@ -135,9 +135,7 @@ class TrustNetwork:
             raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
         for name in ("nbr", "w", "twin"):
             old = getattr(self, name)
-            # Entries past a row's degree are never read; the trust is zeroed all the same, as
-            # decay multiplies the whole used pool (no NaN or denormal from uninitialised memory).
-            new = np.zeros(size) if name == "w" else np.empty(size, dtype=old.dtype)
+            new = np.empty(size, dtype=old.dtype)  # entries past a row's degree are never read
             new[:top] = old[:top]
             setattr(self, name, new)
 
@@ -192,23 +190,34 @@ class TrustNetwork:
 
     def random_neighbours(self, who: IntArray, rng: np.random.Generator) -> IntArray:
         """One live neighbour of each actor in ``who``, uniformly; -1 if none."""
-        return self._draw(who, rng, weighted=False)
+        return self._neighbour_at(self.draw_entries(who, rng, weighted=False))
 
     def trusted_neighbours(self, who: IntArray, rng: np.random.Generator) -> IntArray:
         """One live neighbour of each actor in ``who``, with probability proportional to trust; -1 if none."""
-        return self._draw(who, rng, weighted=True)
+        return self._neighbour_at(self.draw_entries(who, rng, weighted=True))
 
-    def _draw(self, who: IntArray, rng: np.random.Generator, weighted: bool) -> IntArray:
-        """See :func:`simulation.trust_kernels.draw` (exact rejection draws within each actor's row)."""
+    def draw_entries(self, who: IntArray, rng: np.random.Generator, weighted: bool) -> IntArray:
+        """The entry of one live tie of each actor in ``who`` (-1 if none), drawn uniformly or by trust.
+
+        An entry is a position in the pool, valid until the network next changes;
+        :meth:`meet` takes it as a hint. See :func:`simulation.trust_kernels.draw`
+        (exact rejection draws within each actor's row).
+        """
         who = np.asarray(who, dtype=np.int64)
         result: IntArray = k.draw(
             self.start, self.deg, self.nbr, self.w, self.row_max, who, rng, weighted, self.prune_below
         )
         return result
 
+    def _neighbour_at(self, entries: IntArray) -> IntArray:
+        """The neighbour held by each entry (-1 for -1)."""
+        return np.where(entries >= 0, self.nbr[np.maximum(entries, 0)], -1).astype(np.int64)
+
     # ------------------------------------------------------------------ writing
 
-    def meet(self, a: IntArray, b: IntArray, initial: FloatArray, cap: float, gain: float) -> int:
+    def meet(
+        self, a: IntArray, b: IntArray, initial: FloatArray, cap: float, gain: float, hint: IntArray | None = None
+    ) -> int:
         """Encounters, one after the other: a pair without a live tie starts one at ``initial``; a known tie
         moves ``gain`` of the way to ``cap``, once per encounter.
 
@@ -217,6 +226,9 @@ class TrustNetwork:
             initial: the starting trust a new tie would have, per encounter (same order as a, b).
             cap: trust that acquaintance alone cannot exceed (002: trust is not spontaneous).
             gain: share of the gap to ``cap`` closed by a repeat encounter.
+            hint: where an encounter was drawn from ``a``'s ties, the entry drawn
+                (:meth:`draw_entries`, since when the network has not changed), else -1:
+                it spares a look-up and changes nothing else.
 
         Returns:
             The number of new ties (including forgotten ties started again).
@@ -224,8 +236,9 @@ class TrustNetwork:
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
         initial = np.clip(np.broadcast_to(np.asarray(initial, dtype=np.float64), a.shape), 0.0, 1.0)
+        hint = np.full(len(a), -1, dtype=np.int64) if hint is None else np.asarray(hint, dtype=np.int64)
         counts = np.zeros(1, dtype=np.int64)
-        self._until_done(k.meet, len(a), a, b, initial, float(cap), float(gain), self.prune_below, counts)
+        self._until_done(k.meet, len(a), a, b, hint, initial, float(cap), float(gain), self.prune_below, counts)
         return int(counts[0])
 
     # Joint successes and failures of the month are queued by the projects and applied
@@ -284,8 +297,7 @@ class TrustNetwork:
 
     def decay(self, rate: float) -> None:
         """Unused ties fade by ``rate`` a month (those falling under ``prune_below`` are forgotten)."""
-        self.w[: self.meta[0]] *= 1.0 - rate
-        self.row_max *= 1.0 - rate  # still a bound: every tie fades by the same factor
+        k.decay(self.start, self.deg, self.w, self.row_max, 1.0 - rate)
 
     # ------------------------------------------------------------------ indicators
 

@@ -150,18 +150,24 @@ def _set(nbr, w, twin, row_max, i, e, value):
 
 
 @jit
-def meet(start, deg, cap, nbr, w, twin, row_max, meta, a, b, initial, cap_trust, gain, prune_below, counts, begin):
+def meet(
+    start, deg, cap, nbr, w, twin, row_max, meta, a, b, hint, initial, cap_trust, gain, prune_below, counts, begin
+):
     """Encounters ``a[k] — b[k]`` from ``begin`` on, in order; returns where it stopped (``len(a)``: done).
 
     A pair without a live tie gets a new one at ``initial[k]`` (``counts[0]`` counts them);
     a known tie moves ``gain`` of the way to ``cap_trust`` (never past it). The look-up scans
-    ``a[k]``'s row: the encounters come ordered by ``a``, so the rows are read in memory order.
+    ``a[k]``'s row: the encounters come ordered by ``a``, so the rows are read in memory order. Where
+    the encounter was drawn from that row, ``hint[k]`` is the entry drawn (-1 otherwise): if it still
+    holds ``b[k]`` (earlier encounters of the batch may have moved the row), no scan is needed.
     """
     for k in range(begin, len(a)):
         i, j = a[k], b[k]
         if i == j:
             continue
-        e = find_in_row(start, deg, nbr, i, j)
+        h = hint[k]
+        hit = start[i] <= h < start[i] + deg[i] and nbr[h] == j
+        e = h if hit else find_in_row(start, deg, nbr, i, j)
         if e >= 0:
             x = w[e]
             if x < prune_below:
@@ -225,6 +231,16 @@ def fail(start, deg, nbr, w, twin, lo, hi, loss, prune_below):
                 x = max(0.0, x - loss * max(x, 1.0 - x))
                 w[e] = x  # trust only falls: the row bounds hold
                 w[twin[e]] = x
+
+
+@jit
+def decay(start, deg, w, row_max, factor):
+    """Every stored tie's trust times ``factor`` (the rows only: the pool's unused room is never read)."""
+    for i in range(len(start)):
+        s = start[i]
+        for e in range(s, s + deg[i]):
+            w[e] *= factor
+        row_max[i] *= factor  # still a bound: every tie of the row fades by the same factor
 
 
 # ---------------------------------------------------------------------- repacking
@@ -313,7 +329,7 @@ def rows(start, deg, nbr, w, who, prune_below):
 
 @jit
 def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
-    """One live neighbour of each actor of ``who``, uniformly or in proportion to trust; -1 if none.
+    """The entry of one live tie of each actor of ``who``, drawn uniformly or in proportion to trust; -1 if none.
 
     By rejection within the row: a uniform entry, kept if live (and, weighted,
     with probability its trust over the row's bound ``row_max``, which is at
@@ -332,7 +348,7 @@ def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
             e = s + min(int(rng.random() * d), d - 1)
             x = w[e]
             if x >= prune_below and (not weighted or rng.random() * row_max[i] < x):
-                out[k] = nbr[e]
+                out[k] = e
                 done = True
                 break
         if done:
@@ -348,7 +364,7 @@ def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
         for e in range(s, s + d):
             if w[e] >= prune_below:
                 acc += w[e] if weighted else 1.0
-                out[k] = nbr[e]
+                out[k] = e
                 if acc > target:
                     break
     return out
