@@ -219,6 +219,27 @@ def test_rows_that_move_and_a_full_pool_change_nothing_observable() -> None:
     _check_symmetric_sorted(net)
 
 
+def test_entry_hints_spare_look_ups_and_change_nothing() -> None:
+    """Encounters drawn from a row carry the entry drawn; right, stale or wrong, the outcome is the same."""
+    rng = np.random.default_rng(11)
+    nets = [_net(prune_below=0.05) for _ in range(3)]
+    for month in range(6):
+        who = np.sort(rng.integers(0, N, 60))
+        entries = nets[0].draw_entries(who, np.random.default_rng(month), weighted=True)
+        met = entries >= 0
+        a = np.concatenate([who[met], rng.integers(0, N, 40)])  # drawn contacts, then strangers
+        b = np.concatenate([nets[0].nbr[entries[met]], rng.integers(0, N, 40)])
+        hint = np.concatenate([entries[met], np.full(40, -1)])
+        wrong = np.where(hint >= 0, rng.integers(0, len(nets[0].nbr), len(hint)), -1)
+        initial = rng.uniform(0.05, 0.3, len(a))
+        for net, h in zip(nets, (hint, None, wrong), strict=True):  # right, none, wrong
+            net.meet(a, b, initial, cap=0.35, gain=0.2, hint=h)
+        assert _as_dict(nets[0]) == _as_dict(nets[1]) == _as_dict(nets[2])
+        for net in nets:
+            net.decay(rate=0.1)
+    _check_symmetric_sorted(nets[0])
+
+
 def test_compaction_changes_nothing_observable() -> None:
     rng = np.random.default_rng(5)
     net = _net(prune_below=0.05)
