@@ -95,7 +95,7 @@ class TrustNetwork:
         if size >= 2**31:
             raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
         nbr = np.empty(size, dtype=np.int32)
-        w = np.empty(size)
+        w = np.zeros(size)
         twin = np.empty(size, dtype=np.int32)
         row_max = np.zeros(self.n)
         deg = k.repack(
@@ -135,7 +135,9 @@ class TrustNetwork:
             raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
         for name in ("nbr", "w", "twin"):
             old = getattr(self, name)
-            new = np.empty(size, dtype=old.dtype)  # entries past a row's degree are never read
+            # Entries past a row's degree are never read; the trust is zeroed all the same (calloc:
+            # no cost), as decay multiplies the pool's unused room too.
+            new = np.zeros(size, dtype=old.dtype)
             new[:top] = old[:top]
             setattr(self, name, new)
 
@@ -297,7 +299,8 @@ class TrustNetwork:
 
     def decay(self, rate: float) -> None:
         """Unused ties fade by ``rate`` a month (those falling under ``prune_below`` are forgotten)."""
-        k.decay(self.start, self.deg, self.w, self.row_max, 1.0 - rate)
+        self.w[: self.meta[0]] *= 1.0 - rate  # the unused room too: one pass over contiguous memory
+        self.row_max *= 1.0 - rate  # still a bound: every tie fades by the same factor
 
     # ------------------------------------------------------------------ indicators
 

@@ -233,16 +233,6 @@ def fail(start, deg, nbr, w, twin, lo, hi, loss, prune_below):
                 w[twin[e]] = x
 
 
-@jit
-def decay(start, deg, w, row_max, factor):
-    """Every stored tie's trust times ``factor`` (the rows only: the pool's unused room is never read)."""
-    for i in range(len(start)):
-        s = start[i]
-        for e in range(s, s + deg[i]):
-            w[e] *= factor
-        row_max[i] *= factor  # still a bound: every tie of the row fades by the same factor
-
-
 # ---------------------------------------------------------------------- repacking
 
 
