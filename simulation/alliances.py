@@ -215,29 +215,6 @@ def available_facilitator(model: TerritorialModel, territory: int) -> Facilitato
     return None
 
 
-def commit_and_launch(model: TerritorialModel, idea: Idea, coalition: Coalition) -> Project | None:
-    """Move the coalition's money and launch its project, unless earlier launches of the month interfere.
-
-    An earlier launch may have taken a member's last project slot (then nothing
-    happens: the idea waits), or money the plan counted on (then the plan is
-    made again with what is left, for the same budget).
-    """
-    actors = model.actors
-    m = coalition.members
-    if not np.all(actors.busy[m] < actors.max_projects[m]):
-        return None
-    rule = model.funding_rule
-    if rule.is_stale(model, coalition, idea.territory):
-        offers = [coalition] if model.hooks.offers_funding else None
-        fresh = rule.plan(model, m[None, :], [idea], offers, budgets=np.array([coalition.funding.budget_eur])).row(0)
-        if fresh.coverage < model.config.alliances.min_launch_coverage:
-            return None
-        coalition.funding = fresh
-    coalition.facilitator = available_facilitator(model, idea.territory)
-    rule.commit(model, coalition, idea.territory)
-    return model.projects.launch(model, idea, coalition)
-
-
 def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> list[Coalition]:
     """Coalition objects (governance, form, PHARE type, trust, diversity, imbalance) for chosen rows.
 
@@ -289,7 +266,6 @@ def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project |
     result: list[Project | None] = [None] * len(ideas)
     if not ideas:
         return result
-    model.funding_rule.new_batch()
     cfg = model.config.alliances
     rec = recruit(model, ideas)
     viable = np.flatnonzero((rec.size >= 2) & (rec.coverage >= cfg.min_launch_coverage))
@@ -303,9 +279,15 @@ def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project |
         coalitions_f = _describe(model, rec, ideas, viable[funded])
     else:
         coalitions_f = [coalitions[j] for j in funded.tolist()]
-    for j, coalition in zip(funded.tolist(), coalitions_f, strict=True):
-        k = int(viable[j])
-        coalition.funding = plans.row(j)
-        result[k] = commit_and_launch(model, ideas[k], coalition)
+    # Committed one by one in idea order, each with the money and project slots the earlier ones left.
+    rows = viable[funded]
+    commits = model.funding_rule.commit_in_order(
+        model, rec.members[rows], [ideas[k] for k in rows], plans.subset(funded)
+    )
+    for j in np.flatnonzero(commits.launched).tolist():
+        k, coalition = int(rows[j]), coalitions_f[j]
+        coalition.funding = commits.plans.row(j)
+        coalition.facilitator = available_facilitator(model, ideas[k].territory)
+        result[k] = model.projects.launch(model, ideas[k], coalition)
     model.projects.set_hazards(model, [p.id for p in result if p is not None])
     return result

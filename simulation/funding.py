@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from simulation import funding_kernels as fk
 from simulation.config import FundingConfig
 from simulation.enums import ActorKind, FundingSource
 
@@ -74,6 +75,18 @@ class FundingPlans:
     amount_eur: np.ndarray  # (K, sources)
     expected_revenue_eur: np.ndarray  # (K,)
     policy_eur: list[list[tuple[str, float]]]
+    #: (K, policies): what each policy offered each coalition when planned.
+    offers_eur: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def subset(self, rows: np.ndarray) -> FundingPlans:
+        """The plans of the given rows."""
+        return FundingPlans(
+            self.budget_eur[rows],
+            self.amount_eur[rows],
+            self.expected_revenue_eur[rows],
+            [self.policy_eur[k] for k in rows.tolist()],
+            self.offers_eur[rows],
+        )
 
     @property
     def coverage(self) -> np.ndarray:
@@ -108,18 +121,44 @@ class Available:
 Tiers = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
+@dataclass
+class Commits:
+    """The month's funded coalitions committed in order (:meth:`FundingRule.commit_in_order`)."""
+
+    launched: np.ndarray  # (K,) bool: money moved, slots booked
+    plans: FundingPlans  # the plan each one was committed with (its batch plan, or made again)
+
+
 class FundingRule:
-    """Base class: subclasses say how much each tier gives, given budgets and what is available."""
+    """Base class: subclasses name a tier formula of :mod:`simulation.funding_kernels` (``code``)."""
 
     name: ClassVar[str]
+    code: ClassVar[int] = fk.SHARES
 
     def __init__(self, cfg: FundingConfig) -> None:
         self.cfg = cfg
-        self.new_batch()
+        self.params = np.array(
+            [cfg.public_share, cfg.private_share, cfg.volunteering_share, cfg.revenue_share, cfg.match_ratio]
+        )
 
     def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
         """Euros from (public, private, volunteering, revenue) under this rule, element-wise."""
-        raise NotImplementedError
+        rows = [
+            fk.tiers(self.code, self.params, *values)
+            for values in zip(budget, avail.public, avail.private, avail.volunteering, avail.revenue, strict=True)
+        ]
+        out = np.array(rows, dtype=np.float64).reshape(len(rows), 4)
+        return out[:, 0], out[:, 1], out[:, 2], out[:, 3]
+
+    @staticmethod
+    def _balances(model: TerritorialModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the kernels read of every actor: budget and hours (commits debit them), public or not, market."""
+        a = model.actors
+        return a.budget_eur, a.volunteer_hours, a.sector == 0, _MARKET[a.kind]
+
+    def _kernel_params(self, model: TerritorialModel) -> tuple[int, np.ndarray, float, float]:
+        c = model.config
+        return self.code, self.params, c.actors.volunteer_hour_value_eur, self.cfg.revenue_credibility_per_market_member
 
     # ------------------------------------------------------------------ planning (no money moves)
 
@@ -141,119 +180,103 @@ class FundingRule:
             budgets: the K project budgets; drawn (lognormal around the domain's median) if None.
         """
         cfg = self.cfg
-        actors = model.actors
         k_n = len(ideas)
         terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_n)
-        dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_n)
         if budgets is None:
+            dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_n)
             median = np.array(cfg.budget_eur.as_list())[dom]
             budgets = median * model.streams["funding"].lognormal(-(cfg.budget_sigma**2) / 2, cfg.budget_sigma, k_n)
-        valid = members >= 0
-        safe = np.where(valid, members, 0)
-        public_member = valid & (actors.sector[safe] == 0)
-        money = actors.budget_eur[safe]
-        offers: list[list[tuple[str, float]]] = [[] for _ in range(k_n)]
-        if coalitions is not None:
-            offers = [
-                model.hooks.public_offers(model, c, i, float(b))
-                for c, i, b in zip(coalitions, ideas, budgets, strict=True)
-            ]
-        n_market = (valid & _MARKET[actors.kind[safe]]).sum(axis=1)
-        credibility = np.minimum(1.0, cfg.revenue_credibility_per_market_member * n_market)
-        avail = Available(
-            public_members=(money * public_member).sum(axis=1),
-            local_fund=model.territories.local_fund_eur[terr].copy(),
-            policy=np.array([sum(a for _, a in o) for o in offers], dtype=np.float64),
-            private=(money * (valid & ~public_member)).sum(axis=1),
-            volunteering=(actors.volunteer_hours[safe] * valid).sum(axis=1)
-            * model.config.actors.volunteer_hour_value_eur,
-            revenue=credibility * budgets,
+        offers = self._offers(model, ideas, coalitions, budgets)
+        money, hours, public, market = self._balances(model)
+        code, params, hour_value, credibility = self._kernel_params(model)
+        local_fund = model.territories.local_fund_eur[terr]
+        amount, revenue, taken = fk.plan_all(
+            members, money, hours, public, market, budgets, local_fund, offers, code, params, hour_value, credibility
         )
-        public, private, volunteering, revenue = self.tiers(budgets, avail)
-        amount = np.zeros((k_n, len(FundingSource)))
-        amount[:, FundingSource.PUBLIC_LOCAL] = np.minimum(public, avail.public_members)
-        amount[:, FundingSource.LOCAL_FUND] = np.minimum(public - amount[:, 0], avail.local_fund)
-        # What the members and the fund leave of the public tier comes from policies (never below 0).
-        amount[:, FundingSource.PUBLIC_POLICY] = np.maximum(0.0, public - amount[:, 0] - amount[:, 1])
-        amount[:, FundingSource.PRIVATE] = private
-        amount[:, FundingSource.VOLUNTEERING] = volunteering
-        taken: list[list[tuple[str, float]]] = []
-        for k, o in enumerate(offers):
-            left, took = float(amount[k, FundingSource.PUBLIC_POLICY]), []
-            for name, offer in o:
-                take = min(offer, left)
-                if take > 0:
-                    took.append((name, take))
-                left -= take
-            taken.append(took)
-        return FundingPlans(budgets, amount, revenue, taken)
+        return FundingPlans(budgets, amount, revenue, self._taken(model, taken), offers)
+
+    @staticmethod
+    def _offers(
+        model: TerritorialModel, ideas: list[Idea], coalitions: list[Coalition] | None, budgets: np.ndarray
+    ) -> np.ndarray:
+        """(K, policies): the public euros each policy offers each coalition (0 where none)."""
+        hooks = model.hooks
+        offers = np.zeros((len(ideas), len(hooks.policies)))
+        if coalitions is not None:
+            column = {p.name: j for j, p in enumerate(hooks.policies)}
+            for k, (c, idea, b) in enumerate(zip(coalitions, ideas, budgets, strict=True)):
+                for name, eur in hooks.public_offers(model, c, idea, float(b)):
+                    offers[k, column[name]] = eur
+        return offers
+
+    @staticmethod
+    def _taken(model: TerritorialModel, taken: np.ndarray) -> list[list[tuple[str, float]]]:
+        """Each row's policy money as (policy name, euros), in the policies' order."""
+        names = [p.name for p in model.hooks.policies]
+        if not names:
+            return [[] for _ in range(len(taken))]
+        return [[(names[j], float(row[j])) for j in np.flatnonzero(row > 0)] for row in taken]
 
     # ------------------------------------------------------------------ committing (money moves)
 
-    def new_batch(self) -> None:
-        """Forget what earlier commits touched: a new month's plans start from fresh balances."""
-        self._touched_actors = np.zeros(0, dtype=bool)  # by actor, sized at the first commit
-        self._policy_paid = False
+    def commit_in_order(
+        self,
+        model: TerritorialModel,
+        members: np.ndarray,
+        ideas: list[Idea],
+        plans: FundingPlans,
+    ) -> Commits:
+        """Commit the month's funded coalitions one after the other, in the given order.
 
-    def is_stale(self, model: TerritorialModel, coalition: Coalition, territory: int) -> bool:
-        """Whether planning again now would give another plan: money it counted on was taken since.
+        Each one's money is debited (members in proportion to what they have,
+        the local fund, policies) and its members' project slots booked, unless
+        an earlier commit took a member's last slot (then nothing happens: the
+        idea waits). A plan is made again with what is left when an earlier
+        commit took money it counted on — a member's, policy money, or local
+        fund money it needs —, and then the coalition goes ahead only if the new
+        plan still reaches ``alliances.min_launch_coverage``.
 
-        A member's budget or a policy's money taken by an earlier commit makes it
-        stale. The local fund does only if what is left of it is less than the plan
-        takes: otherwise the public tier comes out the same (every rule caps it by
-        a bound that does not depend on the fund, and the fund is drawn after the
-        members' public money), and so does every other tier.
+        Args:
+            members: (K, M) member indices, padded with -1, in commit order.
+            plans: their plans, made together from the month's starting balances (:meth:`plan`).
         """
-        a = coalition.funding.amount_eur
-        return (
-            (len(self._touched_actors) > 0 and bool(self._touched_actors[coalition.members].any()))
-            or a[FundingSource.LOCAL_FUND] > model.territories.local_fund_eur[territory]
-            or (self._policy_paid and bool(coalition.funding.policy_eur))
+        k_n = len(ideas)
+        actors, hooks = model.actors, model.hooks
+        terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_n)
+        spent = np.array([p.spent_this_year_eur for p in hooks.policies], dtype=np.float64)
+        money, hours, public, market = self._balances(model)
+        code, params, hour_value, credibility = self._kernel_params(model)
+        launched, amount, revenue, taken = fk.commit_in_order(
+            members, money, hours, public, market,
+            actors.busy.copy(),  # booked here for the checks; the launches book the real slots
+            actors.max_projects, plans.budget_eur, terr, model.territories.local_fund_eur,
+            plans.amount_eur, plans.expected_revenue_eur, _taken_matrix(model, plans), plans.offers_eur,
+            np.array([p.budget_eur_per_year for p in hooks.policies], dtype=np.float64), spent,
+            code, params, hour_value, credibility, model.config.alliances.min_launch_coverage,
+        )  # fmt: skip
+        for j, policy in enumerate(hooks.policies):
+            for k in np.flatnonzero(launched & (taken[:, j] > 0)):
+                policy.pay(float(taken[k, j]))
+        return Commits(
+            launched, FundingPlans(plans.budget_eur, amount, revenue, self._taken(model, taken), plans.offers_eur)
         )
 
-    def commit(self, model: TerritorialModel, coalition: Coalition, territory: int) -> None:
-        """Move the planned money: debit every source, member by member."""
-        actors = model.actors
-        plan = coalition.funding
-        m = coalition.members
-        public_member = actors.sector[m] == 0
-        _debit(actors.budget_eur, m[public_member], plan.amount_eur[FundingSource.PUBLIC_LOCAL])
-        _debit(actors.budget_eur, m[~public_member], plan.amount_eur[FundingSource.PRIVATE])
-        hours = plan.amount_eur[FundingSource.VOLUNTEERING] / max(model.config.actors.volunteer_hour_value_eur, 1e-12)
-        _debit(actors.volunteer_hours, m, hours)
-        model.territories.local_fund_eur[territory] -= plan.amount_eur[FundingSource.LOCAL_FUND]
-        for name, amount in plan.policy_eur:
-            model.hooks.pay(name, amount)
-        if len(self._touched_actors) != actors.n:
-            self._touched_actors = np.zeros(actors.n, dtype=bool)
-        self._touched_actors[m] = True
-        self._policy_paid = self._policy_paid or bool(plan.policy_eur)
 
-
-def _debit(pool: np.ndarray, who: np.ndarray, amount: float) -> None:
-    """Take ``amount`` from ``pool[who]`` in proportion to what each has (never below zero)."""
-    if amount <= 0 or len(who) == 0:
-        return
-    have = pool[who]
-    total = have.sum()
-    if total <= 0:
-        return
-    pool[who] = have - have * min(1.0, amount / total)
+def _taken_matrix(model: TerritorialModel, plans: FundingPlans) -> np.ndarray:
+    """(K, policies): the policy money of each plan, by policy."""
+    column = {p.name: j for j, p in enumerate(model.hooks.policies)}
+    out = np.zeros((len(plans.budget_eur), len(column)))
+    for k, took in enumerate(plans.policy_eur):
+        for name, eur in took:
+            out[k, column[name]] = eur
+    return out
 
 
 class ShareRule(FundingRule):
     """Strict tiers: each tier gives at most its share of the budget, no substitution."""
 
     name = "four_tiers"
-
-    def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
-        c = self.cfg
-        return (
-            np.minimum(c.public_share * budget, avail.public),
-            np.minimum(c.private_share * budget, avail.private),
-            np.minimum(c.volunteering_share * budget, avail.volunteering),
-            np.minimum(c.revenue_share * budget, avail.revenue),
-        )
+    code = fk.SHARES
 
 
 class PublicLed(ShareRule):
@@ -272,27 +295,14 @@ class MatchingFunds(FundingRule):
     """Public money matches the private money raised, ``match_ratio`` euro per euro."""
 
     name = "matching_funds"
-
-    def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
-        c = self.cfg
-        private = np.minimum(avail.private, budget / (1.0 + c.match_ratio))
-        public = np.minimum(avail.public, c.match_ratio * private)
-        volunteering = np.minimum(c.volunteering_share * budget, avail.volunteering)
-        revenue = np.minimum(c.revenue_share * budget, avail.revenue)
-        return public, private, volunteering, revenue
+    code = fk.MATCHING
 
 
 class FreeMix(FundingRule):
     """Members bring what they can, in any mix, until the budget is met."""
 
     name = "free_mix"
-
-    def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
-        volunteering = np.minimum(avail.volunteering, budget)
-        private = np.minimum(avail.private, budget - volunteering)
-        revenue = np.minimum(avail.revenue, budget - volunteering - private)
-        public = np.minimum(avail.public, budget - volunteering - private - revenue)
-        return public, private, volunteering, revenue
+    code = fk.FREE_MIX
 
 
 RULES: dict[str, type[FundingRule]] = {r.name: r for r in (ShareRule, PublicLed, PrivateLed, MatchingFunds, FreeMix)}

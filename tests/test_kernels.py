@@ -1,0 +1,30 @@
+"""The compiled kernels against what they stand for: numpy's own arithmetic, the enums' order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation import funding_kernels as fk
+from simulation.enums import FundingSource
+
+
+def test_sources_in_the_enum_order() -> None:
+    assert [int(s) for s in FundingSource] == [
+        fk.PUBLIC_LOCAL,
+        fk.LOCAL_FUND,
+        fk.PUBLIC_POLICY,
+        fk.PRIVATE,
+        fk.VOLUNTEERING,
+        fk.REVENUE,
+    ]
+    assert len(FundingSource) == fk.N_SOURCES
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 7, 8, 9, 15, 16, 17, 21, 127, 128, 129, 300, 1000])
+def test_sums_are_numpys_bit_for_bit(n: int) -> None:
+    """Plans made by the kernels equal numpy's to the last bit: the sums are grouped as numpy groups them."""
+    rng = np.random.default_rng(n)
+    for _ in range(50):
+        a = rng.lognormal(0.0, 3.0, n)
+        assert fk._sum(a) == a.sum()
