@@ -57,12 +57,16 @@ def generate_ideas(model: TerritorialModel) -> list[Idea]:
     p = np.where(actors.busy < actors.max_projects, np.clip(p, 0.0, 1.0), 0.0)
     u = rng.random(actors.n)
     proposers = np.flatnonzero(u < p)
-    ideas = []
-    for i in proposers:
-        w = weight[i]
-        d = int(np.searchsorted(np.cumsum(w), rng.random() * w.sum(), side="right"))
-        ideas.append(Idea(int(i), int(actors.territory[i]), Domain(min(d, len(Domain) - 1)), model.month))
-    return ideas
+    # Each proposer's domain, in proportion to its weights: the first whose cumulated weight passes a
+    # uniform draw over the total (drawn proposer after proposer, as one array).
+    w = weight[proposers]
+    target = rng.random(len(proposers)) * w.sum(axis=1)
+    domain = np.minimum((np.cumsum(w, axis=1) <= target[:, None]).sum(axis=1), len(Domain) - 1)
+    territory = actors.territory[proposers]
+    return [
+        Idea(i, t, Domain(d), model.month)
+        for i, t, d in zip(proposers.tolist(), territory.tolist(), domain.tolist(), strict=True)
+    ]
 
 
 def unmet_share(model: TerritorialModel, territory: int, domain: int) -> float:
