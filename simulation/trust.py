@@ -123,7 +123,7 @@ class TrustNetwork:
     def _make_room(self, extra: int) -> None:
         """More free entries at the pool's end: repack if rows that moved left much unused space, else grow.
 
-        Growing copies the pool into a larger one, every entry in place (no index changes);
+        Growing keeps every entry in place (no index changes);
         repacking also drops the forgotten ties.
         """
         top = int(self.meta[0])
@@ -133,13 +133,15 @@ class TrustNetwork:
         size = max(int(GROWTH * len(self.nbr)), top + 2 * extra)
         if size >= 2**31:
             raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
+        # In place (realloc: no second copy of the pool in memory), every entry where it was;
+        # the new room is zeroed (decay multiplies it too). A copy if some view holds the pool.
         for name in ("nbr", "w", "twin"):
-            old = getattr(self, name)
-            # Entries past a row's degree are never read; the trust is zeroed all the same (calloc:
-            # no cost), as decay multiplies the pool's unused room too.
-            new = np.zeros(size, dtype=old.dtype)
-            new[:top] = old[:top]
-            setattr(self, name, new)
+            try:
+                getattr(self, name).resize(size)
+            except ValueError:
+                new = np.zeros(size, dtype=getattr(self, name).dtype)
+                new[:top] = getattr(self, name)[:top]
+                setattr(self, name, new)
 
     # ------------------------------------------------------------------ reading
 
