@@ -36,10 +36,11 @@ BoolArray = NDArray[np.bool_]
 ROW_ROOM = 0.5
 #: A repacked pool keeps this share of its rows' total room free at its end, for rows that move.
 POOL_ROOM = 0.5
-#: The pool grows by this factor when full ...
-GROWTH = 1.5
-#: ... unless the space left behind by rows that moved is more than this share of it: then it is repacked.
-GARBAGE_SHARE = 0.5
+#: When the pool is full, the space left behind by rows that moved is reclaimed if it is more than this
+#: share of the used pool ...
+GARBAGE_SHARE = 0.25
+#: ... and the pool grows by this factor if that is not enough.
+GROWTH = 1.25
 
 
 class TrustNetwork:
@@ -65,7 +66,7 @@ class TrustNetwork:
         self.row_max = np.zeros(self.n)
         self.nbr = np.empty(0, dtype=np.int32)
         self.w = np.empty(0)
-        self.twin = np.empty(0, dtype=np.int32)
+        self.back = np.empty(0, dtype=np.int32)
         self.meta = np.zeros(1, dtype=np.int64)  # [top]: the start of the pool's free end
         self._success: list[IntArray] = []
         self._reputation: list[IntArray] = []
@@ -78,7 +79,7 @@ class TrustNetwork:
     def _state(
         self,
     ) -> tuple[IntArray, IntArray, IntArray, NDArray[np.int32], FloatArray, NDArray[np.int32], FloatArray, IntArray]:
-        return self.start, self.deg, self.cap, self.nbr, self.w, self.twin, self.row_max, self.meta
+        return self.start, self.deg, self.cap, self.nbr, self.w, self.back, self.row_max, self.meta
 
     def repack(self, extra: int = 0) -> None:
         """Copy every row, live ties only, into a new pool with room to grow (nothing observable changes).
@@ -96,13 +97,13 @@ class TrustNetwork:
             raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
         nbr = np.empty(size, dtype=np.int32)
         w = np.zeros(size)
-        twin = np.empty(size, dtype=np.int32)
+        back = np.empty(size, dtype=np.int32)
         row_max = np.zeros(self.n)
         deg = k.repack(
-            self.start, self.deg, self.nbr, self.w, self.twin, self.prune_below, start, cap, nbr, w, twin, row_max
+            self.start, self.deg, self.nbr, self.w, self.back, self.prune_below, start, nbr, w, back, row_max
         )
         self.start, self.deg, self.cap, self.row_max = start, deg, cap, row_max
-        self.nbr, self.w, self.twin = nbr, w, twin
+        self.nbr, self.w, self.back = nbr, w, back
         self.meta[0] = top
 
     def compact(self) -> None:
@@ -121,21 +122,23 @@ class TrustNetwork:
             self._make_room(extra=room * (total - begin))
 
     def _make_room(self, extra: int) -> None:
-        """More free entries at the pool's end: repack if rows that moved left much unused space, else grow.
+        """More free entries at the pool's end: reclaim in place the space moved rows left, if it is much,
+        then grow the pool if it is still short.
 
-        Growing keeps every entry in place (no index changes);
-        repacking also drops the forgotten ties.
+        Neither changes anything observable: rows keep their entries, order and room.
         """
         top = int(self.meta[0])
         if top - int(self.cap.sum()) > GARBAGE_SHARE * top:
-            self.repack(extra=extra)
-            return
+            top = int(k.defragment(self.start, self.deg, self.cap, self.nbr, self.w, self.back))
+            self.meta[0] = top
+            if len(self.nbr) - top >= 2 * extra:
+                return
         size = max(int(GROWTH * len(self.nbr)), top + 2 * extra)
         if size >= 2**31:
             raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
         # In place (realloc: no second copy of the pool in memory), every entry where it was;
         # the new room is zeroed (decay multiplies it too). A copy if some view holds the pool.
-        for name in ("nbr", "w", "twin"):
+        for name in ("nbr", "w", "back"):
             try:
                 getattr(self, name).resize(size)
             except ValueError:
@@ -187,7 +190,7 @@ class TrustNetwork:
         """Trust of each pair (0 where there is no live tie)."""
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        result: FloatArray = k.get(self.start, self.deg, self.nbr, self.w, self.twin, a, b, self.prune_below)
+        result: FloatArray = k.get(self.start, self.deg, self.nbr, self.w, self.back, a, b, self.prune_below)
         return result
 
     # ------------------------------------------------------------------ drawing partners
@@ -287,7 +290,7 @@ class TrustNetwork:
                 self.deg,
                 self.nbr,
                 self.w,
-                self.twin,
+                self.back,
                 self.row_max,
                 members,
                 float(reputation_gain),
@@ -296,7 +299,7 @@ class TrustNetwork:
             )
         if self._failure:
             lo, hi = _group_pairs(self._failure)
-            k.fail(self.start, self.deg, self.nbr, self.w, self.twin, lo, hi, float(failure_loss), self.prune_below)
+            k.fail(self.start, self.deg, self.nbr, self.w, self.back, lo, hi, float(failure_loss), self.prune_below)
         self._success, self._reputation, self._failure = [], [], []
 
     def decay(self, rate: float) -> None:

@@ -3,16 +3,17 @@
 The network is a pool of entries, each actor's ties one contiguous *row* of it:
 actor ``i``'s ties are ``start[i] : start[i] + deg[i]``, with room up to
 ``start[i] + cap[i]``. An entry holds the neighbour (``nbr``), the trust
-(``w``) and the position of the same tie in the neighbour's row (``twin``):
+(``w``) and the position of the same tie in the neighbour's row (``back``):
 every undirected tie is stored twice, both copies always hold the same trust,
-and a write to one is a write to the other through ``twin``.
+and a write to one is a write to the other through ``back``.
 
 A row that is full moves to the free end of the pool (``top``) with twice the
-room, and the twins of its entries follow; before moving, it first drops its
-forgotten ties (under ``prune_below``). When the pool has no room left a
-kernel stops and returns how far it got; :class:`simulation.trust.TrustNetwork`
-then repacks the pool (every row contiguous again, forgotten ties dropped) and
-calls it again from there.
+room; before moving, it first drops its forgotten ties (under
+``prune_below``). As ``back`` is a position within the neighbour's row, not
+in the pool, a row moves with a plain copy: nothing points into it. When the
+pool has no room left a kernel stops and returns how far it got;
+:class:`simulation.trust.TrustNetwork` then makes room (it reclaims in place
+the space moved rows left, or grows the pool) and calls it again from there.
 
 Random draws come from the process's own numpy ``Generator``: numba draws from
 the same bit generator, so a run is reproducible exactly as with numpy. No
@@ -36,7 +37,7 @@ MIN_ROOM = 4
 
 
 @jit
-def find(start, deg, nbr, twin, i, j):
+def find(start, deg, nbr, back, i, j):
     """Entry of the tie ``i → j`` in ``i``'s row, or -1 (the shorter row is scanned)."""
     if deg[i] <= deg[j]:
         s = start[i]
@@ -47,7 +48,7 @@ def find(start, deg, nbr, twin, i, j):
     s = start[j]
     for e in range(s, s + deg[j]):
         if nbr[e] == i:
-            return twin[e]
+            return start[i] + back[e]
     return -1
 
 
@@ -62,36 +63,36 @@ def find_in_row(start, deg, nbr, i, j):
 
 
 @jit
-def _drop_entry(start, deg, nbr, w, twin, row, e):
-    """Remove entry ``e`` of ``row``: the row's last entry takes its place."""
+def _drop_entry(start, deg, nbr, w, back, row, e):
+    """Remove entry ``e`` of ``row``: the row's last entry takes its place (and its partner is told)."""
     last = start[row] + deg[row] - 1
     if e != last:
         nbr[e] = nbr[last]
         w[e] = w[last]
-        t = twin[last]
-        twin[e] = t
-        twin[t] = e
+        back[e] = back[last]
+        j = nbr[e]
+        back[start[j] + back[e]] = e - start[row]
     deg[row] -= 1
 
 
 @jit
-def _drop_forgotten(start, deg, nbr, w, twin, row, prune_below):
+def _drop_forgotten(start, deg, nbr, w, back, row, prune_below):
     """Remove the forgotten ties of ``row``, both copies of each."""
     s = start[row]
     for k in range(deg[row] - 1, -1, -1):  # backwards: the entry moved into k was checked already
         e = s + k
         if w[e] < prune_below:
             j = nbr[e]
-            _drop_entry(start, deg, nbr, w, twin, j, twin[e])
-            _drop_entry(start, deg, nbr, w, twin, row, e)
+            _drop_entry(start, deg, nbr, w, back, j, start[j] + back[e])
+            _drop_entry(start, deg, nbr, w, back, row, e)
 
 
 @jit
-def _make_room(start, deg, cap, nbr, w, twin, row_max, meta, row, prune_below):
+def _make_room(start, deg, cap, nbr, w, back, row_max, meta, row, prune_below):
     """Room for one more entry in ``row``; False if the pool is full (nothing then changed)."""
     if deg[row] < cap[row]:
         return True
-    _drop_forgotten(start, deg, nbr, w, twin, row, prune_below)
+    _drop_forgotten(start, deg, nbr, w, back, row, prune_below)
     if deg[row] < cap[row]:
         return True
     top = meta[0]
@@ -104,13 +105,11 @@ def _make_room(start, deg, cap, nbr, w, twin, row_max, meta, row, prune_below):
         return False
     s = start[row]
     bound = 0.0
-    for k in range(deg[row]):
+    for k in range(deg[row]):  # partners hold positions within this row: nothing else to update
         old, new = s + k, top + k
         nbr[new] = nbr[old]
         w[new] = w[old]
-        t = twin[old]
-        twin[new] = t
-        twin[t] = new
+        back[new] = back[old]
         bound = max(bound, w[old])
     start[row] = top
     cap[row] = new_cap
@@ -120,7 +119,7 @@ def _make_room(start, deg, cap, nbr, w, twin, row_max, meta, row, prune_below):
 
 
 @jit
-def _insert(start, deg, nbr, w, twin, row_max, i, j, value):
+def _insert(start, deg, nbr, w, back, row_max, i, j, value):
     """A new tie ``i — j`` (both rows have room)."""
     p = start[i] + deg[i]
     q = start[j] + deg[j]
@@ -128,8 +127,8 @@ def _insert(start, deg, nbr, w, twin, row_max, i, j, value):
     nbr[q] = i
     w[p] = value
     w[q] = value
-    twin[p] = q
-    twin[q] = p
+    back[p] = deg[j]
+    back[q] = deg[i]
     deg[i] += 1
     deg[j] += 1
     row_max[i] = max(row_max[i], value)
@@ -137,21 +136,18 @@ def _insert(start, deg, nbr, w, twin, row_max, i, j, value):
 
 
 @jit
-def _set(nbr, w, twin, row_max, i, e, value):
+def _set(start, nbr, w, back, row_max, i, e, value):
     """Write ``value`` into both copies of the tie at entry ``e`` of ``i``'s row."""
-    w[e] = value
-    w[twin[e]] = value
-    row_max[i] = max(row_max[i], value)
     j = nbr[e]
+    w[e] = value
+    w[start[j] + back[e]] = value
+    row_max[i] = max(row_max[i], value)
     row_max[j] = max(row_max[j], value)
-
-
-# ---------------------------------------------------------------------- writing
 
 
 @jit
 def meet(
-    start, deg, cap, nbr, w, twin, row_max, meta, a, b, hint, initial, cap_trust, gain, prune_below, counts, begin
+    start, deg, cap, nbr, w, back, row_max, meta, a, b, hint, initial, cap_trust, gain, prune_below, counts, begin
 ):
     """Encounters ``a[k] — b[k]`` from ``begin`` on, in order; returns where it stopped (``len(a)``: done).
 
@@ -175,62 +171,62 @@ def meet(
                 counts[0] += 1
             elif x < cap_trust:
                 x = x + gain * (cap_trust - x)
-            _set(nbr, w, twin, row_max, i, e, x)
+            _set(start, nbr, w, back, row_max, i, e, x)
             continue
-        if not _make_room(start, deg, cap, nbr, w, twin, row_max, meta, i, prune_below):
+        if not _make_room(start, deg, cap, nbr, w, back, row_max, meta, i, prune_below):
             return k
-        if not _make_room(start, deg, cap, nbr, w, twin, row_max, meta, j, prune_below):
+        if not _make_room(start, deg, cap, nbr, w, back, row_max, meta, j, prune_below):
             return k
-        _insert(start, deg, nbr, w, twin, row_max, i, j, initial[k])
+        _insert(start, deg, nbr, w, back, row_max, i, j, initial[k])
         counts[0] += 1
     return len(a)
 
 
 @jit
-def succeed(start, deg, cap, nbr, w, twin, row_max, meta, lo, hi, gain, floor, prune_below, begin):
+def succeed(start, deg, cap, nbr, w, back, row_max, meta, lo, hi, gain, floor, prune_below, begin):
     """Joint successes of the pairs ``lo[k] — hi[k]`` from ``begin`` on: +gain × (1 − w).
 
     A pair without a live tie starts at ``floor``. Returns where it stopped.
     """
     for k in range(begin, len(lo)):
         i, j = lo[k], hi[k]
-        e = find(start, deg, nbr, twin, i, j)
+        e = find(start, deg, nbr, back, i, j)
         if e < 0:
-            if not _make_room(start, deg, cap, nbr, w, twin, row_max, meta, i, prune_below):
+            if not _make_room(start, deg, cap, nbr, w, back, row_max, meta, i, prune_below):
                 return k
-            if not _make_room(start, deg, cap, nbr, w, twin, row_max, meta, j, prune_below):
+            if not _make_room(start, deg, cap, nbr, w, back, row_max, meta, j, prune_below):
                 return k
-            _insert(start, deg, nbr, w, twin, row_max, i, j, floor)
+            _insert(start, deg, nbr, w, back, row_max, i, j, floor)
             e = start[i] + deg[i] - 1
         x = w[e]
         if x < prune_below:
             x = floor
-        _set(nbr, w, twin, row_max, i, e, 1.0 - (1.0 - x) * (1.0 - gain))
+        _set(start, nbr, w, back, row_max, i, e, 1.0 - (1.0 - x) * (1.0 - gain))
     return len(lo)
 
 
 @jit
-def spread_reputation(start, deg, nbr, w, twin, row_max, members, gain, cap_trust, prune_below):
+def spread_reputation(start, deg, nbr, w, back, row_max, members, gain, cap_trust, prune_below):
     """Each member's live ties under ``cap_trust`` close ``gain`` of their gap to it (once per listing)."""
     for m in members:
         s = start[m]
         for e in range(s, s + deg[m]):
             x = w[e]
             if prune_below <= x < cap_trust:
-                _set(nbr, w, twin, row_max, m, e, cap_trust - (cap_trust - x) * (1.0 - gain))
+                _set(start, nbr, w, back, row_max, m, e, cap_trust - (cap_trust - x) * (1.0 - gain))
 
 
 @jit
-def fail(start, deg, nbr, w, twin, lo, hi, loss, prune_below):
+def fail(start, deg, nbr, w, back, lo, hi, loss, prune_below):
     """Joint failures of the pairs ``lo[k] — hi[k]`` with a live tie: −loss × max(w, 1 − w), floored at 0."""
     for k in range(len(lo)):
-        e = find(start, deg, nbr, twin, lo[k], hi[k])
+        e = find(start, deg, nbr, back, lo[k], hi[k])
         if e >= 0:
             x = w[e]
             if x >= prune_below:
                 x = max(0.0, x - loss * max(x, 1.0 - x))
                 w[e] = x  # trust only falls: the row bounds hold
-                w[twin[e]] = x
+                w[start[nbr[e]] + back[e]] = x
 
 
 # ---------------------------------------------------------------------- repacking
@@ -252,45 +248,61 @@ def live_degree(start, deg, w, prune_below):
 
 
 @jit
-def repack(start, deg, nbr, w, twin, prune_below, new_start, new_cap, new_nbr, new_w, new_twin, new_row_max):
-    """Copy the live entries, row by row in actor order, into the new pool (rows at ``new_start``).
-
-    Returns the new degrees.
-    """
+def repack(start, deg, nbr, w, back, prune_below, new_start, new_nbr, new_w, new_back, new_row_max):
+    """Copy the live entries, row by row in actor order and in their order within the row, into the
+    new pool (rows at ``new_start``). Returns the new degrees."""
     n = len(start)
-    where = np.full(len(nbr), -1, dtype=np.int64)  # new position of each kept old entry
+    rank = np.full(len(nbr), -1, dtype=np.int64)  # position of each kept entry within its new row
     new_deg = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        s, c = start[i], 0
+        for e in range(s, s + deg[i]):
+            if w[e] >= prune_below:
+                rank[e] = c
+                c += 1
+        new_deg[i] = c
     for i in range(n):
         s, p = start[i], new_start[i]
         bound = 0.0
         for e in range(s, s + deg[i]):
-            x = w[e]
-            if x >= prune_below:
-                where[e] = p
-                new_nbr[p] = nbr[e]
-                new_w[p] = x
-                bound = max(bound, x)
+            if rank[e] >= 0:
+                j = nbr[e]
+                new_nbr[p] = j
+                new_w[p] = w[e]
+                new_back[p] = rank[start[j] + back[e]]
+                bound = max(bound, w[e])
                 p += 1
-        new_deg[i] = p - new_start[i]
         new_row_max[i] = bound
-    for i in range(n):
-        s = start[i]
-        for e in range(s, s + deg[i]):
-            if where[e] >= 0:
-                new_twin[where[e]] = where[twin[e]]
     return new_deg
+
+
+@jit
+def defragment(start, deg, cap, nbr, w, back):
+    """Move every row, in pool order, to the left end of the pool: the space rows left when they
+    moved is reclaimed in place. Rows keep their entries, order and room. Returns the new top."""
+    top = 0
+    for i in np.argsort(start, kind="mergesort"):
+        s = start[i]
+        if s != top:
+            for k in range(deg[i]):  # forwards: the row only moves left
+                nbr[top + k] = nbr[s + k]
+                w[top + k] = w[s + k]
+                back[top + k] = back[s + k]
+            start[i] = top
+        top += cap[i]
+    return top
 
 
 # ---------------------------------------------------------------------- reading
 
 
 @jit
-def get(start, deg, nbr, w, twin, a, b, prune_below):
+def get(start, deg, nbr, w, back, a, b, prune_below):
     """Trust of each pair, 0 where there is no live tie."""
     out = np.zeros(len(a))
     for k in range(len(a)):
         if a[k] != b[k]:
-            e = find(start, deg, nbr, twin, a[k], b[k])
+            e = find(start, deg, nbr, back, a[k], b[k])
             if e >= 0 and w[e] >= prune_below:
                 out[k] = w[e]
     return out

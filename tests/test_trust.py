@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulation import trust_kernels as k
 from simulation.trust import TrustNetwork, all_pairs
 
 N = 30
@@ -24,7 +25,7 @@ def _as_dict(net: TrustNetwork) -> dict[tuple[int, int], float]:
 
 
 def _check_symmetric_sorted(net: TrustNetwork) -> None:
-    """The pool's invariants: rows inside the pool and apart, twins pointing at each other, trust equal."""
+    """The pool's invariants: rows inside the pool and apart, the two copies of a tie pointing at each other."""
     d = _as_dict(net)
     keys, trust = net.entries()
     assert all(d[(b, a)] == w for (a, b), w in d.items()), "both stored copies hold the same trust"
@@ -36,10 +37,10 @@ def _check_symmetric_sorted(net: TrustNetwork) -> None:
     for i in range(net.n):
         used[net.start[i] : net.start[i] + net.cap[i]] += 1
         for e in range(net.start[i], net.start[i] + net.deg[i]):
-            t = net.twin[e]
             j = net.nbr[e]
-            assert j != i and net.nbr[t] == i and net.twin[t] == e and net.w[t] == net.w[e]
-            assert net.start[j] <= t < net.start[j] + net.deg[j], "the twin lies in the neighbour's row"
+            assert j != i and 0 <= net.back[e] < net.deg[j], "the copy lies in the neighbour's row"
+            t = net.start[j] + net.back[e]
+            assert net.nbr[t] == i and net.start[i] + net.back[t] == e and net.w[t] == net.w[e]
     assert used.max(initial=0) <= 1, "rows do not overlap"
     src = keys // net.n
     bound = np.full(net.n, -1.0)
@@ -213,6 +214,13 @@ def test_rows_that_move_and_a_full_pool_change_nothing_observable() -> None:
             x.meet(lo, hi, np.full(len(lo), 0.2), cap=0.35, gain=0.2)
         assert _as_dict(net) == _as_dict(ref)
         _check_symmetric_sorted(net)
+    before = _as_dict(net)
+    garbage = int(net.meta[0] - net.cap.sum())
+    assert garbage > 0, "rows moved and left space behind"
+    top = k.defragment(net.start, net.deg, net.cap, net.nbr, net.w, net.back)
+    net.meta[0] = top
+    assert top == net.cap.sum() and _as_dict(net) == before, "reclaimed in place, nothing observable changed"
+    _check_symmetric_sorted(net)
     net.queue_success(np.arange(N))  # every pair of actors: most ties are new
     net.flush(success_gain=0.3, floor=0.1, reputation_gain=0.0, cap=0.35, failure_loss=0.45)
     assert net.n_ties == N * (N - 1) // 2
