@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -196,11 +198,29 @@ def _hydra_main(cfg: DictConfig) -> None:
     folder = write_run(result)
     print(summary_markdown(result))
     print(f"Results written to {folder}")
+    global _single_run_done
+    _single_run_done = True
+
+
+#: Set once a single run (not a multirun) has written its folder: the process may then end at once.
+_single_run_done = False
 
 
 def main() -> None:
-    """Console entry point (``ta-run``); takes Hydra overrides on the command line."""
+    """Console entry point (``ta-run``); takes Hydra overrides on the command line.
+
+    After a single run has written its folder, the process ends without the
+    interpreter's teardown of every module (about 0.4 s of a 3 s run: numba,
+    Mesa, pandas, matplotlib): every file is closed by then, and the output
+    streams and logs are flushed first. Failures and multiruns (whose launchers
+    clean up their workers at exit) end normally.
+    """
     _hydra_main()
+    if _single_run_done:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":
