@@ -11,7 +11,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "matplotlib", "hydra-core", "omegaconf")
+LIBRARIES = (
+    "mesa",
+    "numpy",
+    "numba",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "networkx",
+    "matplotlib",
+    "hydra-core",
+    "omegaconf",
+)
 REPO = Path(__file__).resolve().parent.parent
 
 

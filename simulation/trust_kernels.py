@@ -394,13 +394,7 @@ def adjacency(start, deg, nbr, w, prune_below):
     """CSR row pointers, column indices and trust of the live ties, each row sorted by neighbour."""
     n = len(start)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    for i in range(n):
-        s = start[i]
-        c = 0
-        for e in range(s, s + deg[i]):
-            if w[e] >= prune_below:
-                c += 1
-        indptr[i + 1] = indptr[i] + c
+    indptr[1:] = np.cumsum(live_degree(start, deg, w, prune_below))
     indices = np.empty(indptr[n], dtype=np.int64)
     data = np.empty(indptr[n])
     for i in range(n):
