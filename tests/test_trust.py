@@ -265,3 +265,84 @@ def test_compaction_changes_nothing_observable() -> None:
 def test_all_pairs() -> None:
     lo, hi = all_pairs(np.array([5, 2, 9, 2]))
     assert list(zip(lo.tolist(), hi.tolist(), strict=True)) == [(2, 5), (2, 9), (5, 9)]
+
+
+class _Reference:
+    """The trust rules of ``TrustNetwork`` on a plain dict of undirected ties, one event after another."""
+
+    def __init__(self, prune_below: float) -> None:
+        self.prune = prune_below
+        self.w: dict[tuple[int, int], float] = {}
+
+    def live(self, key: tuple[int, int]) -> bool:
+        return key in self.w and self.w[key] >= self.prune
+
+    def meet(self, a: np.ndarray, b: np.ndarray, initial: np.ndarray, cap: float, gain: float) -> None:
+        for i, j, start in zip(a.tolist(), b.tolist(), np.clip(initial, 0.0, 1.0).tolist(), strict=True):
+            if i == j:
+                continue
+            key = (min(i, j), max(i, j))
+            if self.live(key):
+                x = self.w[key]
+                self.w[key] = x + gain * (cap - x) if x < cap else x
+            else:
+                self.w[key] = start
+
+    def flush(
+        self, succ: list, rep: list, fail: list, g: float, floor: float, rg: float, cap: float, loss: float
+    ) -> None:
+        for group in succ:
+            for lo, hi in zip(*all_pairs(group), strict=True):
+                key = (int(lo), int(hi))
+                x = self.w[key] if self.live(key) else floor
+                self.w[key] = 1.0 - (1.0 - x) * (1.0 - g)
+        for m in np.concatenate(rep).tolist() if rep else []:
+            for key, x in list(self.w.items()):
+                if m in key and self.prune <= x < cap:
+                    self.w[key] = cap - (cap - x) * (1.0 - rg)
+        for group in fail:
+            for lo, hi in zip(*all_pairs(group), strict=True):
+                key = (int(lo), int(hi))
+                if self.live(key):
+                    x = self.w[key]
+                    self.w[key] = max(0.0, x - loss * max(x, 1.0 - x))
+
+    def decay(self, rate: float) -> None:
+        self.w = {k: x * (1.0 - rate) for k, x in self.w.items()}
+
+    def ties(self) -> dict[tuple[int, int], float]:
+        return {k: x for k, x in self.w.items() if x >= self.prune}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([0.0, 0.03, 0.08]))
+def test_the_compiled_network_follows_the_rules_event_by_event(seed: int, prune_below: float) -> None:
+    """Random months of encounters, successes, reputation, failures, decay and repacking, against the
+    plain-dict reference: the same live ties with the same trust, to the last bit."""
+    rng = np.random.default_rng(seed)
+    net, ref = _net(prune_below=prune_below), _Reference(prune_below)
+    for _ in range(8):
+        k = int(rng.integers(0, 120))
+        a, b = rng.integers(0, N, k), rng.integers(0, N, k)
+        initial = rng.uniform(0.0, 0.4, k)
+        net.meet(a, b, initial, cap=0.35, gain=0.2)
+        ref.meet(a, b, initial, cap=0.35, gain=0.2)
+        groups = [[rng.choice(N, size=int(rng.integers(2, 6)), replace=False) for _ in range(int(rng.integers(0, 4)))]
+                  for _ in range(3)]  # fmt: skip
+        for members in groups[0]:
+            net.queue_success(members)
+        for members in groups[1]:
+            net.queue_reputation(members)
+        for members in groups[2]:
+            net.queue_failure(members)
+        params = {"success_gain": 0.3, "floor": 0.1, "reputation_gain": 0.4, "cap": 0.35, "failure_loss": 0.5}
+        net.flush(**params)
+        ref.flush(groups[0], groups[1], groups[2], 0.3, 0.1, 0.4, 0.35, 0.5)
+        rate = float(rng.choice([0.0, 0.05, 0.3]))
+        net.decay(rate)
+        ref.decay(rate)
+        if rng.random() < 0.3:
+            net.compact()
+        got = {(min(i, j), max(i, j)): w for (i, j), w in _as_dict(net).items()}
+        assert got == ref.ties()
+    _check_symmetric_sorted(net)
