@@ -68,7 +68,7 @@ def draw_encounters(model: TerritorialModel) -> Encounters:
     # (i) the network: a known partner (chosen in proportion to trust), or a friend of a friend
     entry = model.trust.draw_entries(a, rng, weighted=True)
     a, entry = a[entry >= 0], entry[entry >= 0]
-    b = model.trust.nbr[entry].astype(np.int64)
+    b = model.trust.neighbour_at(entry)
     partner = b.copy()
     friend = rng.random(len(a)) >= cfg.repeat_contact_share
     partner[friend] = model.trust.random_neighbours(b[friend], rng)

@@ -74,9 +74,11 @@ class FundingPlans:
     budget_eur: np.ndarray  # (K,)
     amount_eur: np.ndarray  # (K, sources)
     expected_revenue_eur: np.ndarray  # (K,)
-    policy_eur: list[list[tuple[str, float]]]
+    #: (K, policies): the public euros each plan takes from each policy (``policies`` names the columns).
+    policy_taken_eur: np.ndarray
     #: (K, policies): what each policy offered each coalition when planned.
-    offers_eur: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    offers_eur: np.ndarray
+    policies: tuple[str, ...] = ()
 
     def subset(self, rows: np.ndarray) -> FundingPlans:
         """The plans of the given rows."""
@@ -84,8 +86,9 @@ class FundingPlans:
             self.budget_eur[rows],
             self.amount_eur[rows],
             self.expected_revenue_eur[rows],
-            [self.policy_eur[k] for k in rows.tolist()],
+            self.policy_taken_eur[rows],
             self.offers_eur[rows],
+            self.policies,
         )
 
     @property
@@ -98,7 +101,7 @@ class FundingPlans:
             float(self.budget_eur[k]),
             self.amount_eur[k].copy(),
             float(self.expected_revenue_eur[k]),
-            self.policy_eur[k],
+            [(name, float(eur)) for name, eur in zip(self.policies, self.policy_taken_eur[k], strict=True) if eur > 0],
         )
 
 
@@ -193,7 +196,7 @@ class FundingRule:
         amount, revenue, taken = fk.plan_all(
             members, money, hours, public, market, budgets, local_fund, offers, code, params, hour_value, credibility
         )
-        return FundingPlans(budgets, amount, revenue, self._taken(model, taken), offers)
+        return FundingPlans(budgets, amount, revenue, taken, offers, _policy_names(model))
 
     @staticmethod
     def _offers(
@@ -208,14 +211,6 @@ class FundingRule:
                 for name, eur in hooks.public_offers(model, c, idea, float(b)):
                     offers[k, column[name]] = eur
         return offers
-
-    @staticmethod
-    def _taken(model: TerritorialModel, taken: np.ndarray) -> list[list[tuple[str, float]]]:
-        """Each row's policy money as (policy name, euros), in the policies' order."""
-        names = [p.name for p in model.hooks.policies]
-        if not names:
-            return [[] for _ in range(len(taken))]
-        return [[(names[j], float(row[j])) for j in np.flatnonzero(row > 0)] for row in taken]
 
     # ------------------------------------------------------------------ committing (money moves)
 
@@ -250,7 +245,7 @@ class FundingRule:
             members, money, hours, public, market,
             actors.busy.copy(),  # booked here for the checks; the launches book the real slots
             actors.max_projects, plans.budget_eur, terr, model.territories.local_fund_eur,
-            plans.amount_eur, plans.expected_revenue_eur, _taken_matrix(model, plans), plans.offers_eur,
+            plans.amount_eur, plans.expected_revenue_eur, plans.policy_taken_eur, plans.offers_eur,
             np.array([p.budget_eur_per_year for p in hooks.policies], dtype=np.float64), spent,
             code, params, hour_value, credibility, model.config.alliances.min_launch_coverage,
         )  # fmt: skip
@@ -258,18 +253,12 @@ class FundingRule:
             for k in np.flatnonzero(launched & (taken[:, j] > 0)):
                 policy.pay(float(taken[k, j]))
         return Commits(
-            launched, FundingPlans(plans.budget_eur, amount, revenue, self._taken(model, taken), plans.offers_eur)
+            launched, FundingPlans(plans.budget_eur, amount, revenue, taken, plans.offers_eur, plans.policies)
         )
 
 
-def _taken_matrix(model: TerritorialModel, plans: FundingPlans) -> np.ndarray:
-    """(K, policies): the policy money of each plan, by policy."""
-    column = {p.name: j for j, p in enumerate(model.hooks.policies)}
-    out = np.zeros((len(plans.budget_eur), len(column)))
-    for k, took in enumerate(plans.policy_eur):
-        for name, eur in took:
-            out[k, column[name]] = eur
-    return out
+def _policy_names(model: TerritorialModel) -> tuple[str, ...]:
+    return tuple(p.name for p in model.hooks.policies)
 
 
 class ShareRule(FundingRule):

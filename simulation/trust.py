@@ -161,9 +161,10 @@ class TrustNetwork:
 
     def entries(self) -> tuple[IntArray, FloatArray]:
         """Every live stored entry (both directions of each tie): sorted keys ``i * n + j`` and trust."""
-        indptr, indices, data = k.adjacency(self.start, self.deg, self.nbr, self.w, self.prune_below)
-        src = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(indptr))
-        return src * self.n + indices, data
+        src, dst, trust = self.rows(np.arange(self.n, dtype=np.int64))
+        keys = src * self.n + dst
+        order = np.argsort(keys)
+        return keys[order], trust[order]
 
     @property
     def n_ties(self) -> int:
@@ -197,11 +198,11 @@ class TrustNetwork:
 
     def random_neighbours(self, who: IntArray, rng: np.random.Generator) -> IntArray:
         """One live neighbour of each actor in ``who``, uniformly; -1 if none."""
-        return self._neighbour_at(self.draw_entries(who, rng, weighted=False))
+        return self.neighbour_at(self.draw_entries(who, rng, weighted=False))
 
     def trusted_neighbours(self, who: IntArray, rng: np.random.Generator) -> IntArray:
         """One live neighbour of each actor in ``who``, with probability proportional to trust; -1 if none."""
-        return self._neighbour_at(self.draw_entries(who, rng, weighted=True))
+        return self.neighbour_at(self.draw_entries(who, rng, weighted=True))
 
     def draw_entries(self, who: IntArray, rng: np.random.Generator, weighted: bool) -> IntArray:
         """The entry of one live tie of each actor in ``who`` (-1 if none), drawn uniformly or by trust.
@@ -216,8 +217,8 @@ class TrustNetwork:
         )
         return result
 
-    def _neighbour_at(self, entries: IntArray) -> IntArray:
-        """The neighbour held by each entry (-1 for -1)."""
+    def neighbour_at(self, entries: IntArray) -> IntArray:
+        """The neighbour held by each entry of :meth:`draw_entries` (-1 for -1)."""
         return np.where(entries >= 0, self.nbr[np.maximum(entries, 0)], -1).astype(np.int64)
 
     # ------------------------------------------------------------------ writing

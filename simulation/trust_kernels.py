@@ -390,27 +390,6 @@ def totals(start, deg, nbr, w, sector, prune_below):
 
 
 @jit
-def adjacency(start, deg, nbr, w, prune_below):
-    """CSR row pointers, column indices and trust of the live ties, each row sorted by neighbour."""
-    n = len(start)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum(live_degree(start, deg, w, prune_below))
-    indices = np.empty(indptr[n], dtype=np.int64)
-    data = np.empty(indptr[n])
-    for i in range(n):
-        s, p = start[i], indptr[i]
-        for e in range(s, s + deg[i]):
-            if w[e] >= prune_below:
-                indices[p] = nbr[e]
-                data[p] = w[e]
-                p += 1
-        order = np.argsort(indices[indptr[i] : p], kind="mergesort")
-        indices[indptr[i] : p] = indices[indptr[i] : p][order]
-        data[indptr[i] : p] = data[indptr[i] : p][order]
-    return indptr, indices, data
-
-
-@jit
 def _root(parent, i):
     while parent[i] != i:
         parent[i] = parent[parent[i]]  # path halving
