@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 jit = nb.njit(cache=True, nogil=True)
 
@@ -31,6 +34,33 @@ jit = nb.njit(cache=True, nogil=True)
 REJECTION_ROUNDS = 32
 #: Room of a row when it is first given some, and the least a repacked row keeps free.
 MIN_ROOM = 4
+#: How many events ahead the loops over a month's events ask for the memory the event will read.
+AHEAD = 16
+#: Entries of a 64-byte cache line of trust values.
+LINE = 8
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """Ask the processor to bring ``array[index]`` into the cache; nothing else happens (a hint, never a fault).
+
+    The month's events touch rows at random places of a pool much larger than the
+    cache, so each waits for memory; asking a few events ahead lets those waits overlap.
+    """
+
+    def codegen(context, builder, signature, args):
+        aty = signature.args[0]
+        ary = context.make_array(aty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aty, ary, [args[1]], wraparound=False, boundscheck=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0i8"
+        )
+        # read, highest locality, data cache
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
 
 
 # ---------------------------------------------------------------------- entries
@@ -146,6 +176,50 @@ def _set(start, nbr, w, back, row_max, i, e, value):
 
 
 @jit
+def _ask_for_row(array, start, deg, i):
+    """Prefetch every cache line of ``i``'s row of ``array``."""
+    for e in range(start[i], start[i] + deg[i], LINE):
+        prefetch(array, e)
+
+
+@jit
+def _ask_for_encounter(start, deg, cap, nbr, w, back, row_max, a, b, hint, k):
+    """Prefetch what the encounters ``k + AHEAD`` and ``k + AHEAD / 2`` of :func:`meet` will read.
+
+    Far ahead: ``b``'s row bounds, and ``a``'s row (or the entry drawn). Nearer, once those
+    bounds are in the cache: the place a new tie would take in both rows, or the twin of the
+    entry drawn. A hint that earlier encounters made stale only prefetches something useless.
+    """
+    far = k + AHEAD
+    if far < len(a):
+        j = b[far]
+        prefetch(start, j)
+        prefetch(deg, j)
+        prefetch(cap, j)
+        prefetch(row_max, j)
+        h = hint[far]
+        if h >= 0:
+            prefetch(nbr, h)
+            prefetch(w, h)
+            prefetch(back, h)
+        else:
+            _ask_for_row(nbr, start, deg, a[far])
+    near = k + AHEAD // 2
+    if near < len(a):
+        i, j = a[near], b[near]
+        h = hint[near]
+        if h >= 0:
+            prefetch(w, start[j] + back[h])
+        else:
+            q, p = start[j] + deg[j], start[i] + deg[i]
+            prefetch(nbr, q)
+            prefetch(w, q)
+            prefetch(back, q)
+            prefetch(w, p)
+            prefetch(back, p)
+
+
+@jit
 def meet(
     start, deg, cap, nbr, w, back, row_max, meta, a, b, hint, initial, cap_trust, gain, prune_below, counts, begin
 ):
@@ -158,6 +232,7 @@ def meet(
     holds ``b[k]`` (earlier encounters of the batch may have moved the row), no scan is needed.
     """
     for k in range(begin, len(a)):
+        _ask_for_encounter(start, deg, cap, nbr, w, back, row_max, a, b, hint, k)
         i, j = a[k], b[k]
         if i == j:
             continue
@@ -341,6 +416,8 @@ def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
     """
     out = np.full(len(who), -1, dtype=np.int64)
     for k in range(len(who)):
+        if k + AHEAD < len(who):
+            _ask_for_row(w, start, deg, who[k + AHEAD])
         i = who[k]
         d, s = deg[i], start[i]
         if d == 0:
