@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.enums import ActorKind, Domain, Form, Governance, PhareType
+from simulation.enums import ActorKind, Domain, Form, Governance, PhareType, Stage
 from simulation.funding import FundingPlan
+from simulation.projects import stage_durations
 from simulation.trust import mean_pair_trust
 
 if TYPE_CHECKING:
@@ -284,10 +285,12 @@ def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project |
     commits = model.funding_rule.commit_in_order(
         model, rec.members[rows], [ideas[k] for k in rows], plans.subset(funded)
     )
-    for j in np.flatnonzero(commits.launched).tolist():
+    launched = np.flatnonzero(commits.launched)
+    seed_months = stage_durations(model, np.full(len(launched), Stage.SEED, dtype=np.int64))
+    for j, months in zip(launched.tolist(), seed_months.tolist(), strict=True):
         k, coalition = int(rows[j]), coalitions_f[j]
         coalition.funding = commits.plans.row(j)
         coalition.facilitator = available_facilitator(model, ideas[k].territory)
-        result[k] = model.projects.launch(model, ideas[k], coalition)
+        result[k] = model.projects.launch(model, ideas[k], coalition, months)
     model.projects.set_hazards(model, [p.id for p in result if p is not None])
     return result

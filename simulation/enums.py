@@ -132,3 +132,10 @@ class FundingSource(IntEnum):
 #: Public money: the denominator of "public euros per job" and of leverage.
 #: The local fund holds reinvested project profits, so it is not public money.
 PUBLIC_SOURCES = (FundingSource.PUBLIC_LOCAL, FundingSource.PUBLIC_POLICY)
+
+#: The members of each enum, indexed by value (their values are 0, 1, 2, ...): ``STAGES[i]`` is a
+#: tuple look-up where ``Stage(i)`` is a call (hundreds of thousands a large run).
+KINDS = tuple(ActorKind)
+DOMAINS = tuple(Domain)
+STAGES = tuple(Stage)
+CAUSES = tuple(FailureCause)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.enums import Domain
+from simulation.enums import DOMAINS, Domain
 
 if TYPE_CHECKING:
     from simulation.model import TerritorialModel
@@ -64,7 +64,7 @@ def generate_ideas(model: TerritorialModel) -> list[Idea]:
     domain = np.minimum((np.cumsum(w, axis=1) <= target[:, None]).sum(axis=1), len(Domain) - 1)
     territory = actors.territory[proposers]
     return [
-        Idea(i, t, Domain(d), model.month)
+        Idea(i, t, DOMAINS[d], model.month)
         for i, t, d in zip(proposers.tolist(), territory.tolist(), domain.tolist(), strict=True)
     ]
 

@@ -68,6 +68,9 @@ class TerritorialModel(mesa.Model):
         validate(cfg)
         super().__init__(rng=cfg.seed)
         self.config = cfg
+        #: The current month, 0-based (month 0 is the first January); set as each step starts (it is read
+        #: hundreds of thousands of times a run).
+        self.month = 0
         self.streams = {name: stream(cfg.seed, name) for name in STREAMS}
 
         self.territories = Territories.from_config(cfg.region)
@@ -125,11 +128,6 @@ class TerritorialModel(mesa.Model):
 
     # ------------------------------------------------------------------ time
 
-    @property
-    def month(self) -> int:
-        """The current month, 0-based (month 0 is the first January)."""
-        return max(self.steps - 1, 0)
-
     def step(self) -> None:
         """One month. The processes run in this order (MODEL.md §3):
 
@@ -150,6 +148,7 @@ class TerritorialModel(mesa.Model):
         12. ``update_generalised_trust`` — visible successes and failures (process 2, 004 P1);
         13. ``collect`` — the month's indicators (MODEL.md §5).
         """
+        self.month = self.steps - 1  # Mesa counts the step before calling it
         self.counters.new_month()
         self.apply_shocks()
         self.refresh_budgets()
@@ -227,16 +226,17 @@ class TerritorialModel(mesa.Model):
         """
         cfg = self.config
         rng = self.streams["alliances"]
-        tried: list[Idea] = []
-        still: list[Idea] = []
-        for idea in self.pending_ideas:
-            age = self.month - idea.created_month
-            if age >= cfg.ideas.lifetime_months:
-                self.counters.add("ideas_dropped", 1)
-            elif age > 0 and rng.random() >= cfg.alliances.retry_probability:
-                still.append(idea)
-            else:
-                tried.append(idea)
+        pending = self.pending_ideas
+        age = self.month - np.fromiter((i.created_month for i in pending), dtype=np.int64, count=len(pending))
+        alive = age < cfg.ideas.lifetime_months
+        if not alive.all():
+            self.counters.add("ideas_dropped", int((~alive).sum()))
+        # one draw per living idea older than a month, in the ideas' order
+        retry = np.ones(len(pending), dtype=bool)
+        old = alive & (age > 0)
+        retry[old] = rng.random(int(old.sum())) < cfg.alliances.retry_probability
+        tried = [i for i, t in zip(pending, alive & retry, strict=True) if t]
+        still = [i for i, s in zip(pending, alive & ~retry, strict=True) if s]
         for idea, project in zip(tried, form_alliances(self, tried), strict=True):
             if project is None:
                 still.append(idea)

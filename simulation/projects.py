@@ -27,7 +27,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.enums import ActorKind, Domain, FailureCause, Form, FundingSource, Governance, PhareType, Stage
+from simulation.enums import (
+    CAUSES,
+    KINDS,
+    STAGES,
+    ActorKind,
+    Domain,
+    FailureCause,
+    Form,
+    FundingSource,
+    Governance,
+    PhareType,
+    Stage,
+)
 from simulation.trust import mean_pair_trust
 
 if TYPE_CHECKING:
@@ -155,8 +167,8 @@ class ProjectTable:
 
     # ------------------------------------------------------------------ launch
 
-    def launch(self, model: TerritorialModel, idea: Idea, coalition: Coalition) -> Project:
-        """Register a funded coalition as a project at the seed stage."""
+    def launch(self, model: TerritorialModel, idea: Idea, coalition: Coalition, seed_months: int) -> Project:
+        """Register a funded coalition as a project at the seed stage, which lasts ``seed_months``."""
         if self.n == len(self.alive):
             self._grow()
         pid = self.n
@@ -169,7 +181,7 @@ class ProjectTable:
             domain=idea.domain,
             initiator=idea.initiator,
             members=m.tolist(),
-            kinds=[ActorKind(int(k)) for k in actors.kind[m]],
+            kinds=[KINDS[k] for k in actors.kind[m].tolist()],
             governance=coalition.governance,
             form=coalition.form,
             phare_type=coalition.phare_type,
@@ -190,7 +202,7 @@ class ProjectTable:
         cfg = model.config
         coverage = 0.5 * (coalition.resource_coverage + plan.coverage)
         self.stage[pid] = Stage.SEED
-        self.due_month[pid] = model.month + stage_duration(model, Stage.SEED)
+        self.due_month[pid] = model.month + seed_months
         self.territory[pid] = idea.territory
         self.domain[pid] = idea.domain
         self.budget[pid] = plan.budget_eur
@@ -216,10 +228,10 @@ class ProjectTable:
         return p
 
 
-def stage_duration(model: TerritorialModel, stage: Stage) -> int:
-    """Months a stage lasts: uniform within ±50% of its configured mean, at least one."""
-    mean = model.config.projects.duration_months.as_list()[stage]
-    return max(1, round(mean * model.streams["projects"].uniform(0.5, 1.5)))
+def stage_durations(model: TerritorialModel, stages: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Months each stage lasts: uniform within ±50% of its configured mean, at least one (drawn in order)."""
+    mean = np.array(model.config.projects.duration_months.as_list())[stages]
+    return np.maximum(1, np.round(mean * model.streams["projects"].uniform(0.5, 1.5, len(stages)))).astype(np.int64)
 
 
 def padded_members(projects: list[Project]) -> NDArray[np.int64]:
@@ -284,14 +296,15 @@ def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
     failed = ids[ended]
     causes = np.where(attrition, FailureCause.ATTRITION, FailureCause.CAPTURE)[ended]
     for pid, cause in zip(failed.tolist(), causes.tolist(), strict=True):
-        fail(model, pid, FailureCause(cause))
+        fail(model, pid, CAUSES[cause])
     survivors = ids[~ended]
     due = survivors[(table.due_month[survivors] <= model.month)]
+    next_stage = table.stage[due] + 1
+    durations = iter(stage_durations(model, next_stage[next_stage <= Stage.DEPLOYMENT]).tolist())
     moved = []
-    for pid in due.tolist():
-        stage = Stage(int(table.stage[pid]))
-        if stage < Stage.DEPLOYMENT:
-            promote(model, pid, Stage(stage + 1))
+    for pid, stage in zip(due.tolist(), next_stage.tolist(), strict=True):
+        if stage <= Stage.DEPLOYMENT:
+            promote(model, pid, STAGES[stage], next(durations))
             moved.append(pid)
         elif not table.replicated[pid]:
             table.replicated[pid] = True
@@ -300,8 +313,8 @@ def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
     return failed.tolist(), moved
 
 
-def promote(model: TerritorialModel, pid: int, stage: Stage) -> None:
-    """Move a project one stage forward: a joint success for its members."""
+def promote(model: TerritorialModel, pid: int, stage: Stage, months: int) -> None:
+    """Move a project one stage forward, to a stage lasting ``months``: a joint success for its members."""
     from simulation import impacts
 
     table = model.projects
@@ -309,7 +322,7 @@ def promote(model: TerritorialModel, pid: int, stage: Stage) -> None:
     table.stage[pid] = stage
     p.stage = stage
     p.stage_month[stage] = model.month
-    table.due_month[pid] = model.month + stage_duration(model, stage)
+    table.due_month[pid] = model.month + months
     impacts.on_stage_passed(model, p)
 
 
@@ -319,7 +332,7 @@ def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
 
     table = model.projects
     p = table.records[pid]
-    was = Stage(int(table.stage[pid]))
+    was = STAGES[table.stage[pid]]
     table.alive[pid] = False
     table.active_count[table.territory[pid], table.domain[pid]] -= 1
     table.stage[pid] = Stage.FAILED

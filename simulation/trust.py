@@ -350,15 +350,15 @@ def _triu(m: int) -> tuple[IntArray, IntArray]:
 
 def all_pairs(members: IntArray) -> tuple[IntArray, IntArray]:
     """All unordered pairs (lo < hi) of distinct members."""
-    m = np.unique(np.asarray(members, dtype=np.int64))
-    i, j = _triu(len(m))
-    return m[i], m[j]
+    return _group_pairs([np.asarray(members, dtype=np.int64)])
 
 
 def _group_pairs(groups: list[IntArray]) -> tuple[IntArray, IntArray]:
     """Every pair within each group, group after group."""
-    pairs = [all_pairs(g) for g in groups]
-    return np.concatenate([lo for lo, _ in pairs]), np.concatenate([hi for _, hi in pairs])
+    bounds = np.zeros(len(groups) + 1, dtype=np.int64)
+    np.cumsum([len(g) for g in groups], out=bounds[1:])
+    result: tuple[IntArray, IntArray] = k.group_pairs(np.concatenate(groups).astype(np.int64, copy=False), bounds)
+    return result
 
 
 def mean_pair_trust(net: TrustNetwork, members: IntArray) -> FloatArray:

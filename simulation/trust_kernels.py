@@ -22,6 +22,8 @@ fast-math: every float operation is done in the written order.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba as nb
 import numpy as np
 from llvmlite import ir
@@ -40,8 +42,7 @@ AHEAD = 16
 LINE = 8
 
 
-@intrinsic
-def prefetch(typingctx, array, index):
+def _prefetch(typingctx, array, index):
     """Ask the processor to bring ``array[index]`` into the cache; nothing else happens (a hint, never a fault).
 
     The month's events touch rows at random places of a pool much larger than the
@@ -61,6 +62,10 @@ def prefetch(typingctx, array, index):
         return context.get_dummy_value()
 
     return types.void(array, index), codegen
+
+
+#: ``prefetch(array, index)`` in compiled code (typed ``Any``: the type checker would see the typing hook).
+prefetch: Any = intrinsic(_prefetch)
 
 
 # ---------------------------------------------------------------------- entries
@@ -369,6 +374,30 @@ def defragment(start, deg, cap, nbr, w, back):
 
 
 # ---------------------------------------------------------------------- reading
+
+
+@jit
+def group_pairs(members, bounds):
+    """Every unordered pair (lo < hi) of distinct members within each group ``members[bounds[g]:bounds[g + 1]]``,
+    group after group; within a group, in the order of ``numpy.triu_indices`` over its sorted distinct members."""
+    distinct = np.empty_like(members)
+    ends = np.zeros(len(bounds), dtype=np.int64)
+    total = 0
+    for g in range(len(bounds) - 1):
+        u = np.unique(members[bounds[g] : bounds[g + 1]])
+        distinct[ends[g] : ends[g] + len(u)] = u
+        ends[g + 1] = ends[g] + len(u)
+        total += len(u) * (len(u) - 1) // 2
+    lo = np.empty(total, dtype=np.int64)
+    hi = np.empty(total, dtype=np.int64)
+    p = 0
+    for g in range(len(bounds) - 1):
+        for x in range(ends[g], ends[g + 1]):
+            for y in range(x + 1, ends[g + 1]):
+                lo[p] = distinct[x]
+                hi[p] = distinct[y]
+                p += 1
+    return lo, hi
 
 
 @jit

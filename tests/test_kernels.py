@@ -5,8 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulation import enums
 from simulation import funding_kernels as fk
 from simulation.enums import FundingSource
+
+
+def test_enum_tuples_are_indexed_by_value() -> None:
+    """``STAGES[i]`` stands for ``Stage(i)``: every member sits at the position of its value."""
+    for members, enum in [
+        (enums.KINDS, enums.ActorKind),
+        (enums.DOMAINS, enums.Domain),
+        (enums.STAGES, enums.Stage),
+        (enums.CAUSES, enums.FailureCause),
+    ]:
+        assert members == tuple(enum(i) for i in range(len(enum)))
 
 
 def test_sources_in_the_enum_order() -> None:
