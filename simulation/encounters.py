@@ -39,7 +39,9 @@ def _initiators(rng: np.random.Generator, rate: NDArray[np.float64], channels: l
     who = np.repeat(np.arange(len(rate), dtype=np.int64), rng.poisson(rate * total))
     if total <= 0:
         return [who] * len(channels)
-    channel = np.searchsorted(np.cumsum(channels) / total, rng.random(len(who)), side="right")
+    u = rng.random(len(who))
+    # the channel is the number of cumulated shares at or below u (``searchsorted(..., side="right")``)
+    channel = sum((u >= edge).view(np.int8) for edge in np.cumsum(channels) / total)
     return [who[channel == c] for c in range(len(channels))]
 
 
@@ -66,15 +68,7 @@ def draw_encounters(model: TerritorialModel) -> Encounters:
 
     a, a2, a3 = _initiators(rng, base, [cfg.network_per_month, cfg.territory_per_month, cfg.cross_territory_per_month])
     # (i) the network: a known partner (chosen in proportion to trust), or a friend of a friend
-    entry = model.trust.draw_entries(a, rng, weighted=True)
-    a, entry = a[entry >= 0], entry[entry >= 0]
-    b = model.trust.neighbour_at(entry)
-    partner = b.copy()
-    friend = rng.random(len(a)) >= cfg.repeat_contact_share
-    partner[friend] = model.trust.random_neighbours(b[friend], rng)
-    entry[friend] = -1
-    met = partner >= 0
-    net = (a[met], partner[met], entry[met])
+    net = model.trust.contacts(a, rng, cfg.repeat_contact_share)
 
     # (ii) strangers of the same territory
     b2 = random_in_territory(model, actors.territory[a2], rng.random(len(a2)))

@@ -217,6 +217,29 @@ class TrustNetwork:
         )
         return result
 
+    def contacts(
+        self, who: IntArray, rng: np.random.Generator, repeat_share: float
+    ) -> tuple[IntArray, IntArray, IntArray]:
+        """Network encounters of the actors ``who``: a known partner drawn in proportion to trust, met again
+        with probability ``repeat_share``, else one of that partner's ties drawn uniformly (a friend of a friend).
+
+        Returns:
+            (actor, met, entry) of every encounter that found someone; ``entry`` is the tie drawn in the actor's
+            row for a repeat contact (a hint for :meth:`meet`), -1 for a friend of a friend.
+        """
+        result: tuple[IntArray, IntArray, IntArray] = k.contacts(
+            self.start,
+            self.deg,
+            self.nbr,
+            self.w,
+            self.row_max,
+            np.array(who, dtype=np.int64),
+            rng,
+            float(repeat_share),
+            self.prune_below,
+        )
+        return result
+
     def neighbour_at(self, entries: IntArray) -> IntArray:
         """The neighbour held by each entry of :meth:`draw_entries` (-1 for -1)."""
         return np.where(entries >= 0, self.nbr[np.maximum(entries, 0)], -1).astype(np.int64)

@@ -434,8 +434,8 @@ def rows(start, deg, nbr, w, who, prune_below):
 
 
 @jit
-def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
-    """The entry of one live tie of each actor of ``who``, drawn uniformly or in proportion to trust; -1 if none.
+def _draw_one(start, deg, w, row_max, i, rng, weighted, prune_below):
+    """The entry of one live tie of actor ``i``, drawn uniformly or in proportion to trust; -1 if none.
 
     By rejection within the row: a uniform entry, kept if live (and, weighted,
     with probability its trust over the row's bound ``row_max``, which is at
@@ -443,39 +443,75 @@ def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
     to trust). After :data:`REJECTION_ROUNDS` rejections the actor is drawn
     exactly by a pass over its row.
     """
-    out = np.full(len(who), -1, dtype=np.int64)
+    d, s = deg[i], start[i]
+    if d == 0:
+        return -1
+    for _ in range(REJECTION_ROUNDS):
+        e = s + min(int(rng.random() * d), d - 1)
+        x = w[e]
+        if x >= prune_below and (not weighted or rng.random() * row_max[i] < x):
+            return e
+    total = 0.0
+    for e in range(s, s + d):
+        if w[e] >= prune_below:
+            total += w[e] if weighted else 1.0
+    if total <= 0.0:
+        return -1
+    target = rng.random() * total
+    acc = 0.0
+    out = -1
+    for e in range(s, s + d):
+        if w[e] >= prune_below:
+            acc += w[e] if weighted else 1.0
+            out = e
+            if acc > target:
+                break
+    return out
+
+
+@jit
+def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
+    """The entry of one live tie of each actor of ``who`` (:func:`_draw_one`), one after the other."""
+    out = np.empty(len(who), dtype=np.int64)
     for k in range(len(who)):
         if k + AHEAD < len(who):
-            _ask_for_row(w, start, deg, who[k + AHEAD])
-        i = who[k]
-        d, s = deg[i], start[i]
-        if d == 0:
-            continue
-        done = False
-        for _ in range(REJECTION_ROUNDS):
-            e = s + min(int(rng.random() * d), d - 1)
-            x = w[e]
-            if x >= prune_below and (not weighted or rng.random() * row_max[i] < x):
-                out[k] = e
-                done = True
-                break
-        if done:
-            continue
-        total = 0.0
-        for e in range(s, s + d):
-            if w[e] >= prune_below:
-                total += w[e] if weighted else 1.0
-        if total <= 0.0:
-            continue
-        target = rng.random() * total
-        acc = 0.0
-        for e in range(s, s + d):
-            if w[e] >= prune_below:
-                acc += w[e] if weighted else 1.0
-                out[k] = e
-                if acc > target:
-                    break
+            _ask_for_row(w, start, deg, who[k + AHEAD])  # (asking also for where that row is was slower)
+        out[k] = _draw_one(start, deg, w, row_max, who[k], rng, weighted, prune_below)
     return out
+
+
+@jit
+def contacts(start, deg, nbr, w, row_max, who, rng, repeat_share, prune_below):
+    """Network encounters of the actors ``who``: a known partner drawn in proportion to trust, kept with
+    probability ``repeat_share``, else one of that partner's own ties drawn uniformly (a friend of a friend).
+
+    Draws in three passes, as :mod:`simulation.encounters` defines them: every actor's partner; then one
+    uniform per actor with a partner (a repeat contact if below ``repeat_share``); then the friends of friends.
+
+    Returns:
+        (actor, met, entry): for every encounter that found someone, the actor, whom it met and, for a repeat
+        contact, the entry drawn in the actor's row (-1 for a friend of a friend).
+    """
+    entry = draw(start, deg, nbr, w, row_max, who, rng, True, prune_below)
+    n = 0
+    for k in range(len(who)):
+        if entry[k] >= 0:
+            who[n] = who[k]  # ``who`` is the kernel's own copy
+            entry[n] = entry[k]
+            n += 1
+    actor, entry = who[:n], entry[:n]
+    met = np.empty(n, dtype=np.int64)
+    friend = np.empty(n, dtype=np.bool_)
+    for k in range(n):
+        met[k] = nbr[entry[k]]
+        friend[k] = rng.random() >= repeat_share
+    fof = np.flatnonzero(friend)
+    far = draw(start, deg, nbr, w, row_max, met[fof], rng, False, prune_below)
+    for q in range(len(fof)):
+        met[fof[q]] = nbr[far[q]] if far[q] >= 0 else -1
+        entry[fof[q]] = -1
+    keep = met >= 0
+    return actor[keep], met[keep], entry[keep]
 
 
 @jit

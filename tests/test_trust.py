@@ -201,6 +201,31 @@ def test_draws_within_a_row_follow_trust(weighted: bool) -> None:
     assert np.mean(picks == 2) == pytest.approx(0.75, abs=0.015)
 
 
+def test_contacts_are_a_trusted_partner_then_a_friend_of_a_friend() -> None:
+    """The compiled network encounters are the three passes of draws they stand for, draw for draw."""
+    rng = np.random.default_rng(4)
+    net = _net(prune_below=0.05)
+    for _ in range(5):
+        net.meet(rng.integers(0, N, 120), rng.integers(0, N, 120), rng.uniform(0.02, 0.4, 120), cap=0.35, gain=0.2)
+        net.decay(rate=0.1)
+    who = np.sort(rng.integers(0, N, 400))
+    actor, met, entry = net.contacts(who, np.random.default_rng(9), repeat_share=0.6)
+    # the same draws, pass by pass, through the public draws
+    draws = np.random.default_rng(9)
+    drawn = net.draw_entries(who, draws, weighted=True)
+    a, e = who[drawn >= 0], drawn[drawn >= 0]
+    partner = net.neighbour_at(e)
+    friend = draws.random(len(a)) >= 0.6
+    partner[friend] = net.random_neighbours(partner[friend], draws)
+    e[friend] = -1
+    keep = partner >= 0
+    assert friend.any() and (~friend).any()
+    np.testing.assert_array_equal(actor, a[keep])
+    np.testing.assert_array_equal(met, partner[keep])
+    np.testing.assert_array_equal(entry, e[keep])
+    assert (net.nbr[entry[entry >= 0]] == met[entry >= 0]).all(), "a repeat contact's entry holds whom it met"
+
+
 def test_rows_that_move_and_a_full_pool_change_nothing_observable() -> None:
     """Many ties of one actor move its row again and again; a full pool grows or is repacked mid-batch."""
     rng = np.random.default_rng(7)
