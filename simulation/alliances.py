@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.enums import ActorKind, Domain, Form, Governance, PhareType, Stage
+from simulation.enums import FORMS, GOVERNANCES, PHARE_TYPES, ActorKind, Domain, Form, Governance, PhareType, Stage
 from simulation.funding import FundingPlan
 from simulation.projects import stage_durations
 from simulation.trust import mean_pair_trust
@@ -243,18 +243,30 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     share_max = np.where(total > 0, money.max(axis=1) / np.where(total > 0, total, 1.0), 1.0 / size)
     imbalance = np.clip((share_max - 1 / size) / (1 - 1 / size), 0.0, 1.0)
     diversity = np.minimum(present.sum(axis=1) - 1, 3) / 3
+    form = np.where(trust_mean >= cfg.alliance_trust, Form.ALLIANCE, Form.PARTNERSHIP)
+    each_members = np.split(members[valid], np.cumsum(size)[:-1]) if len(rows) else []
     return [
         Coalition(
-            members=members[r][valid[r]],
-            resource_coverage=float(rec.coverage[k]),
-            mean_trust=float(trust_mean[r]),
-            diversity=float(diversity[r]),
-            imbalance=float(imbalance[r]),
-            governance=Governance(int(governance[r])),
-            form=Form.ALLIANCE if trust_mean[r] >= cfg.alliance_trust else Form.PARTNERSHIP,
-            phare_type=PhareType(int(phare[r])),
+            members=m,
+            resource_coverage=c,
+            mean_trust=t,
+            diversity=d,
+            imbalance=i,
+            governance=GOVERNANCES[g],
+            form=FORMS[f],
+            phare_type=PHARE_TYPES[p],
         )
-        for r, k in enumerate(rows.tolist())
+        for m, c, t, d, i, g, f, p in zip(
+            each_members,
+            rec.coverage[rows].tolist(),
+            trust_mean.tolist(),
+            diversity.tolist(),
+            imbalance.tolist(),
+            governance.tolist(),
+            form.tolist(),
+            phare.tolist(),
+            strict=True,
+        )
     ]
 
 

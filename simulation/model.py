@@ -75,7 +75,8 @@ class TerritorialModel(mesa.Model):
 
         self.territories = Territories.from_config(cfg.region)
         self.actors = ActorTable(cfg.region, cfg.actors, self.streams["setup"])
-        self.actor_agents: list[Actor] = list(Actor.create_agents(self, self.actors.n, index=np.arange(self.actors.n)))
+        # (Actor.create_agents would also build an AgentSet and a keyword dict per agent: 0.4 s at 100k actors.)
+        self.actor_agents: list[Actor] = [Actor(self, i) for i in range(self.actors.n)]
         self.trust = TrustNetwork(self.actors.n, self.actors.sector, cfg.trust.prune_below)
         self._seed_acquaintances()
 

@@ -17,6 +17,9 @@ def test_enum_tuples_are_indexed_by_value() -> None:
         (enums.DOMAINS, enums.Domain),
         (enums.STAGES, enums.Stage),
         (enums.CAUSES, enums.FailureCause),
+        (enums.GOVERNANCES, enums.Governance),
+        (enums.FORMS, enums.Form),
+        (enums.PHARE_TYPES, enums.PhareType),
     ]:
         assert members == tuple(enum(i) for i in range(len(enum)))
 
