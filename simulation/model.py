@@ -6,8 +6,11 @@ See :meth:`TerritorialModel.step` for the order of the month's processes and
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import logging
+from collections.abc import Iterator
 
 import mesa
 import numpy as np
@@ -36,6 +39,25 @@ STREAMS = ("setup", "encounters", "facilitation", "ideas", "alliances", "funding
 #: Above this many actors the network indicators are computed yearly unless the config says
 #: otherwise (``output.network_indicators_every_months``): passes over millions of ties.
 LARGE_REGION_ACTORS = 20_000
+
+
+@contextlib.contextmanager
+def _collector_skips_what_exists() -> Iterator[None]:
+    """Python's cyclic garbage collector leaves alone, while the block runs, every object that exists when it starts.
+
+    Those are the model's long-lived objects (its agents, network, tables): each full collection of a run would
+    otherwise sweep them all again, 0.6 s of a 100,000-actor decade. They are handed back to the collector when
+    the block ends, so nothing lives longer than it would have. Nothing is done if objects are frozen already
+    (``gc.freeze`` by the caller).
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class Counters:
@@ -167,8 +189,9 @@ class TerritorialModel(mesa.Model):
 
     def run(self, months: int | None = None) -> TerritorialModel:
         """Run ``months`` steps (default: the configured horizon)."""
-        for _ in range(self.config.horizon_months if months is None else months):
-            self.step()
+        with _collector_skips_what_exists():
+            for _ in range(self.config.horizon_months if months is None else months):
+                self.step()
         return self
 
     # ------------------------------------------------------------------ processes
