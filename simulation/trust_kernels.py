@@ -542,11 +542,15 @@ def contacts(start, deg, nbr, w, row_max, who, rng, repeat_share, prune_below):
     met = np.empty(n, dtype=np.int64)
     friend = np.empty(n, dtype=np.bool_)
     for k in range(n):
+        if k + AHEAD < n:
+            prefetch(nbr, entry[k + AHEAD])
         met[k] = nbr[entry[k]]
         friend[k] = rng.random() >= repeat_share
     fof = np.flatnonzero(friend)
     far = draw(start, deg, nbr, w, row_max, met[fof], rng, False, prune_below)
     for q in range(len(fof)):
+        if q + AHEAD < len(fof):
+            prefetch(nbr, far[q + AHEAD])  # (-1 asks for nothing useful, and harms nothing)
         met[fof[q]] = nbr[far[q]] if far[q] >= 0 else -1
         entry[fof[q]] = -1
     keep = met >= 0
