@@ -173,8 +173,15 @@ class TrustNetwork:
 
     def totals(self) -> tuple[int, float, int]:
         """(live stored entries — two per tie —, their summed trust, those joining two sectors), in one pass."""
-        count, total, cross = k.totals(self.start, self.deg, self.nbr, self.w, self.sector, self.prune_below)
-        return int(count), float(total), int(cross)
+        count, total, cross, _ = self._scan(components=False)
+        return count, total, cross
+
+    def _scan(self, components: bool) -> tuple[int, float, int, int]:
+        """(live entries, their summed trust, those joining two sectors, the largest component's size or 0)."""
+        count, total, cross, largest = k.totals(
+            self.start, self.deg, self.nbr, self.w, self.sector, self.prune_below, components
+        )
+        return int(count), float(total), int(cross), int(largest)
 
     def degree(self) -> IntArray:
         """Number of live ties of every actor."""
@@ -347,8 +354,8 @@ class TrustNetwork:
         return self.indicators(components=False)["cross_sector_tie_share"]
 
     def indicators(self, components: bool = True) -> dict[str, float]:
-        """The network's indicators (MODEL.md §5) from one pass over the ties (and one for the components)."""
-        count, total, cross = self.totals()
+        """The network's indicators (MODEL.md §5) from one pass over the ties."""
+        count, total, cross, largest = self._scan(components)
         out = {
             "trust_ties": float(count // 2),
             "trust_density": self.density(count // 2),
@@ -356,14 +363,12 @@ class TrustNetwork:
             "cross_sector_tie_share": cross / count if count else 0.0,
         }
         if components:
-            out["giant_component_share"] = self.giant_component_share()
+            out["giant_component_share"] = largest / self.n if self.n else 0.0
         return out
 
     def giant_component_share(self) -> float:
         """Share of actors in the largest connected component."""
-        if self.n == 0:
-            return 0.0
-        return int(k.largest_component(self.start, self.deg, self.nbr, self.w, self.prune_below)) / self.n
+        return self.indicators()["giant_component_share"]
 
 
 @functools.cache

@@ -557,23 +557,6 @@ def contacts(start, deg, nbr, w, row_max, who, rng, repeat_share, prune_below):
     return actor[keep], met[keep], entry[keep]
 
 
-@jit
-def totals(start, deg, nbr, w, sector, prune_below):
-    """Over every live stored entry: (count, sum of trust, count joining two sectors)."""
-    count, cross = 0, 0
-    total = 0.0
-    for i in range(len(start)):
-        s = start[i]
-        for e in range(s, s + deg[i]):
-            x = w[e]
-            if x >= prune_below:
-                count += 1
-                total += x
-                if sector[nbr[e]] != sector[i]:
-                    cross += 1
-    return count, total, cross
-
-
 @inline
 def _root(parent, i):
     while parent[i] != i:
@@ -583,24 +566,34 @@ def _root(parent, i):
 
 
 @jit
-def largest_component(start, deg, nbr, w, prune_below):
-    """Size of the largest connected component of the live ties (union–find over every tie)."""
-    n = len(start)
+def totals(start, deg, nbr, w, sector, prune_below, components):
+    """Over every live stored entry: (count, sum of trust, count joining two sectors, and with ``components`` the
+    size of the largest connected component — union–find over every tie in the same pass —, else 0)."""
+    start, deg, nbr, w, sector = borrowed((start, deg, nbr, w, sector))
+    n = len(start) if components else 0
     parent = np.arange(n)
     size = np.ones(n, dtype=np.int64)
-    for i in range(n):
+    count, cross = 0, 0
+    total = 0.0
+    for i in range(len(start)):
         s = start[i]
         for e in range(s, s + deg[i]):
-            j = nbr[e]
-            if j > i and w[e] >= prune_below:
-                ri, rj = _root(parent, i), _root(parent, j)
-                if ri != rj:
-                    if size[ri] < size[rj]:
-                        ri, rj = rj, ri
-                    parent[rj] = ri
-                    size[ri] += size[rj]
+            x = w[e]
+            if x >= prune_below:
+                j = nbr[e]
+                count += 1
+                total += x
+                if sector[j] != sector[i]:
+                    cross += 1
+                if components and j > i:
+                    ri, rj = _root(parent, i), _root(parent, j)
+                    if ri != rj:
+                        if size[ri] < size[rj]:
+                            ri, rj = rj, ri
+                        parent[rj] = ri
+                        size[ri] += size[rj]
     best = 0
     for i in range(n):
         if parent[i] == i and size[i] > best:
             best = size[i]
-    return best
+    return count, total, cross, best
