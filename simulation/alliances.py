@@ -208,14 +208,6 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
 # ---------------------------------------------------------------------- the month's batch
 
 
-def available_facilitator(model: TerritorialModel, territory: int) -> Facilitator | None:
-    """The first facilitator of the territory with room for one more project."""
-    for f in model.facilitators_by_territory[territory]:
-        if f.has_room:
-            return f
-    return None
-
-
 def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> list[Coalition]:
     """Coalition objects (governance, form, PHARE type, trust, diversity, imbalance) for chosen rows.
 
@@ -297,12 +289,14 @@ def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project |
     commits = model.funding_rule.commit_in_order(
         model, rec.members[rows], [ideas[k] for k in rows], plans.subset(funded)
     )
-    launched = np.flatnonzero(commits.launched)
+    launched = np.flatnonzero(commits.launched).tolist()
+    for j in launched:
+        coalitions_f[j].funding = commits.plans.row(j)
     seed_months = stage_durations(model, np.full(len(launched), Stage.SEED, dtype=np.int64))
-    for j, months in zip(launched.tolist(), seed_months.tolist(), strict=True):
-        k, coalition = int(rows[j]), coalitions_f[j]
-        coalition.funding = commits.plans.row(j)
-        coalition.facilitator = available_facilitator(model, ideas[k].territory)
-        result[k] = model.projects.launch(model, ideas[k], coalition, months)
-    model.projects.set_hazards(model, [p.id for p in result if p is not None])
+    projects = model.projects.launch_all(
+        model, [ideas[rows[j]] for j in launched], [coalitions_f[j] for j in launched], seed_months
+    )
+    for j, p in zip(launched, projects, strict=True):
+        result[rows[j]] = p
+    model.projects.set_hazards(model, [p.id for p in projects])
     return result

@@ -43,13 +43,19 @@ class Ledger:
             self.by_lever[name] = np.zeros(self.shape)
         return self.by_lever[name]
 
-    def book_launch(
-        self, month: int, territory: int, amount_eur: np.ndarray, policy_eur: list[tuple[str, float]]
+    def book_launches(
+        self,
+        month: int,
+        territory: np.ndarray,
+        amount_eur: list[np.ndarray],
+        policy_eur: list[list[tuple[str, float]]],
     ) -> None:
-        """A project's pooled funds at launch."""
-        self.flows[month, territory] += amount_eur
-        for name, eur in policy_eur:
-            self.lever(name)[month, territory] += eur
+        """The pooled funds of projects launched this month, per project (in order: the sums are the same)."""
+        if len(territory):
+            np.add.at(self.flows[month], territory, np.array(amount_eur))
+        for t, taken in zip(territory.tolist(), policy_eur, strict=True):
+            for name, eur in taken:
+                self.lever(name)[month, t] += eur
 
     def book_engineering(self, month: int, territory: int, eur: float, lever: str | None = None) -> None:
         """Facilitator costs: financed apart from the projects (002)."""

@@ -144,6 +144,13 @@ class TerritorialModel(mesa.Model):
         self.facilitators_by_territory[territory].append(f)
         return f
 
+    def facilitator_with_room(self, territory: int) -> Facilitator | None:
+        """The first facilitator of the territory with room for one more project."""
+        for f in self.facilitators_by_territory[territory]:
+            if f.has_room:
+                return f
+        return None
+
     def release_facilitator(self, project_id: int) -> None:
         f = self.facilitator_of.pop(project_id, None)
         if f is not None:

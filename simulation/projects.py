@@ -167,65 +167,76 @@ class ProjectTable:
 
     # ------------------------------------------------------------------ launch
 
-    def launch(self, model: TerritorialModel, idea: Idea, coalition: Coalition, seed_months: int) -> Project:
-        """Register a funded coalition as a project at the seed stage, which lasts ``seed_months``."""
-        if self.n == len(self.alive):
+    def launch_all(
+        self, model: TerritorialModel, ideas: list[Idea], coalitions: list[Coalition], seed_months: NDArray[np.int64]
+    ) -> list[Project]:
+        """Register funded coalitions as projects at the seed stage, in order (the seed stage of each lasting
+        ``seed_months``). Each is given the first facilitator of its territory with room for it, if any: earlier
+        launches take the room first.
+        """
+        n0 = self.n
+        while n0 + len(ideas) > len(self.alive):
             self._grow()
-        pid = self.n
-        actors = model.actors
-        m = coalition.members
-        plan = coalition.funding
-        p = Project(
-            id=pid,
-            territory=idea.territory,
-            domain=idea.domain,
-            initiator=idea.initiator,
-            members=m.tolist(),
-            kinds=[KINDS[k] for k in actors.kind[m].tolist()],
-            governance=coalition.governance,
-            form=coalition.form,
-            phare_type=coalition.phare_type,
-            budget_eur=plan.budget_eur,
-            launch_funding_eur=plan.amount_eur.copy(),
-            policy_eur=list(plan.policy_eur),
-            launched_month=model.month,
-            origin=idea.origin,
-            parent=idea.parent_project,
-            facilitated=coalition.facilitator is not None,
-            table=self,
+        actors, month = model.actors, model.month
+        o, pp = model.config.outcomes, model.config.projects
+        projects: list[Project] = []
+        coverage, capture, value_rate = [], [], []
+        for pid, (idea, c) in enumerate(zip(ideas, coalitions, strict=True), start=n0):
+            c.facilitator = model.facilitator_with_room(idea.territory)
+            if c.facilitator is not None:
+                c.facilitator.supported.add(pid)
+                model.facilitator_of[pid] = c.facilitator
+            plan = c.funding
+            p = Project(
+                id=pid,
+                territory=idea.territory,
+                domain=idea.domain,
+                initiator=idea.initiator,
+                members=c.members.tolist(),
+                kinds=[KINDS[k] for k in actors.kind[c.members].tolist()],
+                governance=c.governance,
+                form=c.form,
+                phare_type=c.phare_type,
+                budget_eur=plan.budget_eur,
+                launch_funding_eur=plan.amount_eur.copy(),
+                policy_eur=list(plan.policy_eur),
+                launched_month=month,
+                origin=idea.origin,
+                parent=idea.parent_project,
+                facilitated=c.facilitator is not None,
+                table=self,
+            )
+            p.stage_month[Stage.SEED] = month
+            projects.append(p)
+            coverage.append(0.5 * (c.resource_coverage + plan.coverage))
+            capture.append(
+                max(0.0, pp.moral_hazard_per_month * c.imbalance * (1.0 - pp.democracy_protection * c.democracy))
+            )
+            alliance = o.alliance_value_multiplier if c.form == Form.ALLIANCE else 1.0
+            value_rate.append(plan.budget_eur * o.value_per_budget_eur_per_month * alliance)
+        self.records.extend(projects)
+        ids = slice(n0, self.n)
+        territory = np.array([i.territory for i in ideas], dtype=np.int64)
+        domain = np.array([i.domain for i in ideas], dtype=np.int64)
+        self.stage[ids] = Stage.SEED
+        self.due_month[ids] = month + seed_months
+        self.territory[ids] = territory
+        self.domain[ids] = domain
+        self.budget[ids] = [p.budget_eur for p in projects]
+        self.value_rate[ids] = value_rate
+        self.launched[ids] = month
+        self.alive[ids] = True
+        np.add.at(self.active_count, (territory, domain), 1)
+        self.coverage[ids] = coverage
+        self.capture[ids] = capture  # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
+        members = np.concatenate([c.members for c in coalitions]) if coalitions else np.empty(0, dtype=np.int64)
+        np.add.at(actors.busy, members, 1)
+        np.add.at(actors.engaged, members, 1)
+        actors.ever_engaged[members] = True
+        model.ledger.book_launches(
+            month, territory, [p.launch_funding_eur for p in projects], [p.policy_eur for p in projects]
         )
-        p.stage_month[Stage.SEED] = model.month
-        self.records.append(p)
-        if coalition.facilitator is not None:
-            coalition.facilitator.supported.add(pid)
-            model.facilitator_of[pid] = coalition.facilitator
-        cfg = model.config
-        coverage = 0.5 * (coalition.resource_coverage + plan.coverage)
-        self.stage[pid] = Stage.SEED
-        self.due_month[pid] = model.month + seed_months
-        self.territory[pid] = idea.territory
-        self.domain[pid] = idea.domain
-        self.budget[pid] = plan.budget_eur
-        alliance = coalition.form == Form.ALLIANCE
-        o = cfg.outcomes
-        self.value_rate[pid] = (
-            plan.budget_eur * o.value_per_budget_eur_per_month * (o.alliance_value_multiplier if alliance else 1.0)
-        )
-        self.launched[pid] = model.month
-        self.alive[pid] = True
-        self.active_count[idea.territory, idea.domain] += 1
-        pp = cfg.projects
-        self.coverage[pid] = coverage
-        # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
-        self.capture[pid] = max(
-            0.0,
-            pp.moral_hazard_per_month * coalition.imbalance * (1.0 - pp.democracy_protection * coalition.democracy),
-        )
-        actors.busy[m] += 1
-        actors.engaged[m] += 1
-        actors.ever_engaged[m] = True
-        model.ledger.book_launch(model.month, idea.territory, plan.amount_eur, plan.policy_eur)
-        return p
+        return projects
 
 
 def stage_durations(model: TerritorialModel, stages: NDArray[np.int64]) -> NDArray[np.int64]:
