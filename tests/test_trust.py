@@ -201,13 +201,20 @@ def test_draws_within_a_row_follow_trust(weighted: bool) -> None:
     assert np.mean(picks == 2) == pytest.approx(0.75, abs=0.015)
 
 
+def _random_network(rng: np.random.Generator, months: int, encounters: int) -> TrustNetwork:
+    """A network after ``months`` of random encounters and decay (some ties forgotten)."""
+    net = _net(prune_below=0.05)
+    for _ in range(months):
+        a, b = rng.integers(0, N, encounters), rng.integers(0, N, encounters)
+        net.meet(a, b, rng.uniform(0.02, 0.4, encounters), cap=0.35, gain=0.2)
+        net.decay(rate=0.1)
+    return net
+
+
 def test_contacts_are_a_trusted_partner_then_a_friend_of_a_friend() -> None:
     """The compiled network encounters are the three passes of draws they stand for, draw for draw."""
     rng = np.random.default_rng(4)
-    net = _net(prune_below=0.05)
-    for _ in range(5):
-        net.meet(rng.integers(0, N, 120), rng.integers(0, N, 120), rng.uniform(0.02, 0.4, 120), cap=0.35, gain=0.2)
-        net.decay(rate=0.1)
+    net = _random_network(rng, months=5, encounters=120)
     who = np.sort(rng.integers(0, N, 400))
     actor, met, entry = net.contacts(who, np.random.default_rng(9), repeat_share=0.6)
     # the same draws, pass by pass, through the public draws
@@ -274,11 +281,7 @@ def test_entry_hints_spare_look_ups_and_change_nothing() -> None:
 
 
 def test_compaction_changes_nothing_observable() -> None:
-    rng = np.random.default_rng(5)
-    net = _net(prune_below=0.05)
-    for _ in range(4):
-        net.meet(rng.integers(0, N, 80), rng.integers(0, N, 80), rng.uniform(0.02, 0.4, 80), cap=0.35, gain=0.2)
-        net.decay(rate=0.1)
+    net = _random_network(np.random.default_rng(5), months=4, encounters=80)
     before = (_as_dict(net), net.n_ties, net.cross_sector_share(), net.giant_component_share())
     mean = net.mean_trust()
     net.compact()
