@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+import pytest
 from conftest import compose_small
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -256,3 +257,24 @@ def check_engagement(model: TerritorialModel) -> None:
 @example(sc=DEFAULT)
 def test_busy_and_engaged_match_the_registry(sc: Scenario) -> None:
     run_checked(sc, check_engagement)
+
+
+def test_a_run_makes_no_full_collection_and_leaves_the_collector_as_it_was() -> None:
+    """``run`` suspends the garbage collector's full collections only while it runs, even when a month fails."""
+    import gc
+
+    before = gc.get_threshold()
+    model = TerritorialModel(compose_small([], seed=0, horizon=3, scale=SCALE))
+    seen: list[tuple[int, int, int]] = []
+    model.step = lambda: seen.append(gc.get_threshold())  # type: ignore[method-assign]
+    model.run()
+    assert len(seen) == 3 and all(t[:2] == before[:2] and t[2] > 1_000_000 for t in seen)
+    assert gc.get_threshold() == before
+
+    def broken() -> None:
+        raise RuntimeError("a month fails")
+
+    model.step = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="a month fails"):
+        model.run()
+    assert gc.get_threshold() == before
