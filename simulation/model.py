@@ -47,9 +47,10 @@ def _no_full_collections() -> Iterator[None]:
     still collected as usual); its thresholds are restored when the block ends.
 
     A full collection sweeps every object again — at 100,000 actors, about 0.12 s each, four of them in a
-    decade —, yet the run's long-lived objects (agents, network, tables) live until it ends, and what a month
-    leaves behind is freed by reference counting. (``gc.freeze`` would do the same, but unfreezing after the
-    run would also unfreeze what others froze, such as the interpreter at start-up.)
+    decade, one more while the agents are made —, yet the run's long-lived objects (agents, network, tables)
+    live until it ends, and what a month leaves behind is freed by reference counting. (``gc.freeze`` would do
+    the same, but unfreezing after the run would also unfreeze what others froze, such as the interpreter at
+    start-up.)
     """
     thresholds = gc.get_threshold()
     gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
@@ -97,7 +98,8 @@ class TerritorialModel(mesa.Model):
         self.territories = Territories.from_config(cfg.region)
         self.actors = ActorTable(cfg.region, cfg.actors, self.streams["setup"])
         # (Actor.create_agents would also build an AgentSet and a keyword dict per agent: 0.4 s at 100k actors.)
-        self.actor_agents: list[Actor] = [Actor(self, i) for i in range(self.actors.n)]
+        with _no_full_collections():
+            self.actor_agents: list[Actor] = [Actor(self, i) for i in range(self.actors.n)]
         self.trust = TrustNetwork(self.actors.n, self.actors.sector, cfg.trust.prune_below)
         self._seed_acquaintances()
 
