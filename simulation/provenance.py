@@ -26,7 +26,9 @@ LIBRARIES = (
 REPO = Path(__file__).resolve().parent.parent
 
 
+@functools.cache
 def package_version() -> str:
+    """The installed version of this package (once per process: reading it scans the installed distributions)."""
     try:
         return metadata.version("territorial-alliances")
     except metadata.PackageNotFoundError:
