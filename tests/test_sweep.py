@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from conftest import run_sweep
 
-from simulation.config import compose
-from simulation.run import simulate
-from simulation.sweep import run_id
+from simulation import sweep
+from simulation.config import Config, compose
+from simulation.run import RunResult, simulate
+from simulation.sweep import clear_unfinished, run_id, run_job
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = ["region.population_scale=0.3", "horizon_months=30"]
@@ -107,8 +108,31 @@ def test_the_batched_sweeper_groups_only_jobs_that_differ_by_seed() -> None:
     ]
     assert group_seeds(jobs, 1) == [[o for o in j if not o.startswith("seed")] + [j[1]] for j in jobs]
     assert group_seeds([["x=1"], ["x=2"]], 10) == [["x=1"], ["x=2"]]  # no seed swept: one job each
+    assert group_seeds([["seed=3"], ["seed=4"], ["seed=3"]], 1) == [["seed=3"], ["seed=4"]]  # a seed twice: one run
     with pytest.raises(ValueError, match="seeds_per_job = 0"):
         group_seeds(jobs, 0)
+
+
+def test_the_sweeper_gives_each_worker_as_many_seeds_up_to_50_per_job() -> None:
+    from omegaconf import OmegaConf
+
+    from hydra_plugins.territorial_alliances_sweeper.batched_sweeper import auto_seeds_per_job, launcher_workers
+
+    assert auto_seeds_per_job(200, 2) == 50  # 4 jobs, 2 per worker
+    assert auto_seeds_per_job(200, 1) == 50
+    assert auto_seeds_per_job(120, 2) == 30  # 4 jobs of 30, not 3 of 40 (one worker would run two)
+    assert auto_seeds_per_job(4, 2) == 2 and auto_seeds_per_job(1, 8) == 1
+    assert auto_seeds_per_job(2800, 64) == 44  # 64 jobs: one per worker
+    cores = os.cpu_count() or 1
+    for launcher, workers in (
+        ({"_target_": "hydra._internal.core_plugins.basic_launcher.BasicLauncher"}, 1),
+        ({"_target_": "x.JoblibLauncher", "n_jobs": 3}, 3),
+        ({"_target_": "x.JoblibLauncher", "n_jobs": -1}, cores),
+        ({"_target_": "x.SlurmLauncher", "array_parallelism": 256}, 256),
+        ({"_target_": "x.RayLauncher", "ray": {"init": {"num_cpus": 4}, "remote": {"num_cpus": 2}}}, 2),
+        ({"_target_": "x.RayLauncher", "ray": {"init": {"address": "auto"}}}, cores),  # a cluster: not in the config
+    ):
+        assert launcher_workers(OmegaConf.create(launcher)) == workers, launcher
 
 
 def test_a_bad_value_in_a_sweep_stops_it_before_any_run(tmp_path: Path) -> None:
@@ -152,6 +176,7 @@ def test_a_real_ray_head_on_loopback_gives_the_same_results(parallel_sweep: Path
 
 
 def test_a_killed_sweep_resumes_with_nothing_lost_or_duplicated(parallel_sweep: Path, tmp_path: Path) -> None:
+    """Killed after its first run (a job of one seed each), then resumed with the default batches."""
     args = ["scenario=baseline,p3_seed_grants", "seed=0,1"]
     cmd = [
         sys.executable,
@@ -160,6 +185,7 @@ def test_a_killed_sweep_resumes_with_nothing_lost_or_duplicated(parallel_sweep: 
         "-m",
         "hydra/launcher=parallel",
         "hydra.launcher.n_jobs=2",
+        "hydra.sweeper.seeds_per_job=1",
         *args,
         *SMALL,
         f"output.results_dir={tmp_path}",
@@ -179,10 +205,83 @@ def test_a_killed_sweep_resumes_with_nothing_lost_or_duplicated(parallel_sweep: 
     assert len(partial) == len(done_before)
     _sweep(tmp_path, "cmp", *args)
     after = {p.name: p.stat().st_mtime_ns for p in summary.glob("*/*.parquet")}
-    assert len(after) == 4
     assert all(after[name] == mtime for name, mtime in done_before.items()), "finished runs are not run again"
+    runs = pd.read_parquet(summary)
+    assert len(runs) == 4 and runs["run_id"].is_unique
     assert not list((tmp_path / "sweeps" / "cmp").rglob("*.tmp")), "stale temporary files are cleared on restart"
     _assert_same_runs(parallel_sweep, tmp_path / "sweeps" / "cmp")
+
+
+def test_a_job_writes_its_runs_together_and_a_failure_keeps_the_runs_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job's runs land in one file per table; a failing run's batch-mates are written first."""
+    configs = [compose([*SMALL, f"seed={seed}"]) for seed in range(3)]
+
+    def fails_on_seed_2(config: Config) -> RunResult:
+        if config.seed == 2:
+            raise RuntimeError("run failed")
+        return simulate(config)
+
+    monkeypatch.setattr(sweep, "simulate", fails_on_seed_2)
+    with pytest.raises(RuntimeError, match="run failed"):
+        run_job(configs, tmp_path, SMALL)
+    (written,) = (tmp_path / "summary").rglob("*.parquet")
+    assert written.name == f"{run_id(configs[0])}-2.parquet"
+    assert sorted(pd.read_parquet(tmp_path / "summary")["seed"]) == [0, 1]
+    for table in ("timeseries", "registry", "spending"):
+        assert sorted(set(pd.read_parquet(tmp_path / table)["seed"])) == [0, 1]
+
+    # Killed between a batch's files (its tables written, not its summary): the next multirun clears
+    # them before its jobs start, and those runs are made again, with every row once.
+    written.unlink()
+    clear_unfinished(tmp_path)
+    assert not list(tmp_path.rglob("*.parquet"))
+    monkeypatch.setattr(sweep, "simulate", simulate)
+    assert len(run_job(configs, tmp_path, SMALL)) == 1
+    assert run_job(configs, tmp_path, SMALL) == [], "finished runs are skipped"
+    alone = simulate(configs[1])
+    ts = pd.read_parquet(tmp_path / "timeseries")
+    assert sorted(ts["seed"].value_counts().to_dict().items()) == [(0, 30), (1, 30), (2, 30)]
+    got = ts[ts["seed"] == 1][alone.timeseries.columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, alone.timeseries, check_exact=True)
+
+
+def test_a_serial_sweep_ends_at_once_when_done_and_fails_with_the_traceback(tmp_path: Path) -> None:
+    """On the basic launcher the process skips the interpreter's teardown, only after a success."""
+    base = [sys.executable, "-m", "simulation.run", "-m", "hydra/launcher=basic", "seed=0,1", *SMALL]
+    ok = subprocess.run(
+        [*base, f"output.results_dir={tmp_path}", "output.sweep_name=ok"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "Launching 1 jobs locally" in ok.stdout, "Hydra's log is flushed before the process ends"
+    assert len(pd.read_parquet(tmp_path / "sweeps" / "ok" / "summary")) == 2
+    (tmp_path / "sweeps" / "bad").mkdir(parents=True)
+    (tmp_path / "sweeps" / "bad" / "summary").write_text("a file where the summary dataset goes")
+    bad = subprocess.run(
+        [*base, f"output.results_dir={tmp_path}", "output.sweep_name=bad"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 1
+    assert "Traceback" in bad.stderr and "NotADirectoryError" in bad.stderr
+
+
+def test_the_driver_of_a_sweep_does_not_import_the_model() -> None:
+    """A parallel sweep's driver composes and hands out jobs: it starts without Mesa, numba, pandas, matplotlib."""
+    code = (
+        "import sys, simulation.run, simulation.sweep, hydra_plugins.territorial_alliances_sweeper.batched_sweeper; "
+        "print(sorted(m for m in ('simulation.model', 'mesa', 'numba', 'pandas', 'matplotlib') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
 
 
 def test_the_analysis_command_reads_a_sweep(parallel_sweep: Path, tmp_path: Path) -> None:

@@ -4,39 +4,52 @@ Hydra's basic sweeper makes one job per point of the grid, and composes each
 job's configuration twice (once to validate it, once to run it): about 0.15 s
 apiece here, against a run of under a second — the bulk of a sweep's overhead.
 Seeds differ in nothing but the seed, so this sweeper groups the jobs that
-differ only by ``seed`` into jobs of ``seeds_per_job`` seeds: the job is
-composed once with its first seed and carries the others in
-``output.job_seeds``; :func:`simulation.run._hydra_main` then runs each seed in
-turn. Every run is still the same (config, seed) pair, with the same run id
-and the same results bit for bit, and a resumed sweep still skips each
-finished run. Everything else — the grid, ``max_batch_size``, the launchers
-(joblib, Ray, submitit) — is the basic sweeper's.
+differ only by ``seed`` into jobs of several seeds: the job is composed once
+with its first seed and carries the others in ``output.job_seeds``;
+:func:`simulation.run._hydra_main` then runs each seed in turn (and
+:func:`simulation.sweep.run_job` writes them together). Every run is still the
+same (config, seed) pair, with the same run id and the same results bit for
+bit, and a resumed sweep still skips each finished run. Everything else — the
+grid, ``max_batch_size``, the launchers (joblib, Ray, submitit) — is the basic
+sweeper's.
+
+How many seeds a job runs: ``hydra.sweeper.seeds_per_job=N`` if given (1 =
+Hydra's behaviour); by default as many as keep every worker of the launcher
+busy, at most :data:`MAX_SEEDS_PER_JOB` (:func:`auto_seeds_per_job`). The
+workers are read from the launcher's config (:func:`launcher_workers`); where
+it does not say (a Ray cluster reached by its address), this machine's cores
+are assumed: on a cluster, give ``seeds_per_job``.
 
 Before any job starts, the configuration of every job is composed and checked
 against the schema (:func:`simulation.config.to_config`), so a bad value in a
 sweep stops it with a message naming the key, with nothing run or written.
 
-Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``)
-and set the batch with ``hydra.sweeper.seeds_per_job=N`` (1 = Hydra's behaviour).
+Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``).
 """
 
+import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.types import Override
-from omegaconf import open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 SEED_KEY = "seed"
 JOB_SEEDS_KEY = "output.job_seeds"
+#: The most seeds a job runs by default: a job's overhead (composing it, about 0.15 s) is then
+#: under 1% of its runs' time, and a sweep still reports progress job by job.
+MAX_SEEDS_PER_JOB = 50
 
 
 @dataclass
 class BatchedSweeperConf:
     _target_: str = "hydra_plugins.territorial_alliances_sweeper.batched_sweeper.BatchedSweeper"
-    #: Seeds run one after the other in one job (jobs that differ only by their seed).
-    seeds_per_job: int = 25
+    #: Seeds run one after the other in one job (jobs that differ only by their seed);
+    #: None: chosen from the number of runs and of the launcher's workers (auto_seeds_per_job).
+    seeds_per_job: int | None = None
     max_batch_size: int | None = None
     params: dict[str, str] | None = None
 
@@ -56,6 +69,7 @@ def group_seeds(jobs: Sequence[Sequence[str]], seeds_per_job: int) -> list[list[
     Returns:
         The new jobs, in the order of their first seed in ``jobs``: the other overrides,
         then ``seed=<first>`` and, when more than one seed, ``output.job_seeds=[...]``.
+        A seed given twice for the same other overrides runs once.
     """
     if seeds_per_job < 1:
         raise ValueError(f"hydra.sweeper.seeds_per_job = {seeds_per_job}: must be >= 1")
@@ -63,10 +77,9 @@ def group_seeds(jobs: Sequence[Sequence[str]], seeds_per_job: int) -> list[list[
     for job in jobs:
         seeds = [o.split("=", 1)[1] for o in job if o.split("=", 1)[0] == SEED_KEY]
         others = tuple(o for o in job if o.split("=", 1)[0] != SEED_KEY)
-        if not seeds:
-            groups.setdefault(others, [])
-            continue
-        groups.setdefault(others, []).append(seeds[-1])
+        group = groups.setdefault(others, [])
+        if seeds and seeds[-1] not in group:  # a seed given twice is one run (its rows are written once)
+            group.append(seeds[-1])
     out: list[list[str]] = []
     for others, seeds in groups.items():
         if not seeds:
@@ -81,14 +94,48 @@ def group_seeds(jobs: Sequence[Sequence[str]], seeds_per_job: int) -> list[list[
     return out
 
 
+def auto_seeds_per_job(runs: int, workers: int, most: int = MAX_SEEDS_PER_JOB) -> int:
+    """Seeds per job for a sweep of ``runs`` runs on ``workers`` workers.
+
+    As many as possible, at most ``most``, in a number of jobs that is a multiple of
+    ``workers``: every worker gets a job, and as many runs as the others (200 runs on
+    2 workers: 4 jobs of 50; 120 runs: 4 jobs of 30, not 3 of 40, which would leave
+    one worker idle for the third).
+    """
+    jobs = workers * math.ceil(runs / (most * workers))
+    return max(1, math.ceil(runs / jobs))
+
+
+def launcher_workers(launcher: DictConfig) -> int:
+    """How many jobs the launcher runs at once, as its config (``hydra.launcher``) says.
+
+    Hydra's basic launcher: 1; joblib: ``n_jobs`` (-1 = every core, -2 = all but one...);
+    SLURM: ``array_parallelism``; Ray started here: ``ray.init.num_cpus`` over the CPUs
+    of a task. Otherwise (submitit's local processes, a Ray cluster reached by its
+    address) this machine's cores.
+    """
+    cores = os.cpu_count() or 1
+    if str(launcher.get("_target_", "")).endswith(".BasicLauncher"):
+        return 1
+    if "n_jobs" in launcher:
+        n = int(launcher.n_jobs or 1)
+        return n if n > 0 else max(1, cores + 1 + n)
+    if "array_parallelism" in launcher:
+        return int(launcher.array_parallelism)
+    ray_cpus = OmegaConf.select(launcher, "ray.init.num_cpus")
+    if ray_cpus:
+        return max(1, int(ray_cpus // (OmegaConf.select(launcher, "ray.remote.num_cpus") or 1)))
+    return cores
+
+
 class BatchedSweeper(BasicSweeper):
     """Hydra's basic sweeper, with the seeds of each configuration run in batches."""
 
     def __init__(
-        self, seeds_per_job: int = 25, max_batch_size: int | None = None, params: dict[str, str] | None = None
+        self, seeds_per_job: int | None = None, max_batch_size: int | None = None, params: dict[str, str] | None = None
     ) -> None:
         super().__init__(max_batch_size=max_batch_size, params=params)
-        if seeds_per_job < 1:
+        if seeds_per_job is not None and seeds_per_job < 1:
             raise ValueError(f"hydra.sweeper.seeds_per_job = {seeds_per_job}: must be >= 1")
         self.seeds_per_job = seeds_per_job
 
@@ -96,7 +143,11 @@ class BatchedSweeper(BasicSweeper):
         self, overrides: list[Override], max_batch_size: int | None
     ) -> list[list[list[str]]]:
         (jobs,) = BasicSweeper.split_arguments(overrides, None)
-        batched = group_seeds(jobs, self.seeds_per_job)
+        seeds_per_job = self.seeds_per_job
+        if seeds_per_job is None:
+            assert self.config is not None
+            seeds_per_job = auto_seeds_per_job(len(jobs), launcher_workers(self.config.hydra.launcher))
+        batched = group_seeds(jobs, seeds_per_job)
         return list(self.split_overrides_to_chunks(batched, max_batch_size))
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
