@@ -18,6 +18,17 @@ the space moved rows left, or grows the pool) and calls it again from there.
 Random draws come from the process's own numpy ``Generator``: numba draws from
 the same bit generator, so a run is reproducible exactly as with numpy. No
 fast-math: every float operation is done in the written order.
+
+Speed, measured with ``perf`` on a 100,000-actor region (the pool is far larger
+than the cache, so a month's events mostly wait for memory):
+
+* the loops over events ask for the memory of the event :data:`AHEAD` of them
+  (:func:`prefetch`, a hint that never faults), so those waits overlap;
+* the small steps are inlined and the kernels' array arguments are
+  :func:`borrowed` without their reference count: otherwise every array passed
+  to a step costs an atomic increment and decrement (half of ``meet``'s time).
+
+Neither changes a result: the same operations run in the same order.
 """
 
 from __future__ import annotations
