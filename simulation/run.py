@@ -19,15 +19,8 @@ half-written result is never visible, and a run never overwrites an earlier one.
 
 from __future__ import annotations
 
-import gc
-
-if __name__ == "__main__":
-    # A command-line run allocates a few million objects importing Mesa, pandas, Hydra and numba, and
-    # the cyclic collector would sweep them all again every 700 allocations: a larger first
-    # generation saves about 0.3 s of a 3 s run (the objects live until the process ends anyway).
-    gc.set_threshold(50_000, 50, 100)
-
 import dataclasses
+import gc
 import json
 import logging
 import math
@@ -197,6 +190,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
+    _collect_less()  # also in a sweep's workers (joblib, Ray, submitit), where no main() ran
     try:
         config = to_config(cfg)
     except ConfigError as e:
@@ -223,6 +217,17 @@ BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
 _end_at_once = False
 
 
+def _collect_less() -> None:
+    """Raise the cyclic collector's thresholds in this process (the command's, or a sweep's worker).
+
+    A run allocates a few million objects importing Mesa, pandas and numba, and the collector
+    would sweep them all again every 700 allocations: a larger first generation saves about 0.3 s
+    of a 3 s run (the objects live until the process ends anyway), and 4% of a sweep's runs in
+    its workers.
+    """
+    gc.set_threshold(50_000, 50, 100)
+
+
 def main() -> None:
     """Console entry point (``ta-run``); takes Hydra overrides on the command line.
 
@@ -235,6 +240,7 @@ def main() -> None:
     on other launchers end normally too (joblib, Ray and submitit stop their
     workers at exit).
     """
+    _collect_less()
     _hydra_main()
     if _end_at_once:
         logging.shutdown()
