@@ -247,6 +247,34 @@ def test_a_job_writes_its_runs_together_and_a_failure_keeps_the_runs_made(
     pd.testing.assert_frame_equal(got, alone.timeseries, check_exact=True)
 
 
+def test_a_job_frees_the_models_of_its_finished_runs() -> None:
+    """A model holds reference cycles and a run suspends full collections: a job collects them.
+
+    In a process of its own, since the first collection also freezes the libraries' objects.
+    """
+    code = f"""
+import gc, tempfile, weakref
+from pathlib import Path
+from simulation import sweep
+from simulation.config import compose
+from simulation.model import TerritorialModel
+
+gc.set_threshold(50_000, 50, 100)  # the command's thresholds
+models, run = [], TerritorialModel.run
+def tracked(self):
+    models.append(weakref.ref(self))
+    return run(self)
+TerritorialModel.run = tracked
+sweep.GARBAGE_MIB = 0  # free after every run
+configs = [compose({SMALL!r} + [f"seed={{seed}}"]) for seed in range(3)]
+sweep.run_job(configs, Path(tempfile.mkdtemp()), [])
+print(len(models), sum(m() is not None for m in models), gc.get_freeze_count() > 10_000)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["3", "0", "True"], "every finished model is freed, the libraries frozen"
+
+
 def test_a_serial_sweep_ends_at_once_when_done_and_fails_with_the_traceback(tmp_path: Path) -> None:
     """On the basic launcher the process skips the interpreter's teardown, only after a success."""
     base = [sys.executable, "-m", "simulation.run", "-m", "hydra/launcher=basic", "seed=0,1", *SMALL]
