@@ -12,7 +12,15 @@ stop are reported apart), each into a fresh sweep folder, and reports for each e
 * parallel efficiency: serial wall time / (engine wall time × workers);
 * overhead of the sweep machinery per run: (wall time × workers − Σ run
   times) / runs, against the mean run time (run times are measured inside
-  each job and stored in the summary as ``run_seconds``).
+  each job and stored in the summary as ``run_seconds``);
+* the load of other processes while it ran: the CPU time the whole machine
+  used (``/proc/stat``) less the sweep's own processes', in cores (not for Ray,
+  whose head and workers are not this command's children). The machine's load
+  average before and after is printed too: on a shared machine, another job
+  slows the parallel engines far more than the serial one.
+
+One default run first brings numba's cache up to date, so that a kernel edited
+since the last run is compiled there, not inside the first engine's timing.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,7 +43,27 @@ WORKERS = {"serial": 1, "parallel": 2, "ray": 2}
 LAUNCHER = {"serial": "basic", "parallel": "parallel", "ray": "ray_cluster"}
 
 
-def run_engine(engine: str, runs: int, folder: Path, seeds_per_job: int | None) -> dict[str, float]:
+def machine_cpu_seconds() -> float | None:
+    """CPU time every process of this machine has used since it started (Linux), in seconds."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def warm_up() -> None:
+    """One default run, outside any timing: numba's cache is then up to date."""
+    code = "from simulation.config import compose; from simulation.run import simulate; simulate(compose([]))"
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+
+
+def run_engine(engine: str, runs: int, folder: Path, seeds_per_job: int | None) -> dict[str, float | None]:
     """Run the sweep on one engine and measure it."""
     cmd = [
         sys.executable,
@@ -58,9 +87,14 @@ def run_engine(engine: str, runs: int, folder: Path, seeds_per_job: int | None) 
             "open(sys.argv[1], 'w').write(str(time.perf_counter() - t)); sys.exit(rc)"
         )
         cmd = [str(REPO / "experiments" / "ray_on_loopback.sh"), sys.executable, "-c", timer, str(inner_wall), *cmd]
+    machine_before, ours_before = machine_cpu_seconds(), children_cpu_seconds()
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=dict(os.environ))
     wall = time.perf_counter() - start
+    machine_after, ours = machine_cpu_seconds(), children_cpu_seconds() - ours_before
+    other_load = None
+    if machine_before is not None and machine_after is not None and engine != "ray":
+        other_load = max(0.0, machine_after - machine_before - ours) / wall
     if inner_wall.exists():  # Ray: measured against a running head, as a cluster's users see it
         head_start_stop = wall - float(inner_wall.read_text())
         wall -= head_start_stop
@@ -77,6 +111,7 @@ def run_engine(engine: str, runs: int, folder: Path, seeds_per_job: int | None) 
         "runs_per_minute": runs / wall * 60,
         "mean_run_s": busy / runs,
         "overhead_per_run_s": (wall * workers - busy) / runs,
+        "other_load_cores": other_load,
         **({"ray_head_start_stop_s": head_start_stop} if inner_wall.exists() else {}),
     }
 
@@ -86,11 +121,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--engines", default="serial,parallel,ray")
     parser.add_argument(
-        "--seeds-per-job", type=int, default=None, help="seeds run in one Hydra job (default: the sweeper's, 10)"
+        "--seeds-per-job",
+        type=int,
+        default=None,
+        help="seeds run in one Hydra job (default: the sweeper's choice, up to 50 from the runs and workers)",
     )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     engines = args.engines.split(",")
+    load_before = os.getloadavg()  # another job on the machine shows here, and in the load after
+    warm_up()
     results = {}
     for engine in engines:
         with tempfile.TemporaryDirectory() as tmp:
@@ -100,12 +140,13 @@ def main() -> None:
     lines = [
         f"# Sweep benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "",
-        f"Machine: {platform.platform()}, {os.cpu_count()} cores; load {[round(x, 2) for x in os.getloadavg()]}; "
-        f"seeds per job: {args.seeds_per_job or 'default (25)'}",
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores; load average (1, 5, 15 min) before "
+        f"{[round(x, 2) for x in load_before]}, after {[round(x, 2) for x in os.getloadavg()]}; "
+        f"seeds per job: {args.seeds_per_job or 'chosen by the sweeper'}",
         "",
         "| engine | runs | workers | wall (s) | runs/min | parallel efficiency | mean run (s) "
-        "| overhead/run (s) | overhead/run |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| overhead/run (s) | overhead/run | other load (cores) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for engine, r in results.items():
         eff = serial["wall_s"] / (r["wall_s"] * r["workers"]) if serial else float("nan")
@@ -113,7 +154,8 @@ def main() -> None:
         r["overhead_share"] = r["overhead_per_run_s"] / r["mean_run_s"]
         lines.append(
             f"| {engine} | {r['runs']} | {r['workers']} | {r['wall_s']:.1f} | {r['runs_per_minute']:.1f} | {eff:.0%} "
-            f"| {r['mean_run_s']:.2f} | {r['overhead_per_run_s']:.2f} | {r['overhead_share']:.0%} |"
+            f"| {r['mean_run_s']:.2f} | {r['overhead_per_run_s']:.3f} | {r['overhead_share']:.1%} "
+            f"| {'n/a' if r['other_load_cores'] is None else format(r['other_load_cores'], '.2f')} |"
         )
     if "ray" in results:
         lines += [
@@ -125,7 +167,8 @@ def main() -> None:
     print("\n".join(lines))
     out = args.out or REPO / "results" / "benchmarks" / f"sweep-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    loads = {"load_before": load_before, "load_after": os.getloadavg()}
+    out.write_text(json.dumps({**results, **loads}, indent=2) + "\n")
     print(f"\nWritten to {out}")
 
 
