@@ -37,27 +37,34 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 #: One random stream per process (and one per policy, see ``simulation.policies``).
 STREAMS = ("setup", "encounters", "facilitation", "ideas", "alliances", "funding", "projects")
 #: Above this many actors the network indicators are computed yearly unless the config says
-#: otherwise (``output.network_indicators_every_months``): passes over millions of ties.
+#: otherwise (``output.network_indicators_every_months``): passes over millions of ties; and the
+#: garbage collector's full collections wait for the end of the run (:func:`_full_collections_deferred`).
 LARGE_REGION_ACTORS = 20_000
 
 
 @contextlib.contextmanager
-def _no_full_collections() -> Iterator[None]:
-    """Python's cyclic garbage collector makes no full collection while the block runs (young objects are
-    still collected as usual); its thresholds are restored when the block ends.
+def _full_collections_deferred(large: bool) -> Iterator[None]:
+    """For a large region, Python's cyclic garbage collector makes no full collection while the block runs,
+    and makes one when it ends if one came due meanwhile; young objects are collected as usual throughout.
 
-    A full collection sweeps every object again — at 100,000 actors, about 0.12 s each, four of them in a
-    decade, one more while the agents are made —, yet the run's long-lived objects (agents, network, tables)
-    live until it ends, and what a month leaves behind is freed by reference counting. (``gc.freeze`` would do
-    the same, but unfreezing after the run would also unfreeze what others froze, such as the interpreter at
-    start-up.)
+    A full collection sweeps every object again: at 100,000 actors about 0.12 s each, four of them in a
+    decade and one while the agents are made, yet the run's long-lived objects (agents, network, tables)
+    live until it ends, and what a month leaves behind is freed by reference counting. The one collection
+    at the end frees what earlier models left (a Mesa model is a reference cycle: only a full collection
+    frees it). A small region is left to the collector's usual rule: there a full collection costs little
+    against what it frees, and one per run would cost more than the run's collections.
     """
+    if not large:
+        yield
+        return
     thresholds = gc.get_threshold()
     gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
+        if gc.get_count()[2] > thresholds[2]:
+            gc.collect()
 
 
 class Counters:
@@ -98,7 +105,7 @@ class TerritorialModel(mesa.Model):
         self.territories = Territories.from_config(cfg.region)
         self.actors = ActorTable(cfg.region, cfg.actors, self.streams["setup"])
         # (Actor.create_agents would also build an AgentSet and a keyword dict per agent: 0.4 s at 100k actors.)
-        with _no_full_collections():
+        with _full_collections_deferred(large=self.actors.n > LARGE_REGION_ACTORS):
             self.actor_agents: list[Actor] = [Actor(self, i) for i in range(self.actors.n)]
         self.trust = TrustNetwork(self.actors.n, self.actors.sector, cfg.trust.prune_below)
         self._seed_acquaintances()
@@ -197,7 +204,7 @@ class TerritorialModel(mesa.Model):
 
     def run(self, months: int | None = None) -> TerritorialModel:
         """Run ``months`` steps (default: the configured horizon)."""
-        with _no_full_collections():
+        with _full_collections_deferred(large=self.actors.n > LARGE_REGION_ACTORS):
             for _ in range(self.config.horizon_months if months is None else months):
                 self.step()
         return self

@@ -228,9 +228,10 @@ _libraries_frozen = False
 def _free_finished_runs() -> None:
     """After a run: free what the finished runs left, once they hold :data:`GARBAGE_MIB` more.
 
-    A model holds reference cycles, which only a full collection frees, and a run suspends full
-    collections (:mod:`simulation.model`): a process that makes run after run would otherwise keep
-    every finished model, without bound (1 MiB per default decade, 45 MiB per year at 50,000
+    A model holds reference cycles, which only a full collection frees, and full collections are
+    rare in a sweep's processes (the command line's larger collector thresholds; a large region's
+    run defers them to its end, :mod:`simulation.model`): a process that makes run after run would
+    otherwise keep finished models long (1 MiB per default decade, 45 MiB per year at 50,000
     actors). Freeing a default decade's model takes about 3 ms, so this waits until there is
     enough to free (a process then holds at most about twice :data:`GARBAGE_MIB` of them): a
     large region's models are freed after each run or two, the default's every hundred runs or

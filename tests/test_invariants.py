@@ -259,22 +259,33 @@ def test_busy_and_engaged_match_the_registry(sc: Scenario) -> None:
     run_checked(sc, check_engagement)
 
 
-def test_a_run_makes_no_full_collection_and_leaves_the_collector_as_it_was() -> None:
-    """``run`` suspends the garbage collector's full collections only while it runs, even when a month fails."""
+def test_full_collections_wait_for_the_end_of_a_large_run_only() -> None:
+    """A large region's run makes no full collection while it runs, one at its end if one came due, and
+    leaves the collector's thresholds as they were, even when a month fails; a small region's is untouched."""
     import gc
+    import weakref
+
+    from simulation.model import _full_collections_deferred
 
     before = gc.get_threshold()
-    model = TerritorialModel(compose_small([], seed=0, horizon=3, scale=SCALE))
-    seen: list[tuple[int, int, int]] = []
-    model.step = lambda: seen.append(gc.get_threshold())  # type: ignore[method-assign]
-    model.run()
-    assert len(seen) == 3 and all(t[:2] == before[:2] and t[2] > 1_000_000 for t in seen)
+    with _full_collections_deferred(large=False):
+        assert gc.get_threshold() == before
+    with _full_collections_deferred(large=True):
+        assert gc.get_threshold()[:2] == before[:2] and gc.get_threshold()[2] > 1_000_000
+
+        class Node:
+            pass
+
+        cycle = Node()
+        cycle.self = cycle  # type: ignore[attr-defined]  # once old, only a full collection frees it
+        left = weakref.ref(cycle)
+        gc.collect(1)  # it survives into the oldest generation
+        del cycle
+        for _ in range(before[2] + 1):
+            gc.collect(1)  # each counts towards the next full collection
+        assert left() is not None, "no full collection while suspended"
     assert gc.get_threshold() == before
-
-    def broken() -> None:
+    assert left() is None, "the full collection that came due was made at the end"
+    with pytest.raises(RuntimeError, match="a month fails"), _full_collections_deferred(large=True):
         raise RuntimeError("a month fails")
-
-    model.step = broken  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError, match="a month fails"):
-        model.run()
     assert gc.get_threshold() == before
