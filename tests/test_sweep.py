@@ -278,25 +278,18 @@ print(len(models), sum(m() is not None for m in models), gc.get_freeze_count() >
 def test_a_serial_sweep_ends_at_once_when_done_and_fails_with_the_traceback(tmp_path: Path) -> None:
     """On the basic launcher the process skips the interpreter's teardown, only after a success."""
     base = [sys.executable, "-m", "simulation.run", "-m", "hydra/launcher=basic", "seed=0,1", *SMALL]
-    ok = subprocess.run(
-        [*base, f"output.results_dir={tmp_path}", "output.sweep_name=ok"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+
+    def sweep(name: str) -> subprocess.CompletedProcess[str]:
+        cmd = [*base, f"output.results_dir={tmp_path}", f"output.sweep_name={name}"]
+        return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+
+    ok = sweep("ok")
     assert ok.returncode == 0, ok.stderr
     assert "Launching 1 jobs locally" in ok.stdout, "Hydra's log is flushed before the process ends"
     assert len(pd.read_parquet(tmp_path / "sweeps" / "ok" / "summary")) == 2
     (tmp_path / "sweeps" / "bad").mkdir(parents=True)
     (tmp_path / "sweeps" / "bad" / "summary").write_text("a file where the summary dataset goes")
-    bad = subprocess.run(
-        [*base, f"output.results_dir={tmp_path}", "output.sweep_name=bad"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    bad = sweep("bad")
     assert bad.returncode == 1
     assert "Traceback" in bad.stderr and "NotADirectoryError" in bad.stderr
 
