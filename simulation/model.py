@@ -105,7 +105,7 @@ class TerritorialModel(mesa.Model):
         self.territories = Territories.from_config(cfg.region)
         self.actors = ActorTable(cfg.region, cfg.actors, self.streams["setup"])
         # (Actor.create_agents would also build an AgentSet and a keyword dict per agent: 0.4 s at 100k actors.)
-        with _full_collections_deferred(large=self.actors.n > LARGE_REGION_ACTORS):
+        with _full_collections_deferred(large=self.large_region):
             self.actor_agents: list[Actor] = [Actor(self, i) for i in range(self.actors.n)]
         self.trust = TrustNetwork(self.actors.n, self.actors.sector, cfg.trust.prune_below)
         self._seed_acquaintances()
@@ -151,6 +151,11 @@ class TerritorialModel(mesa.Model):
         self.facilitators.append(f)
         self.facilitators_by_territory[territory].append(f)
         return f
+
+    @property
+    def large_region(self) -> bool:
+        """More than :data:`LARGE_REGION_ACTORS` actors: yearly network indicators, full collections deferred."""
+        return self.actors.n > LARGE_REGION_ACTORS
 
     def facilitator_with_room(self, territory: int) -> Facilitator | None:
         """The first facilitator of the territory with room for one more project."""
@@ -204,7 +209,7 @@ class TerritorialModel(mesa.Model):
 
     def run(self, months: int | None = None) -> TerritorialModel:
         """Run ``months`` steps (default: the configured horizon)."""
-        with _full_collections_deferred(large=self.actors.n > LARGE_REGION_ACTORS):
+        with _full_collections_deferred(large=self.large_region):
             for _ in range(self.config.horizon_months if months is None else months):
                 self.step()
         return self
@@ -307,9 +312,7 @@ class TerritorialModel(mesa.Model):
 
     def collect(self) -> None:
         """Process 12: record the month's named indicators (``simulation.outcomes``)."""
-        every = self.config.output.network_indicators_every_months or (
-            1 if self.actors.n <= LARGE_REGION_ACTORS else 12
-        )
+        every = self.config.output.network_indicators_every_months or (12 if self.large_region else 1)
         if self.month % every == 0 or not self.network_cache:
             self.network_cache |= self.trust.indicators()
         self.datacollector.collect(self)
