@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation import encounter_kernels as kernels
+
 if TYPE_CHECKING:
     from simulation.model import TerritorialModel
 
@@ -79,9 +81,7 @@ def draw_encounters(model: TerritorialModel) -> Encounters:
     a = np.concatenate([net[0], a2, a3])
     b = np.concatenate([net[1], b2, b3])
     hint = np.concatenate([net[2], np.full(len(a2) + len(a3), -1, dtype=np.int64)])
-    cross = actors.sector[a] != actors.sector[b]
-    accepted = ~cross | (rng.random(len(a)) < cfg.cross_sector_acceptance)
-    return a[accepted], b[accepted], hint[accepted]
+    return kernels.sector_filter(a, b, hint, actors.sector, float(cfg.cross_sector_acceptance), rng)
 
 
 def brokered_encounters(model: TerritorialModel) -> Pairs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulation import encounter_kernels as ek
 from simulation import enums
 from simulation import funding_kernels as fk
 from simulation.enums import FundingSource
@@ -43,3 +44,19 @@ def test_sums_are_numpys_bit_for_bit(n: int) -> None:
     for _ in range(50):
         a = rng.lognormal(0.0, 3.0, n)
         assert fk._sum(a) == a.sum()
+
+
+@pytest.mark.parametrize("acceptance", [0.0, 0.35, 1.0])
+def test_sector_filter_is_its_numpy_expression(acceptance: float) -> None:
+    """The encounters' sector filter keeps what its numpy expression keeps, and leaves the stream where it would."""
+    gen = np.random.default_rng(4)
+    sector = gen.integers(0, 3, 50)
+    a, b = gen.integers(0, 50, 400), gen.integers(0, 50, 400)
+    hint = gen.integers(-1, 1000, 400)
+    ours, theirs = np.random.default_rng(11), np.random.default_rng(11)
+    got = ek.sector_filter(a, b, hint, sector, acceptance, ours)
+    keep = (sector[a] == sector[b]) | (theirs.random(len(a)) < acceptance)
+    for x, y in zip(got, (a[keep], b[keep], hint[keep]), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert ours.random() == theirs.random()
+    assert 0 < len(got[0]) < len(a) or acceptance == 1.0
