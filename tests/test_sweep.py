@@ -130,7 +130,6 @@ def test_the_sweeper_gives_each_worker_as_many_seeds_up_to_50_per_job() -> None:
         ({"_target_": "x.JoblibLauncher", "n_jobs": -1}, cores),
         ({"_target_": "x.SlurmLauncher", "array_parallelism": 256}, 256),
         ({"_target_": "x.RayLauncher", "ray": {"init": {"num_cpus": 4}, "remote": {"num_cpus": 2}}}, 2),
-        ({"_target_": "x.RayLauncher", "ray": {"init": {"address": "auto"}}}, cores),  # a cluster: not in the config
     ):
         assert launcher_workers(OmegaConf.create(launcher)) == workers, launcher
 
@@ -173,6 +172,27 @@ def test_a_real_ray_head_on_loopback_gives_the_same_results(parallel_sweep: Path
     _sweep(tmp_path, "cmp", "scenario=baseline,p3_seed_grants", "seed=0,1", launcher="ray_cluster", prefix=(script,))
     _assert_same_runs(parallel_sweep, tmp_path / "sweeps" / "cmp")
     assert not subprocess.run(["pgrep", "-f", "raylet"], capture_output=True).stdout, "the Ray head was stopped"
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("ip") is None, reason="needs unshare and ip")
+def test_the_workers_of_a_ray_cluster_are_read_from_the_cluster() -> None:
+    """A cluster reached by its address says how many CPUs it has (here a head of 3 CPUs on loopback)."""
+    script = str(REPO / "experiments" / "ray_on_loopback.sh")
+    check = (
+        "from omegaconf import OmegaConf\n"
+        "from hydra_plugins.territorial_alliances_sweeper.batched_sweeper import launcher_workers\n"
+        "cfg = OmegaConf.load('configs/hydra/launcher/ray_cluster.yaml')\n"
+        "print('workers', launcher_workers(cfg))\n"
+    )
+    proc = subprocess.run(
+        [script, sys.executable, "-c", check],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RAY_NUM_CPUS": "3"},
+        timeout=300,
+    )
+    assert "workers 3" in proc.stdout, proc.stdout + proc.stderr
 
 
 def test_a_killed_sweep_resumes_with_nothing_lost_or_duplicated(parallel_sweep: Path, tmp_path: Path) -> None:

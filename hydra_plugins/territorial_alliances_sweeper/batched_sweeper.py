@@ -16,9 +16,8 @@ sweeper's.
 How many seeds a job runs: ``hydra.sweeper.seeds_per_job=N`` if given (1 =
 Hydra's behaviour); by default as many as keep every worker of the launcher
 busy, at most :data:`MAX_SEEDS_PER_JOB` (:func:`auto_seeds_per_job`). The
-workers are read from the launcher's config (:func:`launcher_workers`); where
-it does not say (a Ray cluster reached by its address), this machine's cores
-are assumed: on a cluster, give ``seeds_per_job``.
+workers are read from the launcher's config (:func:`launcher_workers`), or,
+for a Ray cluster reached by its address, from the cluster itself.
 
 Before any job starts, the configuration of every job is composed and checked
 against the schema (:func:`simulation.config.to_config`), so a bad value in a
@@ -111,8 +110,9 @@ def launcher_workers(launcher: DictConfig) -> int:
 
     Hydra's basic launcher: 1; joblib: ``n_jobs`` (-1 = every core, -2 = all but one...);
     SLURM: ``array_parallelism``; Ray started here: ``ray.init.num_cpus`` over the CPUs
-    of a task. Otherwise (submitit's local processes, a Ray cluster reached by its
-    address) this machine's cores.
+    of a task; a Ray cluster reached by its address (``ray.init.address``): the cluster's
+    CPUs over the CPUs of a task (:func:`ray_cluster_workers`). Otherwise (submitit's local
+    processes) this machine's cores.
     """
     cores = os.cpu_count() or 1
     if str(launcher.get("_target_", "")).endswith(".BasicLauncher"):
@@ -125,7 +125,23 @@ def launcher_workers(launcher: DictConfig) -> int:
     ray_cpus = OmegaConf.select(launcher, "ray.init.num_cpus")
     if ray_cpus:
         return max(1, int(ray_cpus // (OmegaConf.select(launcher, "ray.remote.num_cpus") or 1)))
+    if OmegaConf.select(launcher, "ray.init.address"):
+        return ray_cluster_workers(launcher)
     return cores
+
+
+def ray_cluster_workers(launcher: DictConfig) -> int:
+    """Tasks a Ray cluster reached by its address runs at once: its CPUs over the CPUs of a task.
+
+    Connects as the launcher would, with its ``ray.init`` (the launcher then finds Ray
+    connected and uses that connection).
+    """
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(**OmegaConf.to_container(launcher.ray.init, resolve=True))  # type: ignore[arg-type]
+    cpus = ray.cluster_resources().get("CPU", 0)
+    return max(1, int(cpus // (OmegaConf.select(launcher, "ray.remote.num_cpus") or 1)))
 
 
 class BatchedSweeper(BasicSweeper):
