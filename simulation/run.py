@@ -117,8 +117,6 @@ def summary_markdown(result: RunResult) -> str:
         f"| recovery after the shock (months) | {f('recovery_months')} |",
         f"| trust ties / mean trust / cross-sector share | {f('trust_ties')} / {f('trust_mean', '{:.3f}')} / "
         f"{f('cross_sector_tie_share', '{:.0%}')} |",
-        "",
-        f"Run time: {result.seconds:.2f} s.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -207,7 +205,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     result = simulate(config)
     folder = write_run(result)
     print(summary_markdown(result))
-    print(f"Results written to {folder}")
+    print(f"Run time: {result.seconds:.2f} s (also in provenance.json). Results written to {folder}")
     _end_at_once = True
 
 
