@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import time
+import types
+import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +43,11 @@ class ConfigError(ValueError):
     """A configuration value is invalid; the message names every bad key."""
 
 
+#: Names that become folder names (a scenario's, a sweep's): one path component, nothing a shell or a
+#: file system reads specially.
+FOLDER_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+FOLDER_NAME_SAYS = "letters, digits, '_', '.' and '-', starting with a letter or digit (it names a folder)"
+
 #: Seeds are non-negative and fit numpy's 64-bit seed sequence entropy (``seed`` and ``output.job_seeds``).
 SEED_LIMIT = 2**63
 
@@ -48,7 +56,8 @@ def param(default: Any = dataclasses.MISSING, *, factory: Any = None, **rules: A
     """A dataclass field carrying its validation rules as metadata.
 
     Rules: ``ge``, ``gt``, ``le``, ``lt`` (numeric bounds), ``choices`` (allowed
-    values), ``min_len`` (sequences).
+    values), ``min_len`` (sequences), ``pattern`` (a regular expression the whole
+    string must match, with ``pattern_says``: what it allows, in words).
     """
     if factory is not None:
         return field(default_factory=factory, metadata=rules)
@@ -464,7 +473,8 @@ class PoliciesConfig:
 class ScenarioConfig:
     """A scenario is data: a name, a label, and the groups it overrides."""
 
-    name: str = param("baseline")
+    #: It names the run's result folder: a file name, not a path.
+    name: str = param("baseline", pattern=FOLDER_NAME, pattern_says=FOLDER_NAME_SAYS)
     label: str = param("Baseline: no added policy")
 
 
@@ -475,7 +485,7 @@ class OutputConfig:
     results_dir: str = param("results")
     #: A sweep's folder under ``results_dir/sweeps/`` (default: the start time);
     #: give the same name again to resume a killed sweep.
-    sweep_name: str = param("")
+    sweep_name: str = param("", pattern=f"({FOLDER_NAME})?", pattern_says=FOLDER_NAME_SAYS + ", or empty")
     write_plot: bool = True
     #: Compute the trust-network indicators (ties, density, mean trust, cross-sector share, giant
     #: component) every this many months (passes over every tie, costly on large regions);
@@ -564,6 +574,8 @@ def _check(key: str, value: Any, rules: dict[str, Any]) -> list[str]:
             problems.append(f"{key} = {value}: must be {word} {rules[rule]}")
     if "min_len" in rules and isinstance(value, Sequence) and len(value) < rules["min_len"]:
         problems.append(f"{key}: needs at least {rules['min_len']} item(s), got {len(value)}")
+    if "pattern" in rules and isinstance(value, str) and not re.fullmatch(rules["pattern"], value):
+        problems.append(f"{key} = {value!r}: allowed are {rules['pattern_says']}")
     return problems
 
 
@@ -624,7 +636,7 @@ def to_config(cfg: DictConfig | Config) -> Config:
             # Composed by Hydra against the schema: types are checked; a key appended with "+" is not.
             extra = _keys_outside_schema(cfg, Config, "")
             if extra:
-                raise ConfigError(f"invalid configuration: unknown key(s) {', '.join(extra)}")
+                raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(map(unknown_key, extra)))
             obj = OmegaConf.to_object(cfg)
         else:
             typed = OmegaConf.merge(OmegaConf.structured(Config), cfg)
@@ -654,6 +666,66 @@ def _keys_outside_schema(node: Any, cls: type, path: str) -> list[str]:
     return out
 
 
+def unknown_key(key: str) -> str:
+    """The error for a key the schema does not have: its name, and the keys allowed where it was looked for."""
+    parent = _parts(key)[:-1]
+    cls: Any = Config
+    for part in parent:
+        cls = _child_schema(cls, part)
+    where = key.rpartition(".")[0] or "the configuration"
+    allowed = ", ".join(sorted(typing.get_type_hints(cls))) if dataclasses.is_dataclass(cls) else ""
+    return f"{key}: unknown key ({where} has: {allowed})" if allowed else f"{key}: unknown key"
+
+
+def _child_schema(cls: Any, part: str) -> Any:
+    """The schema of ``part`` below the schema ``cls`` (a dataclass, or a list of them); None if it has none."""
+    origin = typing.get_origin(cls)
+    if origin is list:
+        return typing.get_args(cls)[0] if part.isdigit() else None
+    if isinstance(cls, types.UnionType):  # ``X | None``
+        cls = next((a for a in typing.get_args(cls) if a is not type(None)), None)
+    if dataclasses.is_dataclass(cls):
+        return typing.get_type_hints(cls).get(part, _MISSING_KEY)
+    return None
+
+
+#: :func:`_child_schema` of a key that a dataclass does not have.
+_MISSING_KEY = object()
+
+
+def _parts(key: str) -> list[str]:
+    """``shocks.events[0].start_month`` (or ``shocks.events.0.start_month``) → its parts."""
+    return re.sub(r"\[(\d+)\]", r".\1", key).split(".")
+
+
+def check_override_keys(overrides: Sequence[str]) -> None:
+    """Refuse overrides of keys the schema does not have, before Hydra composes anything.
+
+    Hydra would refuse them too, but without saying which keys exist; this names the bad key and the keys
+    allowed where it was looked for. Group choices (``region=...``), Hydra's own keys and command-line flags
+    are left to Hydra; below a free-form mapping (a lever's ``params``) any key is allowed.
+
+    Raises:
+        ConfigError: naming every unknown key.
+    """
+    problems = []
+    for override in overrides:
+        key, eq, _ = override.partition("=")
+        key = key.lstrip("+~")
+        if not eq or override.startswith("-") or "/" in key or "@" in key or key.split(".")[0] == "hydra":
+            continue
+        parts = _parts(key)
+        cls: Any = Config
+        for n, part in enumerate(parts):
+            cls = _child_schema(cls, part)
+            if cls is _MISSING_KEY:
+                problems.append(unknown_key(".".join(parts[: n + 1])))
+            if cls is None or cls is _MISSING_KEY:
+                break
+    if problems:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
 def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Config:
     """Compose ``configs/`` with Hydra overrides, as the command line does, and validate.
 
@@ -664,6 +736,7 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Confi
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
 
+    check_override_keys(overrides)
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             raw = hydra_compose(config_name=config_name, overrides=list(overrides))

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import hydra
 from omegaconf import DictConfig
 
-from simulation.config import CONFIG_DIR, Config, ConfigError, to_config, to_yaml
+from simulation.config import CONFIG_DIR, Config, ConfigError, check_override_keys, to_config, to_yaml
 from simulation.provenance import REPO, provenance
 
 # The model (Mesa, numba, pandas) and the plots (matplotlib) are imported where they are used: the
@@ -126,6 +126,31 @@ def _folder_name(config: Config) -> str:
     return f"{stamp}_{config.scenario.name}_seed{config.seed}"
 
 
+def results_root(config: Config, results_dir: str | Path | None = None) -> Path:
+    """The folder a run's result folder goes in: ``results_dir`` if given (relative to the working directory),
+    else ``output.results_dir`` (relative to the repository)."""
+    root = Path(results_dir if results_dir is not None else config.output.results_dir)
+    if not root.is_absolute():
+        root = REPO / root if results_dir is None else root.resolve()
+    return root
+
+
+def check_results_dir(root: Path) -> None:
+    """Refuse, before a run starts, a results folder that could not be made or written to.
+
+    Raises:
+        ConfigError: naming ``output.results_dir`` and why.
+    """
+    existing = root
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "is a file" if existing == root else f"lies under {existing}, a file"
+        raise ConfigError(f"output.results_dir = {root}: {where}; a folder (or a path where one can be made) is needed")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"output.results_dir = {root}: {existing} is not writable")
+
+
 def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
     """Write a run's folder atomically; never overwrite an earlier one.
 
@@ -135,9 +160,7 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
     from simulation import outcomes
     from simulation.plots import emergence_plot
 
-    root = Path(results_dir if results_dir is not None else result.config.output.results_dir)
-    if not root.is_absolute():
-        root = REPO / root if results_dir is None else root.resolve()
+    root = results_root(result.config, results_dir)
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
@@ -202,6 +225,10 @@ def _hydra_main(cfg: DictConfig) -> None:
         return
     if config.output.job_seeds:
         raise SystemExit("error: output.job_seeds is set by the sweeper of a multirun (-m), not in a single run")
+    try:
+        check_results_dir(results_root(config))
+    except ConfigError as e:
+        raise SystemExit(f"error: {e}") from None
     result = simulate(config)
     folder = write_run(result)
     print(summary_markdown(result))
@@ -239,6 +266,10 @@ def main() -> None:
     workers at exit).
     """
     _collect_less()
+    try:
+        check_override_keys(sys.argv[1:])  # Hydra would refuse an unknown key without saying which keys exist
+    except ConfigError as e:
+        raise SystemExit(f"error: {e}") from None
     _hydra_main()
     if _end_at_once:
         logging.shutdown()

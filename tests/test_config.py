@@ -48,9 +48,11 @@ def test_resolved_config_round_trips_through_yaml(tmp_path: Path) -> None:
 
 #: (overrides, text the error must contain: the bad key, and what is allowed where it applies)
 BAD = [
-    (["nonexistent_key=3"], ["nonexistent_key"]),
-    (["trust.unknown=0.1"], ["trust.unknown"]),
-    (["+trust.unknown=0.1"], ["unknown"]),
+    (["nonexistent_key=3"], ["nonexistent_key: unknown key", "horizon_months, ideas"]),
+    (["trust.unknown=0.1"], ["trust.unknown: unknown key", "acquaintance_cap, acquaintance_gain, decay_per_month"]),
+    (["+trust.unknown=0.1"], ["trust.unknown: unknown key", "acquaintance_cap"]),
+    (["region.territories.0.popul=5"], ["region.territories.0.popul: unknown key", "population"]),
+    (["scenario.name=../elsewhere"], ["scenario.name = '../elsewhere'", "letters, digits"]),
     (["seed=abc"], ["seed", "abc"]),
     (["trust.decay_per_month=fast"], ["trust.decay_per_month", "fast"]),
     (["horizon_months=12.5"], ["horizon_months"]),
@@ -92,25 +94,27 @@ def test_validate_reports_every_problem_at_once() -> None:
     assert "ideas.lifetime_months = 0" in str(err.value)
 
 
+#: The whole corpus again through the command line, and what only the command line can get wrong.
 CLI_BAD = [
-    (["trust.unknown=1"], "trust.unknown"),
-    (["trust.decay_per_month=1.5"], "trust.decay_per_month = 1.5"),
-    (["region=atlantis"], "region/atlantis"),
-    (["funding.rule=magic"], "funding.rule = 'magic'"),
+    *BAD,
+    (["output.results_dir={tmp}/a_file"], ["output.results_dir = ", "a_file: is a file"]),
+    (["output.results_dir={tmp}/a_file/results"], ["output.results_dir = ", "lies under", "a_file, a file"]),
 ]
 
 
-@pytest.mark.parametrize(("overrides", "expected"), CLI_BAD, ids=[o[0] for o, _ in CLI_BAD])
+@pytest.mark.parametrize(("overrides", "expected"), CLI_BAD, ids=[" ".join(o) for o, _ in CLI_BAD])
 def test_command_line_rejects_bad_input_before_writing_and_keeps_earlier_results(
-    tmp_path: Path, overrides: list[str], expected: str
+    tmp_path: Path, overrides: list[str], expected: list[str]
 ) -> None:
+    (tmp_path / "a_file").write_text("not a folder\n")
+    overrides = [o.replace("{tmp}", str(tmp_path)) for o in overrides]
     results = tmp_path / "results"
     earlier = results / "2026-01-01_00-00-00_baseline_seed0"
     earlier.mkdir(parents=True)
     (earlier / "summary.md").write_text("an earlier result\n")
     before = sorted((p.relative_to(results), p.stat().st_mtime_ns) for p in results.rglob("*"))
     proc = subprocess.run(
-        [sys.executable, "-m", "simulation.run", *overrides, f"output.results_dir={results}"],
+        [sys.executable, "-m", "simulation.run", f"output.results_dir={results}", *overrides],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -118,7 +122,8 @@ def test_command_line_rejects_bad_input_before_writing_and_keeps_earlier_results
         env={**os.environ, "HYDRA_FULL_ERROR": "0"},
     )
     assert proc.returncode != 0
-    assert expected in proc.stdout + proc.stderr
+    for text in expected:
+        assert text in proc.stdout + proc.stderr, f"{text!r} not in: {proc.stderr}"
     after = sorted((p.relative_to(results), p.stat().st_mtime_ns) for p in results.rglob("*"))
     assert after == before, "a rejected run must not write or touch anything"
     assert not (REPO / "outputs").exists() and not (REPO / "multirun").exists()
