@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on servers and CI
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from simulation.enums import ActorKind, Stage
 
@@ -28,13 +29,22 @@ KIND_COLOURS = {
 }
 
 
-def emergence_plot(ts: pd.DataFrame, path: Path, title: str) -> Path:
+def emergence_plot(ts: pd.DataFrame, path: Path, title: str, lasting_after_months: int) -> Path:
+    """Write :func:`emergence_figure` to ``path`` (a PNG)."""
+    fig = emergence_figure(ts, title, lasting_after_months)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def emergence_figure(ts: pd.DataFrame, title: str, lasting_after_months: int) -> Figure:
     """Projects by stage over the decade (stacked), with each kind's participation rate.
 
     Args:
         ts: the monthly indicators (``simulation.outcomes.timeseries``).
-        path: the PNG to write.
         title: the plot title (scenario, region, seed).
+        lasting_after_months: the age from which a cooperation counts as lasting
+            (``projects.lasting_after_months``), for the label of its curve.
     """
     years = ts["month"] / 12
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True, height_ratios=(3, 2))
@@ -45,7 +55,14 @@ def emergence_plot(ts: pd.DataFrame, path: Path, title: str) -> Path:
         labels=[s.label.replace("_", " ") for s in stages],
         colors=[STAGE_COLOURS[s] for s in stages],
     )
-    top.plot(years, ts["lasting_cooperations"], color="black", lw=1.5, ls="--", label="lasting (≥ 36 months)")
+    top.plot(
+        years,
+        ts["lasting_cooperations"],
+        color="black",
+        lw=1.5,
+        ls="--",
+        label=f"lasting (≥ {lasting_after_months} months)",
+    )
     top.set_ylabel("active cooperations")
     top.set_title(title)
     top.legend(loc="upper left", fontsize=8, frameon=False)
@@ -73,6 +90,4 @@ def emergence_plot(ts: pd.DataFrame, path: Path, title: str) -> Path:
     bottom.legend(loc="upper left", fontsize=8, ncols=3, frameon=False)
     bottom.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig

@@ -174,9 +174,8 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
         (tmp / "summary.md").write_text(summary_markdown(result))
         if result.config.output.write_plot:
             c = result.config
-            emergence_plot(
-                result.timeseries, tmp / "emergence.png", f"{c.scenario.label} — {c.region.label}, seed {c.seed}"
-            )
+            title = f"{c.scenario.label} — {c.region.label}, seed {c.seed}"
+            emergence_plot(result.timeseries, tmp / "emergence.png", title, c.projects.lasting_after_months)
         name = _folder_name(result.config)
         for k in range(1, 10_000):
             final = root / (name if k == 1 else f"{name}-{k}")

@@ -425,7 +425,7 @@ def test_moral_hazard_is_the_only_source_of_captures() -> None:
 
 @pytest.mark.slow
 def test_democratic_governance_protects_against_capture() -> None:
-    high = "projects.moral_hazard_per_month=0.2"  # the default (0.012) gives almost no capture on this region
+    high = "projects.moral_hazard_per_month=0.2"  # the default (0.006) gives almost no capture on this region
     none = registries((high, "projects.democracy_protection=0"))
     full = registries((high, "projects.democracy_protection=1"))
     n_none, n_full = (none["failure_cause"] == "capture").sum(), (full["failure_cause"] == "capture").sum()
@@ -531,8 +531,9 @@ def test_without_reinvestment_local_funds_stay_at_their_initial_value() -> None:
 
 
 def test_alliances_create_more_value() -> None:
-    # Alliances need trust 0.5 among members, which coalitions do not reach at launch on this
-    # horizon; make every project an alliance so that the multiplier has projects to act on.
+    # Alliances need a mean trust of alliances.alliance_trust (0.35) among members, which few coalitions
+    # reach at launch on this horizon; make every project an alliance so that the multiplier has projects
+    # to act on.
     base = ("alliances.alliance_trust=0",)
     assert_moves("value_eur_cumulative", (*base, "outcomes.alliance_value_multiplier=3"), +1, base=base)
 

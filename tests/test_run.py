@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -124,3 +125,29 @@ def test_the_command_line_run_matches_the_library_run_bit_for_bit(tmp_path: Path
     (cli,) = (tmp_path / "cli").iterdir()
     lib = write_run(simulate(compose([*small_overrides, f"output.results_dir={tmp_path / 'cli'}"])), tmp_path / "lib")
     assert _digest(cli) == _digest(lib)
+
+
+def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds_participation() -> None:
+    """The curves drawn are the time series' own columns, labelled with the configured lasting age."""
+    import matplotlib.pyplot as plt
+
+    from simulation import outcomes
+    from simulation.enums import ActorKind, Stage
+    from simulation.model import TerritorialModel
+    from simulation.plots import emergence_figure
+
+    model = TerritorialModel(compose(["region.population_scale=0.3", "horizon_months=36"])).run()
+    ts = outcomes.timeseries(model)
+    fig = emergence_figure(ts, "title", lasting_after_months=24)
+    top, bottom = fig.axes
+    labels = [t.get_text() for t in top.get_legend().get_texts()]
+    assert [s.label.replace("_", " ") for s in Stage if s != Stage.FAILED] + ["lasting (≥ 24 months)"] == labels[:5]
+    lasting = next(line for line in top.get_lines() if line.get_label().startswith("lasting"))
+    np.testing.assert_array_equal(lasting.get_ydata(), ts["lasting_cooperations"])
+    drawn = {line.get_label(): line.get_ydata() for line in bottom.get_lines()}
+    for kind in ActorKind:
+        column = ts[f"participation_{kind.label}"]
+        if column.notna().any():
+            np.testing.assert_allclose(drawn[kind.label.replace("_", " ")], 100 * column)
+    assert {"collectivite", "firm", "association", "citizen group"} <= set(drawn)
+    plt.close(fig)
