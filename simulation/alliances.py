@@ -15,11 +15,12 @@ The coalition's composition then fixes:
 * its PHARE partnership type (patronage, responsible practices, economic
   cooperation, social innovation, 002).
 
-All the month's ideas are worked on together (:func:`form_alliances`):
-recruitment is a few rounds of array operations over every idea's
-candidates at once, then funding is planned for every viable coalition at
-once (process 5), and only the funded ones are committed, one by one in idea
-order, re-checking capacity and money taken by earlier commits of the month.
+All the month's ideas are worked on together: recruitment
+(:func:`form_coalitions`) is a few rounds of array operations over every
+idea's candidates at once; then (process 5, :func:`fund_coalitions`)
+funding is planned for every viable coalition at once, and only the funded
+ones are committed, one by one in idea order, re-checking capacity and money
+taken by earlier commits of the month.
 A single actor's :meth:`simulation.agents.Actor.propose` is the same code on
 a batch of one.
 """
@@ -262,21 +263,41 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     ]
 
 
-def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project | None]:
-    """Processes 4–5 for a batch of ideas: recruit, fund, and launch the funded coalitions.
+@dataclass
+class Coalitions:
+    """The month's coalitions (process 4), waiting for their funding (process 5)."""
 
-    Returns:
-        For each idea, the project launched, or None (no viable or fundable coalition this month).
-    """
-    result: list[Project | None] = [None] * len(ideas)
+    ideas: list[Idea]
+    recruitment: Recruitment | None  # None when there was no idea
+    #: Rows of ``recruitment`` whose coalition is large enough and covers enough to launch, if funded.
+    viable: NDArray[np.int64]
+
+
+def form_coalitions(model: TerritorialModel, ideas: list[Idea]) -> Coalitions:
+    """Process 4 for a batch of ideas: every initiator recruits its partners (:func:`recruit`); the coalitions
+    of at least two members covering ``min_launch_coverage`` of their needs are viable."""
     if not ideas:
-        return result
+        return Coalitions(ideas, None, np.empty(0, dtype=np.int64))
     cfg = model.config.alliances
     rec = recruit(model, ideas)
     viable = np.flatnonzero((rec.size >= 2) & (rec.coverage >= cfg.min_launch_coverage))
     model.counters.add("coalitions", len(viable))
-    if len(viable) == 0:
+    return Coalitions(ideas, rec, viable)
+
+
+def fund_coalitions(model: TerritorialModel, batch: Coalitions) -> list[Project | None]:
+    """Process 5: the funding rule plans every viable coalition's funding at once; those it funds are
+    committed one by one in idea order, each with the money and project slots the earlier ones left, and
+    launched.
+
+    Returns:
+        For each idea of the batch, the project launched, or None (no viable or fundable coalition this month).
+    """
+    ideas, rec, viable = batch.ideas, batch.recruitment, batch.viable
+    result: list[Project | None] = [None] * len(ideas)
+    if rec is None or len(viable) == 0:
         return result
+    cfg = model.config.alliances
     coalitions = _describe(model, rec, ideas, viable) if model.hooks.offers_funding else None
     plans = model.funding_rule.plan(model, rec.members[viable], [ideas[k] for k in viable], coalitions)
     funded = np.flatnonzero(plans.coverage >= cfg.min_launch_coverage)
@@ -300,3 +321,12 @@ def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project |
         result[rows[j]] = p
     model.projects.set_hazards(model, [p.id for p in projects])
     return result
+
+
+def form_alliances(model: TerritorialModel, ideas: list[Idea]) -> list[Project | None]:
+    """Processes 4 and 5 for a batch of ideas (:func:`form_coalitions`, then :func:`fund_coalitions`).
+
+    Returns:
+        For each idea, the project launched, or None.
+    """
+    return fund_coalitions(model, form_coalitions(model, ideas))

@@ -17,7 +17,7 @@ import numpy as np
 
 from simulation import outcomes
 from simulation.agents import Actor, ActorTable, Facilitator
-from simulation.alliances import form_alliances
+from simulation.alliances import Coalitions, form_coalitions, fund_coalitions
 from simulation.config import Config, validate
 from simulation.encounters import encounters, initial_trust, random_in_territory
 from simulation.funding import make_rule
@@ -122,6 +122,8 @@ class TerritorialModel(mesa.Model):
         self.ledger = Ledger(cfg.horizon_months, len(self.territories))
         self.counters = Counters()
         self.pending_ideas: list[Idea] = []
+        #: The month's coalitions, between :meth:`form_alliances` and :meth:`fund_coalitions`.
+        self.coalitions = Coalitions([], None, np.empty(0, dtype=np.int64))
         self.visible_successes = np.zeros(len(self.territories))
         self.visible_failures = np.zeros(len(self.territories))
         self.shock = ShockState()
@@ -182,14 +184,16 @@ class TerritorialModel(mesa.Model):
         5. ``encounters`` — network, territory, cross-territory, facilitators, events (process 1);
         6. ``decay_trust`` — unused ties fade and weak ones are pruned (process 2);
         7. ``generate_ideas`` — perceived needs become ideas (process 3);
-        8. ``form_alliances`` — initiators recruit partners and pool funds (processes 4, 5);
-        9. ``advance_projects`` — failures and stage transitions, with their
-           experience, jobs and follow-up ideas (processes 6, 7);
-        10. ``update_trust_from_projects`` — the month's joint successes and
+        8. ``form_alliances`` — initiators recruit partners: the month's coalitions (process 4);
+        9. ``fund_coalitions`` — the funding rule plans and commits their funding, and the
+           funded ones launch (process 5);
+        10. ``advance_projects`` — failures and stage transitions, with their
+            experience, jobs and follow-up ideas (processes 6, 7);
+        11. ``update_trust_from_projects`` — the month's joint successes and
             failures, and the reputation of successful members, in one batch (process 2);
-        11. ``create_value`` — value, revenue and reinvested profit of consolidated projects (process 7);
-        12. ``update_generalised_trust`` — visible successes and failures (process 2, 004 P1);
-        13. ``collect`` — the month's indicators (MODEL.md §5).
+        12. ``create_value`` — value, revenue and reinvested profit of consolidated projects (process 7);
+        13. ``update_generalised_trust`` — visible successes and failures (process 2, 004 P1);
+        14. ``collect`` — the month's indicators (MODEL.md §5).
         """
         self.month = self.steps - 1  # Mesa counts the step before calling it
         self.counters.new_month()
@@ -201,6 +205,7 @@ class TerritorialModel(mesa.Model):
         self.decay_trust()
         self.generate_ideas()
         self.form_alliances()
+        self.fund_coalitions()
         advance_projects(self)
         update_trust_from_projects(self)
         create_value(self)
@@ -263,7 +268,7 @@ class TerritorialModel(mesa.Model):
         self.pending_ideas.extend(new)
 
     def form_alliances(self) -> None:
-        """Processes 4–5: each pending idea's initiator tries to build and fund a coalition.
+        """Process 4: each pending idea's initiator tries to build a coalition (:attr:`coalitions`).
 
         A new idea is always tried; an older one is taken up again with
         ``retry_probability``; ideas older than ``lifetime_months`` are dropped.
@@ -280,13 +285,18 @@ class TerritorialModel(mesa.Model):
         old = alive & (age > 0)
         retry[old] = rng.random(int(old.sum())) < cfg.alliances.retry_probability
         tried = [i for i, t in zip(pending, alive & retry, strict=True) if t]
-        still = [i for i, s in zip(pending, alive & ~retry, strict=True) if s]
-        for idea, project in zip(tried, form_alliances(self, tried), strict=True):
+        self.pending_ideas = [i for i, s in zip(pending, alive & ~retry, strict=True) if s]
+        self.coalitions = form_coalitions(self, tried)
+
+    def fund_coalitions(self) -> None:
+        """Process 5: the month's coalitions are funded and launched; an idea left without a project stays
+        pending (after those not tried this month)."""
+        batch, self.coalitions = self.coalitions, Coalitions([], None, np.empty(0, dtype=np.int64))
+        for idea, project in zip(batch.ideas, fund_coalitions(self, batch), strict=True):
             if project is None:
-                still.append(idea)
+                self.pending_ideas.append(idea)
             else:
                 self.counters.add("projects_launched", 1)
-        self.pending_ideas = still
 
     def on_deployment_matured(self, project_id: int) -> None:
         """A deployed project has run its course of deployment: it may be replicated (essaimer)."""

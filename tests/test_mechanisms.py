@@ -79,6 +79,20 @@ def small_model(*overrides: str) -> TerritorialModel:
     return TerritorialModel(compose_small(list(overrides), seed=0, horizon=12, scale=0.2))
 
 
+def test_the_month_runs_its_processes_in_the_order_its_docstring_writes_out() -> None:
+    """``TerritorialModel.step``'s docstring lists the processes, one function each; ``step`` calls them in
+    that order, each once."""
+    import inspect
+    import re
+
+    listed = re.findall(r"^\s*\d+\. ``(\w+)``", TerritorialModel.step.__doc__ or "", flags=re.MULTILINE)
+    assert len(listed) >= 14 and "fund_coalitions" in listed and "encounters" in listed
+    body = inspect.getsource(TerritorialModel.step).split('"""')[2]  # the code after the docstring
+    calls = re.findall(r"\b(\w+)\(self\)|self\.(\w+)\(\)", body)
+    called = [a or b for a, b in calls if (a or b) in listed]
+    assert called == listed
+
+
 # =========================================================================== 1. encounters
 
 
