@@ -1,0 +1,87 @@
+"""The ODD documents every model parameter of the schema (issue 3).
+
+Every field of the configuration dataclasses that configures the model must
+appear in the parameter tables of ``docs/ODD.md`` by its full key in
+backticks (``region.territories[].population``), in a table row that gives a
+source: a seed line (``002:753``), ``MODEL.md``, or ``assumption`` (with its
+reason). Tables of one number per kind, domain, stage or resource
+(``PerKind``…) are one parameter each: their row gives every value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from pathlib import Path
+
+from simulation.config import Brings, Config, Interests, PerDomain, PerKind, PerResource, PerStage
+
+ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+
+#: Run settings and provenance, not model parameters (the ODD says so in one sentence).
+RUN_SETTINGS = {"seed", "output", "scenario", "calibration"}
+#: Value tables documented as one row each.
+TABLES = (PerKind, PerDomain, PerStage, PerResource, Brings, Interests)
+#: What a row must contain to say where a value comes from.
+SOURCE = re.compile(r"\b00[0-4]:\d+|MODEL\.md|assumption|no effect on the dynamics")
+
+
+def _keys(cls: type, prefix: str = "") -> list[str]:
+    """Full keys of the model parameters below dataclass ``cls``."""
+    keys = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if not prefix and f.name in RUN_SETTINGS:
+            continue
+        key = f"{prefix}{f.name}"
+        tp = hints[f.name]
+        item = typing.get_args(tp)[0] if typing.get_origin(tp) is list else None
+        if dataclasses.is_dataclass(tp) and tp not in TABLES:
+            keys += _keys(tp, f"{key}.")
+        elif item is not None and dataclasses.is_dataclass(item):
+            keys.append(key)
+            keys += _keys(item, f"{key}[].")
+        else:
+            keys.append(key)
+    return keys
+
+
+def _rows() -> list[str]:
+    """The table rows of the ODD (lines starting with ``|``)."""
+    return [line for line in ODD.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
+
+
+def _first_cell(row: str) -> str:
+    return row.split("|")[1]
+
+
+def test_schema_walk_finds_the_parameters() -> None:
+    keys = _keys(Config)
+    assert "encounters.network_per_month" in keys
+    assert "region.territories[].population" in keys
+    assert "shocks.events[].resource_factor" in keys
+    assert "actors.sociability" in keys  # a per-kind table: one parameter
+    assert not any(k.split(".")[0].split("[")[0] in RUN_SETTINGS for k in keys)
+    assert len(keys) == len(set(keys))
+
+
+def test_every_model_parameter_is_in_the_odd() -> None:
+    documented = "\n".join(_first_cell(r) for r in _rows())
+    missing = [k for k in _keys(Config) if f"`{k}`" not in documented]
+    assert not missing, f"{len(missing)} parameter(s) of simulation/config.py missing from docs/ODD.md: " + ", ".join(
+        missing
+    )
+
+
+def test_every_documented_parameter_has_a_source() -> None:
+    rows = _rows()
+    unsourced = [
+        k
+        for k in _keys(Config)
+        if any(f"`{k}`" in _first_cell(r) for r in rows)
+        and not any(f"`{k}`" in _first_cell(r) and SOURCE.search(r) for r in rows)
+    ]
+    assert not unsourced, "parameter row(s) of docs/ODD.md without a seed line, MODEL.md or 'assumption': " + ", ".join(
+        unsourced
+    )
