@@ -2,12 +2,20 @@
 
 Each example draws a seed (0 always included) and a few parameters within
 their allowed ranges — trust gains, failure hazards, the funding rule, an
-initial local fund, a dated shock on or off — and runs 36 to 60 months on a
-small region (``region.population_scale=0.2``, ~400 actors), checking:
+initial local fund, a dated shock on or off, and any subset of the policy
+levers (in any order, each with a yearly budget and its parameters drawn within
+the bounds its class allows, optionally one equal budget split over them) — and
+runs 36 to 60 months on a small region (``region.population_scale=0.2``, ~400
+actors), checking:
 
-* money is conserved (every euro in a project came from a source), at every month;
+* money is conserved (every euro in a project came from a source), at every month:
+  actors' budgets, territories' local funds, revenue, and every policy lever — what the
+  ledger says a lever spent is what it granted to projects plus its own costs (the
+  facilitators it pays, events, training, campaigns), is what the lever counted as spent,
+  and never exceeds its yearly budget;
 * trust stays in [0, 1] and both stored copies of each tie are equal, at every month;
-* no budget, volunteer time or local fund goes negative (tolerance -1e-6), at every month;
+* no budget, volunteer time, local fund or lever's remaining yearly budget goes negative
+  (tolerance -1e-6), at every month;
 * a project's stage months increase in stage order, and a failed project has no stage after its failure;
 * ``actors.busy`` / ``engaged`` / ``ever_engaged`` equal what the registry implies, at every month.
 """
@@ -26,6 +34,8 @@ from hypothesis import strategies as st
 
 from simulation.enums import ACTIVE_STAGES, FundingSource, Stage
 from simulation.model import TerritorialModel
+from simulation.policies import REGISTRY, Policy
+from simulation.policies import levers as lv
 
 SCALE = 0.2
 #: Money tolerance: a millionth of a euro per euro moved (float sums over thousands of debits).
@@ -39,6 +49,18 @@ SETTINGS = settings(
 )
 
 
+#: Lever parameters whose upper bound would make an example slow (encounters drawn per event or
+#: per euro): drawn within (low, cap) instead of their allowed (low, high).
+CHEAP_BOUNDS = {
+    ("p2_creative_evenings", "cost_per_event_eur"): (2_000.0, 1e5),
+    ("p2_creative_evenings", "participants_per_event"): (2.0, 100.0),
+    ("p2_creative_evenings", "meetings_per_participant"): (1.0, 10.0),
+    ("p8_networks", "encounters_per_100k_eur"): (0.0, 500.0),
+}
+#: Yearly lever budgets drawn up to this (the schema allows 100 M€; effects scale with it, and so does runtime).
+MAX_LEVER_BUDGET = 1.5e6
+
+
 class Scenario(NamedTuple):
     seed: int
     horizon: int
@@ -48,6 +70,33 @@ class Scenario(NamedTuple):
 def _num(x: float) -> str:
     """A float as Hydra parses it (fixed notation: no exponent)."""
     return f"{x:.6f}"
+
+
+def _lever(name: str, budget: float, params: dict[str, float]) -> str:
+    """One lever as a Hydra list item."""
+    ps = ", ".join(f"{k}: {_num(v)}" for k, v in params.items())
+    return f"{{name: {name}, budget_eur_per_year: {_num(budget)}, params: {{{ps}}}}}"
+
+
+@st.composite
+def policy_levers(draw: st.DrawFn) -> list[str]:
+    """Any subset of the levers, in any order (grants are offered in lever order), with drawn budgets and params."""
+    names = [name for name in draw(st.permutations(sorted(REGISTRY))) if draw(st.booleans())]
+    items = []
+    for name in names:
+        budget = draw(st.one_of(st.sampled_from([0.0, 250_000.0]), st.floats(0.0, MAX_LEVER_BUDGET)))
+        params = {}
+        for key, (_, lo, hi) in REGISTRY[name].PARAMS.items():
+            if draw(st.booleans()):  # else the class default
+                lo, hi = CHEAP_BOUNDS.get((name, key), (lo, hi))
+                params[key] = draw(st.floats(lo, hi))
+        items.append(_lever(name, budget, params))
+    if not items:
+        return []
+    ov = [f"policies.levers=[{', '.join(items)}]"]
+    if draw(st.booleans()):
+        ov.append(f"policies.equal_budget_eur_per_year={_num(draw(st.floats(0.0, MAX_LEVER_BUDGET)))}")
+    return ov
 
 
 @st.composite
@@ -77,6 +126,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             f"resource_factor: {_num(draw(st.floats(0.0, 1.5)))}, "
             f"hazard_multiplier: {_num(draw(st.floats(0.0, 5.0)))}}}]"
         )
+    ov += draw(policy_levers())
     return Scenario(seed, horizon, tuple(ov))
 
 
@@ -84,6 +134,20 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 DEFAULT = Scenario(0, 48, ())
 #: The default model under a covid-like shock that starts mid-year (budgets withdrawn from actors).
 SHOCKED = Scenario(0, 60, ("funding=matching_funds", "shocks=covid_year4", "shocks.events.0.start_month=40"))
+#: Every lever at once, each at its own default budget and parameters, public money first, over four years.
+ALL_LEVERS = Scenario(
+    1,
+    48,
+    (
+        "funding=public_led",
+        "region.territories.0.local_fund_eur=25000.000000",
+        f"policies.levers=[{', '.join(_lever(n, 250_000.0, {}) for n in sorted(REGISTRY))}]",
+    ),
+)
+#: The CESER package (one budget shared by P1–P8) under a shock that starts mid-year, over five years.
+PACKAGE_SHOCKED = Scenario(
+    2, 60, ("funding=matching_funds", "policies=ceser_package", "shocks=covid_year4", "shocks.events.0.start_month=40")
+)
 
 
 def run_checked(sc: Scenario, check: Callable[[TerritorialModel], None] | None = None) -> TerritorialModel:
@@ -120,8 +184,102 @@ def check_money(model: TerritorialModel) -> None:
     expected = initial + led.reinvested.sum(axis=0) - model.territories.local_fund_eur
     for t in range(len(initial)):
         assert _close(spent[t], expected[t], scale), f"territory {t}: fund spent {spent[t]:.2f} vs {expected[t]:.2f}"
-    # Without policy levers there is no policy money (up to the float residue of public - local - fund).
-    assert np.abs(flows[:, :, FundingSource.PUBLIC_POLICY]).sum() <= ABS_EUR
+    check_policy_money(model)
+
+
+def lever_grants(model: TerritorialModel) -> dict[str, np.ndarray]:
+    """Per lever in force, the euros the projects' records say it granted, shape (month, territory).
+
+    Also checks each project's policy money: every euro of it names a lever in force that offers
+    grants, each lever at most once and within the grant its parameters allow.
+    """
+    by_name = {p.name: p for p in model.policies}
+    grants = {name: np.zeros(model.ledger.shape) for name in by_name}
+    for rec in model.projects.records:
+        names = [name for name, _ in rec.policy_eur]
+        assert len(set(names)) == len(names), f"project {rec.id}: a lever granted twice {rec.policy_eur}"
+        for name, eur in rec.policy_eur:
+            lever = by_name.get(name)
+            assert isinstance(lever, lv.Grant), f"project {rec.id} got {eur:.2f} € from {name}, which grants nothing"
+            assert 0 < eur <= lever.grant_eur(rec.budget_eur) + ABS_EUR, f"project {rec.id}: {name} granted {eur}"
+            grants[name][rec.launched_month, rec.territory] += eur
+        from_levers = sum(eur for _, eur in rec.policy_eur)
+        got = rec.launch_funding_eur[FundingSource.PUBLIC_POLICY]
+        assert _close(got, from_levers, rec.budget_eur), (
+            f"project {rec.id}: {got:.2f} € of policy money, levers gave {from_levers:.2f}"
+        )
+    return grants
+
+
+def _monthly_share(policy: Policy) -> float:
+    """The most a lever that paces its own spending spends a month: a twelfth of its yearly budget."""
+    return policy.budget_eur_per_year / 12.0
+
+
+def check_policy_money(model: TerritorialModel) -> None:
+    """Each lever's ledger = its grants to projects + its own costs, = what it counted as spent, <= its budget."""
+    led = model.ledger
+    month = model.month
+    n_months = month + 1
+    grants = lever_grants(model)
+    assert set(led.by_lever) <= set(grants), f"ledger books levers not in force: {set(led.by_lever) - set(grants)}"
+    scale = led.actor_allocated_eur + float(led.flows.sum()) + float(led.engineering.sum())
+    # Projects' policy money, per month and territory, is exactly the levers' grants.
+    to_projects = led.flows[:, :, FundingSource.PUBLIC_POLICY]
+    granted = sum(grants.values(), np.zeros(led.shape))
+    diff = np.abs(to_projects - granted).max(initial=0.0)
+    assert diff <= ABS_EUR + REL_EUR * scale, f"projects got policy money no lever granted ({diff:.4f} €)"
+    # Facilitators paid by levers: the engineering the territories did not pay themselves.
+    lever_engineering = np.zeros(led.shape)
+    funders = {f.funder for f in model.facilitators}
+    for p in model.policies:
+        budget = p.budget_eur_per_year
+        tol = ABS_EUR + REL_EUR * max(budget * (month // 12 + 1), scale, 1.0)
+        spent = led.by_lever.get(p.name, np.zeros(led.shape))
+        assert spent.min(initial=0.0) >= 0.0, f"{p.name} booked a negative expense"
+        assert not spent[n_months:].any(), f"{p.name} booked an expense in a month still to come"
+        # What the ledger says it spent is what the lever counted, overall and this year.
+        assert _close(float(spent.sum()), p.spent_total_eur, scale), (
+            f"{p.name}: ledger {spent.sum():.2f} vs lever {p.spent_total_eur:.2f}"
+        )
+        this_year = float(spent[month - month % 12 : n_months].sum())
+        assert _close(this_year, p.spent_this_year_eur, scale), (
+            f"{p.name}: this year {this_year:.2f} vs {p.spent_this_year_eur:.2f}"
+        )
+        # Never more than its yearly budget, in any calendar year of the run.
+        per_year = [float(spent[y : y + 12].sum()) for y in range(0, n_months, 12)]
+        assert max(per_year) <= budget + tol, f"{p.name} overspent its {budget:.2f} € budget: {per_year}"
+        # Its own costs: what it spent beyond its grants to projects.
+        own = spent - grants[p.name]
+        assert own.min(initial=0.0) >= -tol, f"{p.name} granted {-own.min():.2f} € more than it booked"
+        # Levers that pace their own spending (campaigns, events, training, facilitators) spend at most a
+        # twelfth of their budget a month on average (whole events and trainees are paid from what accrued).
+        paced = float(own.sum())
+        assert paced <= n_months * _monthly_share(p) + tol, f"{p.name}: own costs {paced:.2f} beyond its accrual"
+        if isinstance(p, lv.Grant):
+            assert np.abs(own).max(initial=0.0) <= tol, f"{p.name} books costs besides its grants"
+        if isinstance(p, (lv.Communication, lv.CivilSocietyScouts, lv.SupportNetworks)):
+            monthly = own[:n_months].sum(axis=1)  # a twelfth of the budget every month, the year never runs short
+            np.testing.assert_allclose(monthly, _monthly_share(p), rtol=1e-9, atol=ABS_EUR, err_msg=p.name)
+        if isinstance(p, lv.CreativeEvenings):  # whole events only
+            events = own / p.params["cost_per_event_eur"]
+            assert np.abs(events - np.round(events)).max(initial=0.0) <= 1e-6, f"{p.name}: not whole events"
+        if isinstance(p, lv.CapacityBuilding):  # each trained collectivité paid once, in its territory
+            trained = np.bincount(model.actors.territory[p.trained], minlength=led.shape[1])
+            np.testing.assert_allclose(
+                own.sum(axis=0), trained * p.params["cost_per_trainee_eur"], rtol=1e-9, atol=tol, err_msg=p.name
+            )
+        if p.name in funders:  # the facilitators it hired cost it a twelfth of its budget every month
+            lever_engineering += own
+            fte = sum(f.fte for f in model.facilitators if f.funder == p.name)
+            cost = p.params.get("cost_per_facilitator_eur_per_year", np.nan)
+            assert fte * cost == pytest.approx(budget, rel=1e-9), f"{p.name} hired {fte} FTE for {budget:.2f} €"
+            np.testing.assert_allclose(own[:n_months].sum(axis=1), budget / 12, rtol=1e-9, atol=ABS_EUR, err_msg=p.name)
+    paid_by_levers = led.engineering - led.engineering_local
+    diff = np.abs(paid_by_levers - lever_engineering).max(initial=0.0)
+    assert diff <= ABS_EUR + REL_EUR * scale, (
+        f"levers' engineering differs from their facilitators' pay by {diff:.4f} €"
+    )
 
 
 def check_registry_matches_ledger(model: TerritorialModel) -> None:
@@ -140,17 +298,20 @@ def check_registry_matches_ledger(model: TerritorialModel) -> None:
     assert diff.max(initial=0.0) <= ABS_EUR + REL_EUR * scale, f"registry and ledger differ by {diff.max():.4f} €"
     # Revenue is earned month by month after launch: compare totals per territory.
     np.testing.assert_allclose(revenue, flows[:, :, FundingSource.REVENUE].sum(axis=0), rtol=REL_EUR, atol=ABS_EUR)
-    # Engineering is paid apart from projects: facilitators × months × monthly cost.
-    n_fac = len(model.facilitators)
+    # Engineering is paid apart from projects: the territories' facilitators × months × monthly cost
+    # (those levers pay are checked against the levers' budgets by ``check_policy_money``).
+    n_fac = sum(f.funder == "territory" for f in model.facilitators)
     months = model.month + 1
     cost = model.config.funding.facilitator_cost_eur_per_year / 12
-    assert _close(float(model.ledger.engineering.sum()), n_fac * months * cost, n_fac * months * cost)
+    assert _close(float(model.ledger.engineering_local.sum()), n_fac * months * cost, n_fac * months * cost)
 
 
 @SETTINGS
 @given(sc=scenarios())
 @example(sc=DEFAULT)
 @example(sc=SHOCKED)
+@example(sc=ALL_LEVERS)
+@example(sc=PACKAGE_SHOCKED)
 def test_money_is_conserved(sc: Scenario) -> None:
     model = run_checked(sc, check_money)
     check_registry_matches_ledger(model)
@@ -179,6 +340,7 @@ def check_trust(model: TerritorialModel) -> None:
 @SETTINGS
 @given(sc=scenarios())
 @example(sc=DEFAULT)
+@example(sc=ALL_LEVERS)
 def test_trust_stays_in_unit_interval_and_ties_are_symmetric(sc: Scenario) -> None:
     run_checked(sc, check_trust)
 
@@ -192,12 +354,18 @@ def check_no_negative_resources(model: TerritorialModel) -> None:
     assert a.volunteer_hours.min(initial=0.0) >= NEG_TOL, f"negative volunteer hours {a.volunteer_hours.min()}"
     fund = model.territories.local_fund_eur
     assert fund.min(initial=0.0) >= NEG_TOL, f"negative local fund {fund.min()}"
+    for p in model.policies:
+        left = p.budget_eur_per_year - p.spent_this_year_eur  # not ``remaining_eur``, which is clipped at 0
+        assert left >= NEG_TOL, f"{p.name} spent {-left:.6f} € beyond this year's budget"
+        assert p._carry_eur >= NEG_TOL, f"{p.name} accrued a negative amount {p._carry_eur}"
 
 
 @SETTINGS
 @given(sc=scenarios())
 @example(sc=DEFAULT)
 @example(sc=SHOCKED)
+@example(sc=ALL_LEVERS)
+@example(sc=PACKAGE_SHOCKED)
 def test_no_budget_volunteer_time_or_local_fund_goes_negative(sc: Scenario) -> None:
     run_checked(sc, check_no_negative_resources)
 
@@ -208,6 +376,7 @@ def test_no_budget_volunteer_time_or_local_fund_goes_negative(sc: Scenario) -> N
 @SETTINGS
 @given(sc=scenarios())
 @example(sc=DEFAULT)
+@example(sc=ALL_LEVERS)
 def test_stage_months_increase_and_nothing_follows_a_failure(sc: Scenario) -> None:
     model = run_checked(sc)
     for p in model.projects.records:
@@ -255,6 +424,7 @@ def check_engagement(model: TerritorialModel) -> None:
 @SETTINGS
 @given(sc=scenarios())
 @example(sc=DEFAULT)
+@example(sc=ALL_LEVERS)
 def test_busy_and_engaged_match_the_registry(sc: Scenario) -> None:
     run_checked(sc, check_engagement)
 
