@@ -423,6 +423,10 @@ class OutcomeParams:
     #: Share of the value that is profit, and the share of profit reinvested locally (002).
     profit_margin: float = param(0.10, ge=0, le=1)
     reinvested_share: float = param(0.30, ge=0, le=1)
+    #: A nomadic firm's part of a project's reinvested profit, relative to an anchored member's: the rest
+    #: leaves the territory with the group (001: nomadic groups unbalance local ecosystems; exogenous
+    #: development). 1 treats nomadic firms as local ones.
+    nomadic_reinvestment_factor: float = param(0.25, ge=0, le=1)
     #: Share of value earned back as service revenue (the revenue tier).
     revenue_share_of_value: float = param(0.3, ge=0, le=1)
 

@@ -96,7 +96,7 @@ def create_value(model: TerritorialModel) -> None:
         return
     value = table.value_rate[ids] * model.shock.resource_factor
     revenue = value * o.revenue_share_of_value
-    reinvested = value * o.profit_margin * o.reinvested_share
+    reinvested = value * o.profit_margin * o.reinvested_share * table.anchored_share[ids]
     n_terr = len(model.territories)
     by_terr = np.bincount(table.territory[ids], weights=reinvested, minlength=n_terr)
     model.territories.local_fund_eur += by_terr

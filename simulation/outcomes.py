@@ -137,6 +137,7 @@ def reporters() -> dict[str, Reporter]:
         "jobs": jobs,
         "jobs_created_cumulative": _total_count("jobs_created"),
         "value_eur_cumulative": _total_count("value_eur"),
+        "reinvested_eur_cumulative": lambda m: float(m.ledger.reinvested[: m.month + 1].sum()),
         "public_eur": lambda m: float(m.ledger.public_by_month()[m.month]),
         "public_eur_cumulative": public_eur_cumulative,
         "engineering_eur_cumulative": lambda m: float(m.ledger.engineering[: m.month + 1].sum()),

@@ -106,6 +106,7 @@ class ProjectTable:
         self.domain = np.zeros(cap, dtype=np.int64)
         self.budget = np.zeros(cap)
         self.value_rate = np.zeros(cap)  # value per month once consolidated
+        self.anchored_share = np.zeros(cap)  # share of the profit that stays in the territory (nomadic firms)
         self.jobs = np.zeros(cap)
         self.value_eur = np.zeros(cap)  # value created so far
         self.revenue_eur = np.zeros(cap)  # service revenue earned so far
@@ -127,6 +128,7 @@ class ProjectTable:
             "domain",
             "budget",
             "value_rate",
+            "anchored_share",
             "jobs",
             "value_eur",
             "revenue_eur",
@@ -224,6 +226,7 @@ class ProjectTable:
         self.domain[ids] = domain
         self.budget[ids] = [p.budget_eur for p in projects]
         self.value_rate[ids] = value_rate
+        self.anchored_share[ids] = anchored_share(model, [c.members for c in coalitions])
         self.launched[ids] = month
         self.alive[ids] = True
         np.add.at(self.active_count, (territory, domain), 1)
@@ -237,6 +240,15 @@ class ProjectTable:
             month, territory, [p.launch_funding_eur for p in projects], [p.policy_eur for p in projects]
         )
         return projects
+
+
+def anchored_share(model: TerritorialModel, members: list[NDArray[np.int64]]) -> NDArray[np.float64]:
+    """Share of each coalition's profit that stays in its territory: members share the profit equally, and a
+    nomadic firm keeps only ``outcomes.nomadic_reinvestment_factor`` of its part there (the rest leaves with the
+    group: 001's "grands groupes/enseignes nomades qui déséquilibrent les écosystèmes locaux")."""
+    factor = model.config.outcomes.nomadic_reinvestment_factor
+    nomadic = model.actors.nomadic
+    return np.array([1.0 - (1.0 - factor) * nomadic[m].mean() for m in members], dtype=np.float64)
 
 
 def stage_durations(model: TerritorialModel, stages: NDArray[np.int64]) -> NDArray[np.int64]:

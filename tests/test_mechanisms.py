@@ -544,6 +544,15 @@ def test_without_reinvestment_local_funds_stay_at_their_initial_value() -> None:
         assert model.ledger.flows[:, :, FundingSource.LOCAL_FUND].sum() == 0.0
 
 
+def test_nomadic_firms_take_their_part_of_the_profit_out_of_the_territory() -> None:
+    """001: nomadic groups unbalance local ecosystems (exogenous development). More nomadic firms, less local
+    reinvestment; with nomadic_reinvestment_factor = 1 they are local firms again."""
+    assert_moves("reinvested_eur_cumulative", ("region.nomadic_firm_share=0.6",), -1)
+    assert_moves("reinvested_eur_cumulative", ("outcomes.nomadic_reinvestment_factor=1",), +1)
+    same = ("region.nomadic_firm_share=0",)
+    assert summarise_runs(same) == summarise_runs((*same, "outcomes.nomadic_reinvestment_factor=0"))  # exact
+
+
 def test_alliances_create_more_value() -> None:
     # Alliances need a mean trust of alliances.alliance_trust (0.35) among members, which few coalitions
     # reach at launch on this horizon; make every project an alliance so that the multiplier has projects
