@@ -230,13 +230,14 @@ class ActorParams:
     max_projects: PerKind = param(
         factory=_per_kind_defaults(collectivite=6, firm=2, association=3, citizen_group=2, university=3, media=2)
     )
-    #: Money an actor can put into cooperations each year (median, lognormal), euros.
+    #: Money an actor can put into cooperations each year, euros: the mean over the kind's actors (log-normal
+    #: between them, ``budget_sigma``; the median is exp(-sigma²/2) of it).
     cooperation_budget_eur_per_year: PerKind = param(
         factory=_per_kind_defaults(
             collectivite=40_000, firm=12_000, association=1_500, citizen_group=300, university=8_000, media=1_000
         )
     )
-    #: Volunteer hours an actor can give each year (median).
+    #: Volunteer hours an actor can give each year (the mean over the kind's actors, spread as the budgets).
     volunteer_hours_per_year: PerKind = param(
         factory=_per_kind_defaults(collectivite=0, firm=40, association=600, citizen_group=400, university=80, media=20)
     )
@@ -359,7 +360,8 @@ class FundingConfig:
     volunteering_share: float = param(0.25, ge=0, le=1)
     #: matching_funds: public euros per private euro raised.
     match_ratio: float = param(1.0, ge=0, le=10)
-    #: Median project budget by domain, euros (lognormal around it).
+    #: Mean project budget by domain, euros (log-normal around it, ``budget_sigma``: the median is
+    #: exp(-sigma²/2) of it).
     budget_eur: PerDomain = param(
         factory=lambda: PerDomain(
             employment_insertion=120_000,

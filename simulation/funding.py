@@ -180,15 +180,15 @@ class FundingRule:
             members: (K, M) member indices, padded with -1.
             ideas: the K ideas.
             coalitions: the K coalitions, needed only when policies offer money.
-            budgets: the K project budgets; drawn (lognormal around the domain's median) if None.
+            budgets: the K project budgets; drawn if None (log-normal with the domain's ``budget_eur`` as mean).
         """
         cfg = self.cfg
         k_n = len(ideas)
         terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_n)
         if budgets is None:
             dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_n)
-            median = np.array(cfg.budget_eur.as_list())[dom]
-            budgets = median * model.streams["funding"].lognormal(-(cfg.budget_sigma**2) / 2, cfg.budget_sigma, k_n)
+            mean = np.array(cfg.budget_eur.as_list())[dom]
+            budgets = mean * model.streams["funding"].lognormal(-(cfg.budget_sigma**2) / 2, cfg.budget_sigma, k_n)
         offers = self._offers(model, ideas, coalitions, budgets)
         money, hours, public, market = self._balances(model)
         code, params, hour_value, credibility = self._kernel_params(model)
