@@ -132,3 +132,14 @@ def test_equal_budget_splits_one_budget_over_the_levers() -> None:
     policies = make_policies(cfg.policies, model, cfg.seed)
     assert len(policies) == 8
     assert all(p.budget_eur_per_year == pytest.approx(100_000) for p in policies)
+
+
+def test_creative_evenings_end_their_month_when_no_territory_can_host_one() -> None:
+    """An event needs two participants; where no territory has two actors the lever holds none (and pays nothing),
+    rather than looking for a host forever."""
+    model = TerritorialModel(compose(["policies=p2", "horizon_months=3"]))
+    lever = model.policies[0]
+    model.actors.start = np.arange(len(model.territories) + 1)  # one actor per territory
+    lever.on_month(model)
+    assert model.ledger.lever(lever.name).sum() == 0.0
+    assert lever.extra_encounters(model)[0].size == 0

@@ -66,13 +66,16 @@ class CreativeEvenings(Policy):
         cost = self.params["cost_per_event_eur"]
         self.accrue_monthly()
         a_parts, b_parts = [], []
-        while self._carry_eur >= cost and self.remaining_eur >= cost:
+        skipped = 0  # territories in a row too small to hold an event: a whole round of them ends the month's events
+        while self._carry_eur >= cost and self.remaining_eur >= cost and skipped < len(model.territories):
             t = self._next_territory % len(model.territories)
             self._next_territory += 1
             lo, hi = model.actors.start[t], model.actors.start[t + 1]
             k = min(int(self.params["participants_per_event"]), int(hi - lo))
             if k < 2:
+                skipped += 1
                 continue
+            skipped = 0
             people = lo + self.rng.choice(hi - lo, size=k, replace=False)
             m = int(self.params["meetings_per_participant"])
             a_parts.append(np.repeat(people, m))
