@@ -11,14 +11,16 @@ from simulation import calibration, sensitivity
 from simulation.config import CONFIG_DIR, compose
 
 
-def test_distance_is_zero_on_target_and_penalises_a_fast_start() -> None:
+def test_distance_is_zero_on_target_and_penalises_a_fast_start_or_no_bend() -> None:
     stats = pd.DataFrame(
         {
-            "participation_firm": [0.37, 0.40, 0.37, 0.37],
-            "participation_association": [0.38, 0.38, 0.38, 0.38],
-            "year_one_share": [0.05, 0.05, 0.5, 0.05],
-            "sse_ratio": [0.3, 0.3, 0.3, 0.9],
-            "inflection_month": [60.0, 60.0, 60.0, 60.0],
+            "participation_firm": [0.37, 0.40, 0.37, 0.37, 0.37, 0.37],
+            "participation_association": [0.38] * 6,
+            "year_one_share": [0.05, 0.05, 0.5, 0.05, 0.05, 0.05],
+            "sse_ratio": [0.3, 0.3, 0.3, 0.9, 0.3, 0.3],
+            "inflection_month": [60.0] * 6,
+            "peak_increment_year_share": [0.6, 0.6, 0.6, 0.6, 0.9, 0.6],
+            "last_year_share_of_peak_increment": [0.5, 0.5, 0.5, 0.5, 0.5, 0.95],
         }
     )
     d = calibration.distance(stats).to_numpy()
@@ -26,6 +28,17 @@ def test_distance_is_zero_on_target_and_penalises_a_fast_start() -> None:
     assert d[1] == pytest.approx(1.0)  # 3 points off = one tolerance unit
     assert d[2] >= 10  # an explosion in year one is not a slow infusion
     assert d[3] >= 10  # nor is a straight line
+    assert d[4] >= 10  # nor a curve still accelerating in year 9
+    assert d[5] >= 10  # nor one whose last year adds almost as much as its best
+
+
+def test_the_bend_of_a_curve() -> None:
+    """Yearly increments 1..10 (no bend): peak in the last year; a logistic centred in year 4 peaks there."""
+    straight = np.arange(121, dtype=float) ** 2
+    assert calibration.bend(straight) == (1.0, 1.0)
+    t = np.arange(121, dtype=float)
+    peak_share, last = calibration.bend(100 / (1 + np.exp(-0.1 * (t - 42))))
+    assert peak_share == 0.4 and last < 0.1
 
 
 def test_fast_calibration_writes_a_config_with_its_provenance(tmp_path) -> None:  # type: ignore[no-untyped-def]
