@@ -272,12 +272,17 @@ class Coalitions:
     #: Rows of ``recruitment`` whose coalition is large enough and covers enough to launch, if funded.
     viable: NDArray[np.int64]
 
+    @classmethod
+    def none(cls) -> Coalitions:
+        """No idea, no coalition."""
+        return cls([], None, np.empty(0, dtype=np.int64))
+
 
 def form_coalitions(model: TerritorialModel, ideas: list[Idea]) -> Coalitions:
     """Process 4 for a batch of ideas: every initiator recruits its partners (:func:`recruit`); the coalitions
     of at least two members covering ``min_launch_coverage`` of their needs are viable."""
     if not ideas:
-        return Coalitions(ideas, None, np.empty(0, dtype=np.int64))
+        return Coalitions.none()
     cfg = model.config.alliances
     rec = recruit(model, ideas)
     viable = np.flatnonzero((rec.size >= 2) & (rec.coverage >= cfg.min_launch_coverage))

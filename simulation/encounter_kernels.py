@@ -1,13 +1,11 @@
-"""Compiled kernels of process 1 (:mod:`simulation.encounters`): who meets someone this month, and the sector filter.
+"""Compiled kernels of process 1 (:mod:`simulation.encounters`): the sector filter of the month's encounters.
 
-Each kernel draws from the process's numpy ``Generator`` exactly the numbers,
-in exactly the order, that the numpy expression written in its docstring
-draws: numba calls the same bit generator, and its ``poisson`` is numpy's
-algorithm. A run is therefore the same with or without them; the tests check
-each against its numpy expression. They exist because at 100,000 actors the
-numpy versions spent most of their time in per-element overhead and in
-temporary arrays (a Poisson count per actor, a channel per encounter, a mask
-per channel).
+A kernel draws from the process's numpy ``Generator`` exactly the numbers, in
+exactly the order, that the numpy expression written in its docstring draws
+(numba calls the same bit generator), so a run is the same with or without
+it; a test checks it against that expression. At 100,000 actors the numpy
+version spent most of its time on temporary arrays (two sector look-ups, a
+mask, three masked copies).
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ class TerritorialModel(mesa.Model):
         self.counters = Counters()
         self.pending_ideas: list[Idea] = []
         #: The month's coalitions, between :meth:`form_alliances` and :meth:`fund_coalitions`.
-        self.coalitions = Coalitions([], None, np.empty(0, dtype=np.int64))
+        self.coalitions = Coalitions.none()
         self.visible_successes = np.zeros(len(self.territories))
         self.visible_failures = np.zeros(len(self.territories))
         self.shock = ShockState()
@@ -291,7 +291,7 @@ class TerritorialModel(mesa.Model):
     def fund_coalitions(self) -> None:
         """Process 5: the month's coalitions are funded and launched; an idea left without a project stays
         pending (after those not tried this month)."""
-        batch, self.coalitions = self.coalitions, Coalitions([], None, np.empty(0, dtype=np.int64))
+        batch, self.coalitions = self.coalitions, Coalitions.none()
         for idea, project in zip(batch.ideas, fund_coalitions(self, batch), strict=True):
             if project is None:
                 self.pending_ideas.append(idea)

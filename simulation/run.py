@@ -19,8 +19,10 @@ half-written result is never visible, and a run never overwrites an earlier one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
+import io
 import json
 import logging
 import math
@@ -141,14 +143,20 @@ def check_results_dir(root: Path) -> None:
     Raises:
         ConfigError: naming ``output.results_dir`` and why.
     """
-    existing = root
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        where = "is a file" if existing == root else f"lies under {existing}, a file"
-        raise ConfigError(f"output.results_dir = {root}: {where}; a folder (or a path where one can be made) is needed")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(f"output.results_dir = {root}: {existing} is not writable")
+    try:
+        existing = root
+        while not os.path.lexists(existing):  # a dangling link exists as a link: it stops the walk, refused below
+            existing = existing.parent
+        if not existing.is_dir():
+            what = "a link to nothing" if existing.is_symlink() and not existing.exists() else "a file"
+            where = f"is {what}" if existing == root else f"lies under {existing}, {what}"
+            raise ConfigError(
+                f"output.results_dir = {root}: {where}; a folder (or a path where one can be made) is needed"
+            )
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ConfigError(f"output.results_dir = {root}: {existing} is not writable")
+    except OSError as e:
+        raise ConfigError(f"output.results_dir = {root}: {e.strerror or e}") from None
 
 
 def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
@@ -252,6 +260,19 @@ def _collect_less() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
+def _overrides(argv: list[str]) -> list[str]:
+    """The configuration overrides of a command line, as Hydra's own parser reads them: none for its shell
+    completion (``-sc install=bash``), or when the line does not parse (Hydra then says why)."""
+    from hydra._internal.utils import get_args_parser
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):  # Hydra's parser will say it, once
+            args, _ = get_args_parser().parse_known_args(argv)
+    except SystemExit:
+        return []
+    return [] if args.shell_completion else list(args.overrides)
+
+
 def main() -> None:
     """Console entry point (``ta-run``); takes Hydra overrides on the command line.
 
@@ -266,7 +287,7 @@ def main() -> None:
     """
     _collect_less()
     try:
-        check_override_keys(sys.argv[1:])  # Hydra would refuse an unknown key without saying which keys exist
+        check_override_keys(_overrides(sys.argv[1:]))  # Hydra would refuse an unknown key without saying which exist
     except ConfigError as e:
         raise SystemExit(f"error: {e}") from None
     _hydra_main()

@@ -99,6 +99,7 @@ CLI_BAD = [
     *BAD,
     (["output.results_dir={tmp}/a_file"], ["output.results_dir = ", "a_file: is a file"]),
     (["output.results_dir={tmp}/a_file/results"], ["output.results_dir = ", "lies under", "a_file, a file"]),
+    (["output.results_dir={tmp}/dangling"], ["output.results_dir = ", "dangling: is a link to nothing"]),
 ]
 
 
@@ -107,6 +108,7 @@ def test_command_line_rejects_bad_input_before_writing_and_keeps_earlier_results
     tmp_path: Path, overrides: list[str], expected: list[str]
 ) -> None:
     (tmp_path / "a_file").write_text("not a folder\n")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     overrides = [o.replace("{tmp}", str(tmp_path)) for o in overrides]
     results = tmp_path / "results"
     earlier = results / "2026-01-01_00-00-00_baseline_seed0"
@@ -127,3 +129,16 @@ def test_command_line_rejects_bad_input_before_writing_and_keeps_earlier_results
     after = sorted((p.relative_to(results), p.stat().st_mtime_ns) for p in results.rglob("*"))
     assert after == before, "a rejected run must not write or touch anything"
     assert not (REPO / "outputs").exists() and not (REPO / "multirun").exists()
+
+
+def test_hydras_own_flags_pass_the_key_check() -> None:
+    """Only configuration overrides are checked against the schema: ``-sc install=bash`` is Hydra's shell
+    completion, not a key named ``install``."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation.run", "-sc", "install=bash"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and "hydra_bash_completion" in proc.stdout, proc.stderr

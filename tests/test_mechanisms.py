@@ -549,8 +549,36 @@ def test_nomadic_firms_take_their_part_of_the_profit_out_of_the_territory() -> N
     reinvestment; with nomadic_reinvestment_factor = 1 they are local firms again."""
     assert_moves("reinvested_eur_cumulative", ("region.nomadic_firm_share=0.6",), -1)
     assert_moves("reinvested_eur_cumulative", ("outcomes.nomadic_reinvestment_factor=1",), +1)
-    same = ("region.nomadic_firm_share=0",)
-    assert summarise_runs(same) == summarise_runs((*same, "outcomes.nomadic_reinvestment_factor=0"))  # exact
+
+
+def test_a_nomadic_firm_keeps_its_factor_of_its_equal_part_of_the_profit_in_the_territory() -> None:
+    """Four members, one a nomadic firm, factor 0.25: 3/4 + 1/4 × 0.25 = 0.8125 of the profit stays; and the
+    month's reinvested profit is value × margin × reinvested share × that share, project by project."""
+    from simulation.impacts import create_value
+    from simulation.projects import anchored_share
+
+    model = TerritorialModel(
+        compose(["outcomes.nomadic_reinvestment_factor=0.25", "region.nomadic_firm_share=0.8", "horizon_months=48"])
+    )
+    nomadic = np.flatnonzero(model.actors.nomadic)[:1]
+    anchored = np.flatnonzero(~model.actors.nomadic)[:3]
+    shares = anchored_share(model, [np.r_[anchored, nomadic], anchored, nomadic])
+    np.testing.assert_allclose(shares, [0.8125, 1.0, 0.25], rtol=0, atol=1e-15)
+
+    model.run(48)
+    table, o = model.projects, model.config.outcomes
+    ids = table.active_ids()
+    ids = ids[table.stage[ids] >= Stage.CONSOLIDATION]
+    assert len(ids) > 0 and (table.anchored_share[ids] < 1).any(), "some consolidated project has a nomadic firm"
+    before = model.ledger.reinvested[model.month].copy()
+    create_value(model)
+    value = table.value_rate[ids] * model.shock.resource_factor
+    expected = np.bincount(
+        table.territory[ids],
+        weights=value * o.profit_margin * o.reinvested_share * table.anchored_share[ids],
+        minlength=len(model.territories),
+    )
+    np.testing.assert_allclose(model.ledger.reinvested[model.month] - before, expected, rtol=1e-12)
 
 
 def test_alliances_create_more_value() -> None:

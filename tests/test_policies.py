@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from functools import cache
 
 import numpy as np
@@ -140,6 +141,15 @@ def test_creative_evenings_end_their_month_when_no_territory_can_host_one() -> N
     model = TerritorialModel(compose(["policies=p2", "horizon_months=3"]))
     lever = model.policies[0]
     model.actors.start = np.arange(len(model.territories) + 1)  # one actor per territory
-    lever.on_month(model)
+
+    def hung(*_: object) -> None:
+        raise TimeoutError("the lever kept looking for a host territory")
+
+    signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)  # a failure, not a hang, if the month never ends
+    try:
+        lever.on_month(model)
+    finally:
+        signal.alarm(0)
     assert model.ledger.lever(lever.name).sum() == 0.0
     assert lever.extra_encounters(model)[0].size == 0

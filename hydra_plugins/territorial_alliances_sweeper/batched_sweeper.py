@@ -17,7 +17,8 @@ How many seeds a job runs: ``hydra.sweeper.seeds_per_job=N`` if given (1 =
 Hydra's behaviour); by default as many as keep every worker of the launcher
 busy, at most :data:`MAX_SEEDS_PER_JOB` (:func:`auto_seeds_per_job`). The
 workers are read from the launcher's config (:func:`launcher_workers`), or,
-for a Ray cluster reached by its address, from the cluster itself.
+for a Ray cluster reached by its address, from the cluster itself (this
+machine's cores, with a warning, if the cluster cannot say).
 
 Before any job starts, the configuration of every job is composed and checked
 against the schema (:func:`simulation.config.to_config`), so a bad value in a
@@ -26,6 +27,7 @@ sweep stops it with a message naming the key, with nothing run or written.
 Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``).
 """
 
+import logging
 import math
 import os
 from collections.abc import Sequence
@@ -35,6 +37,8 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
+
+log = logging.getLogger(__name__)
 
 SEED_KEY = "seed"
 JOB_SEEDS_KEY = "output.job_seeds"
@@ -124,24 +128,38 @@ def launcher_workers(launcher: DictConfig) -> int:
         return int(launcher.array_parallelism)
     ray_cpus = OmegaConf.select(launcher, "ray.init.num_cpus")
     if ray_cpus:
-        return max(1, int(ray_cpus // (OmegaConf.select(launcher, "ray.remote.num_cpus") or 1)))
+        return _ray_tasks(ray_cpus, launcher)
     if OmegaConf.select(launcher, "ray.init.address"):
-        return ray_cluster_workers(launcher)
+        return ray_cluster_workers(launcher) or cores
     return cores
 
 
-def ray_cluster_workers(launcher: DictConfig) -> int:
+def _ray_tasks(cpus: float, launcher: DictConfig) -> int:
+    """Ray tasks that ``cpus`` CPUs run at once: each task takes ``ray.remote.num_cpus`` (default 1)."""
+    return max(1, int(cpus // (OmegaConf.select(launcher, "ray.remote.num_cpus") or 1)))
+
+
+def ray_cluster_workers(launcher: DictConfig) -> int | None:
     """Tasks a Ray cluster reached by its address runs at once: its CPUs over the CPUs of a task.
 
     Connects as the launcher would, with its ``ray.init`` (the launcher then finds Ray
-    connected and uses that connection).
+    connected and uses that connection). None, with a warning, where the cluster cannot
+    say: unreachable (the launcher will say why, after the jobs' configs are checked), or
+    no CPU yet (an autoscaling cluster, or a head started with ``--num-cpus=0``).
     """
     import ray
 
-    if not ray.is_initialized():
-        ray.init(**OmegaConf.to_container(launcher.ray.init, resolve=True))  # type: ignore[arg-type]
-    cpus = ray.cluster_resources().get("CPU", 0)
-    return max(1, int(cpus // (OmegaConf.select(launcher, "ray.remote.num_cpus") or 1)))
+    try:
+        if not ray.is_initialized():
+            ray.init(**OmegaConf.to_container(launcher.ray.init, resolve=True))  # type: ignore[arg-type]
+        cpus = ray.cluster_resources().get("CPU", 0)
+    except Exception as e:  # any failure to connect: fall back; the launcher reports it
+        log.warning("could not count the Ray cluster's CPUs (%s); set hydra.sweeper.seeds_per_job", e)
+        return None
+    if cpus < 1:
+        log.warning("the Ray cluster has no CPU yet (autoscaling?); set hydra.sweeper.seeds_per_job")
+        return None
+    return _ray_tasks(cpus, launcher)
 
 
 class BatchedSweeper(BasicSweeper):
