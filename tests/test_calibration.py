@@ -33,10 +33,11 @@ def test_distance_is_zero_on_target_and_penalises_a_fast_start_or_no_bend() -> N
 
 
 def test_the_bend_of_a_curve() -> None:
-    """Yearly increments 1..10 (no bend): peak in the last year; a logistic centred in year 4 peaks there."""
-    straight = np.arange(121, dtype=float) ** 2
-    assert calibration.bend(straight) == (1.0, 1.0)
-    t = np.arange(121, dtype=float)
+    """Years are the model's: 120 monthly values, year y ending at month 12y - 1. A quadratic curve never
+    bends (its increments grow to the last year); a logistic centred in year 4 peaks there."""
+    t = np.arange(120, dtype=float)
+    np.testing.assert_array_equal(calibration.yearly_increments(t), [11.0] + [12.0] * 9)  # twelve months each
+    assert calibration.bend(t**2) == (1.0, 1.0)
     peak_share, last = calibration.bend(100 / (1 + np.exp(-0.1 * (t - 42))))
     assert peak_share == 0.4 and last < 0.1
 

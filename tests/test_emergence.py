@@ -18,9 +18,11 @@ peak) for a calibration whose baseline bent only in its last year. The
 calibration's slow-infusion constraint now includes the bend
 (``simulation.calibration.SLOW_INFUSION``), and the recalibrated baseline
 meets the tighter tolerance again: over these 20 seeds the yearly
-increments are 31, 29, 35, 48, 52, 63, 59, 58, 56, 42 (peak in year 6, last
-year 67% of it), the logistic's inflection is at month 73.5 (65 to 80 seed by
-seed) and the decade ends at 89% of its plateau.
+increments (twelve months each, as ``simulation.calibration.yearly_increments``
+counts them) are 28, 29, 33, 47, 51, 63, 59, 58, 56, 48 (peak in year 6, last
+year 76% of it: the bend is the least settled of these statistics, 80% on the
+calibration's 30 check seeds), the logistic's inflection is at month 73.5 (65
+to 80 seed by seed) and the decade ends at 89% of its plateau.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import pytest
 from scipy.optimize import curve_fit
 
 from simulation import outcomes
+from simulation.calibration import yearly_increments
 from simulation.config import compose
 from simulation.model import TerritorialModel
 
@@ -77,7 +80,7 @@ def test_mean_curve_is_logistic_with_inflection_inside_the_decade(curves: np.nda
 def test_no_explosion_in_year_one_and_the_curve_bends_over(curves: np.ndarray) -> None:
     mean = curves.mean(axis=0)
     assert mean[12] <= 0.15 * mean.max(), f"year 1 holds {mean[12] / mean.max():.0%} of the peak"
-    yearly = np.array([mean[min(12 * (y + 1), len(mean) - 1)] - mean[12 * y] for y in range(10)])
+    yearly = yearly_increments(mean)  # twelve months each, as the calibration counts them
     peak_year = int(yearly.argmax()) + 1
     assert 3 <= peak_year <= 8, f"increments peak in year {peak_year}: {yearly.round()}"
     assert yearly[-1] < 0.8 * yearly.max(), f"last year adds {yearly[-1]:.0f}, peak year {yearly.max():.0f}"
