@@ -246,9 +246,14 @@ def anchored_share(model: TerritorialModel, members: list[NDArray[np.int64]]) ->
     """Share of each coalition's profit that stays in its territory: members share the profit equally, and a
     nomadic firm keeps only ``outcomes.nomadic_reinvestment_factor`` of its part there (the rest leaves with the
     group: 001's "grands groupes/enseignes nomades qui déséquilibrent les écosystèmes locaux")."""
+    if not members:
+        return np.empty(0)
     factor = model.config.outcomes.nomadic_reinvestment_factor
-    nomadic = model.actors.nomadic
-    return np.array([1.0 - (1.0 - factor) * nomadic[m].mean() for m in members], dtype=np.float64)
+    sizes = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
+    starts = np.zeros(len(members), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    nomadic = np.add.reduceat(model.actors.nomadic[np.concatenate(members)].astype(np.int64), starts)
+    return 1.0 - (1.0 - factor) * (nomadic / sizes)
 
 
 def stage_durations(model: TerritorialModel, stages: NDArray[np.int64]) -> NDArray[np.int64]:
