@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -166,12 +167,20 @@ def test_submitit_local_executor_gives_the_same_results(parallel_sweep: Path, tm
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("ip") is None, reason="needs unshare and ip")
-def test_a_real_ray_head_on_loopback_gives_the_same_results(parallel_sweep: Path, tmp_path: Path) -> None:
-    """experiments/ray_on_loopback.sh starts a Ray head in a loopback-only namespace, runs the sweep, stops it."""
+def test_a_real_ray_head_on_loopback_gives_the_same_results(
+    parallel_sweep: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """experiments/ray_on_loopback.sh starts a Ray head in a loopback-only namespace, runs the sweep, stops it.
+
+    Another test starts a head of its own at the same time under pytest-xdist: neither may stop the other's.
+    """
     script = str(REPO / "experiments" / "ray_on_loopback.sh")
+    ray_tmp = tempfile.mkdtemp(prefix="ray-test-", dir="/tmp")  # short: Ray's socket paths live under it
+    monkeypatch.setenv("RAY_TMPDIR", ray_tmp)
     _sweep(tmp_path, "cmp", "scenario=baseline,p3_seed_grants", "seed=0,1", launcher="ray_cluster", prefix=(script,))
     _assert_same_runs(parallel_sweep, tmp_path / "sweeps" / "cmp")
-    assert not subprocess.run(["pgrep", "-f", "raylet"], capture_output=True).stdout, "the Ray head was stopped"
+    left = subprocess.run(["pgrep", "-f", ray_tmp], capture_output=True, text=True).stdout
+    assert not left and not Path(ray_tmp).exists(), f"the Ray head was stopped and its folder removed: {left}"
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("ip") is None, reason="needs unshare and ip")

@@ -155,6 +155,7 @@ def ray_cluster_workers(launcher: DictConfig) -> int | None:
         cpus = ray.cluster_resources().get("CPU", 0)
     except Exception as e:  # any failure to connect: fall back; the launcher reports it
         log.warning("could not count the Ray cluster's CPUs (%s); set hydra.sweeper.seeds_per_job", e)
+        ray.shutdown()  # leave no half-made connection behind for the launcher's own ray.init
         return None
     if cpus < 1:
         log.warning("the Ray cluster has no CPU yet (autoscaling?); set hydra.sweeper.seeds_per_job")
