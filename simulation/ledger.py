@@ -2,9 +2,10 @@
 
 Project money is booked per month, territory and source; public money is also
 booked per policy lever; engineering (facilitators) is booked apart from
-project funding (002). Actors' yearly budgets are tracked as allocated,
-lapsed (unspent at year end) or withdrawn (by a shock), so that what projects
-received can be checked against what actors gave.
+project funding (002). Actors' yearly budgets, and their volunteer hours, are
+tracked as allocated, lapsed (unspent at year end) or withdrawn (by a shock),
+so that what projects received — volunteering valorised at
+``actors.volunteer_hour_value_eur`` — can be checked against what actors gave.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Ledger:
         self.actor_allocated_eur = 0.0
         self.actor_lapsed_eur = 0.0
         self.actor_withdrawn_eur = 0.0
+        self.actor_allocated_hours = 0.0
+        self.actor_lapsed_hours = 0.0
+        self.actor_withdrawn_hours = 0.0
 
     def lever(self, name: str) -> np.ndarray:
         """The (month, territory) array of public euros spent by lever ``name``."""

@@ -229,7 +229,9 @@ class TerritorialModel(mesa.Model):
             withdrawn = self.actors.budget_eur * (1.0 - keep)
             self.ledger.actor_withdrawn_eur += float(withdrawn.sum())
             self.actors.budget_eur -= withdrawn
+            hours_before = float(self.actors.volunteer_hours.sum())
             self.actors.volunteer_hours *= keep
+            self.ledger.actor_withdrawn_hours += hours_before - float(self.actors.volunteer_hours.sum())
         self.shock = new
 
     def refresh_budgets(self) -> None:
@@ -238,9 +240,11 @@ class TerritorialModel(mesa.Model):
             return
         a = self.actors
         self.ledger.actor_lapsed_eur += float(a.budget_eur.sum())
+        self.ledger.actor_lapsed_hours += float(a.volunteer_hours.sum())
         a.budget_eur = a.yearly_budget_eur * self.shock.resource_factor
         a.volunteer_hours = a.yearly_volunteer_hours * self.shock.resource_factor
         self.ledger.actor_allocated_eur += float(a.budget_eur.sum())
+        self.ledger.actor_allocated_hours += float(a.volunteer_hours.sum())
         self.hooks.new_year()
 
     def pay_engineering(self) -> None:

@@ -9,10 +9,10 @@ runs 36 to 60 months on a small region (``region.population_scale=0.2``, ~400
 actors), checking:
 
 * money is conserved (every euro in a project came from a source), at every month:
-  actors' budgets, territories' local funds, revenue, and every policy lever — what the
-  ledger says a lever spent is what it granted to projects plus its own costs (the
-  facilitators it pays, events, training, campaigns), is what the lever counted as spent,
-  and never exceeds its yearly budget;
+  actors' budgets, their volunteer hours (valorised), territories' local funds, revenue,
+  and every policy lever — what the ledger says a lever spent is what it granted to projects
+  plus its own costs (the facilitators it pays, events, training, campaigns), is what the lever
+  counted as spent, and never exceeds its yearly budget;
 * trust stays in [0, 1] and both stored copies of each tie are equal, at every month;
 * no budget, volunteer time, local fund or lever's remaining yearly budget goes negative
   (tolerance -1e-6), at every month;
@@ -178,6 +178,18 @@ def check_money(model: TerritorialModel) -> None:
         led.actor_allocated_eur - led.actor_lapsed_eur - led.actor_withdrawn_eur - model.actors.budget_eur.sum()
     )
     assert _close(from_members, given_away, scale), f"members gave {from_members:.2f}, actors lost {given_away:.2f}"
+    # Volunteering: the valorised euros projects got are the hours actors gave, at the hour's value.
+    hour_value = model.config.actors.volunteer_hour_value_eur
+    hours_given = (
+        led.actor_allocated_hours
+        - led.actor_lapsed_hours
+        - led.actor_withdrawn_hours
+        - model.actors.volunteer_hours.sum()
+    )
+    valorised = float(flows[:, :, FundingSource.VOLUNTEERING].sum())
+    assert _close(valorised, hours_given * hour_value, scale), (
+        f"volunteering worth {valorised:.2f} €, actors gave {hours_given:.2f} h at {hour_value} €/h"
+    )
     # Local funds, per territory: spent = initial + reinvested - balance.
     initial = np.array([t.local_fund_eur for t in model.config.region.territories])
     spent = flows[:, :, FundingSource.LOCAL_FUND].sum(axis=0)
