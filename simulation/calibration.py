@@ -9,7 +9,8 @@ decade (:data:`SLOW_INFUSION`).
 
 Method: ABC rejection (Pritchard et al. 1999; Beaumont 2010). Parameters the
 seeds leave open are drawn from uniform priors (:data:`PRIORS`) with a scrambled
-Sobol sequence (``scipy.stats.qmc``); each draw is simulated on ``--seeds``
+Sobol sequence (``scipy.stats.qmc``), truncated to draws where associations and
+citizen groups stay the best scouts of needs (:data:`SCOUTS`); each draw is simulated on ``--seeds``
 seeds; its distance to the targets is the Euclidean distance of the two
 participation rates in units of the tolerance (3 points), plus a penalty if
 the curve is not a slow infusion. The ``--accept`` share closest to the
@@ -24,6 +25,7 @@ targets, tolerance, result, date and version to
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -52,6 +54,9 @@ PRIORS: dict[str, tuple[float, float]] = {
     "ideas.need_half_saturation_per_10k": (0.25, 0.8),
     "trust.acquaintance_gain": (0.04, 0.14),
 }
+#: Kinds that must stay the best scouts of needs (004:87, P6 "S'appuyer sur la société civile pour repérer les
+#: projets"; 000:72–73): the prior is truncated to draws where their idea rates are at least every other kind's.
+SCOUTS = ("association", "citizen_group")
 #: The slow infusion, as tested in tests/test_emergence.py, with a margin on the first year (12%
 #: here, 15% in the test): the first year holds at most 12% of the peak; a logistic fits the mean
 #: curve with at most half a straight line's squared error; its inflection lies between months 36
@@ -155,6 +160,26 @@ def distance(stats: pd.DataFrame, horizon: int = 120) -> pd.Series:
     return pd.Series(np.sqrt(d2) + 10.0 * (~slow), index=stats.index)
 
 
+def scouts_first(draws: pd.DataFrame) -> pd.Series:
+    """Whether each draw keeps the :data:`SCOUTS` the best scouts: each of their idea rates at least every other
+    kind's (a rate the draw does not set is the default)."""
+    rates = compose(["calibration=none"]).ideas.rate_per_month
+    rate = {
+        f.name: draws.get(f"ideas.rate_per_month.{f.name}", pd.Series(getattr(rates, f.name), index=draws.index))
+        for f in dataclasses.fields(rates)
+    }
+    lowest_scout = pd.concat([rate[k] for k in SCOUTS], axis=1).min(axis=1)
+    highest_other = pd.concat([v for k, v in rate.items() if k not in SCOUTS], axis=1).max(axis=1)
+    return lowest_scout >= highest_other
+
+
+def accept_closest(table: pd.DataFrame, accept: float) -> pd.DataFrame:
+    """The ABC posterior: among the draws of the (truncated) prior, those where scouts come first, the ``accept``
+    share closest to the targets."""
+    prior = table[scouts_first(table)]
+    return prior.nsmallest(max(1, round(accept * len(prior))), "distance")
+
+
 def run_abc(
     samples: int, seeds: int, accept: float, jobs: int, extra: tuple[str, ...] = (), seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -177,9 +202,7 @@ def run_abc(
     table = pd.concat([pd.DataFrame(draws, columns=names), stats.reset_index(drop=True)], axis=1)
     horizon = next((int(e.split("=")[1]) for e in extra if e.startswith("horizon_months=")), 120)
     table["distance"] = distance(table, horizon)
-    n_accept = max(1, round(accept * samples))
-    accepted = table.nsmallest(n_accept, "distance")
-    return table, accepted
+    return table, accept_closest(table, accept)
 
 
 def refine(
@@ -275,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
         table = pd.read_csv(args.draws)
         table["distance"] = distance(table, next((int(e.split("=")[1]) for e in extra if "horizon" in e), 120))
         args.samples = len(table)
-        accepted = table.nsmallest(max(1, round(args.accept * len(table))), "distance")
+        accepted = accept_closest(table, args.accept)
     else:
         table, accepted = run_abc(args.samples, args.seeds, args.accept, args.jobs, extra)
     params, refined = refine(accepted, args.refine, args.refine_seeds, args.jobs, extra)
@@ -295,7 +318,9 @@ def main(argv: list[str] | None = None) -> None:
         "tolerance_points": TOLERANCE,
         "slow_infusion": SLOW_INFUSION,
         "priors_uniform": {k: list(v) for k, v in PRIORS.items()},
+        "prior_truncated_to": f"idea rates of {' and '.join(SCOUTS)} >= every other kind's (004:87, P6)",
         "samples": args.samples,
+        "samples_in_truncated_prior": int(scouts_first(table).sum()),
         "seeds_per_sample": args.seeds,
         "accepted": len(accepted),
         "point_is_slow_infusion_on_refine_seeds": meets,

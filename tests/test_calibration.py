@@ -73,6 +73,20 @@ def test_the_default_config_uses_the_stored_calibration_when_there_is_one() -> N
     assert cfg.alliances.min_partner_trust == pytest.approx(meta["alliances"]["min_partner_trust"])
 
 
+def test_the_prior_keeps_associations_and_citizens_the_best_scouts() -> None:
+    """004 P6: a draw where another kind proposes ideas faster than associations or citizen groups is outside
+    the (truncated) prior, and so never accepted; the stored calibration keeps them first."""
+    firm, assoc = "ideas.rate_per_month.firm", "ideas.rate_per_month.association"
+    draws = pd.DataFrame({firm: [0.005, 0.011, 0.013, 0.005], assoc: [0.011, 0.012, 0.0125, 0.009]})
+    # collectivités 0.010 and citizen groups 0.012 by default: a firm above 0.012, an association under 0.010 fail
+    assert calibration.scouts_first(draws).tolist() == [True, True, False, False]
+    draws["distance"] = [3.0, 2.0, 0.0, 1.0]
+    assert calibration.accept_closest(draws, 0.5).index.tolist() == [1]  # half of the two draws in the prior
+    rates = compose().ideas.rate_per_month
+    scouts = min(rates.association, rates.citizen_group)
+    assert scouts >= max(rates.collectivite, rates.firm, rates.university, rates.media), rates
+
+
 def test_morris_screening_runs_through_the_sweep_machinery(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(sensitivity, "REPO", tmp_path)
     small = dict(list(sensitivity.UNCERTAIN.items())[:3])
