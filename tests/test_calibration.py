@@ -51,7 +51,11 @@ def test_fast_calibration_writes_a_config_with_its_provenance(tmp_path) -> None:
     assert out.read_text().startswith("# @package _global_")
     info = meta["calibration"]
     assert info["targets"] == calibration.TARGETS and info["tolerance_points"] == calibration.TOLERANCE
-    assert info["accepted"] == 2 and info["samples"] == 8 and info["date"] and info["package_version"]
+    assert info["samples"] == 8 and info["date"] and info["package_version"]
+    assert 1 <= info["samples_in_truncated_prior"] <= 8
+    assert info["accepted"] == max(1, round(0.25 * info["samples_in_truncated_prior"]))
+    point = pd.DataFrame([{f"ideas.rate_per_month.{k}": v for k, v in meta["ideas"]["rate_per_month"].items()}])
+    assert calibration.scouts_first(point).all(), "the calibrated point keeps the scouts first"
     for key, (lo, hi) in calibration.PRIORS.items():
         group, *rest = key.split(".")
         node = meta[group]
