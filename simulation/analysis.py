@@ -76,12 +76,51 @@ def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, flo
 
 
 def load(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sweep's summary (a row per run) and time series (a row per run per month)."""
+    """The sweep's summary (a row per run) and time series (a row per run per month), of its finished runs.
+
+    A run is finished when its summary row is written (:mod:`simulation.sweep`): the rows an interrupted
+    sweep wrote for other runs are left out until the sweep is resumed.
+
+    Raises:
+        ValueError: the sweep holds more than one run of a scenario and seed (:func:`one_run_per_seed`).
+    """
     summary = pd.read_parquet(sweep_dir / "summary")
-    ts = pd.read_parquet(sweep_dir / "timeseries", columns=["scenario", "seed", "month", "active_cooperations"])
+    ts = pd.read_parquet(
+        sweep_dir / "timeseries", columns=["scenario", "seed", "run_id", "month", "active_cooperations"]
+    )
     for df in (summary, ts):
         df["scenario"] = df["scenario"].astype(str)
-    return summary, ts
+    one_run_per_seed(summary)
+    return summary, finished_only(ts, summary)
+
+
+def finished_only(rows: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the runs that have a summary row (an interrupted sweep may have written others' rows)."""
+    done = rows["run_id"].isin(set(summary["run_id"]))
+    return rows if done.all() else rows[done].reset_index(drop=True)
+
+
+def one_run_per_seed(summary: pd.DataFrame) -> None:
+    """Check that every scenario has at most one run per seed: the comparisons pair runs by seed.
+
+    Raises:
+        ValueError: naming the scenario and seed with several runs, their run ids, and the columns
+            that tell them apart.
+    """
+    counts = summary.groupby(["scenario", "seed"]).size()
+    several = counts[counts > 1]
+    if not len(several):
+        return
+    scenario, seed = several.index[0]
+    runs = summary[(summary["scenario"] == scenario) & (summary["seed"] == seed)]
+    differ = [c for c in runs.columns if c not in ("run_seconds",) and runs[c].astype(str).nunique() > 1]
+    raise ValueError(
+        f"the sweep holds {len(runs)} runs of scenario {scenario!r} with seed {seed} (run ids "
+        f"{', '.join(runs['run_id'].astype(str))}; {len(several)} scenario-seed pairs have several runs), and the "
+        "comparison pairs one run of each scenario with one of the baseline by seed. They differ in: "
+        f"{', '.join(differ[:12])}{', ...' if len(differ) > 12 else ''}. Analyse one configuration per sweep folder "
+        "(a new output.sweep_name for each), or select the rows with pandas."
+    )
 
 
 def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:

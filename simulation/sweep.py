@@ -47,7 +47,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from hydra.core.hydra_config import HydraConfig
-from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from simulation.config import Config
@@ -191,7 +190,7 @@ def _write_batch(runs: list[tuple[str, RunResult]], sweep_dir: Path, overrides: 
                 "run_id": rid,
                 **swept_parameters(overrides, result.config),
                 "package_version": package_version(),
-                "git_revision": git_revision()["git_revision"],
+                **git_revision(),
             }
             for rid, result in runs
         ]
@@ -267,6 +266,7 @@ def run_job(configs: Sequence[Config], sweep_dir: Path, overrides: list[str]) ->
     scenarios = {config.scenario.name for config in configs}
     if len(scenarios) > 1:
         raise ValueError(f"a sweep job's runs are of one scenario, not {sorted(scenarios)}")
+    git_revision()  # read (and kept for the process) before the runs: the code they run, not a later commit's
     done = finished_runs(sweep_dir, *scenarios) if configs else set()
     written: list[Path] = []
     batch: list[tuple[str, RunResult]] = []
@@ -302,17 +302,69 @@ def current_sweep_dir() -> Path:
     return Path(HydraConfig.get().sweep.dir).resolve()
 
 
-class SweepManifest(Callback):
-    """When a multirun starts: clear what a killed run left (:func:`clear_unfinished`), write ``sweep.json``."""
+def existing_runs(sweep_dir: Path) -> dict[tuple[str, int], set[str]]:
+    """The run ids the sweep folder's summary dataset holds, by (scenario, seed)."""
+    out: dict[tuple[str, int], set[str]] = {}
+    for path in sweep_dir.glob("summary/scenario=*/*.parquet"):
+        scenario = path.parent.name.removeprefix("scenario=")
+        table = pq.read_table(path, columns=["seed", "run_id"]).to_pydict()
+        for seed, rid in zip(table["seed"], table["run_id"], strict=True):
+            out.setdefault((scenario, int(seed)), set()).add(rid)
+    return out
 
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
+
+def conflicting_runs(existing: dict[tuple[str, int], set[str]], planned: dict[tuple[str, int], set[str]]) -> list[str]:
+    """The runs of a sweep folder that a new command would mix up with its own: a (scenario, seed) of the
+    command's whose runs in the folder are not among the command's (another run id: other code or configs)."""
+    return [
+        f"{scenario} seed {seed}: run id(s) {', '.join(sorted(existing[scenario, seed] - ids))} in the folder, "
+        f"{', '.join(sorted(ids))} now"
+        for (scenario, seed), ids in sorted(planned.items())
+        if not existing.get((scenario, seed), set()) <= ids
+    ]
+
+
+def prepare_sweep_dir(sweep_dir: Path, config: DictConfig, planned: dict[tuple[str, int], set[str]]) -> None:
+    """Before a sweep's jobs start (its configurations all checked): refuse a folder whose runs it would mix
+    with its own, clear what a killed sweep left (:func:`clear_unfinished`), and write ``sweep.json``.
+
+    ``planned`` holds the sweep's run ids by (scenario, seed). A folder holding, for one of those, a run with
+    another id — made by other code or another configuration, say after a ``git pull`` between a kill and a
+    resume — is refused, with nothing written: its rows could not be told from the new ones, and an analysis
+    paired by seed would count them twice. ``sweep.json`` describes the latest command; the ones before it,
+    on the same folder, are kept in its ``history``.
+    """
+    sweep_dir = sweep_dir.resolve()
+    if sweep_dir.exists() and not sweep_dir.is_dir():
+        raise SystemExit(f"error: the sweep was not started: {sweep_dir} is a file, not a sweep folder")
+    clashes = conflicting_runs(existing_runs(sweep_dir), planned) if sweep_dir.is_dir() else []
+    if clashes:
+        shown = "\n  ".join(clashes[:5]) + (f"\n  ... and {len(clashes) - 5} more" if len(clashes) > 5 else "")
+        raise SystemExit(
+            f"error: the sweep was not started: {sweep_dir} holds runs of the same scenarios and seeds made by "
+            f"other code or another configuration:\n  {shown}\n"
+            "Give this sweep a new output.sweep_name (or remove that folder to make its runs again)."
+        )
+    try:
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        clear_unfinished(sweep_dir)
-        manifest = {
-            "sweep_dir": str(sweep_dir),
-            "overrides": list(config.hydra.overrides.task),
-            "launcher": str(config.hydra.runtime.choices.get("hydra/launcher", "")),
-            **provenance(int(config.seed)),
-        }
-        (sweep_dir / "sweep.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    except OSError as e:
+        raise SystemExit(f"error: the sweep was not started: cannot make the sweep folder {sweep_dir}: {e}") from None
+    clear_unfinished(sweep_dir)
+    manifest_path = sweep_dir / "sweep.json"
+    history: list[dict[str, Any]] = []
+    if manifest_path.exists():
+        try:
+            earlier = json.loads(manifest_path.read_text())
+            history = [*earlier.pop("history", []), earlier]
+        except (OSError, ValueError):
+            pass
+    manifest = {
+        "sweep_dir": str(sweep_dir),
+        "overrides": list(config.hydra.overrides.task),
+        "launcher": str(config.hydra.runtime.choices.get("hydra/launcher", "")),
+        **provenance(int(config.seed)),
+        "history": history,
+    }
+    tmp = manifest_path.with_name(f".sweep.json.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(tmp, manifest_path)

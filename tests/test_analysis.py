@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.analysis import compare, cost_effectiveness, interval, ranking, ranking_verdict
+from simulation.analysis import (
+    compare,
+    cost_effectiveness,
+    finished_only,
+    interval,
+    one_run_per_seed,
+    ranking,
+    ranking_verdict,
+)
 
 
 def _summary() -> pd.DataFrame:
@@ -135,3 +143,21 @@ def test_ranking_says_when_no_lever_stands_out_or_seeds_are_too_few() -> None:
     assert ranking_verdict(_ranked({"a": [0, 0, 0], "b": [0, 0, 0]})) == "none_stands_out"
     assert ranking_verdict(_ranked({"a": [3.0], "b": [1.0]})) == "few_seeds"
     assert ranking_verdict(_ranked({"a": [3.0, 2.0], "b": [1.0, 1.0]})) == "ranked"
+
+
+def test_two_runs_of_a_scenario_and_seed_are_refused_naming_what_differs() -> None:
+    """Pairing by seed needs one run per scenario and seed: a folder holding runs of two configurations is named."""
+    summary = _summary().assign(run_id=lambda d: [f"r{i}" for i in range(len(d))], horizon_months=120)
+    one_run_per_seed(summary)
+    again = summary.iloc[:1].assign(run_id="other", horizon_months=24)
+    with pytest.raises(
+        ValueError, match=r"2 runs of scenario 'baseline' with seed 0 \(run ids r0, other;.*horizon_months"
+    ):
+        one_run_per_seed(pd.concat([summary, again]))
+
+
+def test_rows_of_runs_without_a_summary_are_left_out() -> None:
+    """An interrupted sweep may have written a batch's time series but not its summary yet."""
+    summary = pd.DataFrame({"run_id": ["a", "b"]})
+    rows = pd.DataFrame({"run_id": ["a", "a", "b", "c", "c"], "month": [0, 1, 0, 0, 1]})
+    assert finished_only(rows, summary)["run_id"].tolist() == ["a", "a", "b"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -23,7 +24,7 @@ from simulation.sweep import clear_unfinished, run_id, run_job
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = ["region.population_scale=0.3", "horizon_months=30"]
-TAGS = ["seed", "run_id", "region.population_scale", "horizon_months", "package_version", "git_revision"]
+TAGS = ["seed", "run_id", "region.population_scale", "horizon_months", "package_version", "git_revision", "git_dirty"]
 
 
 def _sweep(results: Path, name: str, *args: str, launcher: str = "parallel", prefix: tuple[str, ...] = ()) -> None:
@@ -44,7 +45,7 @@ def _tables(sweep_dir: Path) -> dict[str, pd.DataFrame]:
 def _assert_same_runs(a: Path, b: Path) -> None:
     ta, tb = _tables(a), _tables(b)
     for table in ta:
-        cols = [c for c in ta[table].columns if c not in ("run_seconds", "git_revision")]
+        cols = [c for c in ta[table].columns if c not in ("run_seconds", "git_revision", "git_dirty")]
         pd.testing.assert_frame_equal(ta[table][cols], tb[table][cols], check_exact=True)
 
 
@@ -146,8 +147,44 @@ def test_a_bad_value_in_a_sweep_stops_it_before_any_run(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "trust.decay_per_month = 1.5: must be <= 1" in proc.stderr
     assert "the sweep was not started" in proc.stderr
-    written = [p for p in (tmp_path / "sweeps" / "bad").rglob("*.parquet")]
-    assert written == [earlier] and earlier.read_bytes() == b"an earlier result"
+    written = [p for p in (tmp_path / "sweeps" / "bad").rglob("*") if p.is_file()]
+    assert written == [earlier] and earlier.read_bytes() == b"an earlier result", "no sweep.json, no multirun.yaml"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["seed=range(0,-6)"], "it has no run"),
+        (["seed=range(-2,2)"], "seed = -2: seeds must be integers >= 0"),
+        (["seed=0,1", "output.sweep_name=../../escape"], "output.sweep_name = '../../escape'"),
+    ],
+)
+def test_a_refused_sweep_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+    cmd = [sys.executable, "-m", "simulation.run", "-m", *args, *SMALL, f"output.results_dir={tmp_path / 'r'}"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not list(tmp_path.rglob("*")), "nothing written, inside the results folder or beside it"
+
+
+def test_a_sweep_is_not_mixed_with_runs_of_other_code_or_configs(parallel_sweep: Path, tmp_path: Path) -> None:
+    """Resuming into a folder whose runs of the same scenario and seed have other run ids is refused, with
+    nothing written; a resume or an extension with the same configuration is not, and keeps the earlier command."""
+    sweep = tmp_path / "sweeps" / "cmp"
+    shutil.copytree(parallel_sweep, sweep)
+    before = {p: p.read_bytes() for p in sweep.rglob("*") if p.is_file()}
+    cmd = [sys.executable, "-m", "simulation.run", "-m", "scenario=baseline,p3_seed_grants", "seed=0,1,2", *SMALL]
+    cmd += [f"output.results_dir={tmp_path}", "output.sweep_name=cmp"]
+    proc = subprocess.run([*cmd, "trust.success_gain=0.35"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0, proc.stdout
+    assert "holds runs of the same scenarios and seeds made by other code or another configuration" in proc.stderr
+    assert "baseline seed 0: run id(s)" in proc.stderr and "new output.sweep_name" in proc.stderr
+    assert {p: p.read_bytes() for p in sweep.rglob("*") if p.is_file()} == before, "nothing written"
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)  # one more seed each
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = pd.read_parquet(sweep / "summary")
+    assert len(summary) == 6 and summary["run_id"].is_unique
+    manifest = json.loads((sweep / "sweep.json").read_text())
+    assert "seed=0,1,2" in manifest["overrides"] and manifest["history"][-1]["overrides"] != manifest["overrides"]
 
 
 def test_job_seeds_outside_a_sweep_is_refused() -> None:

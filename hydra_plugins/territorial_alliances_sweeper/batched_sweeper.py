@@ -20,21 +20,30 @@ workers are read from the launcher's config (:func:`launcher_workers`), or,
 for a Ray cluster reached by its address, from the cluster itself (this
 machine's cores, with a warning, if the cluster cannot say).
 
-Before any job starts, the configuration of every job is composed and checked
-against the schema (:func:`simulation.config.to_config`), so a bad value in a
-sweep stops it with a message naming the key, with nothing run or written.
+Before anything is written or run, the configuration of every job is composed
+and checked against the schema (:func:`simulation.config.to_config`), so a bad
+value in a sweep stops it with a message naming the key; then the sweep folder
+is checked (:func:`simulation.sweep.prepare_sweep_dir`): a folder that already
+holds a run of the same scenario and seed with another run id — made by other
+code or another configuration — is refused, since its runs could not be told
+apart from this command's. Only then are ``sweep.json`` and ``multirun.yaml``
+written and the jobs launched.
 
 Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``).
 """
 
+import dataclasses
 import logging
 import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
@@ -173,11 +182,42 @@ class BatchedSweeper(BasicSweeper):
         if seeds_per_job is not None and seeds_per_job < 1:
             raise ValueError(f"hydra.sweeper.seeds_per_job = {seeds_per_job}: must be >= 1")
         self.seeds_per_job = seeds_per_job
+        #: The run ids of the sweep's runs, by (scenario, seed), filled as the jobs are checked.
+        self.planned: dict[tuple[str, int], set[str]] = {}
+
+    def sweep(self, arguments: list[str]) -> Any:
+        """Hydra's basic sweep, with every job checked and the sweep folder prepared before anything is written.
+
+        (The basic sweeper writes ``multirun.yaml`` first and checks each batch as it launches it.)
+        """
+        assert self.config is not None and self.launcher is not None and self.hydra_context is not None
+        from simulation.sweep import prepare_sweep_dir
+
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        self.overrides = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]), None)
+        batches = list(self.overrides)
+        for batch in batches:
+            self.validate_batch_is_legal(batch)
+        sweep_dir = Path(self.config.hydra.sweep.dir)
+        prepare_sweep_dir(sweep_dir, self.config, self.planned)
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        returns = []
+        initial_job_idx = 0
+        for batch in batches:
+            self.batch_index += 1
+            results = self.launcher.launch(batch, initial_job_idx=initial_job_idx)
+            for r in results:
+                _ = r.return_value  # raises if the job failed
+            initial_job_idx += len(batch)
+            returns.append(results)
+        return returns
 
     def split_arguments(  # type: ignore[override]  # an instance method: it needs seeds_per_job
         self, overrides: list[Override], max_batch_size: int | None
     ) -> list[list[list[str]]]:
         (jobs,) = BasicSweeper.split_arguments(overrides, None)
+        if not jobs:
+            raise SystemExit("error: the sweep was not started: it has no run (an empty range or list of values?)")
         seeds_per_job = self.seeds_per_job
         if seeds_per_job is None:
             assert self.config is not None
@@ -186,46 +226,63 @@ class BatchedSweeper(BasicSweeper):
         return list(self.split_overrides_to_chunks(batched, max_batch_size))
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
-        """Check every job against the schema before any job of the batch runs.
+        """Check every job against the schema before any job of the batch runs, and note its runs' ids
+        (:attr:`planned`).
 
         Jobs that differ only by their seeds are composed and checked once; the
         seeds of the others are checked against the schema's range of ``seed``.
         """
         from simulation.config import ConfigError, to_config
+        from simulation.sweep import run_id
 
         assert self.hydra_context is not None and self.config is not None
         loader = self.hydra_context.config_loader
         errors: dict[str, str] = {}
-        checked: set[tuple[str, ...]] = set()
+        checked: dict[tuple[str, ...], Any] = {}  # the others' config, None if it is not valid
         for overrides in batch:
             others = tuple(o for o in overrides if o.split("=", 1)[0] not in (SEED_KEY, JOB_SEEDS_KEY))
-            if others in checked:
-                for o in overrides:
-                    key, _, value = o.partition("=")
-                    if key in (SEED_KEY, JOB_SEEDS_KEY) and not _seeds_in_range(value):
-                        errors.setdefault(
-                            f"{key} = {value}: seeds must be integers >= 0 and < 2**63", " ".join(overrides)
-                        )
-                continue
-            checked.add(others)
-            cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
-            with open_dict(cfg):
-                del cfg["hydra"]  # what the job sees (run_job removes it too)
             try:
-                to_config(cfg)
-            except ConfigError as e:
-                errors.setdefault(str(e), " ".join(overrides))
+                seeds = _job_seeds(overrides)
+            except ValueError as e:
+                errors.setdefault(f"{SEED_KEY} = {e}: seeds must be integers >= 0 and < 2**63", " ".join(overrides))
+                continue
+            if others not in checked:
+                cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
+                with open_dict(cfg):
+                    del cfg["hydra"]  # what the job sees (run_job removes it too)
+                try:
+                    checked[others] = to_config(cfg)
+                except ConfigError as e:
+                    checked[others] = None
+                    errors.setdefault(str(e), " ".join(overrides))
+            config = checked[others]
+            if config is not None:
+                for seed in seeds or [config.seed]:
+                    self.planned.setdefault((config.scenario.name, seed), set()).add(
+                        run_id(dataclasses.replace(config, seed=seed))
+                    )
         if errors:
             lines = [f"{msg}\n  (in the sweep job: {job})" for msg, job in errors.items()]
             raise SystemExit("error: the sweep was not started:\n" + "\n".join(lines))
 
 
-def _seeds_in_range(value: str) -> bool:
-    """Whether ``5`` or ``[5,6,7]`` holds only seeds the schema allows."""
-    try:
-        seeds = [int(v) for v in value.strip("[]").split(",")]
-    except ValueError:
-        return False
+def _job_seeds(overrides: Sequence[str]) -> list[int]:
+    """The seeds a job runs (``output.job_seeds``, else ``seed``; [] if it sets none).
+
+    Raises:
+        ValueError: a seed the schema does not allow (the message is that value).
+    """
     from simulation.config import SEED_LIMIT
 
-    return all(0 <= s < SEED_LIMIT for s in seeds)
+    values = {o.split("=", 1)[0]: o.split("=", 1)[1] for o in overrides if "=" in o}
+    value = values.get(JOB_SEEDS_KEY, values.get(SEED_KEY))
+    seeds = []
+    for text in value.strip("[]").split(",") if value is not None else []:
+        try:
+            seed = int(text)
+        except ValueError:
+            raise ValueError(text) from None
+        if not 0 <= seed < SEED_LIMIT:
+            raise ValueError(text)
+        seeds.append(seed)
+    return seeds

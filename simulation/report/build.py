@@ -63,6 +63,8 @@ def languages(lang: str) -> list[str]:
 
 def check_sweep(sweep_dir: Path, baseline: str) -> list[str]:
     """Check that ``sweep_dir`` is a sweep with a run of ``baseline``; return its scenarios."""
+    if sweep_dir.exists() and not sweep_dir.is_dir():
+        raise ReportError(f"{str(sweep_dir)!r} is a file, not a sweep folder (expected results/sweeps/<name>)")
     if not sweep_dir.is_dir():
         raise ReportError(f"sweep folder {str(sweep_dir)!r} does not exist (expected results/sweeps/<name>)")
     missing = [t for t in TABLES if not (sweep_dir / t).is_dir()]
@@ -84,6 +86,11 @@ def check_sweep(sweep_dir: Path, baseline: str) -> list[str]:
     if baseline not in scenarios:
         raise ReportError(
             f"no run of the baseline scenario {baseline!r} in this sweep: it holds {', '.join(scenarios)}"
+        )
+    if len(scenarios) == 1:
+        raise ReportError(
+            f"{str(sweep_dir)!r} holds only the baseline scenario {baseline!r}: the report compares levers with it "
+            "(run the sweep with other scenarios too, e.g. scenario=baseline,p3_seed_grants)"
         )
     return scenarios
 
@@ -148,8 +155,12 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         summary, ts = analysis.load(sweep_dir)
     except (OSError, ValueError, KeyError, pa.ArrowException) as e:
         raise ReportError(f"{str(sweep_dir)!r}: cannot read its summary or timeseries dataset: {e}") from e
-    registry = read_table(sweep_dir, "registry", ["scenario", "seed", "territory", "outcome"])
-    spending = read_table(sweep_dir, "spending", ["scenario", "seed", "channel", "public_eur"])
+    registry = analysis.finished_only(
+        read_table(sweep_dir, "registry", ["scenario", "seed", "run_id", "territory", "outcome"]), summary
+    )
+    spending = analysis.finished_only(
+        read_table(sweep_dir, "spending", ["scenario", "seed", "run_id", "channel", "public_eur"]), summary
+    )
     manifest_path = sweep_dir / "sweep.json"
     manifest: dict[str, Any] = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
 
@@ -159,7 +170,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     ce = analysis.cost_effectiveness(summary, baseline)
     ranked = analysis.ranking(comparison, ce, summary, baseline, by=HEADLINE)
 
-    horizons = sorted(summary["horizon_months"].unique())
+    horizons = sorted(int(h) for h in summary["horizon_months"].unique())
     if len(horizons) != 1:
         raise ReportError(f"the sweep mixes horizons {horizons}: one report compares runs of one horizon")
     horizon_months = int(horizons[0])
