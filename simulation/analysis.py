@@ -24,6 +24,7 @@ The plotting functions take a :class:`PlotText` so that the council report
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,9 @@ INDICATORS = [
     "takeoff_month",
     "recovery_months",
 ]
+
+#: Indicators that are shares, in [0, 1] (not percentages).
+SHARES = {i for i in INDICATORS if i.startswith("participation_") or i.endswith("_share")}
 
 
 def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -133,10 +137,12 @@ def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
         runs = runs.set_index("seed")
         seeds = runs.index.intersection(base.index)
         for ind in INDICATORS:
-            if ind not in runs:
-                continue
+            if ind not in runs or runs[ind].isna().all():
+                continue  # not defined in this sweep (recovery after a shock, without a shock)
             s_mean, s_lo, s_hi, _ = interval(runs.loc[seeds, ind].to_numpy())
-            b_mean = float(np.nanmean(base.loc[seeds, ind])) if len(seeds) else float("nan")
+            if ind in SHARES:  # a t-interval knows no bounds: a share's stays within [0, 1]
+                s_lo, s_hi = max(s_lo, 0.0), min(s_hi, 1.0)
+            b_mean = float(base.loc[seeds, ind].mean())  # NaN if none is defined
             d_mean, d_lo, d_hi, n = interval((runs.loc[seeds, ind] - base.loc[seeds, ind]).to_numpy())
             rows.append(
                 {
@@ -454,19 +460,56 @@ def ranking_verdict(ranked: pd.DataFrame, by: str = "lasting_cooperations_per_me
     return "ranked"
 
 
+#: How the analysis computes its intervals, written beside its tables.
+METHOD = {
+    "comparison": "per scenario and indicator: mean over seeds; difference to the baseline paired by seed, "
+    "with a 95% t-interval over the seeds both ran",
+    "cost_effectiveness": "per extra M€ of public money: mean paired difference of the indicator / mean paired "
+    "difference of public money (NaN when that is not positive), with the 2.5th and 97.5th percentiles of "
+    f"{BOOTSTRAP_RESAMPLES} paired bootstrap resamples of the seeds (numpy seed {BOOTSTRAP_SEED})",
+}
+
+
+def provenance_of(sweep_dir: Path, summary: pd.DataFrame, baseline: str) -> dict[str, object]:
+    """What the analysis was computed from: the sweep, its runs and their code, the method, the date."""
+    import datetime as dt
+
+    manifest_path = sweep_dir / "sweep.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    return {
+        "sweep": sweep_dir.resolve().name,
+        "sweep_command": manifest.get("overrides"),
+        "baseline": baseline,
+        "runs": len(summary),
+        "seeds_by_scenario": {str(k): sorted(int(x) for x in v) for k, v in summary.groupby("scenario")["seed"]},
+        "run_ids": sorted(summary["run_id"].astype(str)),
+        "package_versions": sorted(summary["package_version"].astype(str).unique()),
+        "git_revisions": sorted(summary["git_revision"].astype(str).unique()),
+        "method": METHOD,
+        "analysed_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
 def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None) -> Path:
-    """Write the comparison tables and plots of a sweep; return the folder."""
+    """Write the comparison tables and plots of a sweep, with ``provenance.json``; return the folder.
+
+    Everything is computed before the folder is made.
+    """
     out = out or sweep_dir / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file: give a folder for the analysis")
     summary, ts = load(sweep_dir)
     table = compare(summary, baseline)
+    ce = cost_effectiveness(summary, baseline)
+    out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "comparison.csv", index=False)
     (out / "comparison.md").write_text(
         f"# Scenarios against `{baseline}` (paired by seed, 95% t-intervals)\n\n"
+        f"Sweep `{sweep_dir.resolve().name}`, {len(summary)} runs; method and run ids in `provenance.json`.\n\n"
         + table.to_markdown(index=False, floatfmt=".4g")
         + "\n"
     )
-    ce = cost_effectiveness(summary, baseline)
+    (out / "provenance.json").write_text(json.dumps(provenance_of(sweep_dir, summary, baseline), indent=2) + "\n")
     ce.to_csv(out / "cost_effectiveness.csv", index=False)
     emergence_plot(ts, out / "emergence.png")
     if len(ce):
