@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,7 +309,7 @@ def cost_effectiveness_plot(ce: pd.DataFrame, path: Path, text: PlotText | None 
         err = np.vstack([mean - ce[f"{ind}_per_meur_ci_low"], ce[f"{ind}_per_meur_ci_high"] - mean])
         ax.barh(y, mean, xerr=np.clip(np.nan_to_num(err), 0, None), color="#31a354", alpha=0.8, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel(label)
+        ax.set_xlabel(textwrap.fill(label, 34))  # side by side, long labels (in French) would run together
         text.format_axis(ax.xaxis)
         ax.grid(alpha=0.3, axis="x")
     np.atleast_1d(axes)[0].set_yticks(y, [text.scenario(str(s)) for s in ce["scenario"]])

@@ -31,6 +31,7 @@ from conftest import run_sweep
 from PIL import Image
 from scipy import stats
 
+from simulation.config import compose
 from simulation.report import i18n
 from simulation.report.build import LANGUAGES, ReportError, collect, doc_reference, render_html
 
@@ -223,6 +224,8 @@ def _expected(sweep: Path) -> dict[str, float]:
         lever = spending[(spending.scenario == s) & spending.channel.str.startswith("lever:")]
         by_seed = lever.groupby("seed")["public_eur"].sum().reindex(runs.index, fill_value=0.0)
         e[f"compared.{s}.lever_eur_per_year"] = float(by_seed.mean() / years)
+        levers = compose([f"scenario={s}"]).policies.levers
+        e[f"compared.{s}.lever_budget_eur_per_year"] = float(sum(lever.budget_eur_per_year for lever in levers))
         if s == "baseline":
             continue
         extra = (runs["public_eur_cumulative"] - base["public_eur_cumulative"]) / 1e6
@@ -242,6 +245,9 @@ def _expected(sweep: Path) -> dict[str, float]:
             e[f"rank.{s}.{ind}_difference"] = mean
             e[f"rank.{s}.{ind}_difference_ci_low"] = lo
             e[f"rank.{s}.{ind}_difference_ci_high"] = hi
+    budgets = {e[f"compared.{s}.lever_budget_eur_per_year"] for s in scenarios if s != "baseline"}
+    if len(budgets) == 1:
+        e["compared.equal_budget"] = budgets.pop()
     order = sorted(per_meur_means, key=lambda s: (math.isnan(per_meur_means[s]), -per_meur_means[s]))
     for i, s in enumerate(order, start=1):
         e[f"rank.{s}.rank"] = i

@@ -42,6 +42,10 @@ TABLES = ("summary", "timeseries", "registry", "spending")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The per-M€ indicator the levers are ranked by (the council's headline).
 HEADLINE = "lasting_cooperations_per_meur"
+#: The scenario of the CESER's whole package, named apart in the report's summary.
+PACKAGE = "ceser_package"
+#: A lever that spent less than this share of its configured budget is pointed out.
+UNDERSPENT = 0.9
 FIGURE_DPI = 150
 
 
@@ -148,6 +152,17 @@ def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple
     return status, config
 
 
+def configured_budget(config: Config) -> float:
+    """The yearly public budget a scenario's levers are given (0 for none): the equal budget split over them,
+    if set, else the sum of their budgets."""
+    levers = config.policies.levers
+    if not levers:
+        return 0.0
+    if config.policies.equal_budget_eur_per_year is not None:
+        return float(config.policies.equal_budget_eur_per_year)
+    return float(sum(lever.budget_eur_per_year for lever in levers))
+
+
 def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     """Every number of the report, language-free, computed from the sweep's datasets."""
     check_sweep(sweep_dir, baseline)
@@ -184,6 +199,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     scenario_names = sorted(summary["scenario"].unique(), key=lambda s: _scenario_order(s, baseline))
     extra_public = ce.set_index("scenario")["extra_public_meur"] if len(ce) else pd.Series(dtype=float)
     territory_names: list[str] | None = None
+    territory_types: dict[str, str] = {}
     lasting_months: set[int] = set()
     scenarios = []
     for name in scenario_names:
@@ -191,11 +207,13 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         check, config = _recompose(manifest, name, rows.iloc[0])
         if config is not None:
             territory_names = territory_names or [t.name for t in config.region.territories]
+            territory_types = territory_types or {t.name: t.type for t in config.region.territories}
             lasting_months.add(config.projects.lasting_after_months)
         scenarios.append(
             {
                 "name": name,
                 "n_seeds": int(rows["seed"].nunique()),
+                "lever_budget_eur_per_year": configured_budget(config) if config is not None else math.nan,
                 "lever_eur_per_year": float(lever_per_run.loc[name].mean()),
                 "extra_public_meur": float(extra_public.get(name, math.nan)),
                 "run_ids": rows["run_id"].astype(str).tolist(),
@@ -219,6 +237,10 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     verdict = analysis.ranking_verdict(ranked, HEADLINE)
     others = ranked.iloc[1:][ranked[HEADLINE].iloc[1:].notna()] if verdict == "ranked" else ranked.iloc[:0]
     valid = ranked[ranked[f"{HEADLINE}_ci_low"].notna()]
+    jobs = "jobs_created_cumulative_per_meur"
+    creating_jobs = ranked[ranked[f"{jobs}_ci_low"] > 0]
+    levers = [x for x in scenarios if x["name"] != baseline]
+    budgets = {x["lever_budget_eur_per_year"] for x in levers}
     return {
         "sweep": {
             "name": sweep_dir.resolve().name,
@@ -245,9 +267,24 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         "tied": others[~others["below_leader"]]["scenario"].tolist(),
         "below": others[others["below_leader"]]["scenario"].tolist(),
         "no_effect": valid[valid["includes_zero"]]["scenario"].tolist(),
+        # Levers whose effect on lasting cooperations per M€ is negative beyond the noise.
+        "harmful": valid[valid[f"{HEADLINE}_ci_high"] < 0]["scenario"].tolist(),
+        # The lever creating the most jobs per M€, among those whose interval is above zero.
+        "jobs_leader": creating_jobs.sort_values(jobs, ascending=False).iloc[0].to_dict()
+        if len(creating_jobs)
+        else None,
+        "package": next((r for r in ranked.to_dict("records") if r["scenario"] == PACKAGE), None),
+        "n_ranked": int(ranked[HEADLINE].notna().sum()),
+        # The levers' common configured yearly budget (None if they differ), and those that spent much less.
+        "equal_budget": budgets.pop() if len(budgets) == 1 and not math.isnan(next(iter(budgets))) else None,
+        "underspent": [
+            x["name"] for x in levers if x["lever_eur_per_year"] < UNDERSPENT * x["lever_budget_eur_per_year"]
+        ],
+        "configs_match": all(x["config_check"] == "match" for x in scenarios),
         "ce": ranked[ce.columns].to_dict("records"),
         "territories": {
             "names": territory_names,
+            "types": territory_types,
             "without": {s: g.to_dict("records") for s, g in without.groupby("scenario")},
             "any_without": bool(len(without)),
         },
@@ -342,13 +379,18 @@ def _data_uri(png: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
 
 
-def draw_figures(data: dict[str, Any], text: analysis.PlotText, short: Mapping[str, str]) -> dict[str, str]:
+def draw_figures(
+    data: dict[str, Any], text: analysis.PlotText, short: Mapping[str, str], places: Mapping[str, str]
+) -> dict[str, str]:
     """The report's figures, drawn with ``text``'s words, as PNG data URIs.
 
     Crowded figures (emergence curves, territory panels) name the scenarios by their
-    ``short`` labels (P1–P8 as in 004); the per-M€ bars by their full labels.
+    ``short`` labels (P1–P8 as in 004); the per-M€ bars by their full labels; territories
+    are named by their ``places`` names.
     """
-    frames = data["frames"]
+    frames = dict(data["frames"])
+    counts = frames["territory_counts"]
+    frames["territory_counts"] = counts.assign(territory=counts["territory"].map(lambda t: places.get(t, t)))
     terse = dataclasses.replace(text, scenario_labels=short)
     with tempfile.TemporaryDirectory(prefix="ta-report-") as tmp:
         folder = Path(tmp)
@@ -387,7 +429,10 @@ def render_html(data: dict[str, Any], lang: str, command: str) -> str:
     }
     context = {k: v for k, v in data.items() if k != "frames"}
     return env.get_template("report.html.j2").render(
-        lang=lang, report=report, figures=draw_figures(data, text, labels["scenario_short_labels"]), **context
+        lang=lang,
+        report=report,
+        figures=draw_figures(data, text, labels["scenario_short_labels"], labels["territory_labels"]),
+        **context,
     )
 
 
