@@ -46,7 +46,7 @@ from simulation.dashboard.lesson import (
     parse_euros,
     too_large_to_animate,
 )
-from simulation.dashboard.network import PanelFigure, layout, strongest_ties
+from simulation.dashboard.network import PanelFigure, layout, nice_ceiling, strongest_ties
 from simulation.enums import ActorKind, Stage
 from simulation.run import simulate
 from simulation.trust import TrustNetwork
@@ -321,6 +321,13 @@ def test_the_too_slow_notice_needs_a_few_seconds_below_the_chosen_speed() -> Non
     assert pace.rate is None and not pace.too_slow
 
 
+def test_the_curves_y_limit_grows_in_few_steps() -> None:
+    """A decade's curve rescales a handful of times (1, 2, 5 × 10^k), not every month."""
+    assert [nice_ceiling(x) for x in (10, 10.5, 20, 23, 57, 100, 101, 493)] == [10, 20, 20, 50, 100, 100, 200, 500]
+    limits = {nice_ceiling(max(10.0, 1.05 * peak)) for peak in range(0, 476)}
+    assert limits == {10, 20, 50, 100, 200, 500}
+
+
 def test_panel_figure_renders_and_large_regions_are_not_animated() -> None:
     lesson = Lesson(Settings())
     assert not too_large_to_animate(actors_in("auvergne_rhone_alpes"))
@@ -513,6 +520,26 @@ def test_play_runs_several_months_then_pause_stops_the_clock(page: Any, tmp_path
     docs = REPO / "docs" / "dashboard.png"
     if os.environ.get("TA_UPDATE_SCREENSHOT") == "1" or not docs.exists():
         shutil.copy(tmp_path / "dashboard_play.png", docs)
+
+
+@pytest.mark.browser
+def test_at_the_fastest_speed_the_clock_moves_and_pause_answers(page: Any) -> None:
+    """Faster than the machine can step and draw: the page plays slower but shows the months as they come,
+    and a click (Pause) is answered at once, not at the end of the decade (a click's render used to go on as
+    long as the play loop changed the page during each of its passes)."""
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("End")  # the slider's maximum
+    page.get_by_role("button", name=fr("play")).click()
+    seen = set()
+    for _ in range(8):
+        time.sleep(0.5)
+        seen.add(_month(page))
+    assert len(seen) >= 4, f"the clock showed only months {sorted(seen)} in 4 s of play"
+    page.get_by_role("button", name=fr("pause")).click()
+    clicked = time.monotonic()
+    page.get_by_role("button", name=fr("play")).wait_for(timeout=10_000)
+    month = _stable_month(page)
+    assert time.monotonic() - clicked < 10 and month < 120, f"pause answered late, at month {month}"
 
 
 @pytest.mark.browser

@@ -58,6 +58,13 @@ from simulation.plots import KIND_COLOURS
 #: with both panels drawn (README, "Classroom dashboard"). Every month is stepped and drawn: when the
 #: machine cannot keep up, the page plays slower than chosen and says so (``Pace``).
 DEFAULT_SPEED = 4
+#: After the page has shown a month, the play loop waits at least this long before the next one. A click
+#: renders the page in its own thread, and that render goes on for as long as another thread changes the
+#: page's state during each of its passes: without a pause, a click made while playing (Pause, a language)
+#: could wait for the end of the decade, or fail with "Too many renders" (reacton).
+MIN_PAUSE_S = 0.05
+#: The longest the play loop waits for the page to show a month before it steps the next (a lost render).
+RENDER_WAIT_S = 5.0
 MAX_SPEED = 24
 
 Text = Callable[..., str]
@@ -185,6 +192,9 @@ def Page() -> None:
     pace = solara.use_memo(Pace, [lesson])
     #: Set by Pause (and by anything that stops the play): no step starts once it is set.
     stopping = solara.use_memo(threading.Event, [])
+    #: Set once the page has rendered the month the play loop last stepped (see ``MIN_PAUSE_S``).
+    shown = solara.use_memo(threading.Event, [])
+    solara.use_effect(shown.set, [months_shown.value])
     language = lang.value
 
     def t(key: str, **values: Any) -> str:
@@ -212,8 +222,10 @@ def Page() -> None:
                     return
                 lesson.step()
             pace.month_done(time.perf_counter(), speed.value)
-            months_shown.value = lesson.months_done  # renders the page in this thread
-            cancel.wait(max(0.0, 1.0 / max(speed.value, 1) - (time.perf_counter() - start)))
+            shown.clear()
+            months_shown.value = lesson.months_done  # renders the page, in this thread or in one rendering already
+            shown.wait(RENDER_WAIT_S)  # one month stepped per month shown, whichever thread shows it
+            cancel.wait(max(MIN_PAUSE_S, 1.0 / max(speed.value, 1) - (time.perf_counter() - start)))
         if lesson.finished and not stopping.is_set():
             playing.value = False
 
@@ -367,7 +379,8 @@ def Page() -> None:
             for k in ActorKind
         )
         solara.HTML(tag="div", unsafe_innerHTML=legend, style="font-size:16px")
-        y_max = shared_y_max(lesson.models)
+        with lesson.lock:  # the play loop appends to the models' series under this lock
+            y_max = shared_y_max(lesson.models)
         with solara.Columns([1, 1], gutters_dense=True):
             for which in (0, 1):
                 Panel(lesson, which, lesson.months_done, figures[which], y_max, t, language)

@@ -160,6 +160,7 @@ class PanelFigure:
         ax.set_xlim(0, self.horizon_years)
         ax.set_xticks(np.arange(0, self.horizon_years + 1, 2))
         ax.set_xlabel(self.text("year_axis"), fontsize=11, labelpad=1)
+        ax.set_ylabel(self.text("count_axis"), fontsize=11, labelpad=1)
         ax.set_title(self.text("curve_title"), fontsize=12, loc="left")
         ax.tick_params(labelsize=10)
         ax.grid(alpha=0.3)
@@ -206,10 +207,19 @@ class PanelFigure:
 
 
 def shared_y_max(models: Sequence[TerritorialModel]) -> float:
-    """A common y limit for the panels' curves, so that their heights compare (at least 10, with headroom)."""
+    """A common y limit for the panels' curves, so that their heights compare: the peak so far with 5%
+    headroom, rounded up to 1, 2 or 5 × 10^k (at least 10). The limit only grows, and only a few times in a
+    decade (10, 20, 50, 100, ...): a limit following each month would rescale the curve every month, and the
+    slow start would not show while the decade plays."""
     peak = 0.0
     for m in models:
         series = [m.datacollector.model_vars.get(f"projects_{s.label}", []) for s in STAGES]
         if series[0]:
             peak = max(peak, float(np.sum(np.array(series, dtype=float), axis=0).max()))
-    return max(10.0, 1.15 * peak)
+    return nice_ceiling(max(10.0, 1.05 * peak))
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k that is at least ``x`` (> 0)."""
+    power = 10.0 ** np.floor(np.log10(x))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12)))
