@@ -20,6 +20,8 @@ Where a default comes from (a seed, or an assumption and why) is written in
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import re
 import time
@@ -543,6 +545,15 @@ def register_configs() -> None:
 
 
 register_configs()
+
+
+def run_id(config: Config) -> str:
+    """A digest of everything that determines a run's results (the output section aside): the same in a
+    run's ``provenance.json`` and in a sweep's ``run_id`` column."""
+    fields = dataclasses.asdict(config)
+    fields.pop("output")
+    text = json.dumps(fields, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- validation

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import hydra
 from omegaconf import DictConfig
 
-from simulation.config import CONFIG_DIR, Config, ConfigError, check_override_keys, to_config, to_yaml
+from simulation.config import CONFIG_DIR, Config, ConfigError, check_override_keys, run_id, to_config, to_yaml
 from simulation.provenance import REPO, provenance
 
 # The model (Mesa, numba, pandas) and the plots (matplotlib) are imported where they are used: the
@@ -173,7 +173,9 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
         (tmp / "config.yaml").write_text(to_yaml(result.config))
-        prov = provenance(result.config.seed, {"run_seconds": round(result.seconds, 3)})
+        prov = provenance(
+            result.config.seed, {"run_id": run_id(result.config), "run_seconds": round(result.seconds, 3)}
+        )
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
         outcomes.write_parquet(result.timeseries, tmp / "timeseries.parquet")
         outcomes.write_parquet(result.registry, tmp / "registry.parquet", outcomes.REGISTRY_SCHEMA)

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
 import json
 import os
 import sys
@@ -49,7 +48,7 @@ import pyarrow.parquet as pq
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from simulation.config import Config
+from simulation.config import Config, run_id
 from simulation.provenance import git_revision, package_version, provenance
 from simulation.run import RunResult, simulate
 
@@ -61,14 +60,6 @@ TABLES = ("timeseries", "registry", "spending", "summary")  # summary last: it m
 FLUSH_SECONDS = 60.0
 #: A process frees what its finished runs left when its peak memory has grown this much (_free_finished_runs).
 GARBAGE_MIB = 128
-
-
-def run_id(config: Config) -> str:
-    """A digest of everything that determines a run's results (the output section aside)."""
-    fields = dataclasses.asdict(config)
-    fields.pop("output")
-    text = json.dumps(fields, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def select(config: Config, key: str) -> Any:

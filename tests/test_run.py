@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.config import compose, from_yaml
+from simulation.config import compose, from_yaml, run_id
 from simulation.run import simulate, write_run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,6 +85,7 @@ def test_result_folder_holds_everything_and_pandas_reads_it(tmp_path: Path, smal
     for key in ("package_version", "git_revision", "seed", "date_utc", "python", "libraries"):
         assert key in prov
     assert prov["seed"] == 0 and prov["libraries"]["mesa"]
+    assert prov["run_id"] == run_id(cfg)  # the run_id column of the same run in a sweep
     assert from_yaml(folder / "config.yaml") == cfg
     assert (folder / "emergence.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "active cooperations" in (folder / "summary.md").read_text()
