@@ -58,3 +58,30 @@ def test_the_giant_component_is_yearly_on_large_regions_unless_configured(monkey
     assert len(np.unique(large)) <= 3 and large[5] == large[0] and large[15] == large[12] == small[12]
     forced = simulate(compose(["horizon_months=26", "output.network_indicators_every_months=1"]))
     assert np.array_equal(forced.timeseries["giant_component_share"].to_numpy(), small)
+
+
+def test_every_column_of_the_result_tables_is_in_the_data_dictionary(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """docs/data.md names every column a run writes (``<kind>``, ``<source>``, ``<stage>``, ``<name>`` stand
+    for their values), so a user can read the tables without the code."""
+    import re
+    from pathlib import Path
+
+    from simulation.config import compose
+    from simulation.enums import ActorKind, FundingSource, Stage
+    from simulation.run import simulate
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "data.md").read_text()
+    named = set(re.findall(r"`([a-z_<>]+)`", doc))
+    expand = {
+        "<kind>": [k.label for k in ActorKind],
+        "<source>": [s.name.lower() for s in FundingSource],
+        "<stage>": [s.label for s in Stage],
+    }
+    for pattern in [n for n in named if "<" in n]:
+        for placeholder, values in expand.items():
+            if placeholder in pattern:
+                named |= {pattern.replace(placeholder, v) for v in values}
+    result = simulate(compose(["scenario=ceser_package", "region.population_scale=0.3", "horizon_months=24"]))
+    columns = [*result.timeseries.columns, *result.registry.columns, *result.spending.columns, *result.summary]
+    missing = [c for c in columns if c not in named and not c.startswith("public_eur_lever_")]
+    assert not missing, f"columns missing from docs/data.md: {missing}"
