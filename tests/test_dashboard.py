@@ -341,6 +341,21 @@ def test_panel_figure_renders_and_large_regions_are_not_animated() -> None:
         assert fig.png().startswith(b"\x89PNG")
 
 
+def test_the_policy_panel_shows_the_panel_without_policy_dashed() -> None:
+    lesson = Lesson(dataclasses.replace(Settings(), levers=("p3_seed_grants",)))
+    for _ in range(12):
+        lesson.step()
+    fig = PanelFigure(lesson.with_policy, fr, compare=True, number=lambda v: f"<{v:.0f}>")
+    fig.update(lesson.with_policy, 50.0, reference=lesson.without)
+    x, y = fig._reference.get_data()
+    assert list(y) == lesson.without.datacollector.model_vars["active_cooperations"] and len(x) == 12
+    assert fr("without_curve") in [t.get_text() for t in fig.curve_ax.get_legend().get_texts()]
+    assert "<" in fig.net_ax.get_title(loc="left")  # counts written by the page's number format
+    plain = PanelFigure(lesson.without, fr)
+    plain.update(lesson.without, 50.0, reference=lesson.without)
+    assert len(plain._reference.get_data()[1]) == 0, "the panel without policy draws no reference"
+
+
 # --------------------------------------------------------------------------- in a browser
 
 

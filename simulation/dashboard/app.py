@@ -170,7 +170,7 @@ def Panel(lesson: Lesson, which: int, month: int, figure: PanelFigure, y_max: fl
         )
         Counters(lesson, which, month, t, lang)
         with lesson.lock:
-            figure.update(lesson.models[which], y_max)
+            figure.update(lesson.models[which], y_max, reference=lesson.models[0])
             png = figure.png()
         rw.Image(value=png, format="png", layout={"width": "100%", "height": "auto"})
 
@@ -202,7 +202,17 @@ def Page() -> None:
 
     animate = not too_large_to_animate(lesson.n_actors)
     figures = solara.use_memo(
-        lambda: [PanelFigure(m, t, draw_network=animate) for m in lesson.models], [lesson, language]
+        lambda: [
+            PanelFigure(
+                m,
+                t,
+                draw_network=animate,
+                compare=i == 1 and bool(lesson.settings.levers),
+                number=functools.partial(labels.number, lang=language),
+            )
+            for i, m in enumerate(lesson.models)
+        ],
+        [lesson, language],
     )
 
     def play_loop(cancel: threading.Event) -> None:

@@ -30,6 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, to_rgba_array
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from numpy.typing import NDArray
 
@@ -115,6 +116,9 @@ class PanelFigure:
         model: the panel's model (its actors fix the layout).
         text: the label function of the page's language (``key, **values -> str``).
         draw_network: False for regions too large to animate: the curve alone.
+        compare: the panel with a policy: its curve also shows, dashed, the active cooperations of the
+            panel without policy (passed to :meth:`update`), so the lever's effect reads on one chart.
+        number: writes a count as the page's language does (``1 384``, ``1,384``).
         dpi: resolution; the figure is 6.4 × 7.2 inches.
     """
 
@@ -124,9 +128,13 @@ class PanelFigure:
         text: Callable[..., str],
         *,
         draw_network: bool = True,
+        compare: bool = False,
+        number: Callable[[float], str] = lambda v: f"{v:.0f}",
         dpi: int = 80,
     ) -> None:
         self.text = text
+        self.number = number
+        self.compare = compare
         self.draw_network = draw_network
         # A fixed layout (not "constrained"): recomputing it every month would double the render time.
         self.fig = Figure(figsize=(6.4, 6.6 if draw_network else 3.0), dpi=dpi)
@@ -164,12 +172,18 @@ class PanelFigure:
         ax.set_title(self.text("curve_title"), fontsize=12, loc="left")
         ax.tick_params(labelsize=10)
         ax.grid(alpha=0.3)
-        handles = [Patch(color=STAGE_COLOURS[s], label=self.text(f"stage.{s.label}")) for s in reversed(STAGES)]
+        handles: list[Any] = [
+            Patch(color=STAGE_COLOURS[s], label=self.text(f"stage.{s.label}")) for s in reversed(STAGES)
+        ]
+        (self._reference,) = ax.plot([], [], color="#222", lw=1.8, ls="--", zorder=3)
+        if self.compare:
+            handles.append(Line2D([], [], color="#222", lw=1.8, ls="--", label=self.text("without_curve")))
         ax.legend(handles=handles, loc="upper left", fontsize=10, frameon=False)
         self._stack: list[Any] = []
 
-    def update(self, model: TerritorialModel, y_max: float) -> None:
-        """Redraw the curve up to this month, and the network's strongest ties and engaged actors."""
+    def update(self, model: TerritorialModel, y_max: float, reference: TerritorialModel | None = None) -> None:
+        """Redraw the curve up to this month (with ``reference``'s active cooperations dashed, on a panel that
+        compares), and the network's strongest ties and engaged actors."""
         ax = self.curve_ax
         for artist in self._stack:
             artist.remove()
@@ -182,6 +196,9 @@ class PanelFigure:
             if months
             else []
         )
+        if self.compare and reference is not None:
+            active = reference.datacollector.model_vars.get("active_cooperations", [])
+            self._reference.set_data(np.arange(1, len(active) + 1) / 12, active)
         ax.set_ylim(0, y_max)
         if self.draw_network:
             self._update_network(model)
@@ -196,7 +213,10 @@ class PanelFigure:
         self.nodes.set_facecolor(rgba)  # type: ignore[arg-type]  # an (n, 4) RGBA array is accepted
         self.nodes.set_sizes(np.where(model.actors.engaged > 0, 16.0, 6.0))
         self.net_ax.set_title(
-            self.text("network_title", shown=len(w), total=model.trust.n_ties), fontsize=12, loc="left", x=0.02
+            self.text("network_title", shown=self.number(len(w)), total=self.number(model.trust.n_ties)),
+            fontsize=12,
+            loc="left",
+            x=0.02,
         )
 
     def png(self) -> bytes:
