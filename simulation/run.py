@@ -292,7 +292,12 @@ def main() -> None:
         check_override_keys(_overrides(sys.argv[1:]))  # Hydra would refuse an unknown key without saying which exist
     except ConfigError as e:
         raise SystemExit(f"error: {e}") from None
-    _hydra_main()
+    try:
+        _hydra_main()
+    except KeyboardInterrupt:
+        multirun = any(a in ("-m", "--multirun") for a in sys.argv[1:])
+        hint = " (what is written is kept: the same command, same output.sweep_name, resumes)" if multirun else ""
+        raise SystemExit(f"interrupted{hint}") from None
     if _end_at_once:
         logging.shutdown()
         sys.stdout.flush()
