@@ -20,7 +20,9 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 ray_bin="${RAY_BIN:-$here/.venv/bin/ray}"
 [ "$(id -u)" = 0 ] && ns=(unshare -n) || ns=(unshare -rn)
 export RAY_AUTH_MODE=token RAY_AUTH_TOKEN="${RAY_AUTH_TOKEN:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
-export RAY_TMPDIR="${RAY_TMPDIR:-$(mktemp -d /tmp/ray-loopback.XXXXXX)}"
+# Ray's session files go to a folder of this script's own, removed at the end; under the caller's
+# RAY_TMPDIR if one is given (which is kept, with everything else in it).
+export RAY_TMPDIR="$(mktemp -d "${RAY_TMPDIR:-/tmp}/ray.XXXXXX")"  # short: Ray's socket paths live under it
 port="${RAY_PORT:-6380}"
 inner=$(cat <<'INNER'
 set -euo pipefail

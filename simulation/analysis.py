@@ -96,7 +96,33 @@ def load(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     for df in (summary, ts):
         df["scenario"] = df["scenario"].astype(str)
     one_run_per_seed(summary)
+    one_configuration_per_scenario(summary)
     return summary, finished_only(ts, summary)
+
+
+def one_configuration_per_scenario(summary: pd.DataFrame) -> None:
+    """Check that the runs of each scenario are seeds of one configuration (``config_id``, where the rows
+    have it): a scenario's mean over seeds of two configurations would mean nothing.
+
+    Raises:
+        ValueError: naming the scenario and the columns in which its configurations differ.
+    """
+    if "config_id" not in summary:
+        return
+    counts = summary.groupby("scenario")["config_id"].nunique()
+    several = counts[counts > 1]
+    if not len(several):
+        return
+    scenario = several.index[0]
+    runs = summary[summary["scenario"] == scenario]
+    fixed = ("run_seconds", "seed", "run_id")
+    differ = [c for c in runs.columns if c not in fixed and runs[c].astype(str).nunique() > 1]
+    raise ValueError(
+        f"scenario {scenario!r} holds runs of {several.iloc[0]} configurations (config ids "
+        f"{', '.join(sorted(runs['config_id'].astype(str).unique()))}), which differ in: {', '.join(differ[:12])}. "
+        "Analyse one configuration per sweep folder (a new output.sweep_name for each), or select the rows "
+        "with pandas."
+    )
 
 
 def finished_only(rows: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
@@ -138,8 +164,8 @@ def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
         runs = runs.set_index("seed")
         seeds = runs.index.intersection(base.index)
         for ind in INDICATORS:
-            if ind not in runs or runs[ind].isna().all():
-                continue  # not defined in this sweep (recovery after a shock, without a shock)
+            if ind not in runs or summary[ind].isna().all():
+                continue  # defined in no run of the sweep (recovery after a shock, without a shock)
             s_mean, s_lo, s_hi, _ = interval(runs.loc[seeds, ind].to_numpy())
             if ind in SHARES:  # a t-interval knows no bounds: a share's stays within [0, 1]
                 s_lo, s_hi = max(s_lo, 0.0), min(s_hi, 1.0)
@@ -491,18 +517,35 @@ def provenance_of(sweep_dir: Path, summary: pd.DataFrame, baseline: str) -> dict
     }
 
 
+def check_out(out: Path) -> None:
+    """An output folder may exist, as a folder; a file in its place, or above it, is refused up front.
+
+    Raises:
+        ValueError: naming the file.
+    """
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {str(out)!r} exists and is not a folder: give a folder")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"--out {str(out)!r}: {str(parent)!r} is a file, not a folder")
+            break
+
+
 def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None) -> Path:
     """Write the comparison tables and plots of a sweep, with ``provenance.json``; return the folder.
 
-    Everything is computed before the folder is made.
+    The inputs are checked, and the tables computed, before the folder is made.
     """
     out = out or sweep_dir / "analysis"
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file: give a folder for the analysis")
+    check_out(out)
     summary, ts = load(sweep_dir)
+    if set(summary["scenario"]) == {baseline}:
+        raise ValueError(f"the sweep holds only the baseline scenario {baseline!r}: nothing to compare it with")
     table = compare(summary, baseline)
     ce = cost_effectiveness(summary, baseline)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "cost_effectiveness.png").unlink(missing_ok=True)  # an earlier analysis's, if this one draws none
     table.to_csv(out / "comparison.csv", index=False)
     (out / "comparison.md").write_text(
         f"# Scenarios against `{baseline}` (paired by seed, 95% t-intervals)\n\n"

@@ -177,6 +177,11 @@ def accept_closest(table: pd.DataFrame, accept: float) -> pd.DataFrame:
     """The ABC posterior: among the draws of the (truncated) prior, those where scouts come first, the ``accept``
     share closest to the targets."""
     prior = table[scouts_first(table)]
+    if not len(prior):
+        raise SystemExit(
+            f"error: none of the {len(table)} draws keeps {' and '.join(SCOUTS)} the best scouts: "
+            "widen the priors of their idea rates (calibration.PRIORS)"
+        )
     return prior.nsmallest(max(1, round(accept * len(prior))), "distance")
 
 

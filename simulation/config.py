@@ -548,10 +548,21 @@ register_configs()
 
 
 def run_id(config: Config) -> str:
-    """A digest of everything that determines a run's results (the output section aside): the same in a
-    run's ``provenance.json`` and in a sweep's ``run_id`` column."""
+    """A digest of everything that determines a run's results: the same in a run's ``provenance.json`` and
+    in a sweep's ``run_id`` column. Left out: the ``output`` section, and ``calibration``, the record of how
+    the calibrated values were obtained (the values themselves are in their sections)."""
+    return _digest(config, keep_seed=True)
+
+
+def config_id(config: Config) -> str:
+    """:func:`run_id` without the seed: the same for every seed of one configuration (a sweep's ``config_id``)."""
+    return _digest(config, keep_seed=False)
+
+
+def _digest(config: Config, keep_seed: bool) -> str:
     fields = dataclasses.asdict(config)
-    fields.pop("output")
+    for key in ("output", "calibration", *(() if keep_seed else ("seed",))):
+        fields.pop(key)
     text = json.dumps(fields, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from simulation.config import Config, run_id
+from simulation.config import Config, config_id, run_id
 from simulation.provenance import git_revision, package_version, provenance
 from simulation.run import RunResult, simulate
 
@@ -112,6 +112,11 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
+#: Tag columns of fixed type: a column of nothing but None would otherwise be typed ``null``, which no
+#: file of the same dataset with a value could be read with (``git_dirty`` where git cannot say).
+FIXED_TAGS = {"git_dirty": pa.bool_()}
+
+
 def _rows(rows: list[dict[str, Any]]) -> pa.Table:
     """An Arrow table of ``rows``, typed as pandas would type them (text as ``large_string``).
 
@@ -119,7 +124,12 @@ def _rows(rows: list[dict[str, Any]]) -> pa.Table:
     """
     names = list(dict.fromkeys(name for row in rows for name in row))
     table = pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in names})
-    schema = pa.schema([pa.field(f.name, pa.large_string()) if f.type == pa.string() else f for f in table.schema])
+    schema = pa.schema(
+        [
+            pa.field(f.name, FIXED_TAGS.get(f.name, pa.large_string() if f.type == pa.string() else f.type))
+            for f in table.schema
+        ]
+    )
     return table.cast(schema)
 
 
@@ -179,6 +189,7 @@ def _write_batch(runs: list[tuple[str, RunResult]], sweep_dir: Path, overrides: 
             {
                 "seed": result.config.seed,
                 "run_id": rid,
+                "config_id": config_id(result.config),
                 **swept_parameters(overrides, result.config),
                 "package_version": package_version(),
                 **git_revision(),
@@ -293,48 +304,72 @@ def current_sweep_dir() -> Path:
     return Path(HydraConfig.get().sweep.dir).resolve()
 
 
-def existing_runs(sweep_dir: Path) -> dict[tuple[str, int], set[str]]:
-    """The run ids the sweep folder's summary dataset holds, by (scenario, seed)."""
-    out: dict[tuple[str, int], set[str]] = {}
+@dataclasses.dataclass
+class FolderRuns:
+    """What a sweep folder's summary dataset holds: each scenario's configurations (their ``config_id``; rows
+    written before that column existed are not counted), and the code revisions that made them."""
+
+    configs: dict[str, set[str]]
+    revisions: set[str]
+
+
+def folder_runs(sweep_dir: Path) -> FolderRuns:
+    """The configurations and code revisions of the runs already in ``sweep_dir``."""
+    out = FolderRuns({}, set())
     for path in sweep_dir.glob("summary/scenario=*/*.parquet"):
         scenario = path.parent.name.removeprefix("scenario=")
-        table = pq.read_table(path, columns=["seed", "run_id"]).to_pydict()
-        for seed, rid in zip(table["seed"], table["run_id"], strict=True):
-            out.setdefault((scenario, int(seed)), set()).add(rid)
+        names = pq.read_schema(path).names
+        table = pq.read_table(path, columns=[c for c in ("config_id", "git_revision") if c in names]).to_pydict()
+        out.configs.setdefault(scenario, set()).update(table.get("config_id", []))
+        out.revisions.update(table.get("git_revision", []))
+    out.revisions.discard("unknown")
     return out
 
 
-def conflicting_runs(existing: dict[tuple[str, int], set[str]], planned: dict[tuple[str, int], set[str]]) -> list[str]:
-    """The runs of a sweep folder that a new command would mix up with its own: a (scenario, seed) of the
-    command's whose runs in the folder are not among the command's (another run id: other code or configs)."""
-    return [
-        f"{scenario} seed {seed}: run id(s) {', '.join(sorted(existing[scenario, seed] - ids))} in the folder, "
-        f"{', '.join(sorted(ids))} now"
-        for (scenario, seed), ids in sorted(planned.items())
-        if not existing.get((scenario, seed), set()) <= ids
-    ]
+def mixed_runs(folder: FolderRuns, planned: dict[str, set[str]], revision: str) -> list[str]:
+    """Why a command's runs would be mixed up with the folder's, if they would: the folder's runs were made
+    by another code revision, or a scenario of the command has none of the folder's configurations for it
+    (adding seeds, scenarios, or values of a swept parameter keeps at least one).
+
+    Args:
+        planned: the command's configurations (``config_id``), by scenario.
+        revision: the code's git revision now ("unknown" outside a checkout: not compared).
+    """
+    problems = []
+    if revision != "unknown" and folder.revisions - {revision}:
+        problems.append(
+            f"its runs were made by code revision {', '.join(sorted(folder.revisions))}; this is {revision}"
+        )
+    for scenario, ids in sorted(planned.items()):
+        there = folder.configs.get(scenario, set())
+        if there and not there & ids:
+            problems.append(
+                f"scenario {scenario}: its runs are of configuration {', '.join(sorted(there))}, "
+                f"this command's of {', '.join(sorted(ids))} (another parameter value, or other config files)"
+            )
+    return problems
 
 
-def prepare_sweep_dir(sweep_dir: Path, config: DictConfig, planned: dict[tuple[str, int], set[str]]) -> None:
+def prepare_sweep_dir(sweep_dir: Path, config: DictConfig, planned: dict[str, set[str]]) -> None:
     """Before a sweep's jobs start (its configurations all checked): refuse a folder whose runs it would mix
-    with its own, clear what a killed sweep left (:func:`clear_unfinished`), and write ``sweep.json``.
+    with its own (:func:`mixed_runs`), clear what a killed sweep left (:func:`clear_unfinished`), and write
+    ``sweep.json``.
 
-    ``planned`` holds the sweep's run ids by (scenario, seed). A folder holding, for one of those, a run with
-    another id — made by other code or another configuration, say after a ``git pull`` between a kill and a
-    resume — is refused, with nothing written: its rows could not be told from the new ones, and an analysis
-    paired by seed would count them twice. ``sweep.json`` describes the latest command; the ones before it,
-    on the same folder, are kept in its ``history``.
+    ``planned`` holds the command's configurations (``config_id``) by scenario. A folder of runs made by
+    another code revision (a ``git pull`` between a kill and a resume), or of other configurations only, is
+    refused with nothing written: its rows could not be told from the new ones in an analysis. (Uncommitted
+    changes are not seen: rows say ``git_dirty``.) ``sweep.json`` describes the latest command; the ones
+    before it, on the same folder, are kept in its ``history``.
     """
     sweep_dir = sweep_dir.resolve()
     if sweep_dir.exists() and not sweep_dir.is_dir():
         raise SystemExit(f"error: the sweep was not started: {sweep_dir} is a file, not a sweep folder")
-    clashes = conflicting_runs(existing_runs(sweep_dir), planned) if sweep_dir.is_dir() else []
-    if clashes:
-        shown = "\n  ".join(clashes[:5]) + (f"\n  ... and {len(clashes) - 5} more" if len(clashes) > 5 else "")
+    problems = mixed_runs(folder_runs(sweep_dir), planned, git_revision()["git_revision"]) if sweep_dir.is_dir() else []
+    if problems:
         raise SystemExit(
-            f"error: the sweep was not started: {sweep_dir} holds runs of the same scenarios and seeds made by "
-            f"other code or another configuration:\n  {shown}\n"
-            "Give this sweep a new output.sweep_name (or remove that folder to make its runs again)."
+            f"error: the sweep was not started: its runs would be mixed with those of {sweep_dir}:\n  "
+            + "\n  ".join(problems)
+            + "\nGive this sweep a new output.sweep_name (or remove that folder to make its runs again)."
         )
     try:
         sweep_dir.mkdir(parents=True, exist_ok=True)

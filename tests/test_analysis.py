@@ -12,6 +12,7 @@ from simulation.analysis import (
     cost_effectiveness,
     finished_only,
     interval,
+    one_configuration_per_scenario,
     one_run_per_seed,
     ranking,
     ranking_verdict,
@@ -161,3 +162,23 @@ def test_rows_of_runs_without_a_summary_are_left_out() -> None:
     summary = pd.DataFrame({"run_id": ["a", "b"]})
     rows = pd.DataFrame({"run_id": ["a", "a", "b", "c", "c"], "month": [0, 1, 0, 0, 1]})
     assert finished_only(rows, summary)["run_id"].tolist() == ["a", "a", "b"]
+
+
+def test_a_scenario_of_two_configurations_is_refused() -> None:
+    """Seeds of two configurations of a scenario (another parameter value added later) are not averaged."""
+    summary = _summary().assign(config_id="c1", success_gain=0.3)
+    one_configuration_per_scenario(summary)
+    one_configuration_per_scenario(summary.drop(columns="config_id"))  # rows from before the column: not checked
+    other = summary[summary["scenario"] == "lever"].assign(
+        seed=lambda d: d["seed"] + 100, config_id="c2", success_gain=0.35
+    )
+    with pytest.raises(ValueError, match=r"scenario 'lever' holds runs of 2 configurations .*success_gain"):
+        one_configuration_per_scenario(pd.concat([summary, other]))
+
+
+def test_an_indicator_undefined_in_one_scenario_only_is_kept() -> None:
+    """NaN in every run of a scenario (it never recovers) is a result, not an indicator to drop."""
+    summary = _summary().assign(recovery_months=lambda d: np.where(d["scenario"] == "baseline", 12.0, np.nan))
+    rows = compare(summary)
+    assert set(rows[rows["indicator"] == "recovery_months"]["scenario"]) == {"baseline", "lever"}
+    assert "recovery_months" not in set(compare(summary.assign(recovery_months=np.nan))["indicator"])

@@ -224,8 +224,10 @@ def _expected(sweep: Path) -> dict[str, float]:
         lever = spending[(spending.scenario == s) & spending.channel.str.startswith("lever:")]
         by_seed = lever.groupby("seed")["public_eur"].sum().reindex(runs.index, fill_value=0.0)
         e[f"compared.{s}.lever_eur_per_year"] = float(by_seed.mean() / years)
-        levers = compose([f"scenario={s}"]).policies.levers
-        e[f"compared.{s}.lever_budget_eur_per_year"] = float(sum(lever.budget_eur_per_year for lever in levers))
+        policies = compose([f"scenario={s}"]).policies
+        equal = policies.equal_budget_eur_per_year if policies.levers else None
+        total = sum(lever.budget_eur_per_year for lever in policies.levers)
+        e[f"compared.{s}.lever_budget_eur_per_year"] = float(equal if equal is not None else total)
         if s == "baseline":
             continue
         extra = (runs["public_eur_cumulative"] - base["public_eur_cumulative"]) / 1e6
@@ -311,6 +313,17 @@ def test_french_and_english_show_the_same_numbers(report: Path) -> None:
     assert fr.keys() == en.keys()
     for key in fr:
         assert [v for v, _, _ in fr[key]] == pytest.approx([v for v, _, _ in en[key]], nan_ok=True), key
+
+
+def test_a_package_of_levers_is_given_its_equal_budget() -> None:
+    """The CESER package splits one lever's budget over P1–P8: its configured budget is that one budget."""
+    from simulation.report.build import configured_budget
+
+    package = compose(["scenario=ceser_package"])
+    assert package.policies.equal_budget_eur_per_year is not None and len(package.policies.levers) == 8
+    assert configured_budget(package) == package.policies.equal_budget_eur_per_year
+    assert configured_budget(compose(["scenario=p3_seed_grants"])) == 250_000
+    assert configured_budget(compose([])) == 0
 
 
 def test_numbers_follow_each_locale() -> None:

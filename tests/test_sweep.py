@@ -176,8 +176,8 @@ def test_a_sweep_is_not_mixed_with_runs_of_other_code_or_configs(parallel_sweep:
     cmd += [f"output.results_dir={tmp_path}", "output.sweep_name=cmp"]
     proc = subprocess.run([*cmd, "trust.success_gain=0.35"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0, proc.stdout
-    assert "holds runs of the same scenarios and seeds made by other code or another configuration" in proc.stderr
-    assert "baseline seed 0: run id(s)" in proc.stderr and "new output.sweep_name" in proc.stderr
+    assert "its runs would be mixed with those of" in proc.stderr and "new output.sweep_name" in proc.stderr
+    assert "scenario baseline: its runs are of configuration" in proc.stderr
     assert {p: p.read_bytes() for p in sweep.rglob("*") if p.is_file()} == before, "nothing written"
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)  # one more seed each
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -185,6 +185,30 @@ def test_a_sweep_is_not_mixed_with_runs_of_other_code_or_configs(parallel_sweep:
     assert len(summary) == 6 and summary["run_id"].is_unique
     manifest = json.loads((sweep / "sweep.json").read_text())
     assert "seed=0,1,2" in manifest["overrides"] and manifest["history"][-1]["overrides"] != manifest["overrides"]
+
+
+def test_runs_of_another_code_revision_or_configuration_are_not_mixed_in() -> None:
+    """The folder check alone: another revision is refused, and so is a scenario of only other configurations;
+    more seeds, scenarios or values of a parameter are not."""
+    folder = sweep.FolderRuns({"baseline": {"A"}, "p3": {"B"}}, {"rev1"})
+    assert sweep.mixed_runs(folder, {"baseline": {"A"}, "p4": {"C"}}, "rev1") == []
+    assert sweep.mixed_runs(folder, {"baseline": {"A", "D"}}, "rev1") == []  # a new value of a swept parameter
+    assert sweep.mixed_runs(folder, {"baseline": {"A"}}, "unknown") == []  # no git: not compared
+    (problem,) = sweep.mixed_runs(folder, {"baseline": {"A"}}, "rev2")
+    assert "code revision rev1; this is rev2" in problem
+    (problem,) = sweep.mixed_runs(folder, {"p3": {"E"}}, "rev1")
+    assert "scenario p3: its runs are of configuration B, this command's of E" in problem
+
+
+def test_max_batch_size_launches_the_jobs_in_batches(tmp_path: Path) -> None:
+    """hydra.sweeper.max_batch_size is Hydra's: the jobs are launched that many at a time."""
+    cmd = [sys.executable, "-m", "simulation.run", "-m", "scenario=baseline,p3_seed_grants", "seed=0,1", *SMALL]
+    cmd += ["hydra/launcher=basic", "hydra.sweeper.seeds_per_job=1", "hydra.sweeper.max_batch_size=1"]
+    cmd += [f"output.results_dir={tmp_path}", "output.sweep_name=b"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (proc.stdout + proc.stderr).count("Launching 1 jobs locally") == 4
+    assert len(pd.read_parquet(tmp_path / "sweeps" / "b" / "summary")) == 4
 
 
 def test_job_seeds_outside_a_sweep_is_refused() -> None:
@@ -212,12 +236,16 @@ def test_a_real_ray_head_on_loopback_gives_the_same_results(
     Another test starts a head of its own at the same time under pytest-xdist: neither may stop the other's.
     """
     script = str(REPO / "experiments" / "ray_on_loopback.sh")
-    ray_tmp = tempfile.mkdtemp(prefix="ray-test-", dir="/tmp")  # short: Ray's socket paths live under it
+    ray_tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths live under it
+    (Path(ray_tmp) / "mine.txt").write_text("the caller's")
     monkeypatch.setenv("RAY_TMPDIR", ray_tmp)
     _sweep(tmp_path, "cmp", "scenario=baseline,p3_seed_grants", "seed=0,1", launcher="ray_cluster", prefix=(script,))
     _assert_same_runs(parallel_sweep, tmp_path / "sweeps" / "cmp")
     left = subprocess.run(["pgrep", "-f", ray_tmp], capture_output=True, text=True).stdout
-    assert not left and not Path(ray_tmp).exists(), f"the Ray head was stopped and its folder removed: {left}"
+    kept = [p.name for p in Path(ray_tmp).iterdir()]
+    shutil.rmtree(ray_tmp)
+    assert not left, f"the Ray head was stopped: {left}"
+    assert kept == ["mine.txt"], "the script removed its own session folder, and only that"
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("ip") is None, reason="needs unshare and ip")

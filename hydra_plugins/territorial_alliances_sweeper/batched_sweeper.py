@@ -32,7 +32,6 @@ written and the jobs launched.
 Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``).
 """
 
-import dataclasses
 import logging
 import math
 import os
@@ -182,8 +181,8 @@ class BatchedSweeper(BasicSweeper):
         if seeds_per_job is not None and seeds_per_job < 1:
             raise ValueError(f"hydra.sweeper.seeds_per_job = {seeds_per_job}: must be >= 1")
         self.seeds_per_job = seeds_per_job
-        #: The run ids of the sweep's runs, by (scenario, seed), filled as the jobs are checked.
-        self.planned: dict[tuple[str, int], set[str]] = {}
+        #: The configurations of the sweep's runs (``config_id``), by scenario, noted as the jobs are checked.
+        self.planned: dict[str, set[str]] = {}
 
     def sweep(self, arguments: list[str]) -> Any:
         """Hydra's basic sweep, with every job checked and the sweep folder prepared before anything is written.
@@ -194,7 +193,9 @@ class BatchedSweeper(BasicSweeper):
         from simulation.sweep import prepare_sweep_dir
 
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
-        self.overrides = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]), None)
+        self.overrides = self.split_arguments(
+            parser.parse_overrides([*self._parse_config(), *arguments]), self.max_batch_size
+        )
         batches = list(self.overrides)
         for batch in batches:
             self.validate_batch_is_legal(batch)
@@ -226,41 +227,37 @@ class BatchedSweeper(BasicSweeper):
         return list(self.split_overrides_to_chunks(batched, max_batch_size))
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
-        """Check every job against the schema before any job of the batch runs, and note its runs' ids
+        """Check every job against the schema before any job of the batch runs, and note its configuration
         (:attr:`planned`).
 
         Jobs that differ only by their seeds are composed and checked once; the
         seeds of the others are checked against the schema's range of ``seed``.
         """
-        from simulation.config import ConfigError, to_config
-        from simulation.sweep import run_id
+        from simulation.config import ConfigError, config_id, to_config
 
         assert self.hydra_context is not None and self.config is not None
         loader = self.hydra_context.config_loader
         errors: dict[str, str] = {}
-        checked: dict[tuple[str, ...], Any] = {}  # the others' config, None if it is not valid
+        checked: set[tuple[str, ...]] = set()
         for overrides in batch:
             others = tuple(o for o in overrides if o.split("=", 1)[0] not in (SEED_KEY, JOB_SEEDS_KEY))
             try:
-                seeds = _job_seeds(overrides)
+                _job_seeds(overrides)
             except ValueError as e:
                 errors.setdefault(f"{SEED_KEY} = {e}: seeds must be integers >= 0 and < 2**63", " ".join(overrides))
                 continue
-            if others not in checked:
-                cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
-                with open_dict(cfg):
-                    del cfg["hydra"]  # what the job sees (run_job removes it too)
-                try:
-                    checked[others] = to_config(cfg)
-                except ConfigError as e:
-                    checked[others] = None
-                    errors.setdefault(str(e), " ".join(overrides))
-            config = checked[others]
-            if config is not None:
-                for seed in seeds or [config.seed]:
-                    self.planned.setdefault((config.scenario.name, seed), set()).add(
-                        run_id(dataclasses.replace(config, seed=seed))
-                    )
+            if others in checked:
+                continue
+            checked.add(others)
+            cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
+            with open_dict(cfg):
+                del cfg["hydra"]  # what the job sees (run_job removes it too)
+            try:
+                config = to_config(cfg)
+            except ConfigError as e:
+                errors.setdefault(str(e), " ".join(overrides))
+                continue
+            self.planned.setdefault(config.scenario.name, set()).add(config_id(config))
         if errors:
             lines = [f"{msg}\n  (in the sweep job: {job})" for msg, job in errors.items()]
             raise SystemExit("error: the sweep was not started:\n" + "\n".join(lines))

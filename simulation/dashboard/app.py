@@ -62,7 +62,7 @@ DEFAULT_SPEED = 4
 #: renders the page in its own thread, and that render goes on for as long as another thread changes the
 #: page's state during each of its passes: without a pause, a click made while playing (Pause, a language)
 #: could wait for the end of the decade, or fail with "Too many renders" (reacton).
-MIN_PAUSE_S = 0.05
+MIN_PAUSE_S = 0.02
 #: The longest the play loop waits for the page to show a month before it steps the next (a lost render).
 RENDER_WAIT_S = 5.0
 MAX_SPEED = 24

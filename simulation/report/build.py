@@ -110,13 +110,10 @@ def read_table(sweep_dir: Path, table: str, columns: list[str] | None = None) ->
 
 def check_out(out: Path) -> None:
     """The output folder may exist, as a folder; anything else in its place is refused up front."""
-    if out.exists() and not out.is_dir():
-        raise ReportError(f"--out {str(out)!r} exists and is not a folder: give a folder for the report files")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise ReportError(f"--out {str(out)!r}: {str(parent)!r} is a file, not a folder")
-            break
+    try:
+        analysis.check_out(out)
+    except ValueError as e:
+        raise ReportError(str(e)) from None
 
 
 def _scenario_order(name: str, baseline: str) -> tuple[int, str]:
@@ -168,8 +165,10 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     check_sweep(sweep_dir, baseline)
     try:
         summary, ts = analysis.load(sweep_dir)
-    except (OSError, ValueError, KeyError, pa.ArrowException) as e:
+    except (OSError, KeyError, pa.ArrowException) as e:
         raise ReportError(f"{str(sweep_dir)!r}: cannot read its summary or timeseries dataset: {e}") from e
+    except ValueError as e:  # runs that cannot be compared (several per scenario and seed, or configurations)
+        raise ReportError(f"{str(sweep_dir)!r}: {e}") from e
     registry = analysis.finished_only(
         read_table(sweep_dir, "registry", ["scenario", "seed", "run_id", "territory", "outcome"]), summary
     )
