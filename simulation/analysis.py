@@ -115,13 +115,9 @@ def one_configuration_per_scenario(summary: pd.DataFrame) -> None:
         return
     scenario = several.index[0]
     runs = summary[summary["scenario"] == scenario]
-    fixed = ("run_seconds", "seed", "run_id")
-    differ = [c for c in runs.columns if c not in fixed and runs[c].astype(str).nunique() > 1]
     raise ValueError(
         f"scenario {scenario!r} holds runs of {several.iloc[0]} configurations (config ids "
-        f"{', '.join(sorted(runs['config_id'].astype(str).unique()))}), which differ in: {', '.join(differ[:12])}. "
-        "Analyse one configuration per sweep folder (a new output.sweep_name for each), or select the rows "
-        "with pandas."
+        f"{', '.join(sorted(runs['config_id'].astype(str).unique()))}). {_what_differs(runs)}"
     )
 
 
@@ -144,13 +140,20 @@ def one_run_per_seed(summary: pd.DataFrame) -> None:
         return
     scenario, seed = several.index[0]
     runs = summary[(summary["scenario"] == scenario) & (summary["seed"] == seed)]
-    differ = [c for c in runs.columns if c not in ("run_seconds",) and runs[c].astype(str).nunique() > 1]
     raise ValueError(
         f"the sweep holds {len(runs)} runs of scenario {scenario!r} with seed {seed} (run ids "
         f"{', '.join(runs['run_id'].astype(str))}; {len(several)} scenario-seed pairs have several runs), and the "
-        "comparison pairs one run of each scenario with one of the baseline by seed. They differ in: "
-        f"{', '.join(differ[:12])}{', ...' if len(differ) > 12 else ''}. Analyse one configuration per sweep folder "
-        "(a new output.sweep_name for each), or select the rows with pandas."
+        f"comparison pairs one run of each scenario with one of the baseline by seed. {_what_differs(runs)}"
+    )
+
+
+def _what_differs(runs: pd.DataFrame) -> str:
+    """The columns in which ``runs`` (of one scenario) differ, beyond their seeds, and what to do about it."""
+    own = ("run_seconds", "seed", "run_id")
+    differ = [c for c in runs.columns if c not in own and runs[c].astype(str).nunique() > 1]
+    return (
+        f"They differ in: {', '.join(differ[:12])}{', ...' if len(differ) > 12 else ''}. Analyse one "
+        "configuration per sweep folder (a new output.sweep_name for each), or select the rows with pandas."
     )
 
 

@@ -23,11 +23,11 @@ machine's cores, with a warning, if the cluster cannot say).
 Before anything is written or run, the configuration of every job is composed
 and checked against the schema (:func:`simulation.config.to_config`), so a bad
 value in a sweep stops it with a message naming the key; then the sweep folder
-is checked (:func:`simulation.sweep.prepare_sweep_dir`): a folder that already
-holds a run of the same scenario and seed with another run id — made by other
-code or another configuration — is refused, since its runs could not be told
-apart from this command's. Only then are ``sweep.json`` and ``multirun.yaml``
-written and the jobs launched.
+is checked (:func:`simulation.sweep.prepare_sweep_dir`): a folder holding runs
+of another code revision, or none of this command's configurations of a
+scenario, is refused, since its runs could not be told apart from this
+command's. Only then are ``sweep.json`` and ``multirun.yaml`` written and the
+jobs launched.
 
 Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``).
 """
@@ -242,7 +242,7 @@ class BatchedSweeper(BasicSweeper):
         for overrides in batch:
             others = tuple(o for o in overrides if o.split("=", 1)[0] not in (SEED_KEY, JOB_SEEDS_KEY))
             try:
-                _job_seeds(overrides)
+                _check_seeds(overrides)
             except ValueError as e:
                 errors.setdefault(f"{SEED_KEY} = {e}: seeds must be integers >= 0 and < 2**63", " ".join(overrides))
                 continue
@@ -263,8 +263,8 @@ class BatchedSweeper(BasicSweeper):
             raise SystemExit("error: the sweep was not started:\n" + "\n".join(lines))
 
 
-def _job_seeds(overrides: Sequence[str]) -> list[int]:
-    """The seeds a job runs (``output.job_seeds``, else ``seed``; [] if it sets none).
+def _check_seeds(overrides: Sequence[str]) -> None:
+    """Check the seeds a job runs (``output.job_seeds``, else ``seed``) against the schema's range.
 
     Raises:
         ValueError: a seed the schema does not allow (the message is that value).
@@ -273,7 +273,6 @@ def _job_seeds(overrides: Sequence[str]) -> list[int]:
 
     values = {o.split("=", 1)[0]: o.split("=", 1)[1] for o in overrides if "=" in o}
     value = values.get(JOB_SEEDS_KEY, values.get(SEED_KEY))
-    seeds = []
     for text in value.strip("[]").split(",") if value is not None else []:
         try:
             seed = int(text)
@@ -281,5 +280,3 @@ def _job_seeds(overrides: Sequence[str]) -> list[int]:
             raise ValueError(text) from None
         if not 0 <= seed < SEED_LIMIT:
             raise ValueError(text)
-        seeds.append(seed)
-    return seeds
