@@ -38,12 +38,10 @@ def _initiators(rng: np.random.Generator, rate: NDArray[np.float64], channels: l
     Poisson splitting).
     """
     total = float(sum(channels))
-    who = np.repeat(np.arange(len(rate), dtype=np.int64), rng.poisson(rate * total))
     if total <= 0:
-        return [who] * len(channels)
-    u = rng.random(len(who))
-    # the channel is the number of cumulated shares at or below u (``searchsorted(..., side="right")``)
-    channel = sum((u >= edge).view(np.int8) for edge in np.cumsum(channels) / total)
+        return [np.empty(0, dtype=np.int64)] * len(channels)
+    # the channel is the number of cumulated shares at or below a uniform (``searchsorted(..., side="right")``)
+    who, channel = kernels.initiators(rate * total, np.cumsum(channels) / total, rng)
     return [who[channel == c] for c in range(len(channels))]
 
 

@@ -579,26 +579,36 @@ def _root(parent, i):
 @jit
 def totals(start, deg, nbr, w, sector, prune_below, components):
     """Over every live stored entry: (count, sum of trust, count joining two sectors, and with ``components`` the
-    size of the largest connected component — union–find over every tie in the same pass —, else 0)."""
+    size of the largest connected component — union–find over every tie in the same pass —, else 0).
+
+    Rows are read in actor order, each asked for two rows ahead; the root of the row's actor is kept
+    through its row (it changes only when its component joins a larger one).
+    """
     start, deg, nbr, w, sector = borrowed((start, deg, nbr, w, sector))
     n = len(start) if components else 0
-    parent = np.arange(n)
-    size = np.ones(n, dtype=np.int64)
+    parent = np.arange(n).astype(np.int32)
+    size = np.ones(n, dtype=np.int32)
+    small_sector = sector.astype(np.int8)  # (three sectors) a tenth of the cache
     count, cross = 0, 0
     total = 0.0
     for i in range(len(start)):
+        if i + 2 < len(start):
+            _ask_for_row(nbr, start, deg, i + 2)
+            _ask_for_row(w, start, deg, i + 2)
         s = start[i]
+        own = small_sector[i]
+        ri = _root(parent, i) if components else 0
         for e in range(s, s + deg[i]):
             x = w[e]
             if x >= prune_below:
                 j = nbr[e]
                 count += 1
                 total += x
-                if sector[j] != sector[i]:
+                if small_sector[j] != own:
                     cross += 1
                 if components and j > i:
-                    ri, rj = _root(parent, i), _root(parent, j)
-                    if ri != rj:
+                    rj = _root(parent, j)
+                    if ri != rj:  # the smaller component joins the larger
                         if size[ri] < size[rj]:
                             ri, rj = rj, ri
                         parent[rj] = ri

@@ -60,3 +60,18 @@ def test_sector_filter_is_its_numpy_expression(acceptance: float) -> None:
         np.testing.assert_array_equal(x, y)
     assert ours.random() == theirs.random()
     assert 0 < len(got[0]) < len(a) or acceptance == 1.0
+
+
+def test_initiators_are_their_numpy_expression() -> None:
+    """Who meets someone, and through which channel, as numpy's Poisson and uniform draws say, to the last draw;
+    rates of 0, of a few kinds in runs, and above 10 (where numpy changes method) included."""
+    lam = np.repeat([0.0, 1.21, 0.4, 1.21, 12.5, 0.0, 3.0, 25.0], [30, 200, 50, 20, 10, 5, 40, 3])
+    edges = np.cumsum([1.0, 0.2, 0.01]) / 1.21
+    ours, theirs = np.random.default_rng(7), np.random.default_rng(7)
+    who, channel = ek.initiators(lam, edges, ours)
+    expected_who = np.repeat(np.arange(len(lam)), theirs.poisson(lam))
+    u = theirs.random(len(expected_who))
+    np.testing.assert_array_equal(who, expected_who)
+    np.testing.assert_array_equal(channel, (u[:, None] >= edges).sum(axis=1))
+    assert ours.random() == theirs.random()
+    assert set(channel.tolist()) == {0, 1, 2}
