@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation import idea_kernels as kernels
 from simulation.enums import DOMAINS, Domain
 
 if TYPE_CHECKING:
@@ -48,20 +49,22 @@ def generate_ideas(model: TerritorialModel) -> list[Idea]:
     cfg = model.config.ideas
     actors = model.actors
     rng = model.streams["ideas"]
-    need = effective_need(model)[actors.territory]  # (actor, domain)
-    weight = actors.interest * need
-    perception = weight.mean(axis=1)
+    # An actor proposes with probability rate × perceived need (its interest in each domain × the need there,
+    # averaged over domains) × experience; then each proposer's domain is drawn in proportion to those weights.
     rate = np.array(cfg.rate_per_month.as_list())[actors.kind]
-    p = rate * perception * (1.0 + cfg.experience_boost * np.log1p(actors.experience))
-    p *= model.hooks.idea_rate_multiplier(model)
-    p = np.where(actors.busy < actors.max_projects, np.clip(p, 0.0, 1.0), 0.0)
-    u = rng.random(actors.n)
-    proposers = np.flatnonzero(u < p)
-    # Each proposer's domain, in proportion to its weights: the first whose cumulated weight passes a
-    # uniform draw over the total (drawn proposer after proposer, as one array).
-    w = weight[proposers]
-    target = rng.random(len(proposers)) * w.sum(axis=1)
-    domain = np.minimum((np.cumsum(w, axis=1) <= target[:, None]).sum(axis=1), len(Domain) - 1)
+    experience = 1.0 + cfg.experience_boost * np.log1p(actors.experience)
+    multiplier = np.broadcast_to(np.asarray(model.hooks.idea_rate_multiplier(model), dtype=np.float64), (actors.n,))
+    proposers, domain = kernels.proposals(
+        effective_need(model),
+        actors.territory,
+        actors.interest,
+        rate,
+        experience,
+        multiplier,
+        actors.busy,
+        actors.max_projects,
+        rng,
+    )
     territory = actors.territory[proposers]
     return [
         Idea(i, t, DOMAINS[d], model.month)

@@ -8,6 +8,7 @@ import pytest
 from simulation import encounter_kernels as ek
 from simulation import enums
 from simulation import funding_kernels as fk
+from simulation import idea_kernels as ik
 from simulation.enums import FundingSource
 
 
@@ -75,3 +76,31 @@ def test_initiators_are_their_numpy_expression() -> None:
     np.testing.assert_array_equal(channel, (u[:, None] >= edges).sum(axis=1))
     assert ours.random() == theirs.random()
     assert set(channel.tolist()) == {0, 1, 2}
+
+
+@pytest.mark.parametrize("n_domains", [3, 8, 11, 19])
+def test_proposals_are_their_numpy_expression(n_domains: int) -> None:
+    """The month's proposers and their domains as the numpy of the kernel's docstring gives them, to the last bit
+    and the last draw: rows of fewer than eight domains, of eight (the model's) and longer ones."""
+    gen = np.random.default_rng(n_domains)
+    n, n_territories = 3000, 4
+    need = gen.lognormal(-1.0, 1.0, (n_territories, n_domains))
+    territory = gen.integers(0, n_territories, n)
+    interest = gen.random((n, n_domains))
+    rate, experience = gen.random(n) * 0.3, 1.0 + gen.random(n)
+    multiplier = gen.lognormal(0.0, 1.0, n)
+    busy, max_projects = gen.integers(0, 3, n), np.full(n, 2)
+    ours, theirs = np.random.default_rng(5), np.random.default_rng(5)
+    got = ik.proposals(need, territory, interest, rate, experience, multiplier, busy, max_projects, ours)
+    weight = interest * need[territory]
+    p = rate * weight.mean(axis=1) * experience
+    p *= multiplier
+    p = np.where(busy < max_projects, np.clip(p, 0.0, 1.0), 0.0)
+    proposers = np.flatnonzero(theirs.random(n) < p)
+    w = weight[proposers]
+    target = theirs.random(len(proposers)) * w.sum(axis=1)
+    domain = np.minimum((np.cumsum(w, axis=1) <= target[:, None]).sum(axis=1), n_domains - 1)
+    np.testing.assert_array_equal(got[0], proposers)
+    np.testing.assert_array_equal(got[1], domain)
+    assert ours.random() == theirs.random()
+    assert 0 < len(proposers) < n and len(set(domain.tolist())) > 1
