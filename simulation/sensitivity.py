@@ -43,8 +43,8 @@ from scipy.stats import qmc
 
 from simulation.calibration import PRIORS
 from simulation.config import compose
-from simulation.provenance import REPO
-from simulation.sweep import run_id, run_in_sweep
+from simulation.provenance import REPO, git_revision
+from simulation.sweep import folder_runs, mixed_runs, run_id, run_in_sweep
 
 #: Uncertain parameters (those the seeds leave open) and their ranges.
 UNCERTAIN: dict[str, tuple[float, float]] = {
@@ -99,6 +99,10 @@ def _one(overrides: list[str], folder: str) -> str:
 
 def run_design(points: list[list[str]], folder: Path, jobs: int) -> pd.DataFrame:
     """Run every design point (a list of overrides) through the sweep machinery; their summaries, in order."""
+    revision = git_revision()["git_revision"]
+    problems = mixed_runs(folder_runs(folder), {}, revision) if folder.is_dir() else []
+    if problems:  # its rows would be taken for this code's: a run id names a configuration, not the code
+        raise SystemExit(f"error: the design was not run: {folder} holds runs that {problems[0]} (give another --name)")
     ids = Parallel(n_jobs=jobs, verbose=5)(delayed(_one)(p, str(folder)) for p in points)
     summary = pd.read_parquet(folder / "summary").set_index("run_id")
     out = summary.loc[ids].reset_index()

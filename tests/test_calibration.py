@@ -103,3 +103,14 @@ def test_morris_screening_runs_through_the_sweep_machinery(tmp_path, monkeypatch
     assert (out / "morris.png").exists()
     runs = pd.read_parquet(out / "morris" / "summary")
     assert len(runs) == 2 * (len(small) + 1)  # r trajectories of k + 1 points
+    # Run again by other code (a commit since), the same design is refused: its rows would pass for the new code's.
+    if sensitivity.git_revision()["git_revision"] == "unknown":
+        return  # outside a git checkout revisions are not compared
+    rows = pd.read_parquet(out / "morris" / "summary").drop(columns="scenario").assign(git_revision="0123abc")
+    for path in (out / "morris" / "summary").rglob("*.parquet"):
+        path.unlink()
+    rows.to_parquet(out / "morris" / "summary" / "scenario=baseline" / "earlier.parquet")
+    before = sorted(p.name for p in (out / "morris").rglob("*"))
+    with pytest.raises(SystemExit, match="code revision 0123abc"):
+        sensitivity.main(["morris", "--fast", "--trajectories", "2", "--name", "t"])
+    assert sorted(p.name for p in (out / "morris").rglob("*")) == before

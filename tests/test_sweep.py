@@ -157,6 +157,7 @@ def test_a_bad_value_in_a_sweep_stops_it_before_any_run(tmp_path: Path) -> None:
         (["seed=range(0,-6)"], "it has no run"),
         (["seed=range(-2,2)"], "seed = -2: seeds must be integers >= 0"),
         (["seed=0,1", "output.sweep_name=../../escape"], "output.sweep_name = '../../escape'"),
+        (["seed=0,1", "hydra/sweeper=basic"], "hydra/sweeper=basic does not check the sweep folder"),
     ],
 )
 def test_a_refused_sweep_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:

@@ -29,7 +29,8 @@ scenario, is refused, since its runs could not be told apart from this
 command's. Only then are ``sweep.json`` and ``multirun.yaml`` written and the
 jobs launched.
 
-Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``).
+Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``); :class:`SweeperCheck`
+refuses a multirun under any other sweeper.
 """
 
 import logging
@@ -44,6 +45,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
+from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 log = logging.getLogger(__name__)
@@ -280,3 +282,18 @@ def _check_seeds(overrides: Sequence[str]) -> None:
             raise ValueError(text) from None
         if not 0 <= seed < SEED_LIMIT:
             raise ValueError(text)
+
+
+class SweeperCheck(Callback):
+    """A multirun under another sweeper is refused before it starts: only this one checks the sweep folder
+    (another code revision, other configurations) and writes ``sweep.json``; Hydra's basic sweeper, or any
+    other, would add its runs to a folder unchecked, and the analysis could not tell them apart.
+    """
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        choice = config.hydra.runtime.choices.get("hydra/sweeper")
+        if choice != "batched":
+            raise SystemExit(
+                f"error: the sweep was not started: hydra/sweeper={choice} does not check the sweep folder; "
+                "allowed: hydra/sweeper=batched (the default; hydra.sweeper.seeds_per_job=1 gives one run per job)"
+            )
