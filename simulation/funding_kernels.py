@@ -18,6 +18,7 @@ import numba as nb
 import numpy as np
 
 jit = nb.njit(cache=True, nogil=True)
+inline = nb.njit(cache=True, nogil=True, inline="always")
 
 #: Tier formulas (:attr:`simulation.funding.FundingRule.code`).
 SHARES, MATCHING, FREE_MIX = 0, 1, 2
@@ -25,30 +26,43 @@ SHARES, MATCHING, FREE_MIX = 0, 1, 2
 PUBLIC_LOCAL, LOCAL_FUND, PUBLIC_POLICY, PRIVATE, VOLUNTEERING, REVENUE = range(6)
 N_SOURCES = 6
 #: numpy's block size for pairwise summation.
-_PW_BLOCK = 128
+PW_BLOCK = 128
 
 
-@jit
-def _sum(a):
-    """``a.sum()`` as numpy computes it (pairwise summation: 8 accumulators, blocks of 128)."""
-    n = len(a)
+@inline
+def block_sum(a, n):
+    """``a[:n].sum()`` for ``n <=`` :data:`PW_BLOCK`, as numpy computes it: one by one under eight, else in
+    eight interleaved partial sums added pairwise (kept in registers: nothing is allocated)."""
     if n < 8:
         res = 0.0
         for i in range(n):
             res += a[i]
         return res
-    if n <= _PW_BLOCK:
-        r = a[:8].copy()
-        i = 8
-        while i < n - n % 8:
-            for j in range(8):
-                r[j] += a[i + j]
-            i += 8
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            res += a[i]
-            i += 1
-        return res
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@jit
+def _sum(a):
+    """``a.sum()`` as numpy computes it (pairwise summation: :func:`block_sum` on blocks of up to 128)."""
+    n = len(a)
+    if n <= PW_BLOCK:
+        return block_sum(a, n)
     half = n // 2
     half -= half % 8
     return _sum(a[:half]) + _sum(a[half:])

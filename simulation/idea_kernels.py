@@ -2,7 +2,7 @@
 
 Like the other kernels it draws from the process's numpy ``Generator`` exactly the
 numbers, in exactly the order, that the numpy written in its docstring draws, and
-it sums as numpy sums (pairwise, :func:`row_sum`), so a run is the same with or
+it sums as numpy sums (pairwise, :func:`simulation.funding_kernels.block_sum`), so a run is the same with or
 without it; a test checks it against that numpy. At 100,000 actors the numpy
 version made five (actor × domain) temporaries a month.
 """
@@ -11,46 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.trust_kernels import borrowed, inline, jit
-
-#: Rows longer than this are summed by numpy in blocks (not reproduced here: there are eight domains).
-MAX_ROW = 128
-
-
-@inline
-def row_sum(interest, need, i, t):
-    """``(interest[i] * need[t]).sum()`` as numpy sums a row of at most :data:`MAX_ROW` numbers: one by one
-    under eight, else in eight interleaved partial sums added pairwise."""
-    n = interest.shape[1]
-    if n < 8:
-        res = 0.0
-        for d in range(n):
-            res += interest[i, d] * need[t, d]
-        return res
-    r0 = interest[i, 0] * need[t, 0]
-    r1 = interest[i, 1] * need[t, 1]
-    r2 = interest[i, 2] * need[t, 2]
-    r3 = interest[i, 3] * need[t, 3]
-    r4 = interest[i, 4] * need[t, 4]
-    r5 = interest[i, 5] * need[t, 5]
-    r6 = interest[i, 6] * need[t, 6]
-    r7 = interest[i, 7] * need[t, 7]
-    d = 8
-    while d < n - n % 8:
-        r0 += interest[i, d] * need[t, d]
-        r1 += interest[i, d + 1] * need[t, d + 1]
-        r2 += interest[i, d + 2] * need[t, d + 2]
-        r3 += interest[i, d + 3] * need[t, d + 3]
-        r4 += interest[i, d + 4] * need[t, d + 4]
-        r5 += interest[i, d + 5] * need[t, d + 5]
-        r6 += interest[i, d + 6] * need[t, d + 6]
-        r7 += interest[i, d + 7] * need[t, d + 7]
-        d += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while d < n:
-        res += interest[i, d] * need[t, d]
-        d += 1
-    return res
+from simulation.funding_kernels import PW_BLOCK, block_sum
+from simulation.trust_kernels import borrowed, jit
 
 
 @jit
@@ -70,10 +32,16 @@ def proposals(need, territory, interest, rate, experience_factor, multiplier, bu
         (territory, interest, rate, experience_factor, busy, max_projects)
     )
     n, n_domains = interest.shape
+    if n_domains > PW_BLOCK:
+        raise ValueError("at most 128 domains (numpy sums longer rows in blocks)")
+    weight = np.empty(n_domains)  # one actor's row of interest × need
     proposers = np.empty(n, dtype=np.int64)
     count = 0
     for i in range(n):
-        p = rate[i] * (row_sum(interest, need, i, territory[i]) / n_domains) * experience_factor[i]
+        t = territory[i]
+        for d in range(n_domains):
+            weight[d] = interest[i, d] * need[t, d]
+        p = rate[i] * (block_sum(weight, n_domains) / n_domains) * experience_factor[i]
         p *= multiplier[i]
         p = min(max(p, 0.0), 1.0) if busy[i] < max_projects[i] else 0.0
         if rng.random() < p:
@@ -83,10 +51,12 @@ def proposals(need, territory, interest, rate, experience_factor, multiplier, bu
     for k in range(count):
         i = proposers[k]
         t = territory[i]
-        target = rng.random() * row_sum(interest, need, i, t)
+        for d in range(n_domains):
+            weight[d] = interest[i, d] * need[t, d]
+        target = rng.random() * block_sum(weight, n_domains)
         cumulated, below = 0.0, 0
         for d in range(n_domains):
-            cumulated += interest[i, d] * need[t, d]
+            cumulated += weight[d]
             below += cumulated <= target
         domain[k] = min(below, n_domains - 1)
     return proposers[:count].copy(), domain
