@@ -40,6 +40,7 @@ from matplotlib.axis import Axis
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
+from simulation.datasets import read_table
 from simulation.enums import ActorKind
 
 #: Indicators compared (names of ``summary`` columns; MODEL.md §5).
@@ -89,10 +90,8 @@ def load(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     Raises:
         ValueError: the sweep holds more than one run of a scenario and seed (:func:`one_run_per_seed`).
     """
-    summary = pd.read_parquet(sweep_dir / "summary")
-    ts = pd.read_parquet(
-        sweep_dir / "timeseries", columns=["scenario", "seed", "run_id", "month", "active_cooperations"]
-    )
+    summary = read_table(sweep_dir, "summary")
+    ts = read_table(sweep_dir, "timeseries", columns=["scenario", "seed", "run_id", "month", "active_cooperations"])
     for df in (summary, ts):
         df["scenario"] = df["scenario"].astype(str)
     one_run_per_seed(summary)

@@ -230,7 +230,7 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
     out["ideas_dropped_cumulative"] = float(model.counters.total.get("ideas_dropped", 0.0))
     out["replications_cumulative"] = float(model.counters.total.get("replications", 0.0))
     # Every lever of the registry, 0 when it is not in the run: the summary files of a sweep's
-    # scenarios then share one schema, and ``pd.read_parquet(<sweep>/"summary")`` (which takes
+    # scenarios then share one schema, and even ``pd.read_parquet(<sweep>/"summary")`` (which takes
     # its columns from the first file it reads) keeps every lever's column.
     for name in sorted(set(REGISTRY) | set(model.ledger.by_lever)):
         arr = model.ledger.by_lever.get(name)

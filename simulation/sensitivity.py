@@ -43,6 +43,7 @@ from scipy.stats import qmc
 
 from simulation.calibration import PRIORS
 from simulation.config import compose
+from simulation.datasets import read_table
 from simulation.provenance import REPO, git_revision
 from simulation.sweep import folder_runs, mixed_runs, run_id, run_in_sweep
 
@@ -104,7 +105,7 @@ def run_design(points: list[list[str]], folder: Path, jobs: int) -> pd.DataFrame
     if problems:  # its rows would be taken for this code's: a run id names a configuration, not the code
         raise SystemExit(f"error: the design was not run: {folder} holds runs that {problems[0]} (give another --name)")
     ids = Parallel(n_jobs=jobs, verbose=5)(delayed(_one)(p, str(folder)) for p in points)
-    summary = pd.read_parquet(folder / "summary").set_index("run_id")
+    summary = read_table(folder, "summary").set_index("run_id")
     out = summary.loc[ids].reset_index()
     out["jobs_per_public_meur"] = out["jobs_created_cumulative"] / out["public_eur_cumulative"] * 1e6
     return out

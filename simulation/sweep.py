@@ -11,7 +11,9 @@ to four datasets under the sweep folder::
     <sweep>/spending/scenario=<name>/<batch>.parquet     public euros by month, territory, channel
 
 each row carrying the seed, the run id, the swept parameters and the
-provenance; ``pd.read_parquet(<sweep>/"summary")`` opens a table in one line.
+provenance; :func:`simulation.datasets.read_table` opens a table in one line
+(``pd.read_parquet`` alone takes the columns of the first file it reads: a key
+swept by a later command only would be left out).
 
 * **Batches**: a job writes the runs it has made together, one file per table,
   when they have taken :data:`FLUSH_SECONDS` and when the job ends (or fails):

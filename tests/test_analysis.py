@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ from simulation.analysis import (
     ranking,
     ranking_verdict,
 )
+from simulation.datasets import read_table
 
 
 def _summary() -> pd.DataFrame:
@@ -182,3 +185,22 @@ def test_an_indicator_undefined_in_one_scenario_only_is_kept() -> None:
     rows = compare(summary)
     assert set(rows[rows["indicator"] == "recovery_months"]["scenario"]) == {"baseline", "lever"}
     assert "recovery_months" not in set(compare(summary.assign(recovery_months=np.nan))["indicator"])
+
+
+def test_a_sweeps_tables_keep_the_columns_of_every_file(tmp_path: Path) -> None:
+    """A key swept for a scenario added later is a column of that scenario's files only: ``pd.read_parquet`` takes
+    the first file's columns and drops it; :func:`simulation.datasets.read_table` keeps it (and reads 1 and 0.5
+    of the same key as numbers)."""
+    for scenario, extra in (("baseline", {}), ("p3_seed_grants", {"trust.success_gain": [1, 2]})):
+        (tmp_path / "summary" / f"scenario={scenario}").mkdir(parents=True)
+        rows = pd.DataFrame({"seed": [0, 1], "lasting_cooperations": [3.0, 4.0], **extra})
+        rows.to_parquet(tmp_path / "summary" / f"scenario={scenario}" / "a.parquet")
+    pd.DataFrame({"seed": [2], "lasting_cooperations": [5.0], "trust.success_gain": [0.5]}).to_parquet(
+        tmp_path / "summary" / "scenario=p3_seed_grants" / "b.parquet"
+    )
+    assert "trust.success_gain" not in pd.read_parquet(tmp_path / "summary")  # what this guards against
+    table = read_table(tmp_path, "summary")
+    assert table["trust.success_gain"].tolist()[2:] == [1.0, 2.0, 0.5]
+    assert table["trust.success_gain"].iloc[:2].isna().all() and len(table) == 5
+    assert table["scenario"].dtype == "category"
+    assert read_table(tmp_path, "summary", columns=["seed", "scenario"]).shape == (5, 2)

@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 from babel.numbers import format_decimal
 
-from simulation import analysis
+from simulation import analysis, datasets
 from simulation.config import Config, ConfigError, compose
 from simulation.provenance import REPO, git_revision, package_version
 from simulation.report import i18n
@@ -102,7 +102,7 @@ def check_sweep(sweep_dir: Path, baseline: str) -> list[str]:
 def read_table(sweep_dir: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
     """One dataset of the sweep; a ReportError naming the folder if it cannot be read."""
     try:
-        return pd.read_parquet(sweep_dir / table, columns=columns)
+        return datasets.read_table(sweep_dir, table, columns=columns)
     except (OSError, ValueError, KeyError, pa.ArrowException) as e:
         wanted = f" (columns {', '.join(columns)})" if columns else ""
         raise ReportError(f"{str(sweep_dir)!r}: cannot read its {table} dataset{wanted}: {e}") from e
