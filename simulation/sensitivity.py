@@ -103,7 +103,7 @@ def run_design(points: list[list[str]], folder: Path, jobs: int) -> pd.DataFrame
     revision = git_revision()["git_revision"]
     problems = mixed_runs(folder_runs(folder), {}, revision) if folder.is_dir() else []
     if problems:  # its rows would be taken for this code's: a run id names a configuration, not the code
-        raise SystemExit(f"error: the design was not run: {folder} holds runs that {problems[0]} (give another --name)")
+        raise SystemExit(f"error: the design was not run: {folder}: {problems[0]} (give another --name)")
     ids = Parallel(n_jobs=jobs, verbose=5)(delayed(_one)(p, str(folder)) for p in points)
     summary = read_table(folder, "summary").set_index("run_id")
     out = summary.loc[ids].reset_index()

@@ -588,7 +588,7 @@ def totals(start, deg, nbr, w, sector, prune_below, components):
     n = len(start) if components else 0
     parent = np.arange(n).astype(np.int32)
     size = np.ones(n, dtype=np.int32)
-    small_sector = sector.astype(np.int8)  # (three sectors) a tenth of the cache
+    small_sector = sector.astype(np.int8)  # (three sectors) an eighth of the cache
     count, cross = 0, 0
     total = 0.0
     for i in range(len(start)):
