@@ -27,12 +27,14 @@ port="${RAY_PORT:-6380}"
 inner=$(cat <<'INNER'
 set -euo pipefail
 ip link set lo up
-# The processes of this network namespace, but this shell.
+# The processes of this network namespace, but this shell and the subshell that lists them ($BASHPID in
+# $(ours): without it the list is never empty, and stopping waited its full 5 s every time).
 ours() {
     local me d
     me=$(readlink /proc/$$/ns/net)
     for d in /proc/[0-9]*; do
-        [ "${d#/proc/}" != $$ ] && [ "$(readlink "$d/ns/net" 2>/dev/null)" = "$me" ] && echo "${d#/proc/}"
+        [ "${d#/proc/}" != $$ ] && [ "${d#/proc/}" != "$BASHPID" ] \
+            && [ "$(readlink "$d/ns/net" 2>/dev/null)" = "$me" ] && echo "${d#/proc/}"
     done
     return 0
 }
