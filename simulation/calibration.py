@@ -145,19 +145,28 @@ def per_draw(per_run: pd.DataFrame) -> pd.DataFrame:
     return stats
 
 
-def distance(stats: pd.DataFrame, horizon: int = 120) -> pd.Series:
-    """Distance to the targets in tolerance units, plus 10 for a curve that is not a slow infusion."""
-    d2 = sum(((stats[k] - v) / TOLERANCE) ** 2 for k, v in TARGETS.items())
+def slow_infusion(stats: pd.DataFrame, horizon: int = 120) -> pd.Series:
+    """Whether each draw's mean emergence curve is a slow infusion (:data:`SLOW_INFUSION`)."""
     months: list[float] = SLOW_INFUSION["inflection_months"]
     lo, hi = (m * horizon / 120 for m in months)
-    slow = (
+    return (
         (stats["year_one_share"] <= SLOW_INFUSION["max_year_one_share"])
         & (stats["sse_ratio"] <= SLOW_INFUSION["max_sse_ratio_logistic_to_line"])
         & stats["inflection_month"].between(lo, hi)
         & (stats["peak_increment_year_share"] <= SLOW_INFUSION["peak_increment_by_year"] / 10)
         & (stats["last_year_share_of_peak_increment"] <= SLOW_INFUSION["max_last_year_share_of_peak_increment"])
     )
-    return pd.Series(np.sqrt(d2) + 10.0 * (~slow), index=stats.index)
+
+
+def distance(stats: pd.DataFrame, horizon: int = 120) -> pd.Series:
+    """Distance to the targets in tolerance units, plus 10 for a curve that is not a slow infusion."""
+    d2 = sum(((stats[k] - v) / TOLERANCE) ** 2 for k, v in TARGETS.items())
+    return pd.Series(np.sqrt(d2) + 10.0 * (~slow_infusion(stats, horizon)), index=stats.index)
+
+
+def horizon_of(extra: tuple[str, ...]) -> int:
+    """The horizon in months that the extra overrides set (120 by default)."""
+    return next((int(e.split("=")[1]) for e in extra if e.startswith("horizon_months=")), 120)
 
 
 def scouts_first(draws: pd.DataFrame) -> pd.Series:
@@ -173,40 +182,47 @@ def scouts_first(draws: pd.DataFrame) -> pd.Series:
     return lowest_scout >= highest_other
 
 
+def in_truncated_prior(draws: pd.DataFrame) -> pd.DataFrame:
+    """The draws where scouts come first (:func:`scouts_first`); an error if there is none."""
+    prior = draws[scouts_first(draws)]
+    if not len(prior):
+        raise SystemExit(
+            f"error: none of the {len(draws)} draws keeps {' and '.join(SCOUTS)} the best scouts: "
+            "widen the priors of their idea rates (calibration.PRIORS)"
+        )
+    return prior
+
+
 def accept_closest(table: pd.DataFrame, accept: float) -> pd.DataFrame:
     """The ABC posterior: among the draws of the (truncated) prior, those where scouts come first, the ``accept``
     share closest to the targets."""
-    prior = table[scouts_first(table)]
-    if not len(prior):
-        raise SystemExit(
-            f"error: none of the {len(table)} draws keeps {' and '.join(SCOUTS)} the best scouts: "
-            "widen the priors of their idea rates (calibration.PRIORS)"
-        )
+    prior = in_truncated_prior(table)
     return prior.nsmallest(max(1, round(accept * len(prior))), "distance")
 
 
 def run_abc(
     samples: int, seeds: int, accept: float, jobs: int, extra: tuple[str, ...] = (), seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sample the priors, simulate, and keep the closest ``accept`` share.
+    """Sample the priors, simulate the draws of the truncated prior, and keep the closest ``accept`` share.
 
     Returns:
-        (every draw with its mean statistics and distance, the accepted draws).
+        (every draw simulated, with its mean statistics and distance; the accepted draws).
     """
     names = list(PRIORS)
     low = np.array([PRIORS[n][0] for n in names])
     high = np.array([PRIORS[n][1] for n in names])
     unit = qmc.Sobol(d=len(names), scramble=True, seed=seed).random(samples)
     draws = qmc.scale(unit, low, high)
+    # Only the draws of the truncated prior are simulated (the others would be discarded by accept_closest).
+    draws = in_truncated_prior(pd.DataFrame(draws, columns=names)).to_numpy()
     job_list = [Job(tuple(zip(names, map(float, row), strict=True)), s, extra) for row in draws for s in range(seeds)]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("forkserver")) as pool:
         results = list(pool.map(simulate_job, job_list, chunksize=4))
     per_run = pd.DataFrame(results)
-    per_run["draw"] = np.repeat(np.arange(samples), seeds)
+    per_run["draw"] = np.repeat(np.arange(len(draws)), seeds)
     stats = per_draw(per_run)
     table = pd.concat([pd.DataFrame(draws, columns=names), stats.reset_index(drop=True)], axis=1)
-    horizon = next((int(e.split("=")[1]) for e in extra if e.startswith("horizon_months=")), 120)
-    table["distance"] = distance(table, horizon)
+    table["distance"] = distance(table, horizon_of(extra))
     return table, accept_closest(table, accept)
 
 
@@ -227,8 +243,7 @@ def refine(
         per_run = pd.DataFrame(list(pool.map(simulate_job, job_list)))
     per_run["draw"] = np.repeat(top.index.to_numpy(), seeds)
     stats = per_draw(per_run)
-    horizon = next((int(e.split("=")[1]) for e in extra if e.startswith("horizon_months=")), 120)
-    stats["distance"] = distance(stats, horizon)
+    stats["distance"] = distance(stats, horizon_of(extra))
     best = stats["distance"].idxmin()
     values = top.loc[[best], names].to_numpy(dtype=float)[0]
     return {n: float(v) for n, v in zip(names, values, strict=True)}, stats
@@ -301,13 +316,13 @@ def main(argv: list[str] | None = None) -> None:
         extra = ("region.population_scale=0.3", "horizon_months=60")
     if args.draws is not None:
         table = pd.read_csv(args.draws)
-        table["distance"] = distance(table, next((int(e.split("=")[1]) for e in extra if "horizon" in e), 120))
+        table["distance"] = distance(table, horizon_of(extra))
         args.samples = len(table)
         accepted = accept_closest(table, args.accept)
     else:
         table, accepted = run_abc(args.samples, args.seeds, args.accept, args.jobs, extra)
     params, refined = refine(accepted, args.refine, args.refine_seeds, args.jobs, extra)
-    meets = bool(refined["distance"].min() < 10.0)
+    meets = bool(slow_infusion(refined, horizon_of(extra)).any())
     if not meets:
         print("warning: no refined draw is a slow infusion on its refine seeds; the closest is kept")
     result = check(params, args.check_seeds, args.jobs, extra)
