@@ -146,10 +146,23 @@ def one_run_per_seed(summary: pd.DataFrame) -> None:
     )
 
 
+#: Columns that describe how a run was made (besides the swept keys, whose names are dotted config paths).
+MAKING = ("config_id", "git_revision", "package_version", "git_dirty")
+
+
 def _what_differs(runs: pd.DataFrame) -> str:
-    """The columns in which ``runs`` (of one scenario) differ, beyond their seeds, and what to do about it."""
+    """The columns in which ``runs`` (of one scenario) differ, beyond their seeds, and what to do about it.
+
+    What sets a configuration is named first: the columns constant within each configuration (``config_id``),
+    then, among them, the swept keys and the code's tags; results, which differ from seed to seed, last.
+    """
     own = ("run_seconds", "seed", "run_id")
-    differ = [c for c in runs.columns if c not in own and runs[c].astype(str).nunique() > 1]
+    # (a key absent from some runs' files is empty there: that is a difference too)
+    differ = [c for c in runs.columns if c not in own and runs[c].astype(str).nunique(dropna=False) > 1]
+    if "config_id" in runs:
+        per_config = runs.astype(str).groupby("config_id")
+        settings = {c for c in differ if (per_config[c].nunique(dropna=False) <= 1).all()}
+        differ.sort(key=lambda c: (c not in settings, c not in MAKING and "." not in c))
     return (
         f"They differ in: {', '.join(differ[:12])}{', ...' if len(differ) > 12 else ''}. Analyse one "
         "configuration per sweep folder (a new output.sweep_name for each), or select the rows with pandas."

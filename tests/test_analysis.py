@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from simulation.analysis import (
+    INDICATORS,
     compare,
     cost_effectiveness,
     finished_only,
@@ -204,3 +205,17 @@ def test_a_sweeps_tables_keep_the_columns_of_every_file(tmp_path: Path) -> None:
     assert table["trust.success_gain"].iloc[:2].isna().all() and len(table) == 5
     assert table["scenario"].dtype == "category"
     assert read_table(tmp_path, "summary", columns=["seed", "scenario"]).shape == (5, 2)
+
+
+def test_what_differs_names_the_settings_before_the_results() -> None:
+    """Two configurations of a scenario, with every indicator column and a key swept by the later command only
+    (the last column, as :func:`simulation.datasets.read_table` reads it): the key is named, not hidden
+    behind twelve results that differ from seed to seed."""
+    summary = _summary().assign(config_id="c1")
+    summary = summary.assign(
+        **{name: np.arange(len(summary), dtype=float) for name in INDICATORS if name not in summary}
+    )
+    other = summary[summary["scenario"] == "lever"].assign(seed=lambda d: d["seed"] + 100, config_id="c2")
+    both = pd.concat([summary, other.assign(**{"trust.success_gain": 0.35})])
+    with pytest.raises(ValueError, match=r"They differ in: config_id, trust\.success_gain, "):
+        one_configuration_per_scenario(both)
