@@ -25,7 +25,7 @@ def read_table(sweep_dir: Path | str, table: str, columns: list[str] | None = No
     files = [pq.read_schema(f) for f in dataset.files]
     # ("permissive": a key swept as 1 in one command and 0.5 in another is read as 1.0 and 0.5)
     schema = pa.unify_schemas([*files, pa.schema(decoded)], promote_options="permissive")
-    df = pq.read_table(path, schema=schema, columns=columns).to_pandas()
+    df = pq.ParquetDataset(path, schema=schema).read(columns=columns).to_pandas()
     if "scenario" in df:
         df["scenario"] = df["scenario"].astype("category")
     return df

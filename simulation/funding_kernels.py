@@ -14,11 +14,9 @@ bit for bit the plan numpy would make from the same balances.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
-jit = nb.njit(cache=True, nogil=True)
-inline = nb.njit(cache=True, nogil=True, inline="always")
+from simulation.trust_kernels import inline, jit
 
 #: Tier formulas (:attr:`simulation.funding.FundingRule.code`).
 SHARES, MATCHING, FREE_MIX = 0, 1, 2

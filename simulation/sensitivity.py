@@ -42,10 +42,10 @@ from scipy import stats
 from scipy.stats import qmc
 
 from simulation.calibration import PRIORS
-from simulation.config import compose
+from simulation.config import compose, run_id
 from simulation.datasets import read_table
 from simulation.provenance import REPO, git_revision
-from simulation.sweep import folder_runs, mixed_runs, run_id, run_in_sweep
+from simulation.sweep import folder_runs, mixed_runs, run_in_sweep
 
 #: Uncertain parameters (those the seeds leave open) and their ranges.
 UNCERTAIN: dict[str, tuple[float, float]] = {
