@@ -533,18 +533,19 @@ def provenance_of(sweep_dir: Path, summary: pd.DataFrame, baseline: str) -> dict
 
 
 def check_out(out: Path) -> None:
-    """An output folder may exist, as a folder; a file in its place, or above it, is refused up front.
+    """An output folder may exist, as a folder; a file or a dangling link in its place or above it, or a folder
+    that cannot be written to, is refused up front (:func:`simulation.run.folder_problem`).
 
     Raises:
-        ValueError: naming the file.
+        ValueError: naming the path and why.
     """
+    from simulation.run import folder_problem
+
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(out)!r} exists and is not a folder: give a folder")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise ValueError(f"--out {str(out)!r}: {str(parent)!r} is a file, not a folder")
-            break
+    problem = folder_problem(out)
+    if problem:
+        raise ValueError(f"--out {str(out)!r}: {problem}")
 
 
 def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None) -> Path:

@@ -137,6 +137,24 @@ def results_root(config: Config, results_dir: str | Path | None = None) -> Path:
     return root
 
 
+def folder_problem(path: Path) -> str | None:
+    """Why no folder could be made, or written to, at ``path``; None if one can.
+
+    The first existing path at or above ``path`` must be a writable folder (a dangling link exists as a
+    link: it stops the walk up, and is named).
+    """
+    existing = path
+    while not os.path.lexists(existing):
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "a link to nothing" if existing.is_symlink() and not existing.exists() else "a file"
+        where = f"is {what}" if existing == path else f"lies under {existing}, {what}"
+        return f"{where}; a folder (or a path where one can be made) is needed"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
+
+
 def check_results_dir(root: Path) -> None:
     """Refuse, before a run starts, a results folder that could not be made or written to.
 
@@ -144,19 +162,11 @@ def check_results_dir(root: Path) -> None:
         ConfigError: naming ``output.results_dir`` and why.
     """
     try:
-        existing = root
-        while not os.path.lexists(existing):  # a dangling link exists as a link: it stops the walk, refused below
-            existing = existing.parent
-        if not existing.is_dir():
-            what = "a link to nothing" if existing.is_symlink() and not existing.exists() else "a file"
-            where = f"is {what}" if existing == root else f"lies under {existing}, {what}"
-            raise ConfigError(
-                f"output.results_dir = {root}: {where}; a folder (or a path where one can be made) is needed"
-            )
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise ConfigError(f"output.results_dir = {root}: {existing} is not writable")
+        problem = folder_problem(root)
     except OSError as e:
         raise ConfigError(f"output.results_dir = {root}: {e.strerror or e}") from None
+    if problem:
+        raise ConfigError(f"output.results_dir = {root}: {problem}")
 
 
 def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:

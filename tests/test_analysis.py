@@ -219,3 +219,17 @@ def test_what_differs_names_the_settings_before_the_results() -> None:
     both = pd.concat([summary, other.assign(**{"trust.success_gain": 0.35})])
     with pytest.raises(ValueError, match=r"They differ in: config_id, trust\.success_gain, "):
         one_configuration_per_scenario(both)
+
+
+def test_an_out_folder_that_cannot_be_made_is_refused_up_front(tmp_path: Path) -> None:
+    """--out on a dangling link, or under a file, is named before anything is computed (the rule of
+    output.results_dir, one function for both)."""
+    from simulation.analysis import check_out
+
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(ValueError, match=r"dangling'?: is a link to nothing"):
+        check_out(tmp_path / "dangling")
+    with pytest.raises(ValueError, match=r"lies under .*a_file, a file"):
+        check_out(tmp_path / "a_file" / "analysis")
+    check_out(tmp_path / "new" / "analysis")  # a folder can be made there
