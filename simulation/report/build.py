@@ -239,7 +239,13 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     jobs = "jobs_created_cumulative_per_meur"
     creating_jobs = ranked[ranked[f"{jobs}_ci_low"] > 0]
     levers = [x for x in scenarios if x["name"] != baseline]
-    budgets = {x["lever_budget_eur_per_year"] for x in levers}
+    # "Every lever is given the same budget" is said of two funded scenarios or more whose configurations were
+    # recomposed as they ran (not of a shock-only sweep, whose budgets are all 0, nor of one lever; a scenario
+    # without levers, such as a shock, is left out).
+    funded = [x["lever_budget_eur_per_year"] for x in levers if x["lever_budget_eur_per_year"] > 0]
+    known = all(x["config_check"] == "match" for x in levers)
+    known = known and not any(math.isnan(x["lever_budget_eur_per_year"]) for x in levers)
+    equal_budget = funded[0] if len(funded) >= 2 and len(set(funded)) == 1 else None
     return {
         "sweep": {
             "name": sweep_dir.resolve().name,
@@ -275,7 +281,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         "package": next((r for r in ranked.to_dict("records") if r["scenario"] == PACKAGE), None),
         "n_ranked": int(ranked[HEADLINE].notna().sum()),
         # The levers' common configured yearly budget (None if they differ), and those that spent much less.
-        "equal_budget": budgets.pop() if len(budgets) == 1 and not math.isnan(next(iter(budgets))) else None,
+        "equal_budget": equal_budget if known else None,
         "underspent": [
             x["name"] for x in levers if x["lever_eur_per_year"] < UNDERSPENT * x["lever_budget_eur_per_year"]
         ],
