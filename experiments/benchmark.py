@@ -77,6 +77,63 @@ def child_model(scale: float) -> dict[str, Any]:
     return counts | _timings(actors * months, "actor_months", t0, t1, t2)
 
 
+#: The month's processes, in ``TerritorialModel.step``'s order: methods of the model, else functions of
+#: ``simulation.model`` (those it calls with the model as argument).
+PROCESSES = (
+    "apply_shocks",
+    "refresh_budgets",
+    "pay_engineering",
+    "run_policies",
+    "encounters",
+    "decay_trust",
+    "generate_ideas",
+    "form_alliances",
+    "fund_coalitions",
+    "advance_projects",
+    "update_trust_from_projects",
+    "create_value",
+    "update_generalised_trust",
+    "collect",
+)
+#: What every actor or every tie costs each month whatever the projects do: the floor of a run's time
+#: that no work on the per-project code can lower (the network indicators are part of ``collect``).
+PER_ACTOR = ("build", "encounters", "decay_trust", "network_indicators")
+
+
+def child_profile(scale: float) -> dict[str, Any]:
+    """The decade at ``population_scale = scale`` with each process timed (seconds, whole decade)."""
+    import simulation.model as model_module
+    from simulation.config import compose
+    from simulation.trust import TrustNetwork
+
+    spent: dict[str, float] = dict.fromkeys(("build", *PROCESSES, "network_indicators"), 0.0)
+
+    def timed(owner: Any, attr: str, label: str) -> None:
+        inner = getattr(owner, attr)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - t
+
+        setattr(owner, attr, wrapper)
+
+    cls = model_module.TerritorialModel
+    for name in PROCESSES:
+        timed(cls if hasattr(cls, name) else model_module, name, name)
+    timed(TrustNetwork, "indicators", "network_indicators")
+    cfg = compose([f"region.population_scale={scale!r}"])
+    t0 = time.perf_counter()
+    model = model_module.TerritorialModel(cfg)
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    spent["build"] = t1 - t0
+    return {"actors": model.actors.n, "months": cfg.horizon_months, "total_s": t2 - t0, "seconds": spent}
+
+
 def child_reference(n_agents: int, n_steps: int) -> dict[str, Any]:
     """A Boltzmann-wealth-like model written plainly with Mesa 3: ``n_agents`` for ``n_steps`` steps."""
     import mesa
@@ -116,7 +173,7 @@ def child_reference(n_agents: int, n_steps: int) -> dict[str, Any]:
 
 
 def run_child(kind: str, *params: str) -> dict[str, Any]:
-    """Child mode: ``count``, ``model SCALE`` or ``reference AGENTS STEPS``."""
+    """Child mode: ``count``, ``model SCALE``, ``profile SCALE`` or ``reference AGENTS STEPS``."""
     sys.path.insert(0, str(REPO))
     if kind == "count":  # actors in the default region: the unit of ``population_scale``
         from simulation.config import compose
@@ -125,6 +182,8 @@ def run_child(kind: str, *params: str) -> dict[str, Any]:
         return {"actors": int(actor_counts(compose([]).region).sum())}
     if kind == "model":
         return child_model(float(params[0]))
+    if kind == "profile":
+        return child_profile(float(params[0]))
     if kind == "reference":
         return child_reference(int(params[0]), int(params[1]))
     raise ValueError(f"unknown child mode {kind!r}")
@@ -167,6 +226,17 @@ def bench_size(scale: float, repeats: int) -> dict[str, Any]:
     runs = {"model_runs": model_runs, "reference_runs": ref_runs}
     medians = {"model_median": model, "reference_median": ref, "ratio_model_reference": ratio}
     return {"population_scale": scale, "repeats": repeats, **medians, **runs}
+
+
+def where_the_time_goes(profile: dict[str, Any], size: dict[str, Any]) -> dict[str, Any]:
+    """The profiled run's seconds per process, its per-actor floor, and the decade time that 3× the
+    reference measured for the same size (``size``, from :func:`bench_size`) allows."""
+    seconds = profile["seconds"]
+    work = profile["actors"] * profile["months"]
+    return profile | {
+        "per_actor_floor_s": sum(seconds[k] for k in PER_ACTOR),
+        "budget_for_3x_s": work / (3 * size["reference_median"]["agent_steps_per_s"]),
+    }
 
 
 def _proc_field(path: str, key: str) -> str:
@@ -238,6 +308,17 @@ def report(result: dict[str, Any]) -> None:
             f"Default decade, start-up included (python -m simulation.run, median of "
             f"{len(result['startup_included_runs_s'])}): {result['startup_included_s']:.2f} s"
         )
+    if (prof := result.get("profile_100k")) is not None:
+        print(f"\nWhere the time goes at 100k (one run, with each process timed: {prof['total_s']:.2f} s):\n")
+        print("| process | s | share |\n|---|---:|---:|")
+        for name, sec in sorted(prof["seconds"].items(), key=lambda kv: -kv[1]):
+            if sec >= 0.005:
+                inside = " (in collect)" if name == "network_indicators" else ""
+                print(f"| {name}{inside} | {sec:.2f} | {sec / prof['total_s']:.0%} |")
+        print(
+            f"\nPer-actor floor ({' + '.join(PER_ACTOR)}): {prof['per_actor_floor_s']:.2f} s; "
+            f"3× the reference allows {prof['budget_for_3x_s']:.2f} s for the whole decade."
+        )
     print("\n| target | measured | status |\n|---|---:|---|")
     for t in result["targets"]:
         print(f"| {t['target']} | {t['shown']} | {t['status']} |")
@@ -268,6 +349,10 @@ def main() -> None:
         repeats = args.repeats if args.repeats is not None else DEFAULT_REPEATS[size]
         print(f"running {size} (population_scale={scale:.4g}, {repeats} repeat(s))...", file=sys.stderr)
         results[size] = bench_size(scale, repeats)
+    profile = None
+    if "100k" in sizes:
+        print("running 100k again with each process timed...", file=sys.stderr)
+        profile = where_the_time_goes(in_child("profile", repr(results["100k"]["population_scale"])), results["100k"])
     startup_runs: list[float] = []
     if "default" in sizes:
         print("running python -m simulation.run (start-up included)...", file=sys.stderr)
@@ -286,6 +371,7 @@ def main() -> None:
         "scaling_ratios": scaling,
         "startup_included_runs_s": startup_runs,
         "startup_included_s": startup_s,
+        "profile_100k": profile,
         "launcher_peak_rss_mib": _peak_rss_mib(),
     }
     result["targets"] = targets(results, startup_s, scaling.get("100k"))

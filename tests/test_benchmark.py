@@ -1,0 +1,61 @@
+"""The benchmark's process timer (``experiments/benchmark.py``): it times what ``step()`` runs, all of it."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulation.model import TerritorialModel
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("benchmark", REPO / "experiments" / "benchmark.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["benchmark"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_timed_processes_are_the_steps_in_order(bench) -> None:
+    """A process added to, renamed in or moved within ``step()`` must be timed under its name."""
+    doc = inspect.getdoc(TerritorialModel.step) or ""
+    documented = re.findall(r"^\s*\d+\. ``(\w+)``", doc, flags=re.MULTILINE)
+    assert documented == list(bench.PROCESSES)
+    body = inspect.getsource(TerritorialModel.step).split('"""')[-1]
+    called = re.findall(r"(?:self\.)?(\w+)\(self\)|self\.(\w+)\(\)", body)
+    in_body = [a or b for a, b in called if (a or b) in bench.PROCESSES]
+    assert in_body == list(bench.PROCESSES)
+
+
+def test_the_profile_times_every_process_of_a_run(bench, monkeypatch) -> None:
+    # The child patches the model's classes and module: undone after the test.
+    import simulation.model as model_module
+    from simulation.trust import TrustNetwork
+
+    for name in bench.PROCESSES:
+        owner = TerritorialModel if hasattr(TerritorialModel, name) else model_module
+        monkeypatch.setattr(owner, name, getattr(owner, name))
+    monkeypatch.setattr(TrustNetwork, "indicators", TrustNetwork.indicators)
+
+    prof = bench.child_profile(0.1)
+    seconds = prof["seconds"]
+    assert set(seconds) == {"build", *bench.PROCESSES, "network_indicators"}
+    assert all(seconds[name] > 0 for name in ("build", "encounters", "collect", "network_indicators"))
+    assert seconds["network_indicators"] <= seconds["collect"]
+    in_steps = sum(seconds[name] for name in bench.PROCESSES)
+    assert in_steps <= prof["total_s"] - seconds["build"]
+    assert in_steps >= 0.5 * (prof["total_s"] - seconds["build"])  # the steps are most of the run
+
+    size = {"reference_median": {"agent_steps_per_s": 1e6}}
+    summary = bench.where_the_time_goes(prof, size)
+    assert summary["per_actor_floor_s"] == pytest.approx(sum(seconds[k] for k in bench.PER_ACTOR))
+    assert summary["budget_for_3x_s"] == pytest.approx(prof["actors"] * prof["months"] / 3e6)
