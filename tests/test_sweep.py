@@ -167,6 +167,18 @@ def test_a_refused_sweep_writes_nothing(tmp_path: Path, args: list[str], message
     assert not list(tmp_path.rglob("*")), "nothing written, inside the results folder or beside it"
 
 
+def test_a_bad_value_is_refused_before_connecting_to_a_ray_cluster(tmp_path: Path) -> None:
+    """The sweeper counts a Ray cluster's CPUs by connecting to it: an unreachable address takes minutes
+    to fail. The runs are checked first, so a bad value is refused at once, whatever the cluster."""
+    unreachable = ["hydra/launcher=ray_cluster", "hydra.launcher.ray.init.address=127.0.0.1:9"]
+    cmd = [sys.executable, "-m", "simulation.run", "-m", "seed=0,1", "trust.decay_per_month=1.5", *unreachable]
+    cmd += [*SMALL, f"output.results_dir={tmp_path / 'r'}"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "trust.decay_per_month = 1.5: must be <= 1" in proc.stderr, proc.stderr
+    assert "could not count the Ray cluster's CPUs" not in proc.stderr and "GCS" not in proc.stderr
+    assert not list(tmp_path.rglob("*"))
+
+
 def test_a_sweep_is_not_mixed_with_runs_of_other_code_or_configs(parallel_sweep: Path, tmp_path: Path) -> None:
     """Resuming into a folder whose runs of the same scenario and seed have other run ids is refused, with
     nothing written; a resume or an extension with the same configuration is not, and keeps the earlier command."""

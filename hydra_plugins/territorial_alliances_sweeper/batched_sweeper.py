@@ -199,8 +199,6 @@ class BatchedSweeper(BasicSweeper):
             parser.parse_overrides([*self._parse_config(), *arguments]), self.max_batch_size
         )
         batches = list(self.overrides)
-        for batch in batches:
-            self.validate_batch_is_legal(batch)
         sweep_dir = Path(self.config.hydra.sweep.dir)
         prepare_sweep_dir(sweep_dir, self.config, self.planned)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
@@ -221,6 +219,9 @@ class BatchedSweeper(BasicSweeper):
         (jobs,) = BasicSweeper.split_arguments(overrides, None)
         if not jobs:
             raise SystemExit("error: the sweep was not started: it has no run (an empty range or list of values?)")
+        # Every run checked first: counting a Ray cluster's CPUs below connects to it, which may take
+        # minutes to fail when the cluster is unreachable, and a bad value must not wait for that.
+        self.validate_batch_is_legal(jobs)
         seeds_per_job = self.seeds_per_job
         if seeds_per_job is None:
             assert self.config is not None
@@ -229,10 +230,10 @@ class BatchedSweeper(BasicSweeper):
         return list(self.split_overrides_to_chunks(batched, max_batch_size))
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
-        """Check every job against the schema before any job of the batch runs, and note its configuration
-        (:attr:`planned`).
+        """Check every run of the sweep against the schema before anything else (the runs, one per job, before
+        their seeds are grouped into jobs), and note its configuration (:attr:`planned`).
 
-        Jobs that differ only by their seeds are composed and checked once; the
+        Runs that differ only by their seeds are composed and checked once; the
         seeds of the others are checked against the schema's range of ``seed``.
         """
         from simulation.config import ConfigError, config_id, to_config
