@@ -40,6 +40,7 @@ from matplotlib.axis import Axis
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
+from simulation.config import TERRITORY_TYPES
 from simulation.datasets import read_table
 from simulation.enums import ActorKind
 
@@ -309,7 +310,9 @@ class PlotText:
 def emergence_plot(ts: pd.DataFrame, path: Path, text: PlotText | None = None, dpi: int = 120) -> None:
     """Active cooperations per month: mean and 95% band across seeds, one line per scenario."""
     text = text or PlotText()
-    fig, ax = plt.subplots(figsize=(10, 6))
+    fig, ax = plt.subplots(figsize=(9, 5.2))
+    # The baseline in black, the others in tab10's colours but its grey, which would pass for the baseline.
+    colours = iter([f"C{i}" for i in range(10) if i != 7] * 3)  # matplotlib's default cycle is tab10
     for scenario, runs in ts.groupby("scenario", sort=True):
         wide = runs.pivot_table(index="month", columns="seed", values="active_cooperations")
         stats_ = [interval(row) for row in wide.to_numpy()]
@@ -318,7 +321,7 @@ def emergence_plot(ts: pd.DataFrame, path: Path, text: PlotText | None = None, d
         hi = np.array([s[2] for s in stats_])
         years = wide.index.to_numpy() / 12
         lw = 2.5 if scenario == "baseline" else 1.2
-        colour = "black" if scenario == "baseline" else None
+        colour = "black" if scenario == "baseline" else next(colours)
         (line,) = ax.plot(years, mean, lw=lw, label=text.scenario(str(scenario)), color=colour)
         ax.fill_between(years, lo, hi, color=line.get_color(), alpha=0.15)
     ax.set_xlabel(text.year)
@@ -327,7 +330,7 @@ def emergence_plot(ts: pd.DataFrame, path: Path, text: PlotText | None = None, d
     text.format_axis(ax.xaxis)
     text.format_axis(ax.yaxis)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncols=2, frameon=False)
+    ax.legend(fontsize=9, ncols=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
@@ -343,17 +346,20 @@ def cost_effectiveness_plot(ce: pd.DataFrame, path: Path, text: PlotText | None 
         )
         if f"{ind}_per_meur" in ce
     ]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 0.45 * max(len(ce), 4) + 1.5), sharey=True)
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.6 * len(panels), 0.38 * max(len(ce), 4) + 1.6), sharey=True, squeeze=False
+    )
     y = np.arange(len(ce))
-    for ax, (ind, label) in zip(np.atleast_1d(axes), panels, strict=True):
+    for ax, (ind, label) in zip(axes.flat, panels, strict=True):
         mean = ce[f"{ind}_per_meur"].to_numpy(float)
         err = np.vstack([mean - ce[f"{ind}_per_meur_ci_low"], ce[f"{ind}_per_meur_ci_high"] - mean])
         ax.barh(y, mean, xerr=np.clip(np.nan_to_num(err), 0, None), color="#31a354", alpha=0.8, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel(textwrap.fill(label, 34))  # side by side, long labels (in French) would run together
+        ax.set_xlabel(textwrap.fill(label, 30), fontsize=9)  # side by side, long labels would run together
+        ax.tick_params(labelsize=9)
         text.format_axis(ax.xaxis)
         ax.grid(alpha=0.3, axis="x")
-    np.atleast_1d(axes)[0].set_yticks(y, [text.scenario(str(s)) for s in ce["scenario"]])
+    axes.flat[0].set_yticks(y, [text.scenario(str(s)) for s in ce["scenario"]])
     fig.suptitle(text.cost_effectiveness_title)
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
@@ -396,6 +402,63 @@ def territories_without_project(counts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["scenario", "territory"]).reset_index(drop=True)
 
 
+def by_territory_type(
+    counts: pd.DataFrame, types: Mapping[str, str], populations: Mapping[str, float], baseline: str = "baseline"
+) -> pd.DataFrame:
+    """Lasting cooperations at the horizon per type of territory (rural, peri-urban, urban: "in which territories").
+
+    A run's count for a type is the sum over the territories of that type. Per scenario and type: the mean over
+    runs, the same per 10,000 inhabitants of the type, the type's share of the scenario's lasting cooperations
+    (ratio of means) and of the region's population, and the paired difference from the baseline by seed with
+    its 95% t-interval (:func:`interval`; the baseline's own is 0).
+
+    Args:
+        counts: the output of :func:`territory_projects`.
+        types: the type of each territory (``TerritoryConfig.type``); territories without one are left out.
+        populations: the population of each territory.
+
+    Returns:
+        Columns ``scenario``, ``type``, ``lasting``, ``lasting_per_10k``, ``share``, ``population_share``,
+        ``difference``, ``difference_ci_low``, ``difference_ci_high``, ``n_seeds``; types in the order of
+        ``TERRITORY_TYPES`` (those present), scenarios sorted.
+    """
+    typed = counts[counts["territory"].isin(types)]
+    order = [t for t in TERRITORY_TYPES if t in set(types.values())]
+    per_run = (
+        typed.assign(type=typed["territory"].map(types))
+        .pivot_table(index=["scenario", "seed"], columns="type", values="lasting", aggfunc="sum", fill_value=0)
+        .reindex(columns=order, fill_value=0)
+        .astype(float)
+    )
+    pop = pd.Series({t: sum(populations[n] for n, ty in types.items() if ty == t) for t in order}, dtype=float)
+    if baseline not in per_run.index.get_level_values("scenario"):
+        raise ValueError(f"no run of the baseline scenario {baseline!r} in this sweep")
+    base = per_run.loc[baseline]
+    rows = []
+    for scenario, runs in per_run.groupby(level="scenario", sort=True):
+        runs = runs.droplevel("scenario")
+        seeds = runs.index.intersection(base.index).sort_values()
+        total = runs.sum(axis=1).mean()
+        for t in order:
+            d_mean, d_lo, d_hi, n = interval((runs.loc[seeds, t] - base.loc[seeds, t]).to_numpy())
+            mean = float(runs[t].mean())
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "type": t,
+                    "lasting": mean,
+                    "lasting_per_10k": mean / (pop[t] / 1e4),
+                    "share": mean / total if total > 0 else float("nan"),
+                    "population_share": float(pop[t] / pop.sum()),
+                    "difference": d_mean,
+                    "difference_ci_low": d_lo,
+                    "difference_ci_high": d_hi,
+                    "n_seeds": n,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def territory_plot(counts: pd.DataFrame, path: Path, text: PlotText | None = None, dpi: int = 120) -> None:
     """Mean active and lasting projects at the horizon: one panel per territory, one bar per scenario."""
     text = text or PlotText()
@@ -405,7 +468,7 @@ def territory_plot(counts: pd.DataFrame, path: Path, text: PlotText | None = Non
     ncols = min(4, len(territories))
     nrows = -(-len(territories) // ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(3.1 * ncols, 0.22 * len(scenarios) * nrows + 1.6 * nrows), sharey=True, squeeze=False
+        nrows, ncols, figsize=(2.3 * ncols, 0.2 * len(scenarios) * nrows + 1.4 * nrows), sharey=True, squeeze=False
     )
     y = np.arange(len(scenarios))
     for ax, territory in zip(axes.flat, territories, strict=False):
@@ -413,11 +476,11 @@ def territory_plot(counts: pd.DataFrame, path: Path, text: PlotText | None = Non
         ax.barh(y, m["active"], color="#a1d99b", label=text.active_label)
         ax.barh(y, m["lasting"], color="#31a354", label=text.lasting_label)
         ax.set_title(territory, fontsize=9)
-        ax.set_yticks(y, [text.scenario(s) for s in scenarios], fontsize=7)
-        ax.invert_yaxis()
-        ax.tick_params(axis="x", labelsize=7)
+        ax.set_yticks(y, [text.scenario(s) for s in scenarios], fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
         text.format_axis(ax.xaxis)
         ax.grid(alpha=0.3, axis="x")
+    axes.flat[0].invert_yaxis()  # once: the panels share their y axis, so a flip per panel would cancel out
     for ax in axes.flat[len(territories) :]:
         ax.set_visible(False)
     handles, legend_labels = axes.flat[0].get_legend_handles_labels()

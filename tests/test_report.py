@@ -199,6 +199,39 @@ def _per_meur(delta: np.ndarray, extra: np.ndarray) -> tuple[float, float, float
     return float(_ratio(delta, extra)), float(lo), float(hi), boot
 
 
+def _expected_by_type(summary: pd.DataFrame, registry: pd.DataFrame, scenarios: list[str]) -> dict[str, float]:
+    """Lasting cooperations per type of territory (the region's preset), counted run by run from the registry."""
+    region = compose([]).region
+    kind = {t.name: t.type for t in region.territories}
+    population = {t.name: t.population for t in region.territories}
+    types = sorted(set(kind.values()))
+    lasting = registry[registry["outcome"] == "lasting"]
+    count = {
+        (s, seed, ty): sum(kind[t] == ty for t in lasting[(lasting.scenario == s) & (lasting.seed == seed)].territory)
+        for s in scenarios
+        for seed in summary.loc[s].index
+        for ty in types
+    }
+    e: dict[str, float] = {}
+    for s in scenarios:
+        seeds = list(summary.loc[s].index)
+        total = np.mean([sum(count[s, seed, ty] for ty in types) for seed in seeds])
+        for ty in types:
+            k = f"types.{s}.{ty}"
+            values = np.array([count[s, seed, ty] for seed in seeds], dtype=float)
+            people = sum(population[t] for t in kind if kind[t] == ty)
+            e[f"{k}.lasting"] = float(values.mean())
+            e[f"{k}.lasting_per_10k"] = float(values.mean()) / (people / 1e4)
+            e[f"{k}.share"] = float(values.mean() / total) if total > 0 else math.nan
+            e[f"{k}.population_share"] = people / sum(population.values())
+            if s == "baseline":
+                continue  # its own differences are not shown
+            base = np.array([count["baseline", seed, ty] for seed in seeds], dtype=float)
+            mean, lo, hi = _t_interval(values - base)
+            e[f"{k}.difference"], e[f"{k}.difference_ci_low"], e[f"{k}.difference_ci_high"] = mean, lo, hi
+    return e
+
+
 def _expected(sweep: Path) -> dict[str, float]:
     """Every number the report shows, recomputed from the sweep's parquet files."""
     # Sorted by seed: the bootstrap resamples seed positions, which must mean the same seeds in
@@ -258,6 +291,9 @@ def _expected(sweep: Path) -> dict[str, float]:
             e[f"rank.{s}.vs_leader"] = per_meur_means[s] - per_meur_means[order[0]]
             lo, hi = np.percentile(diff[~np.isnan(diff)], [2.5, 97.5])
             e[f"rank.{s}.vs_leader_ci_low"], e[f"rank.{s}.vs_leader_ci_high"] = float(lo), float(hi)
+    e["compared.min_seeds"] = min(len(summary.loc[s]) for s in scenarios)
+    e["compared.few_seeds"] = 20  # the report flags fewer random draws than this
+    e |= _expected_by_type(summary, registry, scenarios)
     # Territories without an active project at the horizon, per scenario and run.
     territories = sorted(registry["territory"].unique())
     for s in scenarios:
@@ -275,6 +311,8 @@ def _parse_number(text: str, lang: str) -> float:
     if text.strip() == i18n.MISSING:
         return math.nan
     cleaned = text.replace("€", "").strip().strip("\u00a0\u202f ")
+    if cleaned.endswith("%"):  # a share shown as a percentage: "80 %" is 0.8
+        return float(parse_decimal(cleaned.rstrip("%").strip("\u00a0\u202f "), locale=lang)) / 100
     return float(parse_decimal(cleaned, locale=lang))
 
 
@@ -306,6 +344,40 @@ def test_every_number_equals_the_one_computed_from_the_sweep(report: Path, sweep
                 assert f"rank.{s}.{suffix}" in shown
     without = {k for k in expected if k.endswith(".runs_without")}
     assert without <= set(shown), "every territory left without a project is named"
+
+
+@pytest.mark.parametrize(
+    ("lang", "where", "none"),
+    [
+        ("en", "Where cooperations last.", "No lever adds lasting cooperations"),
+        ("fr", "Où les coopérations durent.", "Aucun levier n’ajoute"),
+    ],
+)
+def test_the_brief_says_in_which_territories_cooperations_last(
+    report: Path, sweep: Path, lang: str, where: str, none: str
+) -> None:
+    """Per type of territory: the baseline's lasting cooperations per 10,000 inhabitants, and the lever adding the
+    most beyond the noise (interval above zero), or a sentence saying that none does."""
+    e = _expected(sweep)
+    html = _html(report, lang)
+    brief = html[: html.index('id="compared"')]
+    shown = _parse(brief).numbers
+    types = ("rural", "peri_urban", "urban")
+    assert where in brief and all(f"types.baseline.{ty}.lasting_per_10k" in shown for ty in types)
+    leaders = {}
+    for ty in types:
+        added = [
+            (e[f"types.{s}.{ty}.difference"], s) for s in SCENARIOS[1:] if e[f"types.{s}.{ty}.difference_ci_low"] > 0
+        ]
+        if added:
+            leaders[ty] = max(added)[1]
+    assert {k for k in shown if k.endswith(".difference")} == {
+        f"types.{s}.{ty}.difference" for ty, s in leaders.items()
+    }
+    assert (none in brief) == (not leaders)
+    section = html[html.index('<section id="territories"') : html.index('<section id="caveats"')]
+    levers_by_type = {k for k in _parse(section).numbers if k.startswith("types.") and k.endswith(".difference")}
+    assert levers_by_type == {f"types.{s}.{ty}.difference" for s in SCENARIOS[1:] for ty in types}
 
 
 def test_french_and_english_show_the_same_numbers(report: Path) -> None:
@@ -410,7 +482,7 @@ def test_a_horizon_too_short_for_lasting_cooperations_is_flagged(sweep: Path) ->
     brief = render_html(data, "en", "cmd")
     brief = brief[: brief.index('id="compared"')]
     assert "Warning: no cooperation can count as lasting." in brief
-    assert "Attention : aucune coopération ne peut compter comme durable." in render_html(data, "fr", "cmd")
+    assert "Attention\u00a0: aucune coopération ne peut compter comme durable." in render_html(data, "fr", "cmd")
 
 
 def _pdf_pages(pdf: Path, folder: Path) -> list[Path]:

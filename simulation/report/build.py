@@ -47,6 +47,8 @@ PACKAGE = "ceser_package"
 #: A lever that spent less than this share of its configured budget is pointed out.
 UNDERSPENT = 0.9
 FIGURE_DPI = 150
+#: Fewer random draws than this for a scenario are flagged: its intervals are wide, the ranking fragile.
+FEW_SEEDS = 20
 
 
 class ReportError(ValueError):
@@ -199,6 +201,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     extra_public = ce.set_index("scenario")["extra_public_meur"] if len(ce) else pd.Series(dtype=float)
     territory_names: list[str] | None = None
     territory_types: dict[str, str] = {}
+    populations: dict[str, float] = {}
     lasting_months: set[int] = set()
     scenarios = []
     for name in scenario_names:
@@ -207,6 +210,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         if config is not None:
             territory_names = territory_names or [t.name for t in config.region.territories]
             territory_types = territory_types or {t.name: t.type for t in config.region.territories}
+            populations = populations or {t.name: t.population for t in config.region.territories}
             lasting_months.add(config.projects.lasting_after_months)
         scenarios.append(
             {
@@ -232,6 +236,17 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     lasting_after = lasting_months.pop()
     counts = analysis.territory_projects(registry, summary, territory_names)
     without = analysis.territories_without_project(counts)
+    # "In which territories": lasting cooperations per type of territory, if the preset's types are known.
+    by_type = analysis.by_territory_type(counts, territory_types, populations, baseline) if territory_types else None
+    type_rows = by_type.to_dict("records") if by_type is not None else []
+    # Per type, the lever adding the most lasting cooperations beyond the noise (interval above zero), if any.
+    added = [r for r in type_rows if r["scenario"] != baseline and r["difference_ci_low"] > 0]
+    type_names = list(dict.fromkeys(r["type"] for r in type_rows))
+    type_leaders = {
+        t: max((r for r in added if r["type"] == t), key=lambda r: r["difference"])
+        for t in type_names
+        if any(r["type"] == t for r in added)
+    }
 
     verdict = analysis.ranking_verdict(ranked, HEADLINE)
     others = ranked.iloc[1:][ranked[HEADLINE].iloc[1:].notna()] if verdict == "ranked" else ranked.iloc[:0]
@@ -266,6 +281,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
             "nothing_can_last": horizon_months <= lasting_after,
             "regions": sorted(summary["region"].astype(str).unique()),
             "seed_list": _seed_list(summary["seed"].unique()),
+            "min_seeds": min((x["n_seeds"] for x in scenarios), default=0),
         },
         "ranking": ranked.to_dict("records"),
         "verdict": verdict,
@@ -292,6 +308,9 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
             "types": territory_types,
             "without": {s: g.to_dict("records") for s, g in without.groupby("scenario")},
             "any_without": bool(len(without)),
+            "by_type": {(r["scenario"], r["type"]): r for r in type_rows},
+            "type_names": type_names,
+            "type_leaders": type_leaders,
         },
         "frames": {"timeseries": ts, "cost_effectiveness": ranked[ce.columns], "territory_counts": counts},
     }
@@ -389,9 +408,9 @@ def draw_figures(
 ) -> dict[str, str]:
     """The report's figures, drawn with ``text``'s words, as PNG data URIs.
 
-    Crowded figures (emergence curves, territory panels) name the scenarios by their
-    ``short`` labels (P1–P8 as in 004); the per-M€ bars by their full labels; territories
-    are named by their ``places`` names.
+    The figures name the scenarios by their ``short`` labels (P1–P8 as in 004; the captions
+    give the key), so that their words stay legible printed on A4; territories are named by
+    their ``places`` names.
     """
     frames = dict(data["frames"])
     counts = frames["territory_counts"]
@@ -401,7 +420,7 @@ def draw_figures(
         folder = Path(tmp)
         analysis.emergence_plot(frames["timeseries"], folder / "emergence.png", terse, dpi=FIGURE_DPI)
         analysis.cost_effectiveness_plot(
-            frames["cost_effectiveness"].iloc[::-1], folder / "ce.png", text, dpi=FIGURE_DPI
+            frames["cost_effectiveness"].iloc[::-1], folder / "ce.png", terse, dpi=FIGURE_DPI
         )  # best at the top
         analysis.territory_plot(frames["territory_counts"], folder / "territories.png", terse, dpi=FIGURE_DPI)
         return {
@@ -418,6 +437,7 @@ def render_html(data: dict[str, Any], lang: str, command: str) -> str:
         "num": lambda key, value, digits=1, kind="decimal": i18n.number_span(key, value, lang, digits, kind),
         "doc": doc_reference,
         "lasting_months": data["compared"]["lasting_after_months"],
+        "few_seeds": FEW_SEEDS,
         "interval_separator": i18n.interval_separator(lang),
     }
     labels = vars(env.get_template("labels.j2").module)  # the variables labels.j2 sets

@@ -19,7 +19,7 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 from markupsafe import Markup, escape
 
@@ -64,6 +64,13 @@ def euros(value: float, lang: str) -> str:
     return format_currency(value, "EUR", format=pattern, locale=lang, currency_digits=False)
 
 
+def percent(value: float, lang: str) -> str:
+    """A share (0.8) as a whole percentage in the locale's pattern ("80 %", "80%")."""
+    if value is None or math.isnan(value):
+        return MISSING
+    return format_percent(value, locale=lang)
+
+
 def interval_separator(lang: str) -> str:
     """Between the bounds of an interval: ", " ("[0.2, 10.5]"), or " ; " where the comma is the
     decimal separator ("[0,2 ; 10,5]"), as the locale's number symbols say."""
@@ -72,9 +79,18 @@ def interval_separator(lang: str) -> str:
 
 
 def number_span(key: str, value: float, lang: str, digits: int = 1, kind: str = "decimal") -> Markup:
-    """A number for the report: formatted for ``lang``, with its key and raw value as attributes."""
+    """A number for the report: formatted for ``lang``, with its key and raw value as attributes.
+
+    ``kind``: ``decimal`` (``digits`` decimals), ``eur`` (whole euros) or ``percent`` (a share shown as a
+    whole percentage; ``data-digits`` is then the shown precision of the share, 2).
+    """
     v = float(value)
-    text = euros(v, lang) if kind == "eur" else decimal(v, lang, digits)
+    formats = {"eur": (euros, 0), "percent": (percent, 2)}
+    if kind in formats:
+        fmt, digits = formats[kind]
+        text = fmt(v, lang)
+    else:
+        text = decimal(v, lang, digits)
     return Markup('<span class="num" data-key="{}" data-value="{}" data-digits="{}">{}</span>').format(
-        key, repr(v), 0 if kind == "eur" else digits, escape(text)
+        key, repr(v), digits, escape(text)
     )
