@@ -66,6 +66,8 @@ INDICATORS = [
 
 #: Indicators that are shares, in [0, 1] (not percentages).
 SHARES = {i for i in INDICATORS if i.startswith("participation_") or i.endswith("_share")}
+#: Indicators bounded to [0, 1]: the shares and the Gini coefficient. Their intervals are clipped to it.
+UNIT_INTERVAL = SHARES | {"territorial_inequality_gini"}
 
 
 def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -183,7 +185,7 @@ def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
             if ind not in runs or summary[ind].isna().all():
                 continue  # defined in no run of the sweep (recovery after a shock, without a shock)
             s_mean, s_lo, s_hi, _ = interval(runs.loc[seeds, ind].to_numpy())
-            if ind in SHARES:  # a t-interval knows no bounds: a share's stays within [0, 1]
+            if ind in UNIT_INTERVAL:  # a t-interval knows no bounds: a share's or a Gini's stays in [0, 1]
                 s_lo, s_hi = max(s_lo, 0.0), min(s_hi, 1.0)
             b_mean = float(base.loc[seeds, ind].mean())  # NaN if none is defined
             d_mean, d_lo, d_hi, n = interval((runs.loc[seeds, ind] - base.loc[seeds, ind]).to_numpy())

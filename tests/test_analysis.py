@@ -69,6 +69,21 @@ def test_pairing_by_seed_removes_the_shared_noise() -> None:
     assert row["n_seeds"] == 10
 
 
+def test_intervals_of_bounded_indicators_stay_in_their_bounds() -> None:
+    """Shares and the Gini coefficient lie in [0, 1]: their t-intervals are clipped there, not their differences."""
+    rows = [
+        {"scenario": sc, "seed": s, "territorial_inequality_gini": g + dg, "territories_with_project_share": sh}
+        for s, (g, sh) in enumerate([(0.0, 1.0), (0.02, 0.9), (0.0, 1.0), (0.3, 1.0)])
+        for sc, dg in (("baseline", 0.1), ("lever", 0.0))  # the lever lowers inequality by 0.1
+    ]
+    table = compare(pd.DataFrame(rows)).set_index(["scenario", "indicator"])
+    gini = table.loc[("lever", "territorial_inequality_gini")]
+    share = table.loc[("lever", "territories_with_project_share")]
+    assert gini["ci_low"] == 0 and share["ci_high"] == 1
+    assert stats.t.ppf(0.975, 3) * np.std([0, 0.02, 0, 0.3], ddof=1) / 2 > 0.08  # the raw interval passes below 0
+    assert gini["difference"] == pytest.approx(-0.1) and gini["difference_ci_high"] < 0  # differences: not clipped
+
+
 def test_cost_effectiveness_per_million() -> None:
     ce = cost_effectiveness(_summary()).set_index("scenario")
     assert ce.loc["lever", "extra_public_meur"] == pytest.approx(1.0)
