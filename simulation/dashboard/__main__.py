@@ -27,15 +27,25 @@ def solara_command(port: int) -> list[str]:
     ]  # fmt: skip
 
 
+#: Solara warns, on every page load from 127.0.0.1 over http, that it falls back to samesite=lax cookies
+#: (``solara/server/starlette.py``): that fallback is what a loopback-only server wants, so the warning is noise
+#: in the server's log. Only this warning is silenced (a ``-W`` filter: message prefix, category, module).
+SAMESITE_WARNING_FILTER = "ignore:Cookies with samesite=none require https:UserWarning:solara.server.starlette"
+
+
 def solara_environment() -> dict[str, str]:
-    """The server's environment: no telemetry, and a closed tab's session freed after a minute."""
+    """The server's environment: no telemetry, no Solara banner, a closed tab's session freed after a minute."""
     env = dict(os.environ)
     env.update(
         SOLARA_TELEMETRY_MIXPANEL_ENABLE="False",
         # A tab that loses its connection keeps its session (and models) this long for a reconnect;
         # a tab that is closed frees it at once. Solara's default is 24 h.
         SOLARA_KERNEL_CULL_TIMEOUT="60s",
+        # "This website runs on Solara", in English, drawn over the lower right of the page (the chart):
+        # ``solara.server.settings.ThemeSettings.show_banner``, env prefix ``solara_theme_``.
+        SOLARA_THEME_SHOW_BANNER="False",
         MPLBACKEND="Agg",
+        PYTHONWARNINGS=",".join(w for w in (os.environ.get("PYTHONWARNINGS"), SAMESITE_WARNING_FILTER) if w),
     )
     return env
 

@@ -29,7 +29,9 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
+import ipyvuetify
 import solara
+import traitlets
 from solara.alias import rw
 
 from simulation.config import ConfigError
@@ -37,7 +39,6 @@ from simulation.dashboard import labels
 from simulation.dashboard.lesson import (
     LEVERS,
     MAX_ANIMATED_ACTORS,
-    PARTICIPATION_KINDS,
     REGIONS,
     STAGE_REPORTERS,
     Lesson,
@@ -46,11 +47,12 @@ from simulation.dashboard.lesson import (
     budget_bounds,
     clock,
     configs,
+    decade_y_max,
     format_euros,
     parse_euros,
     too_large_to_animate,
 )
-from simulation.dashboard.network import PanelFigure, shared_y_max
+from simulation.dashboard.network import PanelFigure
 from simulation.enums import ActorKind
 from simulation.plots import KIND_COLOURS
 
@@ -65,7 +67,50 @@ DEFAULT_SPEED = 4
 MIN_PAUSE_S = 0.02
 #: The longest the play loop waits for the page to show a month before it steps the next (a lost render).
 RENDER_WAIT_S = 5.0
-MAX_SPEED = 24
+#: The slider's top. Both panels stepped and drawn, the default region plays about 4 months per second on the
+#: machines measured (3.5–5, README); 8 leaves room for a faster machine while the "too slow" notice (``Pace``)
+#: stays the exception, not what half the slider gives.
+MAX_SPEED = 8
+
+#: The page's own styles. Sized for a classroom projector (1280×720) up to 1920×1080 without scrolling: a
+#: narrower sidebar, compact rows, and each panel's figure no taller than the window leaves it
+#: (``FIGURE_MAX_HEIGHT``). The language switch shows the chosen language white on the blue bar.
+CSS = """
+.v-navigation-drawer.solara-content-main { min-width: 290px !important; max-width: 290px !important; }
+.ta-sidebar .v-input--checkbox { margin-top: 0; padding-top: 0; }
+.ta-sidebar .v-input--checkbox .v-input__slot { margin-bottom: 0; }
+.ta-sidebar .v-input--checkbox .v-messages { display: none; }
+.ta-sidebar .v-input--checkbox label { font-size: 14px; line-height: 1.2; }
+.ta-panel .v-card__text { padding: 6px 10px 4px 10px; }
+.ta-language .v-btn { background-color: transparent !important; color: rgba(255, 255, 255, 0.8) !important;
+  border: 1px solid rgba(255, 255, 255, 0.6) !important; font-weight: 500; }
+.ta-language .v-btn.v-btn--active { background-color: #ffffff !important; color: #0d47a1 !important;
+  font-weight: 800; }
+.ta-language .v-btn.v-btn--active::before { opacity: 0 !important; }
+.ta-counters { font-size: 15px; line-height: 1.3; margin-bottom: 2px; }
+.ta-counters i { font-style: normal; color: #555; margin-right: 4px; }
+.ta-counters .ta-kind, .ta-counters .ta-stage { white-space: nowrap; }
+"""
+#: The figure's height limit: the window's height less the app bar, the control rows, and a panel's title
+#: and counters (measured at 1280×720: the network's bottom then ends inside the window).
+FIGURE_MAX_HEIGHT = "calc(100vh - 375px)"
+
+#: Sets ``<html lang>`` to the page's language: Solara's page template writes ``<html>`` without it.
+HTML_LANG_TEMPLATE = """<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() { document.documentElement.lang = this.lang; },
+  watch: { lang(value) { document.documentElement.lang = value; } },
+};
+</script>"""
+
+
+class HtmlLang(ipyvuetify.VuetifyTemplate):
+    """An invisible widget whose ``lang`` becomes the page's ``<html lang>``."""
+
+    template = traitlets.Unicode(HTML_LANG_TEMPLATE).tag(sync=True)
+    lang = traitlets.Unicode("fr").tag(sync=True)
+
 
 Text = Callable[..., str]
 
@@ -123,29 +168,29 @@ def Counters(lesson: Lesson, which: int, month: int, t: Text, lang: str) -> None
         v = values[name]
         return "—" if math.isnan(v) else labels.number(v * scale, lang, decimals)
 
+    # Each "stage value" and "● kind value" is one unbreakable span: a line breaks between them, never
+    # inside, so a dot is never left alone at the end of a line.
     stages = " · ".join(
-        f"{html.escape(t('stage.' + name.removeprefix('projects_')))} <b>{fmt(name)}</b>" for name in STAGE_REPORTERS
+        f"<span class='ta-stage'>{html.escape(t('stage.' + name.removeprefix('projects_')))} <b>{fmt(name)}</b></span>"
+        for name in STAGE_REPORTERS
     )
     kinds = " · ".join(
-        f"<span style='color:{KIND_COLOURS[k]}'>●</span> {html.escape(t('kind.' + k.label))} "
-        f"<b>{fmt('participation_' + k.label, 100)}</b>"
-        for k in PARTICIPATION_KINDS
+        f"<span class='ta-kind ta-kind-{k.label}'><span style='color:{KIND_COLOURS[k]}'>●</span> "
+        f"{html.escape(t('kind.' + k.label))} <b>{fmt('participation_' + k.label, 100)}</b></span>"
+        for k in lesson.kinds  # every kind the region holds
     )
-    rows = [
-        (t("ideas"), f"<b>{fmt('ideas_cumulative')}</b>"),
-        (t("projects"), stages),
-        (t("jobs"), f"<b>{fmt('jobs')}</b>"),
-        (t("participation"), kinds),
+    # Three lines of text, wrapping between items: ideas and jobs, projects by stage, participation by kind.
+    lines = [
+        f"<span class='ta-stage'><i>{html.escape(t('ideas'))}</i> <b>{fmt('ideas_cumulative')}</b></span> · "
+        f"<span class='ta-stage'><i>{html.escape(t('jobs'))}</i> <b>{fmt('jobs')}</b></span>",
+        f"<i>{html.escape(t('projects'))}</i> {stages}",
+        f"<i>{html.escape(t('participation'))}</i> {kinds}",
     ]
-    body = "".join(
-        f"<tr><td style='padding:2px 10px 2px 0;color:#555;white-space:nowrap'>{html.escape(k)}</td><td>{v}</td></tr>"
-        for k, v in rows
-    )
+    body = "".join(f"<div>{line}</div>" for line in lines)
     solara.HTML(
-        tag="table",
+        tag="div",
         unsafe_innerHTML=body,
-        classes=[f"ta-counters-{which}", f"ta-month-{month}"],  # the month shown, for the browser tests
-        style="font-size:17px;height:176px",
+        classes=["ta-counters", f"ta-counters-{which}", f"ta-month-{month}"],  # the month shown, for the tests
     )
 
 
@@ -161,18 +206,24 @@ def Panel(lesson: Lesson, which: int, month: int, figure: PanelFigure, y_max: fl
         if s.levers:
             title += " — " + t("with_budget", budget=labels.number(s.budget_eur_per_year, lang))
     colour = "#444" if which == 0 else "#2e7d32"
-    with solara.Card(margin=0, classes=[f"ta-panel-{which}"]):
+    with solara.Card(margin=0, classes=["ta-panel", f"ta-panel-{which}"]):
         solara.HTML(
             tag="div",
             unsafe_innerHTML=html.escape(title),
             classes=[f"ta-panel-title-{which}"],
-            style=f"font-size:22px;font-weight:600;color:{colour};margin-bottom:4px",
+            style=f"font-size:20px;font-weight:600;color:{colour};margin-bottom:2px;white-space:nowrap;"
+            "overflow:hidden;text-overflow:ellipsis",
         )
         Counters(lesson, which, month, t, lang)
         with lesson.lock:
             figure.update(lesson.models[which], y_max, reference=lesson.models[0])
             png = figure.png()
-        rw.Image(value=png, format="png", layout={"width": "100%", "height": "auto"})
+        # As wide as the panel, no taller than the window leaves: scaled down whole (object-fit), never cut.
+        rw.Image(
+            value=png,
+            format="png",
+            layout={"width": "100%", "height": "auto", "max_height": FIGURE_MAX_HEIGHT, "object_fit": "contain"},
+        )
 
 
 @solara.component
@@ -189,6 +240,8 @@ def Page() -> None:
     settings_error = solara.use_reactive(cast(str | None, None))
 
     lesson = solara.use_memo(lambda: Lesson(settings.value), [settings.value, generation.value])
+    #: One y scale for the whole decade of these settings (a run without drawing, cached per settings).
+    y_max = solara.use_memo(lambda: decade_y_max(settings.value), [settings.value])
     pace = solara.use_memo(Pace, [lesson])
     #: Set by Pause (and by anything that stops the play): no step starts once it is set.
     stopping = solara.use_memo(threading.Event, [])
@@ -301,11 +354,13 @@ def Page() -> None:
         generation.value += 1
 
     solara.Title(t("app_title"))
+    solara.Style(CSS)
+    HtmlLang.element(lang=language)
     with solara.AppBar():
         solara.AppBarTitle(t("app_title"))
         solara.ToggleButtonsSingle(value=lang.value, on_value=on_language, values=["fr", "en"], classes=["ta-language"])
 
-    with solara.Sidebar(), solara.Column(gap="6px"):
+    with solara.Sidebar(), solara.Column(gap="4px", classes=["ta-sidebar"]):
         solara.Text(t("settings"), style="font-size:18px;font-weight:600")
         region_labels = {t(f"region.{r}"): r for r in REGIONS}
         solara.Select(
@@ -322,14 +377,6 @@ def Page() -> None:
             ),
             style="color:#666",
         )
-        solara.Text(t("policies"), style="font-weight:600;margin-top:8px")
-        for name in LEVERS:
-            solara.Checkbox(
-                label=t(f"lever.{name}"),
-                value=name in settings.value.levers,
-                on_value=functools.partial(on_lever, name),
-                style="margin-top:-10px;margin-bottom:-10px",
-            )
         low, high = budget_bounds()
         solara.InputText(
             t("budget"), value=budget_text, on_value=on_budget, continuous_update=False, classes=["ta-budget"]
@@ -343,10 +390,17 @@ def Page() -> None:
         solara.InputInt(t("seed"), value=settings.value.seed, on_value=on_seed, continuous_update=False)
         if settings_error.value:
             solara.Error(settings_error.value)
+        solara.Text(t("policies"), style="font-weight:600;margin-top:8px")
+        for name in LEVERS:
+            solara.Checkbox(
+                label=t(f"lever.{name}"),
+                value=name in settings.value.levers,
+                on_value=functools.partial(on_lever, name),
+            )
 
     months_shown.value  # noqa: B018 - read so that a new month re-renders the page
     month, year = clock(lesson.months_done)
-    with solara.Column(gap="8px", style="padding:4px 8px"):
+    with solara.Column(gap="6px", style="padding:0 4px"):
         with solara.Row(gap="12px", style="align-items:center;flex-wrap:wrap"):
             solara.Button(
                 t("pause") if playing.value else t("play"),
@@ -369,28 +423,36 @@ def Page() -> None:
             solara.Text(
                 t("clock", month=month, year=year),
                 classes=["ta-clock"],
-                style="font-size:30px;font-weight:700;margin-left:16px",
+                style="font-size:28px;font-weight:700;margin-left:12px",
             )
             if lesson.finished:
-                solara.Text(t("end_of_run", years=lesson.horizon_months // 12), style="font-size:16px")
-        with solara.Row(gap="24px", style="align-items:center;flex-wrap:wrap"):
-            solara.SliderInt(t("speed", speed=speed.value), value=speed, min=1, max=MAX_SPEED)
+                solara.Text(t("end_of_run", years=lesson.horizon_months // 12), style="font-size:15px")
+        with solara.Row(gap="16px", style="align-items:center;flex-wrap:nowrap;height:36px"):
+            with solara.Div(style="width:400px;flex:none"):
+                solara.SliderInt(t("speed", speed=speed.value), value=speed, min=1, max=MAX_SPEED)
             solara.Text(
-                pace_text(pace, playing.value, t, language), classes=["ta-pace"], style="font-size:15px;color:#555"
+                pace_text(pace, playing.value, t, language),
+                classes=["ta-pace"],
+                style="font-size:15px;color:#555;white-space:nowrap",
             )
-            solara.Text(t("lesson_note"), style="font-size:15px;color:#555")
-        if playing.value and pace.too_slow:
-            solara.Warning(t("too_slow", speed=speed.value), classes=["ta-too-slow"])
+            # The "too slow" notice takes the lesson note's place, in this row of fixed height: it never
+            # pushes the panels down.
+            if playing.value and pace.too_slow:
+                solara.Text(
+                    t("too_slow", speed=speed.value),
+                    classes=["ta-too-slow"],
+                    style="font-size:14px;color:#b71c1c;font-weight:600;line-height:1.15;overflow:hidden;max-height:36px",
+                )
+            else:
+                solara.Text(t("lesson_note"), classes=["ta-note"], style="font-size:14px;color:#555;line-height:1.15")
         if (notice := size_notice(lesson.n_actors, t, language)) is not None:
-            solara.Warning(notice, classes=["ta-too-large"])
+            solara.Warning(notice, classes=["ta-too-large"], dense=True)
         legend = " ".join(
-            f"<span style='margin-right:14px'><span style='color:{KIND_COLOURS[k]};font-size:20px'>●</span> "
-            f"{html.escape(t('kind.' + k.label))}</span>"
+            f"<span style='margin-right:12px;white-space:nowrap'><span style='color:{KIND_COLOURS[k]};"
+            f"font-size:18px'>●</span> {html.escape(t('kind.' + k.label))}</span>"
             for k in ActorKind
         )
-        solara.HTML(tag="div", unsafe_innerHTML=legend, style="font-size:16px")
-        with lesson.lock:  # the play loop appends to the models' series under this lock
-            y_max = shared_y_max(lesson.models)
+        solara.HTML(tag="div", unsafe_innerHTML=legend, style="font-size:15px;line-height:1.3")
         with solara.Columns([1, 1], gutters_dense=True):
             for which in (0, 1):
                 Panel(lesson, which, lesson.months_done, figures[which], y_max, t, language)

@@ -35,6 +35,7 @@ from simulation.config import (
     validate,
 )
 from simulation.dashboard import labels
+from simulation.dashboard.network import shared_y_max
 from simulation.enums import ActorKind, Stage
 from simulation.model import TerritorialModel
 from simulation.policies import REGISTRY
@@ -56,7 +57,8 @@ MAX_ANIMATED_ACTORS = 6_000
 STAGE_REPORTERS = tuple(
     f"projects_{s.label}" for s in (Stage.SEED, Stage.EXPERIMENTATION, Stage.CONSOLIDATION, Stage.DEPLOYMENT)
 )
-PARTICIPATION_KINDS = (ActorKind.COLLECTIVITE, ActorKind.FIRM, ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP)
+#: Every kind has its participation reporter; a panel shows those of the kinds its region holds (``Lesson.kinds``).
+PARTICIPATION_KINDS = tuple(ActorKind)
 COUNTERS = (
     "ideas_cumulative",
     *STAGE_REPORTERS,
@@ -184,6 +186,12 @@ class Lesson:
     def n_actors(self) -> int:
         return int(self.without.actors.n)
 
+    @property
+    def kinds(self) -> tuple[ActorKind, ...]:
+        """The actor kinds the region holds (both panels hold the same actors), in ``ActorKind`` order."""
+        present = set(self.without.actors.kind.tolist())
+        return tuple(k for k in ActorKind if int(k) in present)
+
     def step(self) -> None:
         """One month of both models (nothing after the horizon)."""
         with self.lock:
@@ -202,6 +210,22 @@ class Lesson:
     def counters(self, model: TerritorialModel) -> dict[str, float]:
         """The panel's counters this month (NaN before the first month): reporter name → value."""
         return {name: float(v[-1]) if (v := self.series(model, name)) else math.nan for name in COUNTERS}
+
+
+@functools.lru_cache(maxsize=16)
+def decade_y_max(settings: Settings) -> float:
+    """The y limit of both panels' curves for the whole decade of ``settings``: ``shared_y_max`` of the two
+    models at their horizon, from a run without drawing of the same settings.
+
+    The models are deterministic for a seed (the test suite checks a lesson equals the plain runs bit for bit),
+    so this is the height the curves will reach: the axis never rescales while the decade plays. Costs about
+    1.4 s at the default region (both models, a decade, nothing drawn; building them is 0.45 s of it), paid
+    once per settings: cached for every session of the server (``Settings`` is immutable).
+    """
+    lesson = Lesson(settings)
+    while not lesson.finished:
+        lesson.step()
+    return shared_y_max(lesson.models)
 
 
 class Pace:

@@ -49,6 +49,18 @@ MAX_TIES = 1_500
 MIN_TRUST = 0.35
 TRUST_CMAP = "YlOrRd"
 STAGES = (Stage.SEED, Stage.EXPERIMENTATION, Stage.CONSOLIDATION, Stage.DEPLOYMENT)
+#: The panel's figure, inches at ``DPI``: 576 × 450 px, shown at about 0.8× on a 1280×720 projector and
+#: 1.3× at 1920×1080 (the page scales it to the window). Font sizes in points at this DPI: the smallest,
+#: the ticks, shows at about 13 px at 1280×720.
+FIGSIZE = (6.4, 5.0)
+DPI = 90
+TITLE_PT, LABEL_PT, TICK_PT, LEGEND_PT = 15, 14, 13, 12
+
+
+def network_title(text: Callable[..., str], number: Callable[[float], str], shown: int, total: int) -> str:
+    """The network's title, worded for none, one or several ties drawn (French and English singular differ)."""
+    key = "network_title_none" if shown == 0 else "network_title_one" if shown == 1 else "network_title"
+    return text(key, shown=number(shown), total=number(total))
 
 
 def layout(territory: IntArray, kind: IntArray) -> FloatArray:
@@ -119,7 +131,7 @@ class PanelFigure:
         compare: the panel with a policy: its curve also shows, dashed, the active cooperations of the
             panel without policy (passed to :meth:`update`), so the lever's effect reads on one chart.
         number: writes a count as the page's language does (``1 384``, ``1,384``).
-        dpi: resolution; the figure is 6.4 × 7.2 inches.
+        dpi: resolution; the figure is ``FIGSIZE`` inches (6.4 × 3 without the network).
     """
 
     def __init__(
@@ -130,21 +142,22 @@ class PanelFigure:
         draw_network: bool = True,
         compare: bool = False,
         number: Callable[[float], str] = lambda v: f"{v:.0f}",
-        dpi: int = 80,
+        dpi: int = DPI,
     ) -> None:
         self.text = text
         self.number = number
         self.compare = compare
         self.draw_network = draw_network
         # A fixed layout (not "constrained"): recomputing it every month would double the render time.
-        self.fig = Figure(figsize=(6.4, 6.6 if draw_network else 3.0), dpi=dpi)
+        # Curve above, network below, in proportions that fill a panel of the page at 1280×720 and 1920×1080.
+        self.fig = Figure(figsize=FIGSIZE if draw_network else (FIGSIZE[0], 3.0), dpi=dpi)
         FigureCanvasAgg(self.fig)
         if draw_network:
-            self.curve_ax = self.fig.add_axes((0.08, 0.66, 0.90, 0.30))
-            self.net_ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.56))
+            self.curve_ax = self.fig.add_axes((0.125, 0.655, 0.855, 0.29))
+            self.net_ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.52))
         else:
-            self.curve_ax = self.fig.add_axes((0.08, 0.16, 0.90, 0.74))
-        self.horizon_years = model.config.horizon_months / 12
+            self.curve_ax = self.fig.add_axes((0.125, 0.22, 0.855, 0.66))
+        self.horizon_months = int(model.config.horizon_months)
         self._init_curve()
         if draw_network:
             self._init_network(model)
@@ -159,18 +172,26 @@ class PanelFigure:
         self._rgba = to_rgba_array(colours)
         ax.set_xlim(-1.05, 1.05)
         ax.set_ylim(-1.05, 1.05)
-        ax.set_aspect("equal")
+        ax.set_aspect("equal", adjustable="datalim")  # the axes keep the full width: the title starts at the left
         ax.set_axis_off()
 
     def _init_curve(self) -> None:
-        """Axes, ticks, title and legend: drawn once (clearing the axes every month costs more than a step)."""
+        """Axes, ticks, title and legend: drawn once (clearing the axes every month costs more than a step).
+
+        The x axis counts months, as the clock does ("Mois 14 — année 2"): a grid line at the end of each
+        year, and each year's number in the middle of its twelve months, so month 14 is drawn above "2".
+        """
         ax = self.curve_ax
-        ax.set_xlim(0, self.horizon_years)
-        ax.set_xticks(np.arange(0, self.horizon_years + 1, 2))
-        ax.set_xlabel(self.text("year_axis"), fontsize=11, labelpad=1)
-        ax.set_ylabel(self.text("count_axis"), fontsize=11, labelpad=1)
-        ax.set_title(self.text("curve_title"), fontsize=12, loc="left")
-        ax.tick_params(labelsize=10)
+        ax.set_xlim(0, self.horizon_months)
+        ax.set_xticks(np.arange(0, self.horizon_months + 1, 12))
+        ax.set_xticklabels([])
+        years = np.arange(1, self.horizon_months // 12 + 1)
+        ax.set_xticks(12 * years - 6, [str(y) for y in years], minor=True)
+        ax.tick_params(axis="x", which="minor", length=0, labelsize=TICK_PT)
+        ax.tick_params(axis="both", which="major", labelsize=TICK_PT)
+        ax.set_xlabel(self.text("year_axis"), fontsize=LABEL_PT, labelpad=1)
+        ax.set_ylabel(self.text("count_axis"), fontsize=LABEL_PT, labelpad=2)
+        ax.set_title(self.text("curve_title"), fontsize=TITLE_PT, loc="left")
         ax.grid(alpha=0.3)
         handles: list[Any] = [
             Patch(color=STAGE_COLOURS[s], label=self.text(f"stage.{s.label}")) for s in reversed(STAGES)
@@ -178,7 +199,11 @@ class PanelFigure:
         (self._reference,) = ax.plot([], [], color="#222", lw=1.8, ls="--", zorder=3)
         if self.compare:
             handles.append(Line2D([], [], color="#222", lw=1.8, ls="--", label=self.text("without_curve")))
-        ax.legend(handles=handles, loc="upper left", fontsize=10, frameon=False)
+        # Upper left, where a curve on a decade's scale stays low in the first years; on a white box, so
+        # that a curve that does reach it runs under the legend, not through its text.
+        ax.legend(
+            handles=handles, loc="upper left", fontsize=LEGEND_PT, frameon=True, framealpha=0.9, edgecolor="#ccc"
+        ).set_zorder(5)
         self._stack: list[Any] = []
 
     def update(self, model: TerritorialModel, y_max: float, reference: TerritorialModel | None = None) -> None:
@@ -191,14 +216,14 @@ class PanelFigure:
         months = len(series[0])
         self._stack = (
             ax.stackplot(
-                np.arange(1, months + 1) / 12, np.array(series, dtype=float), colors=[STAGE_COLOURS[s] for s in STAGES]
+                np.arange(1, months + 1), np.array(series, dtype=float), colors=[STAGE_COLOURS[s] for s in STAGES]
             )
             if months
             else []
         )
         if self.compare and reference is not None:
             active = reference.datacollector.model_vars.get("active_cooperations", [])
-            self._reference.set_data(np.arange(1, len(active) + 1) / 12, active)
+            self._reference.set_data(np.arange(1, len(active) + 1), active)
         ax.set_ylim(0, y_max)
         if self.draw_network:
             self._update_network(model)
@@ -213,10 +238,11 @@ class PanelFigure:
         self.nodes.set_facecolor(rgba)  # type: ignore[arg-type]  # an (n, 4) RGBA array is accepted
         self.nodes.set_sizes(np.where(model.actors.engaged > 0, 16.0, 6.0))
         self.net_ax.set_title(
-            self.text("network_title", shown=self.number(len(w)), total=self.number(model.trust.n_ties)),
-            fontsize=12,
+            network_title(self.text, self.number, len(w), model.trust.n_ties),
+            fontsize=LABEL_PT,
             loc="left",
             x=0.02,
+            pad=3,
         )
 
     def png(self) -> bytes:
@@ -227,15 +253,17 @@ class PanelFigure:
 
 
 def shared_y_max(models: Sequence[TerritorialModel]) -> float:
-    """A common y limit for the panels' curves, so that their heights compare: the peak so far with 5%
-    headroom, rounded up to 1, 2 or 5 × 10^k (at least 10). The limit only grows, and only a few times in a
-    decade (10, 20, 50, 100, ...): a limit following each month would rescale the curve every month, and the
-    slow start would not show while the decade plays."""
+    """A common y limit for the panels' curves, so that their heights compare: the highest point drawn so far
+    (stacked stages, or the dashed active cooperations) with 5% headroom, rounded up to 1, 2 or 5 × 10^k (at
+    least 10). The page gives it the models at the end of the decade (``lesson.decade_y_max``): one scale all
+    decade, on which the slow first years look as slow as they are."""
     peak = 0.0
     for m in models:
         series = [m.datacollector.model_vars.get(f"projects_{s.label}", []) for s in STAGES]
         if series[0]:
             peak = max(peak, float(np.sum(np.array(series, dtype=float), axis=0).max()))
+        if active := m.datacollector.model_vars.get("active_cooperations", []):
+            peak = max(peak, float(max(active)))
     return nice_ceiling(max(10.0, 1.05 * peak))
 
 
