@@ -81,7 +81,7 @@ def test_intervals_of_bounded_indicators_stay_in_their_bounds() -> None:
     share = table.loc[("lever", "territories_with_project_share")]
     assert gini["ci_low"] == 0 and share["ci_high"] == 1
     assert stats.t.ppf(0.975, 3) * np.std([0, 0.02, 0, 0.3], ddof=1) / 2 > 0.08  # the raw interval passes below 0
-    assert gini["difference"] == pytest.approx(-0.1) and gini["difference_ci_high"] < 0  # differences: not clipped
+    assert gini["difference"] == pytest.approx(-0.1) and gini["difference_ci_low"] < 0  # differences: not clipped
 
 
 def test_cost_effectiveness_per_million() -> None:

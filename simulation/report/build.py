@@ -210,7 +210,9 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         if config is not None:
             territory_names = territory_names or [t.name for t in config.region.territories]
             territory_types = territory_types or {t.name: t.type for t in config.region.territories}
-            populations = populations or {t.name: t.population for t in config.region.territories}
+            # the inhabitants the runs simulated: the preset's population at the run's scale
+            scale = config.region.population_scale
+            populations = populations or {t.name: t.population * scale for t in config.region.territories}
             lasting_months.add(config.projects.lasting_after_months)
         scenarios.append(
             {
@@ -239,14 +241,17 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     # "In which territories": lasting cooperations per type of territory, if the preset's types are known.
     by_type = analysis.by_territory_type(counts, territory_types, populations, baseline) if territory_types else None
     type_rows = by_type.to_dict("records") if by_type is not None else []
-    # Per type, the lever adding the most lasting cooperations beyond the noise (interval above zero), if any.
-    added = [r for r in type_rows if r["scenario"] != baseline and r["difference_ci_low"] > 0]
     type_names = list(dict.fromkeys(r["type"] for r in type_rows))
-    type_leaders = {
-        t: max((r for r in added if r["type"] == t), key=lambda r: r["difference"])
-        for t in type_names
-        if any(r["type"] == t for r in added)
-    }
+    # Per type, the funded lever(s) adding the most lasting cooperations beyond the noise (interval above zero):
+    # all of them if tied; none if no interval clears zero. (A shock or a counterfactual is not a lever.)
+    funded_levers = {x["name"] for x in scenarios if x["name"] != baseline and x["lever_budget_eur_per_year"] > 0}
+    added = [r for r in type_rows if r["scenario"] in funded_levers and r["difference_ci_low"] > 0]
+    type_leaders = {}
+    for t in type_names:
+        here = [r for r in added if r["type"] == t]
+        if here:
+            best = max(r["difference"] for r in here)
+            type_leaders[t] = [r for r in here if r["difference"] == best]
 
     verdict = analysis.ranking_verdict(ranked, HEADLINE)
     others = ranked.iloc[1:][ranked[HEADLINE].iloc[1:].notna()] if verdict == "ranked" else ranked.iloc[:0]
@@ -439,6 +444,7 @@ def render_html(data: dict[str, Any], lang: str, command: str) -> str:
         "lasting_months": data["compared"]["lasting_after_months"],
         "few_seeds": FEW_SEEDS,
         "interval_separator": i18n.interval_separator(lang),
+        "list_separator": i18n.list_separator(lang),
     }
     labels = vars(env.get_template("labels.j2").module)  # the variables labels.j2 sets
     text = analysis.PlotText(

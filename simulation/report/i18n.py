@@ -78,6 +78,11 @@ def interval_separator(lang: str) -> str:
     return " ; " if decimal_symbol == "," else ", "
 
 
+def list_separator(lang: str) -> str:
+    """Between the items of a list whose items hold numbers or commas: "; " (French: a no-break space before)."""
+    return "\u00a0; " if lang == "fr" else "; "
+
+
 def number_span(key: str, value: float, lang: str, digits: int = 1, kind: str = "decimal") -> Markup:
     """A number for the report: formatted for ``lang``, with its key and raw value as attributes.
 
