@@ -316,7 +316,7 @@ def report(result: dict[str, Any]) -> None:
                 inside = " (in collect)" if name == "network_indicators" else ""
                 print(f"| {name}{inside} | {sec:.2f} | {sec / prof['total_s']:.0%} |")
         print(
-            f"\nPer-actor floor ({' + '.join(PER_ACTOR)}): {prof['per_actor_floor_s']:.2f} s; "
+            f"\nPer-actor work, start-up included ({' + '.join(PER_ACTOR)}): {prof['per_actor_floor_s']:.2f} s; "
             f"3× the reference allows {prof['budget_for_3x_s']:.2f} s for the whole decade."
         )
     print("\n| target | measured | status |\n|---|---:|---|")
