@@ -36,6 +36,7 @@ from simulation.config import Config, ConfigError, compose
 from simulation.provenance import REPO, git_revision, package_version
 from simulation.report import i18n
 from simulation.sweep import run_id
+from simulation.territory import Territories
 
 LANGUAGES = ("fr", "en")
 TABLES = ("summary", "timeseries", "registry", "spending")
@@ -208,11 +209,11 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         rows = summary[summary["scenario"] == name].sort_values("seed")
         check, config = _recompose(manifest, name, rows.iloc[0])
         if config is not None:
-            territory_names = territory_names or [t.name for t in config.region.territories]
-            territory_types = territory_types or {t.name: t.type for t in config.region.territories}
-            # the inhabitants the runs simulated: the preset's population at the run's scale
-            scale = config.region.population_scale
-            populations = populations or {t.name: t.population * scale for t in config.region.territories}
+            if territory_names is None:  # the region as the runs simulated it (inhabitants at the run's scale)
+                region = Territories.from_config(config.region)
+                territory_names = list(region.names)
+                territory_types = dict(zip(region.names, region.types, strict=True))
+                populations = dict(zip(region.names, region.population.tolist(), strict=True))
             lasting_months.add(config.projects.lasting_after_months)
         scenarios.append(
             {
