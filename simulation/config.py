@@ -773,9 +773,13 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Confi
     return to_config(raw)
 
 
-def to_yaml(cfg: Config) -> str:
-    """The resolved config as YAML (what a result folder stores)."""
-    return OmegaConf.to_yaml(OmegaConf.structured(cfg))
+def to_yaml(cfg: Config, seed: bool = True) -> str:
+    """The resolved config as YAML (what a result folder stores); without the ``seed`` key if ``seed`` is False
+    (what a sweep stores of a configuration: :func:`from_yaml` then gives it the default seed)."""
+    node = OmegaConf.structured(cfg)
+    if not seed:
+        node = OmegaConf.masked_copy(node, [key for key in node if key != "seed"])
+    return OmegaConf.to_yaml(node)
 
 
 def from_yaml(path: str | Path) -> Config:

@@ -1,12 +1,42 @@
-"""Reading a sweep's datasets (:mod:`simulation.sweep` writes them): light, for the analysis and the report."""
+"""Reading a sweep's datasets and configurations (:mod:`simulation.sweep` writes them): light, for the analysis
+and the report."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from simulation.config import Config, config_id, from_yaml, to_yaml
+
+if TYPE_CHECKING:  # (a sweep's driver writes the configurations without importing pandas)
+    import pandas as pd
+
+#: The sweep's folder of configurations, one ``<config_id>.yaml`` each.
+CONFIGS = "configs"
+
+
+def config_without_seed(config: Config) -> str:
+    """A configuration as a sweep stores it: the resolved YAML of every parameter but the seed (its runs' seeds
+    are in the datasets' ``seed`` column)."""
+    header = f"# configuration {config_id(config)}: every parameter of its runs but the seed\n"
+    return header + to_yaml(config, seed=False)
+
+
+def read_config(sweep_dir: Path | str, config: str, seed: int) -> Config | None:
+    """The configuration ``config`` (a ``config_id``) of a sweep, with ``seed``: exactly what that run was made
+    with (``run_id`` of it is the run's). None if the sweep does not hold it (sweeps from before it did).
+
+    To make a run of a sweep again: ``simulate(read_config(sweep, row.config_id, row.seed))``
+    (:func:`simulation.run.simulate`).
+    """
+    path = Path(sweep_dir) / CONFIGS / f"{config}.yaml"
+    if not path.is_file():
+        return None
+    return dataclasses.replace(from_yaml(path), seed=int(seed))
 
 
 def read_table(sweep_dir: Path | str, table: str, columns: list[str] | None = None) -> pd.DataFrame:

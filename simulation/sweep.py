@@ -13,7 +13,14 @@ to four datasets under the sweep folder::
 each row carrying the seed, the run id, the swept parameters and the
 provenance; :func:`simulation.datasets.read_table` opens a table in one line
 (``pd.read_parquet`` alone takes the columns of the first file it reads: a key
-swept by a later command only would be left out).
+swept by a later command only would be left out). Beside them, each
+configuration the runs were made with, resolved, once whatever its seeds::
+
+    <sweep>/configs/<config_id>.yaml                     every parameter but the seed
+
+so that a run can be made again, and a report read the budgets and the region
+the runs had, whatever the config files say since
+(:func:`simulation.datasets.read_config`).
 
 * **Batches**: a job writes the runs it has made together, one file per table,
   when they have taken :data:`FLUSH_SECONDS` and when the job ends (or fails):
@@ -51,6 +58,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from simulation.config import Config, config_id, run_id
+from simulation.datasets import CONFIGS, config_without_seed
 from simulation.provenance import git_revision, package_version, provenance
 from simulation.run import RunResult, simulate
 
@@ -99,7 +107,7 @@ def finished_runs(sweep_dir: Path, scenario: str) -> set[str]:
 
 def clear_unfinished(sweep_dir: Path) -> None:
     """Remove what a killed sweep left: temporary files, and the files of a batch whose summary is missing."""
-    for stale in sweep_dir.glob("*/scenario=*/.*.tmp"):
+    for stale in [*sweep_dir.glob("*/scenario=*/.*.tmp"), *sweep_dir.glob(f"{CONFIGS}/.*.tmp")]:
         stale.unlink(missing_ok=True)
     for table in TABLES[:-1]:
         for path in sweep_dir.glob(f"{table}/scenario=*/*.parquet"):
@@ -107,11 +115,23 @@ def clear_unfinished(sweep_dir: Path) -> None:
                 path.unlink()  # its runs are not done: they are made again, with all their rows
 
 
-def _write_atomic(table: pa.Table, path: Path) -> None:
+def _write_atomic(table: pa.Table | str, path: Path) -> None:
+    """Write a table (parquet) or a text under a hidden temporary name, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
+    if isinstance(table, str):
+        tmp.write_text(table)
+    else:
+        pq.write_table(table, tmp)
     os.replace(tmp, path)
+
+
+def _write_configs(runs: list[tuple[str, RunResult]], sweep_dir: Path) -> None:
+    """Store the configuration of each run not stored yet (one file per ``config_id``: seeds share it)."""
+    for _, result in runs:
+        path = sweep_dir / CONFIGS / f"{config_id(result.config)}.yaml"
+        if not path.exists():  # (two workers writing the same file write the same text)
+            _write_atomic(config_without_seed(result.config), path)
 
 
 #: Tag columns of fixed type: a column of nothing but None would otherwise be typed ``null``, which no
@@ -204,6 +224,7 @@ def _write_batch(runs: list[tuple[str, RunResult]], sweep_dir: Path, overrides: 
         for _, result in runs
     ]
     fixed = {"registry": REGISTRY_SCHEMA, "spending": SPENDING_SCHEMA}
+    _write_configs(runs, sweep_dir)
     for table in TABLES:
         if table == "summary":
             data, rows_per_run = _rows(summaries), [1] * len(runs)

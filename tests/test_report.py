@@ -31,7 +31,7 @@ from conftest import run_sweep
 from PIL import Image
 from scipy import stats
 
-from simulation.config import compose
+from simulation.config import Config, compose
 from simulation.report import i18n
 from simulation.report.build import LANGUAGES, ReportError, collect, doc_reference, render_html
 
@@ -388,14 +388,46 @@ def test_french_and_english_show_the_same_numbers(report: Path) -> None:
 
 
 def test_a_package_of_levers_is_given_its_equal_budget() -> None:
-    """The CESER package splits one lever's budget over P1–P8: its configured budget is that one budget."""
-    from simulation.report.build import configured_budget
+    """The CESER package splits one lever's budget over P1–P8: its configured budget is that one budget, and
+    each lever the model makes is given an equal share of it."""
+    from simulation.model import TerritorialModel
+    from simulation.policies import yearly_budget_eur
 
-    package = compose(["scenario=ceser_package"])
+    package = compose(["scenario=ceser_package", "region.population_scale=0.3"])
     assert package.policies.equal_budget_eur_per_year is not None and len(package.policies.levers) == 8
-    assert configured_budget(package) == package.policies.equal_budget_eur_per_year
-    assert configured_budget(compose(["scenario=p3_seed_grants"])) == 250_000
-    assert configured_budget(compose([])) == 0
+    assert yearly_budget_eur(package.policies) == package.policies.equal_budget_eur_per_year
+    made = [p.budget_eur_per_year for p in TerritorialModel(package).policies]
+    assert made == pytest.approx([package.policies.equal_budget_eur_per_year / 8] * 8, rel=1e-15)
+    assert yearly_budget_eur(compose(["scenario=p3_seed_grants"]).policies) == 250_000
+    assert yearly_budget_eur(compose([]).policies) == 0
+
+
+def test_the_report_reads_the_configurations_the_sweep_stored(
+    sweep: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Budgets, region and checks come from the configurations stored with the runs, even when the config files
+    have changed since; a sweep that stored none (older ones) has them composed again, and a change is flagged."""
+    import simulation.report.build as build
+
+    def changed_since(overrides: list[str]) -> Config:  # a default moved in configs/ after the sweep
+        return compose([*overrides, "trust.acquaintance_cap=0.31"])
+
+    monkeypatch.setattr(build, "compose", changed_since)
+    stored = collect(sweep)
+    assert {s["config_check"] for s in stored["compared"]["scenarios"]} == {"stored"}
+    assert stored["configs_match"]
+    budgets = {s["name"]: s["lever_budget_eur_per_year"] for s in stored["compared"]["scenarios"]}
+    assert budgets == {"baseline": 0.0, "p3_seed_grants": 250_000.0, "p4_facilitation": budgets["p4_facilitation"]}
+    assert budgets["p4_facilitation"] == compose(["scenario=p4_facilitation"]).policies.levers[0].budget_eur_per_year
+
+    older = tmp_path / "older"
+    shutil.copytree(sweep, older)
+    shutil.rmtree(older / "configs")
+    recomposed = collect(older)
+    assert {s["config_check"] for s in recomposed["compared"]["scenarios"]} == {"differs"}
+    assert not recomposed["configs_match"]
+    monkeypatch.setattr(build, "compose", compose)
+    assert {s["config_check"] for s in collect(older)["compared"]["scenarios"]} == {"match"}
 
 
 def test_numbers_follow_each_locale() -> None:

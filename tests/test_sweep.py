@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from conftest import run_sweep
 
 from simulation import sweep
 from simulation.config import Config, compose
+from simulation.datasets import CONFIGS, read_config
 from simulation.run import RunResult, simulate
 from simulation.sweep import clear_unfinished, run_id, run_job
 
@@ -84,6 +86,23 @@ def test_a_run_in_a_sweep_equals_the_same_run_alone(parallel_sweep: Path) -> Non
         reg = t["registry"][(t["registry"].scenario == scenario) & (t["registry"].seed == seed)]
         assert len(reg) == len(alone.registry)
         assert reg["budget_eur"].tolist() == alone.registry["budget_eur"].tolist()
+
+
+def test_a_sweep_stores_each_configuration_once_and_a_run_is_made_again_from_it(parallel_sweep: Path) -> None:
+    """configs/<config_id>.yaml: one file per configuration (its seeds share it), which gives back each run's id
+    and, run again, the run's rows."""
+    summary = _tables(parallel_sweep)["summary"]
+    stored = sorted(p.stem for p in (parallel_sweep / CONFIGS).glob("*.yaml"))
+    assert stored == sorted(summary["config_id"].unique()) and len(stored) == 2
+    assert not re.search(r"^seed:", (parallel_sweep / CONFIGS / f"{stored[0]}.yaml").read_text(), re.M)
+    for row in summary.itertuples():
+        assert run_id(read_config(parallel_sweep, row.config_id, row.seed)) == row.run_id
+    assert read_config(parallel_sweep, "no-such-configuration", 0) is None
+    row = summary[(summary.scenario == "p3_seed_grants") & (summary.seed == 1)].iloc[0]
+    again = simulate(read_config(parallel_sweep, row["config_id"], 1))
+    ts = _tables(parallel_sweep)["timeseries"]
+    got = ts[ts.run_id == row["run_id"]][again.timeseries.columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, again.timeseries, check_exact=True)
 
 
 def test_serial_unbatched_and_parallel_batched_sweeps_agree(parallel_sweep: Path, tmp_path: Path) -> None:

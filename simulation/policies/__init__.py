@@ -190,8 +190,8 @@ class Hooks:
         return float(np.prod([p.replication_multiplier(model) for p in self.policies])) if self.policies else 1.0
 
 
-def make_policies(cfg: PoliciesConfig, model: TerritorialModel, seed: int) -> list[Policy]:
-    """Instantiate the configured levers (already validated).
+def lever_configs(cfg: PoliciesConfig) -> list[PolicyConfig]:
+    """The configured levers with the yearly budget each is given.
 
     With ``equal_budget_eur_per_year`` set, that one yearly budget is split
     equally over the levers, replacing their own budgets, so that scenarios
@@ -203,7 +203,21 @@ def make_policies(cfg: PoliciesConfig, model: TerritorialModel, seed: int) -> li
     if cfg.equal_budget_eur_per_year is not None and configs:
         share = cfg.equal_budget_eur_per_year / len(configs)
         configs = [dataclasses.replace(c, budget_eur_per_year=share) for c in configs]
-    return [REGISTRY[c.name](c, model, seed) for c in configs]
+    return configs
+
+
+def yearly_budget_eur(cfg: PoliciesConfig) -> float:
+    """The yearly public budget the levers are given together (0 without levers): the budgets of
+    :func:`lever_configs`, or the equal budget itself when it is split (a sum of its shares could differ from it
+    in the last digit)."""
+    if cfg.equal_budget_eur_per_year is not None and cfg.levers:
+        return float(cfg.equal_budget_eur_per_year)
+    return float(sum(c.budget_eur_per_year for c in lever_configs(cfg)))
+
+
+def make_policies(cfg: PoliciesConfig, model: TerritorialModel, seed: int) -> list[Policy]:
+    """Instantiate the configured levers (already validated), each with its budget (:func:`lever_configs`)."""
+    return [REGISTRY[c.name](c, model, seed) for c in lever_configs(cfg)]
 
 
 def validate_policies(cfg: PoliciesConfig) -> list[str]:

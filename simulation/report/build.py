@@ -33,6 +33,7 @@ from babel.numbers import format_decimal
 
 from simulation import analysis, datasets
 from simulation.config import Config, ConfigError, compose
+from simulation.policies import yearly_budget_eur
 from simulation.provenance import REPO, git_revision, package_version
 from simulation.report import i18n
 from simulation.sweep import run_id
@@ -132,6 +133,22 @@ def _seed_list(seeds: Iterable[Any]) -> str:
     return ", ".join(map(str, s))
 
 
+def _configuration(
+    sweep_dir: Path, manifest: dict[str, Any], scenario: str, row: pd.Series
+) -> tuple[str, Config | None]:
+    """A run's configuration: the one the sweep stored, if its digest is the run id ("stored"); else composed
+    again from the sweep's command and today's config files (:func:`_recompose`).
+
+    Returns:
+        ("stored" | "match" | "differs" | "unavailable", the configuration or None).
+    """
+    if "config_id" in row.index and isinstance(row["config_id"], str):
+        stored = datasets.read_config(sweep_dir, row["config_id"], int(row["seed"]))
+        if stored is not None and run_id(stored) == row["run_id"]:
+            return "stored", stored
+    return _recompose(manifest, scenario, row)
+
+
 def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple[str, Config | None]:
     """Compose a run's configuration again from the sweep's command; compare its digest with the run id.
 
@@ -152,15 +169,9 @@ def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple
     return status, config
 
 
-def configured_budget(config: Config) -> float:
-    """The yearly public budget a scenario's levers are given (0 for none): the equal budget split over them,
-    if set, else the sum of their budgets."""
-    levers = config.policies.levers
-    if not levers:
-        return 0.0
-    if config.policies.equal_budget_eur_per_year is not None:
-        return float(config.policies.equal_budget_eur_per_year)
-    return float(sum(lever.budget_eur_per_year for lever in levers))
+#: The configuration checks that give the runs' own configuration (stored with the sweep, or composed again
+#: with the same digest).
+EXACT = ("stored", "match")
 
 
 def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
@@ -207,7 +218,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     scenarios = []
     for name in scenario_names:
         rows = summary[summary["scenario"] == name].sort_values("seed")
-        check, config = _recompose(manifest, name, rows.iloc[0])
+        check, config = _configuration(sweep_dir, manifest, name, rows.iloc[0])
         if config is not None:
             if territory_names is None:  # the region as the runs simulated it (inhabitants at the run's scale)
                 region = Territories.from_config(config.region)
@@ -219,7 +230,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
             {
                 "name": name,
                 "n_seeds": int(rows["seed"].nunique()),
-                "lever_budget_eur_per_year": configured_budget(config) if config is not None else math.nan,
+                "lever_budget_eur_per_year": yearly_budget_eur(config.policies) if config is not None else math.nan,
                 "lever_eur_per_year": float(lever_per_run.loc[name].mean()),
                 "extra_public_meur": float(extra_public.get(name, math.nan)),
                 "run_ids": rows["run_id"].astype(str).tolist(),
@@ -260,11 +271,11 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     jobs = "jobs_created_cumulative_per_meur"
     creating_jobs = ranked[ranked[f"{jobs}_ci_low"] > 0]
     levers = [x for x in scenarios if x["name"] != baseline]
-    # "Every lever is given the same budget" is said of two funded scenarios or more whose configurations were
-    # recomposed as they ran (not of a shock-only sweep, whose budgets are all 0, nor of one lever; a scenario
-    # without levers, such as a shock, is left out).
+    # "Every lever is given the same budget" is said of two funded scenarios or more whose configurations are
+    # the runs' own (stored, or composed again with the same digest); not of a shock-only sweep, whose budgets
+    # are all 0, nor of one lever; a scenario without levers, such as a shock, is left out.
     funded = [x["lever_budget_eur_per_year"] for x in levers if x["lever_budget_eur_per_year"] > 0]
-    known = all(x["config_check"] == "match" for x in levers)
+    known = all(x["config_check"] in EXACT for x in levers)
     known = known and not any(math.isnan(x["lever_budget_eur_per_year"]) for x in levers)
     equal_budget = funded[0] if len(funded) >= 2 and len(set(funded)) == 1 else None
     return {
@@ -307,7 +318,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         "underspent": [
             x["name"] for x in levers if x["lever_eur_per_year"] < UNDERSPENT * x["lever_budget_eur_per_year"]
         ],
-        "configs_match": all(x["config_check"] == "match" for x in scenarios),
+        "configs_match": all(x["config_check"] in EXACT for x in scenarios),
         "ce": ranked[ce.columns].to_dict("records"),
         "territories": {
             "names": territory_names,
