@@ -12,7 +12,8 @@ command writes, into ``<sweep>/analysis/`` (or ``--out``):
 * ``cost_effectiveness.csv`` — extra lasting cooperations, jobs and launched
   projects per million euros of extra public money, per scenario: the ratio of the
   mean paired differences, mean(Δ indicator) ÷ mean(Δ public M€), NaN when the mean
-  extra money is not positive, with a 95% paired-bootstrap interval over seeds;
+  extra money is not positive, with Fieller's 95% interval over seeds (which
+  includes 0 exactly when the difference's t-interval does);
 * ``emergence.png`` — active cooperations over the horizon, mean and 95% band
   per scenario;
 * ``cost_effectiveness.png`` — the per-euro effect of each lever.
@@ -208,31 +209,60 @@ def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
 
 #: Indicators shown per extra M€ (``<indicator>_per_meur`` columns of :func:`cost_effectiveness`).
 PER_MEUR = ("lasting_cooperations", "jobs_created_cumulative", "projects_launched_cumulative")
-#: The paired bootstrap of the per-M€ ratios: resamples, and the generator's seed (fixed: the intervals are
-#: deterministic, and every scenario is resampled on the same draws of seed positions).
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 20261124
 
 
-def _bootstrap_index(n: int) -> np.ndarray:
-    """Positions of resampled seeds, ``BOOTSTRAP_RESAMPLES`` × ``n``, the same for every call with the same ``n``."""
-    return np.random.default_rng(BOOTSTRAP_SEED).integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
+def ratio_of_means(delta: np.ndarray, extra: np.ndarray) -> float:
+    """mean(delta) ÷ mean(extra) over seeds; NaN where mean(extra) ≤ 0."""
+    den = float(np.mean(extra)) if len(extra) else 0.0
+    return float(np.mean(delta)) / den if den > 0 else float("nan")
 
 
-def ratio_of_means(delta: np.ndarray, extra: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
-    """mean(delta) ÷ mean(extra) over seeds (over each row of ``index`` if given); NaN where mean(extra) ≤ 0."""
-    d, x = (np.asarray(delta, float), np.asarray(extra, float)) if index is None else (delta[index], extra[index])
-    num, den = d.mean(axis=-1), x.mean(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+def fieller_interval(delta: np.ndarray, extra: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Fieller's interval of mean(delta) ÷ mean(extra), the two paired by seed (Fieller 1954).
 
-
-def _percentile_interval(samples: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    finite = samples[np.isfinite(samples)]
-    if len(finite) == 0:
+    The ratios ρ whose numerator mean(delta) − ρ·mean(extra) a t-test over the seeds (n − 1 degrees of
+    freedom, the sample covariance of delta and extra) does not reject. It contains 0 exactly when the
+    t-interval of mean(delta) does, so a per-M€ value and the difference it divides never disagree on
+    whether an effect is told from chance. NaN when mean(extra) is not above zero beyond the noise (the
+    set is then unbounded) or with fewer than 2 seeds.
+    """
+    d, x = np.asarray(delta, float), np.asarray(extra, float)
+    n = len(d)
+    if n < 2:
         return float("nan"), float("nan")
-    lo, hi = np.percentile(finite, [50 * (1 - level), 50 * (1 + level)])
-    return float(lo), float(hi)
+    t2 = float(stats.t.ppf(0.5 + level / 2, n - 1)) ** 2
+    cov = np.cov(np.vstack([d, x]), ddof=1) / n  # variances and covariance of the two means
+    dm, xm = float(d.mean()), float(x.mean())
+    a = xm * xm - t2 * cov[1, 1]
+    b = dm * xm - t2 * cov[0, 1]
+    c = dm * dm - t2 * cov[0, 0]
+    if xm <= 0 or a <= 0:
+        return float("nan"), float("nan")
+    half = float(np.sqrt(max(b * b - a * c, 0.0)))
+    return (b - half) / a, (b + half) / a
+
+
+def ratio_difference_interval(
+    delta: tuple[np.ndarray, np.ndarray], extra: tuple[np.ndarray, np.ndarray], level: float = 0.95
+) -> tuple[float, float, float]:
+    """The difference of two ratios of paired means, second − first, on the same seeds, and its t-interval.
+
+    Each ratio R = mean(delta) ÷ mean(extra) is linearised seed by seed (delta-method):
+    z = (delta − R·extra) ÷ mean(extra); the difference's interval is the t-interval over the seeds of the
+    paired z's (n − 1 degrees of freedom). NaN where a ratio is.
+
+    Returns:
+        (difference, low, high).
+    """
+    ratios, z = [], []
+    for d, x in zip(delta, extra, strict=True):
+        d, x = np.asarray(d, float), np.asarray(x, float)
+        r = ratio_of_means(d, x)
+        ratios.append(r)
+        z.append((d - r * x) / x.mean() if np.isfinite(r) else np.full(len(d), np.nan))
+    point = ratios[1] - ratios[0]
+    _, lo, hi, _ = interval(z[1] - z[0], level)
+    return point, point + lo, point + hi
 
 
 def _paired(summary: pd.DataFrame, scenario: str, baseline: str, seeds: pd.Index | None = None) -> pd.DataFrame:
@@ -250,10 +280,8 @@ def cost_effectiveness(summary: pd.DataFrame, baseline: str = "baseline") -> pd.
 
     For a scenario and an indicator, the value is the ratio of the mean paired differences
     over seeds: mean(Δ indicator) ÷ mean(Δ public M€), NaN when the mean extra public money
-    is not positive. Its 95% interval is a percentile interval of the same ratio over a
-    paired bootstrap of the seeds (``BOOTSTRAP_RESAMPLES`` resamples of seed positions
-    from a generator seeded with ``BOOTSTRAP_SEED``; resamples whose mean extra money is
-    not positive are left out); NaN with fewer than 2 seeds.
+    is not positive. Its 95% interval is Fieller's (:func:`fieller_interval`): it includes 0
+    exactly when the t-interval of the indicator's difference does; NaN with fewer than 2 seeds.
     """
     rows = []
     for scenario in sorted(set(summary["scenario"])):
@@ -263,14 +291,13 @@ def cost_effectiveness(summary: pd.DataFrame, baseline: str = "baseline") -> pd.
         n = len(diff)
         extra = diff["public_eur_cumulative"].to_numpy(float) / 1e6
         row: dict[str, object] = {"scenario": scenario, "extra_public_meur": float(extra.mean()) if n else np.nan}
-        index = _bootstrap_index(n) if n >= 2 else None
         for ind in PER_MEUR:
             if ind not in diff:
                 continue
             delta = diff[ind].to_numpy(float)
-            value = float(ratio_of_means(delta, extra)) if n else np.nan
-            lo, hi = _percentile_interval(ratio_of_means(delta, extra, index)) if index is not None else (np.nan,) * 2
-            row |= {f"{ind}_per_meur": value, f"{ind}_per_meur_ci_low": lo, f"{ind}_per_meur_ci_high": hi}
+            lo, hi = fieller_interval(delta, extra)
+            row |= {f"{ind}_per_meur": ratio_of_means(delta, extra), f"{ind}_per_meur_ci_low": lo}
+            row[f"{ind}_per_meur_ci_high"] = hi
         row["n_seeds"] = n
         rows.append(row)
     return pd.DataFrame(rows)
@@ -509,9 +536,8 @@ def ranking(
     (``<indicator>_difference``, ``_ci_low``, ``_ci_high``), and:
 
     * ``vs_leader``, ``vs_leader_ci_low``, ``vs_leader_ci_high``: the paired difference
-      (scenario − leader) of ``by``, and its 95% percentile interval from the bootstrap of
-      :func:`cost_effectiveness` applied to both ratios on the same resampled seeds (the
-      seeds run by the scenario, the leader and the baseline); 0 and no interval for the leader;
+      (scenario − leader) of ``by``, and its 95% t-interval over the seeds run by the scenario,
+      the leader and the baseline (:func:`ratio_difference_interval`); 0 and no interval for the leader;
     * ``below_leader``: that interval excludes 0 (the leader is ahead beyond the seeds' noise);
       False when it includes 0 or is missing;
     * ``includes_zero``: the interval of ``by`` includes 0 (no effect detectable).
@@ -539,12 +565,8 @@ def ranking(
             if len(seeds) < 2:
                 continue
             a, b = lead.loc[seeds], other.loc[seeds]
-            xa, xb = a["public_eur_cumulative"].to_numpy(float) / 1e6, b["public_eur_cumulative"].to_numpy(float) / 1e6
-            da, db = a[ind].to_numpy(float), b[ind].to_numpy(float)
-            index = _bootstrap_index(len(seeds))
-            point = float(ratio_of_means(db, xb) - ratio_of_means(da, xa))
-            lo, hi = _percentile_interval(ratio_of_means(db, xb, index) - ratio_of_means(da, xa, index))
-            vs[i] = point, lo, hi
+            money = (a["public_eur_cumulative"].to_numpy(float) / 1e6, b["public_eur_cumulative"].to_numpy(float) / 1e6)
+            vs[i] = ratio_difference_interval((a[ind].to_numpy(float), b[ind].to_numpy(float)), money)
     out["vs_leader"], out["vs_leader_ci_low"], out["vs_leader_ci_high"] = vs.T
     out["below_leader"] = (out["vs_leader_ci_high"] < 0) | (out["vs_leader_ci_low"] > 0)
     out["includes_zero"] = (out[f"{by}_ci_low"] <= 0) & (out[f"{by}_ci_high"] >= 0)
@@ -572,8 +594,10 @@ METHOD = {
     "comparison": "per scenario and indicator: mean over seeds; difference to the baseline paired by seed, "
     "with a 95% t-interval over the seeds both ran",
     "cost_effectiveness": "per extra M€ of public money: mean paired difference of the indicator / mean paired "
-    "difference of public money (NaN when that is not positive), with the 2.5th and 97.5th percentiles of "
-    f"{BOOTSTRAP_RESAMPLES} paired bootstrap resamples of the seeds (numpy seed {BOOTSTRAP_SEED})",
+    "difference of public money (NaN when that is not positive), with Fieller's 95% interval over the seeds "
+    "(t with n - 1 degrees of freedom; it includes 0 exactly when the difference's t-interval does)",
+    "ranking": "difference of a lever's per-M€ value from the leader's on the same seeds, with a 95% t-interval "
+    "of the seed-by-seed linearised ratios (delta method)",
 }
 
 

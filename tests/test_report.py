@@ -29,7 +29,7 @@ from babel.messages.extract import extract_from_dir
 from babel.numbers import parse_decimal
 from conftest import run_sweep
 from PIL import Image
-from scipy import stats
+from scipy import optimize, stats
 
 from simulation.config import Config, compose
 from simulation.report import i18n
@@ -179,25 +179,39 @@ def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
     return mean, float(lo), float(hi)
 
 
-RESAMPLES, BOOTSTRAP_SEED = 2000, 20261124  # the report's paired bootstrap (README "Council report")
+def _ratio(delta: np.ndarray, extra: np.ndarray) -> float:
+    """mean(Δ indicator) / mean(Δ public M€), NaN where the mean extra money is not positive."""
+    return float(delta.mean() / extra.mean()) if extra.mean() > 0 else math.nan
 
 
-def _ratio(delta: np.ndarray, extra: np.ndarray) -> np.ndarray:
-    """mean(Δ indicator) / mean(Δ public M€) along the last axis, NaN where the mean extra money is not positive."""
-    num, den = delta.mean(axis=-1), extra.mean(axis=-1)
-    out = np.full(np.shape(num), np.nan)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
-
-
-def _per_meur(delta: np.ndarray, extra: np.ndarray) -> tuple[float, float, float, np.ndarray]:
-    """The per-M€ value, its 95% percentile interval over the paired bootstrap, and the resampled ratios."""
+def _per_meur(delta: np.ndarray, extra: np.ndarray) -> tuple[float, float, float]:
+    """The per-M€ value and its 95% interval: the ratios ρ that a paired t-test of delta − ρ·extra (README
+    "Council report": Fieller's interval) does not reject, found here as the roots of that test's boundary."""
     n = len(delta)
-    draws = np.random.default_rng(BOOTSTRAP_SEED).integers(0, n, size=(RESAMPLES, n))
-    boot = _ratio(delta[draws], extra[draws])
-    finite = boot[~np.isnan(boot)]
-    lo, hi = np.percentile(finite, [2.5, 97.5]) if len(finite) else (math.nan, math.nan)
-    return float(_ratio(delta, extra)), float(lo), float(hi), boot
+    t = stats.t.ppf(0.975, n - 1)
+
+    def excess(rho: float) -> float:  # |t statistic| − t: negative inside the interval
+        v = delta - rho * extra
+        return abs(v.mean()) / (v.std(ddof=1) / math.sqrt(n)) - t
+
+    value = _ratio(delta, extra)
+    if n < 2 or math.isnan(value):
+        return value, math.nan, math.nan
+    span = 1e3 * (1 + abs(value))
+    lo = optimize.brentq(excess, value - span, value)
+    hi = optimize.brentq(excess, value, value + span)
+    return value, lo, hi
+
+
+def _vs_leader(lead: tuple[np.ndarray, np.ndarray], other: tuple[np.ndarray, np.ndarray]) -> tuple[float, float, float]:
+    """other's per-M€ value − the leader's, and the t-interval of the seed-by-seed linearised ratios."""
+    z = []
+    for delta, extra in (lead, other):
+        r = _ratio(delta, extra)
+        z.append((delta - r * extra) / extra.mean())
+    point = _ratio(*other) - _ratio(*lead)
+    _, lo, hi = _t_interval(z[1] - z[0])
+    return point, point + lo, point + hi
 
 
 def _expected_by_type(summary: pd.DataFrame, registry: pd.DataFrame, scenarios: list[str]) -> dict[str, float]:
@@ -235,8 +249,8 @@ def _expected_by_type(summary: pd.DataFrame, registry: pd.DataFrame, scenarios: 
 
 def _expected(sweep: Path) -> dict[str, float]:
     """Every number the report shows, recomputed from the sweep's parquet files."""
-    # Sorted by seed: the bootstrap resamples seed positions, which must mean the same seeds in
-    # every scenario (the rows' order in the parquet files depends on which job finished first).
+    # Sorted by seed: the leader and a lever are paired seed by seed (the rows' order in the parquet files
+    # depends on which job finished first).
     summary = pd.read_parquet(sweep / "summary").astype({"scenario": str}).set_index(["scenario", "seed"]).sort_index()
     spending = pd.read_parquet(sweep / "spending").astype({"scenario": str, "channel": str})
     registry = pd.read_parquet(sweep / "registry").astype({"scenario": str, "territory": str})
@@ -251,7 +265,7 @@ def _expected(sweep: Path) -> dict[str, float]:
         "compared.lasting_after_months": 36,
     }
     base = summary.loc["baseline"]
-    per_meur_means, boots = {}, {}
+    per_meur_means, pairs = {}, {}
     for s in scenarios:
         runs = summary.loc[s]
         e[f"compared.{s}.n_seeds"] = len(runs)
@@ -269,13 +283,13 @@ def _expected(sweep: Path) -> dict[str, float]:
         e[f"ce.{s}.n_seeds"] = len(runs)
         for ind in ("lasting_cooperations", "jobs_created_cumulative", "projects_launched_cumulative"):
             delta = (runs[ind] - base[ind]).to_numpy(dtype=float)
-            mean, lo, hi, boot = _per_meur(delta, extra.to_numpy(dtype=float))
+            mean, lo, hi = _per_meur(delta, extra.to_numpy(dtype=float))
             for prefix in ("ce", "rank"):
                 e[f"{prefix}.{s}.{ind}_per_meur"] = mean
                 e[f"{prefix}.{s}.{ind}_per_meur_ci_low"] = lo
                 e[f"{prefix}.{s}.{ind}_per_meur_ci_high"] = hi
             if ind == "lasting_cooperations":
-                per_meur_means[s], boots[s] = mean, boot
+                per_meur_means[s], pairs[s] = mean, (delta, extra.to_numpy(dtype=float))
         for ind in ("lasting_cooperations", "successes_cumulative", "jobs_created_cumulative"):
             mean, lo, hi = _t_interval((runs[ind] - base[ind]).to_numpy(dtype=float))
             e[f"rank.{s}.{ind}_difference"] = mean
@@ -287,11 +301,10 @@ def _expected(sweep: Path) -> dict[str, float]:
     order = sorted(per_meur_means, key=lambda s: (math.isnan(per_meur_means[s]), -per_meur_means[s]))
     for i, s in enumerate(order, start=1):
         e[f"rank.{s}.rank"] = i
-        if i > 1:  # the paired difference from the leader, on the same resampled seeds
-            diff = boots[s] - boots[order[0]]
-            e[f"rank.{s}.vs_leader"] = per_meur_means[s] - per_meur_means[order[0]]
-            lo, hi = np.percentile(diff[~np.isnan(diff)], [2.5, 97.5])
-            e[f"rank.{s}.vs_leader_ci_low"], e[f"rank.{s}.vs_leader_ci_high"] = float(lo), float(hi)
+        if i > 1:  # the paired difference from the leader, on the same seeds
+            point, lo, hi = _vs_leader(pairs[order[0]], pairs[s])
+            e[f"rank.{s}.vs_leader"] = point
+            e[f"rank.{s}.vs_leader_ci_low"], e[f"rank.{s}.vs_leader_ci_high"] = lo, hi
     e["compared.min_seeds"] = min(len(summary.loc[s]) for s in scenarios)
     e["compared.few_seeds"] = 20  # the report flags fewer random draws than this
     e |= _expected_by_type(summary, registry, scenarios)
