@@ -41,6 +41,7 @@ from joblib import Parallel, delayed
 from scipy import stats
 from scipy.stats import qmc
 
+from simulation.analysis import cost_effectiveness
 from simulation.calibration import PRIORS
 from simulation.config import compose, run_id
 from simulation.datasets import read_table
@@ -204,14 +205,11 @@ def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFr
 
 
 def _lever_ranking(summary: pd.DataFrame) -> pd.Series:
-    """Extra lasting cooperations per extra M€ of each lever, against the baseline, paired by seed."""
-    base = summary[summary.scenario == "baseline"].set_index("seed")
-    effect = {}
-    for scenario in LEVER_SCENARIOS:
-        runs = summary[summary.scenario == scenario].set_index("seed")
-        extra_meur = (runs["public_eur_cumulative"] - base["public_eur_cumulative"]) / 1e6
-        effect[scenario] = float(((runs["lasting_cooperations"] - base["lasting_cooperations"]) / extra_meur).mean())
-    return pd.Series(effect).sort_values(ascending=False)
+    """Extra lasting cooperations per extra M€ of each lever, against the baseline, paired by seed: the value the
+    council report ranks the levers by (:func:`simulation.analysis.cost_effectiveness`, a ratio of mean paired
+    differences), best first."""
+    ce = cost_effectiveness(summary[summary.scenario.isin(["baseline", *LEVER_SCENARIOS])])
+    return ce.set_index("scenario")["lasting_cooperations_per_meur"].sort_values(ascending=False)
 
 
 def ranking(out: Path, points: int, seeds: int, jobs: int, extra: list[str]) -> pd.DataFrame:

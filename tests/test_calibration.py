@@ -114,3 +114,40 @@ def test_morris_screening_runs_through_the_sweep_machinery(tmp_path, monkeypatch
     with pytest.raises(SystemExit, match="code revision 0123abc"):
         sensitivity.main(["morris", "--fast", "--trajectories", "2", "--name", "t"])
     assert sorted(p.name for p in (out / "morris").rglob("*")) == before
+
+
+def test_the_ranking_robustness_ranks_levers_by_the_reports_value() -> None:
+    """The sensitivity of the ranking (docs/sensitivity.md) ranks by the value the council report ranks by: the
+    ratio of the mean paired differences, not the mean of per-seed ratios (which a seed with little extra money
+    dominates)."""
+    from simulation.analysis import cost_effectiveness
+
+    rows = []
+    for seed, (base, money) in enumerate([(100, 1e6), (100, 1e6)]):
+        rows.append(
+            {"scenario": "baseline", "seed": seed, "lasting_cooperations": base, "public_eur_cumulative": money}
+        )
+    # p1: +1 for +0.05 M€, then +9 for +1.95 M€ (ratio of means 5; mean of ratios 22.3)
+    # p2: +6 for +1 M€ twice (6 either way)
+    for seed, (d, m) in enumerate([(1, 0.05e6), (9, 1.95e6)]):
+        rows.append(
+            {
+                "scenario": "p1_communication",
+                "seed": seed,
+                "lasting_cooperations": 100 + d,
+                "public_eur_cumulative": 1e6 + m,
+            }
+        )
+        rows.append(
+            {
+                "scenario": "p2_creative_evenings",
+                "seed": seed,
+                "lasting_cooperations": 106,
+                "public_eur_cumulative": 2e6,
+            }
+        )
+    summary = pd.DataFrame(rows)
+    ranked = sensitivity._lever_ranking(summary)
+    assert list(ranked.index) == ["p2_creative_evenings", "p1_communication"]
+    expected = cost_effectiveness(summary).set_index("scenario")["lasting_cooperations_per_meur"]
+    assert ranked.to_dict() == pytest.approx(expected.to_dict()) and ranked["p1_communication"] == pytest.approx(5.0)
