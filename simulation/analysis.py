@@ -13,7 +13,8 @@ command writes, into ``<sweep>/analysis/`` (or ``--out``):
   projects per million euros of extra public money, per scenario: the ratio of the
   mean paired differences, mean(Δ indicator) ÷ mean(Δ public M€), NaN when the mean
   extra money is not positive, with Fieller's 95% interval over seeds (which
-  includes 0 exactly when the difference's t-interval does);
+  includes 0 exactly when the difference's t-interval does; unbounded when the
+  extra money itself is not above zero beyond the noise);
 * ``emergence.png`` — active cooperations over the horizon, mean and 95% band
   per scenario;
 * ``cost_effectiveness.png`` — the per-euro effect of each lever.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -221,10 +223,11 @@ def fieller_interval(delta: np.ndarray, extra: np.ndarray, level: float = 0.95) 
     """Fieller's interval of mean(delta) ÷ mean(extra), the two paired by seed (Fieller 1954).
 
     The ratios ρ whose numerator mean(delta) − ρ·mean(extra) a t-test over the seeds (n − 1 degrees of
-    freedom, the sample covariance of delta and extra) does not reject. It contains 0 exactly when the
-    t-interval of mean(delta) does, so a per-M€ value and the difference it divides never disagree on
-    whether an effect is told from chance. NaN when mean(extra) is not above zero beyond the noise (the
-    set is then unbounded) or with fewer than 2 seeds.
+    freedom, the sample covariance of delta and extra) does not reject. When mean(extra) is above zero
+    beyond the noise (its own t-test), the set is an interval that contains 0 exactly when the t-interval
+    of mean(delta) does: a per-M€ value and the indicator's difference never disagree on whether an effect
+    is told from chance. Otherwise the set is unbounded: (−inf, inf), which includes 0 (nothing is claimed).
+    NaN with fewer than 2 seeds or when mean(extra) is not positive (no ratio).
     """
     d, x = np.asarray(delta, float), np.asarray(extra, float)
     n = len(d)
@@ -236,8 +239,10 @@ def fieller_interval(delta: np.ndarray, extra: np.ndarray, level: float = 0.95) 
     a = xm * xm - t2 * cov[1, 1]
     b = dm * xm - t2 * cov[0, 1]
     c = dm * dm - t2 * cov[0, 0]
-    if xm <= 0 or a <= 0:
+    if xm <= 0 or not np.isfinite(a):
         return float("nan"), float("nan")
+    if a <= 0:
+        return -math.inf, math.inf
     half = float(np.sqrt(max(b * b - a * c, 0.0)))
     return (b - half) / a, (b + half) / a
 
@@ -249,7 +254,8 @@ def ratio_difference_interval(
 
     Each ratio R = mean(delta) ÷ mean(extra) is linearised seed by seed (delta-method):
     z = (delta − R·extra) ÷ mean(extra); the difference's interval is the t-interval over the seeds of the
-    paired z's (n − 1 degrees of freedom). NaN where a ratio is.
+    paired z's (n − 1 degrees of freedom). NaN where a ratio is; (−inf, inf) where a ratio's own interval is
+    unbounded (:func:`fieller_interval`: its z would divide by money not above zero beyond the noise).
 
     Returns:
         (difference, low, high).
@@ -261,6 +267,8 @@ def ratio_difference_interval(
         ratios.append(r)
         z.append((d - r * x) / x.mean() if np.isfinite(r) else np.full(len(d), np.nan))
     point = ratios[1] - ratios[0]
+    if any(math.isinf(fieller_interval(d, x, level)[0]) for d, x in zip(delta, extra, strict=True)):
+        return point, -math.inf, math.inf
     _, lo, hi, _ = interval(z[1] - z[0], level)
     return point, point + lo, point + hi
 
@@ -281,7 +289,8 @@ def cost_effectiveness(summary: pd.DataFrame, baseline: str = "baseline") -> pd.
     For a scenario and an indicator, the value is the ratio of the mean paired differences
     over seeds: mean(Δ indicator) ÷ mean(Δ public M€), NaN when the mean extra public money
     is not positive. Its 95% interval is Fieller's (:func:`fieller_interval`): it includes 0
-    exactly when the t-interval of the indicator's difference does; NaN with fewer than 2 seeds.
+    exactly when the t-interval of the indicator's difference does (unbounded, −inf to inf, when the extra
+    money is not above zero beyond the noise); NaN with fewer than 2 seeds.
     """
     rows = []
     for scenario in sorted(set(summary["scenario"])):
@@ -382,7 +391,8 @@ def cost_effectiveness_plot(ce: pd.DataFrame, path: Path, text: PlotText | None 
     for ax, (ind, label) in zip(axes.flat, panels, strict=True):
         mean = ce[f"{ind}_per_meur"].to_numpy(float)
         err = np.vstack([mean - ce[f"{ind}_per_meur_ci_low"], ce[f"{ind}_per_meur_ci_high"] - mean])
-        ax.barh(y, mean, xerr=np.clip(np.nan_to_num(err), 0, None), color="#31a354", alpha=0.8, capsize=3)
+        # (no bar for a missing or unbounded interval: fieller_interval)
+        ax.barh(y, mean, xerr=np.clip(np.nan_to_num(err, posinf=0.0), 0, None), color="#31a354", alpha=0.8, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(textwrap.fill(label, 30), fontsize=9)  # side by side, long labels would run together
         ax.tick_params(labelsize=9)
@@ -595,7 +605,8 @@ METHOD = {
     "with a 95% t-interval over the seeds both ran",
     "cost_effectiveness": "per extra M€ of public money: mean paired difference of the indicator / mean paired "
     "difference of public money (NaN when that is not positive), with Fieller's 95% interval over the seeds "
-    "(t with n - 1 degrees of freedom; it includes 0 exactly when the difference's t-interval does)",
+    "(t with n - 1 degrees of freedom; it includes 0 exactly when the difference's t-interval does; -inf to inf "
+    "when the extra money is not above zero beyond the noise)",
     "ranking": "difference of a lever's per-M€ value from the leader's on the same seeds, with a 95% t-interval "
     "of the seed-by-seed linearised ratios (delta method)",
 }

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
+from omegaconf.errors import OmegaConfBaseException
 
-from simulation.config import Config, config_id, from_yaml, to_yaml
+from simulation.config import Config, ConfigError, config_id, from_yaml, to_yaml
 
 if TYPE_CHECKING:  # (a sweep's driver writes the configurations without importing pandas)
     import pandas as pd
@@ -32,11 +34,19 @@ def read_config(sweep_dir: Path | str, config: str, seed: int) -> Config | None:
 
     To make a run of a sweep again: ``simulate(read_config(sweep, row.config_id, row.seed))``
     (:func:`simulation.run.simulate`).
+
+    Raises:
+        ConfigError: naming the file, if it is not a configuration of this code's schema (written by another
+            version of the model, or damaged).
     """
     path = Path(sweep_dir) / CONFIGS / f"{config}.yaml"
     if not path.is_file():
         return None
-    return dataclasses.replace(from_yaml(path), seed=int(seed))
+    try:
+        stored = from_yaml(path)
+    except (ConfigError, OmegaConfBaseException, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: not a configuration this version of the model can read: {e}") from None
+    return dataclasses.replace(stored, seed=int(seed))
 
 
 def read_table(sweep_dir: Path | str, table: str, columns: list[str] | None = None) -> pd.DataFrame:

@@ -47,6 +47,7 @@ import gc
 import json
 import os
 import sys
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,14 +117,21 @@ def clear_unfinished(sweep_dir: Path) -> None:
 
 
 def _write_atomic(table: pa.Table | str, path: Path) -> None:
-    """Write a table (parquet) or a text under a hidden temporary name, then rename it into place."""
+    """Write a table (parquet) or a text under a hidden temporary name, then rename it into place.
+
+    The temporary name is unique (a random UUID), not just the process id's: workers on several hosts of a
+    cluster may share a process id and a folder.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if isinstance(table, str):
-        tmp.write_text(table)
-    else:
-        pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        if isinstance(table, str):
+            tmp.write_text(table)
+        else:
+            pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _write_configs(runs: list[tuple[str, RunResult]], sweep_dir: Path) -> None:

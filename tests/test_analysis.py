@@ -132,21 +132,35 @@ def test_per_meur_interval_is_fiellers_and_agrees_with_the_difference_on_zero() 
     assert a["lasting_cooperations_per_meur"] < a["lasting_cooperations_per_meur_ci_high"]
     assert a["lasting_cooperations_per_meur_ci_high"] - a["lasting_cooperations_per_meur_ci_low"] < 3  # paired
     rng = np.random.default_rng(7)
+    seen = {"bounded": 0, "unbounded": 0}
     for _ in range(300):
         n = int(rng.integers(2, 30))
-        extra = 1 + 0.2 * rng.standard_normal(n)
+        extra = 1 + rng.uniform(0.05, 3) * rng.standard_normal(n)  # sometimes not above zero beyond the noise
         delta = rng.normal(rng.uniform(-3, 3), rng.uniform(0.1, 10), n)
+        if extra.mean() <= 0:
+            continue
         lo, hi = fieller_interval(delta, extra)
         _, tlo, thi, _ = interval(delta)
+        _, xlo, _, _ = interval(extra)
         if np.isfinite(lo):
+            seen["bounded"] += 1
+            assert xlo > 0  # the money is above zero beyond the noise
             assert (lo <= 0 <= hi) == (tlo <= 0 <= thi)
             assert lo <= ratio_of_means(delta, extra) <= hi
+        else:
+            seen["unbounded"] += 1
+            assert (lo, hi) == (-np.inf, np.inf) and xlo <= 0
+    assert min(seen.values()) > 20
     # Extra money the same in every seed: the t-interval of the difference, divided by it.
     delta = np.array([3.0, 5.0, 4.0, 8.0])
     _, tlo, thi, _ = interval(delta)
     assert fieller_interval(delta, np.full(4, 2.0)) == pytest.approx((tlo / 2, thi / 2))
     assert np.isnan(fieller_interval(delta[:1], np.ones(1))).all()
-    assert np.isnan(fieller_interval(delta, np.array([1.0, -1.0, 0.5, -0.4]))).all()  # money not above 0
+    assert np.isnan(fieller_interval(delta, np.array([1.0, -1.0, 0.5, -0.6]))).all()  # mean money not above 0
+    # Money above zero on average but not beyond the noise: the set is unbounded, and includes 0.
+    noisy = np.array([0.1, 3.0, 0.2, 2.5])
+    assert ratio_of_means(delta, noisy) > 0 and fieller_interval(delta, noisy) == (-np.inf, np.inf)
+    assert ratio_difference_interval((delta, delta), (np.full(4, 2.0), noisy))[1:] == (-np.inf, np.inf)
 
 
 @pytest.mark.parametrize("n", [4, 20])
@@ -158,7 +172,8 @@ def test_per_meur_intervals_cover_the_ratio_95_percent_of_the_time_even_with_few
     reps = 2000
     for _ in range(reps):
         extra = 2 + 0.1 * rng.standard_normal((2, n))
-        delta = 10 * extra + 15 * rng.standard_normal((2, n)) + np.array([[0.0], [5.0]])  # the second: 12.5 / M€
+        shared = 15 * rng.standard_normal(n)  # the seed's own luck, the same for both levers: pairing cancels it
+        delta = 10 * extra + shared + 5 * rng.standard_normal((2, n)) + np.array([[0.0], [5.0]])  # second: 12.5/M€
         lo, hi = fieller_interval(delta[0], extra[0])
         covered += lo <= 10 <= hi
         _, lo, hi = ratio_difference_interval((delta[0], delta[1]), (extra[0], extra[1]))

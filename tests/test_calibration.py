@@ -127,7 +127,7 @@ def test_the_ranking_robustness_ranks_levers_by_the_reports_value() -> None:
         rows.append(
             {"scenario": "baseline", "seed": seed, "lasting_cooperations": base, "public_eur_cumulative": money}
         )
-    # p1: +1 for +0.05 M€, then +9 for +1.95 M€ (ratio of means 5; mean of ratios 22.3)
+    # p1: +1 for +0.05 M€, then +9 for +1.95 M€ (ratio of means 5; mean of ratios 12.3)
     # p2: +6 for +1 M€ twice (6 either way)
     for seed, (d, m) in enumerate([(1, 0.05e6), (9, 1.95e6)]):
         rows.append(

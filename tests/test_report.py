@@ -422,8 +422,8 @@ def test_the_report_reads_the_configurations_the_sweep_stored(
     have changed since; a sweep that stored none (older ones) has them composed again, and a change is flagged."""
     import simulation.report.build as build
 
-    def changed_since(overrides: list[str]) -> Config:  # a default moved in configs/ after the sweep
-        return compose([*overrides, "trust.acquaintance_cap=0.31"])
+    def changed_since(overrides: list[str]) -> Config:  # the levers' budget changed in configs/ after the sweep
+        return compose([*overrides, "policies.equal_budget_eur_per_year=123456"])
 
     monkeypatch.setattr(build, "compose", changed_since)
     stored = collect(sweep)
@@ -439,8 +439,44 @@ def test_the_report_reads_the_configurations_the_sweep_stored(
     recomposed = collect(older)
     assert {s["config_check"] for s in recomposed["compared"]["scenarios"]} == {"differs"}
     assert not recomposed["configs_match"]
+    assert recomposed["compared"]["scenarios"][1]["lever_budget_eur_per_year"] == 123456  # what today's files say
+
+    damaged = tmp_path / "damaged"  # stored by a version of the model with another schema: composed again
+    shutil.copytree(sweep, damaged)
+    for path in (damaged / "configs").glob("*.yaml"):
+        path.write_text(path.read_text() + "a_key_of_another_version: 1\n")
+    with pytest.warns(UserWarning, match="not a configuration this version of the model can read"):
+        fallback = collect(damaged)
+    assert {s["config_check"] for s in fallback["compared"]["scenarios"]} == {"differs"}
     monkeypatch.setattr(build, "compose", compose)
     assert {s["config_check"] for s in collect(older)["compared"]["scenarios"]} == {"match"}
+
+
+def test_the_robustness_caveat_states_the_sensitivity_analysis_figures(report: Path) -> None:
+    """The caveat on the ranking's robustness says what docs/sensitivity/ranking.csv holds (the defaults and the
+    points of the uncertain space; the noise floor, point -1, aside)."""
+    table = pd.read_csv(REPO / "docs" / "sensitivity" / "ranking.csv")
+    points = table[table.point >= 0]["ranking"].str.split(" > ")
+    place = {lever: points.apply(lambda r, lever=lever: r.index(lever) + 1) for lever in points.iloc[0]}
+
+    def top3(lever: str) -> int:
+        return int((place[lever] <= 3).sum())
+
+    n = len(points)
+    assert (place["p8_networks"] >= 5).all()
+    last = {lever: int(place[lever].max()) for lever in place}
+    assert last["p5_selection"] == last["p1_communication"] == last["p7_innovation_fund"] == 8
+    ordinal = {1: "first", 2: "second", 3: "third"}
+    expected = (
+        f"facilitation (P4) is among the first three at {top3('p4_facilitation')} of the {n} points and first at "
+        f"{int((place['p4_facilitation'] == 1).sum())}; seed grants (P3) and civil society (P6) are among the first "
+        f"three at {top3('p3_seed_grants')} and {top3('p6_civil_society')} points; networks (P8) are in the bottom "
+        f"half at every point and creative evenings (P2) at {int((place['p2_creative_evenings'] >= 5).sum())}; "
+        f"selection (P5) goes from {ordinal[int(place['p5_selection'].min())]} to last place, communication (P1) "
+        f"and the innovation fund (P7) from {ordinal[int(place['p1_communication'].min())]} to last"
+    )
+    assert int(place["p1_communication"].min()) == int(place["p7_innovation_fund"].min())
+    assert expected in " ".join(_html(report, "en").split())
 
 
 def test_numbers_follow_each_locale() -> None:

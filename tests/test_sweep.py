@@ -19,7 +19,7 @@ import pytest
 from conftest import run_sweep
 
 from simulation import sweep
-from simulation.config import Config, compose
+from simulation.config import Config, ConfigError, compose
 from simulation.datasets import CONFIGS, read_config
 from simulation.run import RunResult, simulate
 from simulation.sweep import clear_unfinished, run_id, run_job
@@ -98,6 +98,11 @@ def test_a_sweep_stores_each_configuration_once_and_a_run_is_made_again_from_it(
     for row in summary.itertuples():
         assert run_id(read_config(parallel_sweep, row.config_id, row.seed)) == row.run_id
     assert read_config(parallel_sweep, "no-such-configuration", 0) is None
+    other = parallel_sweep.parent / "other_version"  # a configuration of another schema: an error naming the file
+    (other / CONFIGS).mkdir(parents=True)
+    (other / CONFIGS / "x.yaml").write_text("seeed: 3\n")
+    with pytest.raises(ConfigError, match=r"x\.yaml: not a configuration this version of the model can read"):
+        read_config(other, "x", 0)
     row = summary[(summary.scenario == "p3_seed_grants") & (summary.seed == 1)].iloc[0]
     again = simulate(read_config(parallel_sweep, row["config_id"], 1))
     ts = _tables(parallel_sweep)["timeseries"]

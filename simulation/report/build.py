@@ -143,7 +143,11 @@ def _configuration(
         ("stored" | "match" | "differs" | "unavailable", the configuration or None).
     """
     if "config_id" in row.index and isinstance(row["config_id"], str):
-        stored = datasets.read_config(sweep_dir, row["config_id"], int(row["seed"]))
+        try:
+            stored = datasets.read_config(sweep_dir, row["config_id"], int(row["seed"]))
+        except ConfigError as e:  # stored by another version of the model: composed again, and said
+            warnings.warn(f"{e}; composing it again from the sweep's command", stacklevel=2)
+            stored = None
         if stored is not None and run_id(stored) == row["run_id"]:
             return "stored", stored
     return _recompose(manifest, scenario, row)
