@@ -260,15 +260,15 @@ def ratio_difference_interval(
     Returns:
         (difference, low, high).
     """
-    ratios, z = [], []
-    for d, x in zip(delta, extra, strict=True):
-        d, x = np.asarray(d, float), np.asarray(x, float)
-        r = ratio_of_means(d, x)
-        ratios.append(r)
-        z.append((d - r * x) / x.mean() if np.isfinite(r) else np.full(len(d), np.nan))
+    pairs = [(np.asarray(d, float), np.asarray(x, float)) for d, x in zip(delta, extra, strict=True)]
+    ratios = [ratio_of_means(d, x) for d, x in pairs]
     point = ratios[1] - ratios[0]
-    if any(math.isinf(fieller_interval(d, x, level)[0]) for d, x in zip(delta, extra, strict=True)):
+    if not np.isfinite(point):
+        return point, float("nan"), float("nan")
+    # Fieller's set is unbounded exactly when the money's own t-interval reaches 0 (its leading coefficient ≤ 0)
+    if any(interval(x, level)[1] <= 0 for _, x in pairs):
         return point, -math.inf, math.inf
+    z = [(d - r * x) / x.mean() for (d, x), r in zip(pairs, ratios, strict=True)]
     _, lo, hi, _ = interval(z[1] - z[0], level)
     return point, point + lo, point + hi
 
