@@ -64,7 +64,7 @@ def _timings(work: int, unit: str, t0: float, t1: float, t2: float) -> dict[str,
 def child_model(scale: float) -> dict[str, Any]:
     """Build and run the model's default decade at ``population_scale = scale``."""
     from simulation.config import compose
-    from simulation.model import TerritorialModel
+    from simulation.model.model import TerritorialModel
 
     cfg = compose([f"region.population_scale={scale!r}"])
     t0 = time.perf_counter()
@@ -78,7 +78,7 @@ def child_model(scale: float) -> dict[str, Any]:
 
 
 #: The month's processes, in ``TerritorialModel.step``'s order: methods of the model, else functions of
-#: ``simulation.model`` (those it calls with the model as argument).
+#: ``simulation.model.model`` (those it calls with the model as argument).
 PROCESSES = (
     "apply_shocks",
     "refresh_budgets",
@@ -102,9 +102,9 @@ PER_ACTOR = ("build", "encounters", "decay_trust", "network_indicators")
 
 def child_profile(scale: float) -> dict[str, Any]:
     """The decade at ``population_scale = scale`` with each process timed (seconds, whole decade)."""
-    import simulation.model as model_module
+    import simulation.model.model as model_module
     from simulation.config import compose
-    from simulation.trust import TrustNetwork
+    from simulation.model.trust import TrustNetwork
 
     spent: dict[str, float] = dict.fromkeys(("build", *PROCESSES, "network_indicators"), 0.0)
 
@@ -177,7 +177,7 @@ def run_child(kind: str, *params: str) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
     if kind == "count":  # actors in the default region: the unit of ``population_scale``
         from simulation.config import compose
-        from simulation.territory import actor_counts
+        from simulation.model.territory import actor_counts
 
         return {"actors": int(actor_counts(compose([]).region).sum())}
     if kind == "model":

@@ -16,7 +16,7 @@ import time
 from simulation.dashboard.labels import text
 from simulation.dashboard.lesson import Lesson, Settings, configs
 from simulation.dashboard.network import PanelFigure, shared_y_max
-from simulation.model import TerritorialModel
+from simulation.model.model import TerritorialModel
 
 
 def months_per_second(scale: float, months: int = 12, warmup: int = 12, draw: bool = True) -> tuple[int, float]:

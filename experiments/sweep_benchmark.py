@@ -59,7 +59,7 @@ def children_cpu_seconds() -> float:
 
 def warm_up() -> None:
     """One default run, outside any timing: numba's cache is then up to date."""
-    code = "from simulation.config import compose; from simulation.run import simulate; simulate(compose([]))"
+    code = "from simulation.config import compose; from simulation.runs.simulate import simulate; simulate(compose([]))"
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
 
 

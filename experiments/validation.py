@@ -30,10 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def one(args: tuple[str, int]) -> tuple[str, int, pd.DataFrame, pd.DataFrame, dict]:
-    from simulation import outcomes
     from simulation.config import compose
-    from simulation.model import TerritorialModel
-    from simulation.trust import all_pairs
+    from simulation.model.model import TerritorialModel, outcomes
+    from simulation.model.trust import all_pairs
 
     scenario, seed = args
     model = TerritorialModel(compose([f"scenario={scenario}"]), seed=seed).run()

@@ -22,9 +22,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from simulation import outcomes
 from simulation.config import Config, compose
-from simulation.model import TerritorialModel
+from simulation.model.model import TerritorialModel, outcomes
 
 DEFAULT_SEEDS = (0, 1, 2)
 DEFAULT_HORIZON = 72
@@ -71,7 +70,7 @@ def summarise_runs(
     horizon: int = DEFAULT_HORIZON,
     scale: float = DEFAULT_SCALE,
 ) -> dict[str, float]:
-    """Mean over ``seeds`` of every numeric entry of :func:`simulation.outcomes.summarise`.
+    """Mean over ``seeds`` of every numeric entry of :func:`simulation.model.outcomes.summarise`.
 
     NaN entries (e.g. ``recovery_months`` when the level is never regained) are
     left out of the mean; an entry that is NaN for every seed stays NaN.

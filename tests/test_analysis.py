@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.analysis import (
+from simulation.runs.datasets import read_table
+from simulation.study.analysis import (
     INDICATORS,
     compare,
     cost_effectiveness,
@@ -23,7 +24,6 @@ from simulation.analysis import (
     ratio_difference_interval,
     ratio_of_means,
 )
-from simulation.datasets import read_table
 
 
 def _summary() -> pd.DataFrame:
@@ -256,7 +256,7 @@ def test_an_indicator_undefined_in_one_scenario_only_is_kept() -> None:
 
 def test_a_sweeps_tables_keep_the_columns_of_every_file(tmp_path: Path) -> None:
     """A key swept for a scenario added later is a column of that scenario's files only: ``pd.read_parquet`` takes
-    the first file's columns and drops it; :func:`simulation.datasets.read_table` keeps it (and reads 1 and 0.5
+    the first file's columns and drops it; :func:`simulation.runs.datasets.read_table` keeps it (and reads 1 and 0.5
     of the same key as numbers)."""
     for scenario, extra in (("baseline", {}), ("p3_seed_grants", {"trust.success_gain": [1, 2]})):
         (tmp_path / "summary" / f"scenario={scenario}").mkdir(parents=True)
@@ -275,7 +275,7 @@ def test_a_sweeps_tables_keep_the_columns_of_every_file(tmp_path: Path) -> None:
 
 def test_what_differs_names_the_settings_before_the_results() -> None:
     """Two configurations of a scenario, with every indicator column and a key swept by the later command only
-    (the last column, as :func:`simulation.datasets.read_table` reads it): the key is named, not hidden
+    (the last column, as :func:`simulation.runs.datasets.read_table` reads it): the key is named, not hidden
     behind twelve results that differ from seed to seed."""
     summary = _summary().assign(config_id="c1")
     summary = summary.assign(
@@ -290,7 +290,7 @@ def test_what_differs_names_the_settings_before_the_results() -> None:
 def test_an_out_folder_that_cannot_be_made_is_refused_up_front(tmp_path: Path) -> None:
     """--out on a dangling link, or under a file, is named before anything is computed (the rule of
     output.results_dir, one function for both)."""
-    from simulation.analysis import check_out
+    from simulation.study.analysis import check_out
 
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     (tmp_path / "a_file").write_text("x")

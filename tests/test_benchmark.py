@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.model import TerritorialModel
+from simulation.model.model import TerritorialModel
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,8 +38,8 @@ def test_the_timed_processes_are_the_steps_in_order(bench) -> None:
 
 def test_the_profile_times_every_process_of_a_run(bench, monkeypatch) -> None:
     # The child patches the model's classes and module: undone after the test.
-    import simulation.model as model_module
-    from simulation.trust import TrustNetwork
+    import simulation.model.model as model_module
+    from simulation.model.trust import TrustNetwork
 
     for name in bench.PROCESSES:
         owner = TerritorialModel if hasattr(TerritorialModel, name) else model_module

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from simulation import calibration, sensitivity
 from simulation.config import CONFIG_DIR, compose
+from simulation.study import calibration, sensitivity
 
 
 def test_distance_is_zero_on_target_and_penalises_a_fast_start_or_no_bend() -> None:
@@ -120,7 +120,7 @@ def test_the_ranking_robustness_ranks_levers_by_the_reports_value() -> None:
     """The sensitivity of the ranking (docs/sensitivity.md) ranks by the value the council report ranks by: the
     ratio of the mean paired differences, not the mean of per-seed ratios (which a seed with little extra money
     dominates)."""
-    from simulation.analysis import cost_effectiveness
+    from simulation.study.analysis import cost_effectiveness
 
     rows = []
     for seed, (base, money) in enumerate([(100, 1e6), (100, 1e6)]):

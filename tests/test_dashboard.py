@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import outcomes
 from simulation.config import compose
 from simulation.dashboard import labels
 from simulation.dashboard.app import budget_problem, pace_text, size_notice
@@ -49,8 +48,9 @@ from simulation.dashboard.lesson import (
 )
 from simulation.dashboard.network import STAGES, PanelFigure, layout, nice_ceiling, strongest_ties
 from simulation.enums import ActorKind, Stage
-from simulation.run import simulate
-from simulation.trust import TrustNetwork
+from simulation.model import outcomes
+from simulation.model.trust import TrustNetwork
+from simulation.runs.simulate import simulate
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("TA_CHROMIUM", "/usr/bin/chromium")

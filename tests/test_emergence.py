@@ -16,9 +16,9 @@ curve K / (1 + exp(-r (t - t0))). The curve is S-shaped when
 The bend tolerance was once loosened (peak by year 9, last year under the
 peak) for a calibration whose baseline bent only in its last year. The
 calibration's slow-infusion constraint now includes the bend
-(``simulation.calibration.SLOW_INFUSION``), and the recalibrated baseline
+(``simulation.study.calibration.SLOW_INFUSION``), and the recalibrated baseline
 meets the tighter tolerance again: over these 20 seeds the yearly
-increments (twelve months each, as ``simulation.calibration.yearly_increments``
+increments (twelve months each, as ``simulation.study.calibration.yearly_increments``
 counts them) are 28, 29, 33, 47, 51, 63, 59, 58, 56, 48 (peak in year 6, last
 year 76% of it: the bend is the least settled of these statistics, 80% on the
 calibration's 30 check seeds), the logistic's inflection is at month 73.5 (65
@@ -34,10 +34,9 @@ import numpy as np
 import pytest
 from scipy.optimize import curve_fit
 
-from simulation import outcomes
-from simulation.calibration import yearly_increments
 from simulation.config import compose
-from simulation.model import TerritorialModel
+from simulation.model.model import TerritorialModel, outcomes
+from simulation.study.calibration import yearly_increments
 
 SEEDS = range(20)
 

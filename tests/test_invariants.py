@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from simulation.enums import ACTIVE_STAGES, FundingSource, Stage
-from simulation.model import TerritorialModel
+from simulation.model.model import TerritorialModel
 from simulation.policies import REGISTRY, Policy
 from simulation.policies import levers as lv
 
@@ -447,7 +447,7 @@ def test_full_collections_wait_for_the_end_of_a_large_run_only() -> None:
     import gc
     import weakref
 
-    from simulation.model import _full_collections_deferred
+    from simulation.model.model import _full_collections_deferred
 
     before = gc.get_threshold()
     with _full_collections_deferred(large=False):

@@ -23,15 +23,15 @@ import pandas as pd
 import pytest
 from conftest import compose_small, registries, rel_diff, run_once, summarise_runs, timeseries_runs
 
-from simulation.alliances import governance_of, phare_type_of
 from simulation.config import FundingConfig, compose
-from simulation.encounters import initial_trust
 from simulation.enums import ActorKind, Domain, FailureCause, Form, FundingSource, Governance, PhareType, Stage
-from simulation.funding import Available, MatchingFunds
-from simulation.model import TerritorialModel
-from simulation.outcomes import recovery_months
-from simulation.projects import Project, log_hazard_modifier
-from simulation.trust import TrustNetwork, all_pairs
+from simulation.model.alliances import governance_of, phare_type_of
+from simulation.model.encounters import initial_trust
+from simulation.model.funding import Available, MatchingFunds
+from simulation.model.model import TerritorialModel
+from simulation.model.outcomes import recovery_months
+from simulation.model.projects import Project, log_hazard_modifier
+from simulation.model.trust import TrustNetwork, all_pairs
 
 #: Smallest relative change of a seed-mean outcome that counts as "the mechanism matters".
 MATERIAL = 0.05
@@ -338,7 +338,7 @@ def test_governance_of_follows_the_composition(kinds: set[ActorKind], expected: 
     ],
 )
 def test_phare_type_of_follows_its_rules(kinds: list[ActorKind], domain: Domain, expected: PhareType) -> None:
-    # The initiator is the first kind listed (rules in simulation.alliances.phare_code's docstring).
+    # The initiator is the first kind listed (rules in simulation.model.alliances.phare_code's docstring).
     assert phare_type_of(kinds, domain, kinds[0]) == expected
 
 
@@ -554,8 +554,8 @@ def test_nomadic_firms_take_their_part_of_the_profit_out_of_the_territory() -> N
 def test_a_nomadic_firm_keeps_its_factor_of_its_equal_part_of_the_profit_in_the_territory() -> None:
     """Four members, one a nomadic firm, factor 0.25: 3/4 + 1/4 × 0.25 = 0.8125 of the profit stays; and the
     month's reinvested profit is value × margin × reinvested share × that share, project by project."""
-    from simulation.impacts import create_value
-    from simulation.projects import anchored_share
+    from simulation.model.impacts import create_value
+    from simulation.model.projects import anchored_share
 
     model = TerritorialModel(
         compose(["outcomes.nomadic_reinvestment_factor=0.25", "region.nomadic_firm_share=0.8", "horizon_months=48"])
@@ -611,7 +611,7 @@ def test_a_covid_like_shock_hits_cooperations_in_its_year() -> None:
 
     for seed, ts in zip(SEEDS, shock_ts, strict=True):
         # recovery: months from the shock's start until the trailing 12-month launch rate is back
-        # at its pre-shock level, looked at from the shock's end (simulation.outcomes.recovery_months)
+        # at its pre-shock level, looked at from the shock's end (simulation.model.outcomes.recovery_months)
         reported = run_once(shock, seed)[2]["recovery_months"]
         launches = ts["projects_launched"].to_numpy(dtype=float)
         before = launches[24:36].mean()

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import outcomes
-from simulation.territory import gini
+from simulation.model import outcomes
+from simulation.model.territory import gini
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 
@@ -47,9 +47,9 @@ def test_every_reporter_is_documented_in_the_odd() -> None:
 
 def test_the_giant_component_is_yearly_on_large_regions_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     """``output.network_indicators_every_months=0`` (default): monthly on small regions, yearly on large ones."""
-    from simulation import model as model_module
     from simulation.config import compose
-    from simulation.run import simulate
+    from simulation.model import model as model_module
+    from simulation.runs.simulate import simulate
 
     small = simulate(compose(["horizon_months=26"])).timeseries["giant_component_share"].to_numpy()
     assert len(np.unique(small[:12])) > 3, "monthly on the default region"
@@ -68,7 +68,7 @@ def test_every_column_of_the_result_tables_is_in_the_data_dictionary(tmp_path) -
 
     from simulation.config import compose
     from simulation.enums import ActorKind, FundingSource, Stage
-    from simulation.run import simulate
+    from simulation.runs.simulate import simulate
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "data.md").read_text()
     named = set(re.findall(r"`([a-z_<>]+)`", doc))

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import outcomes
 from simulation.config import CONFIG_DIR, compose
-from simulation.model import TerritorialModel
+from simulation.model.model import TerritorialModel, outcomes
 from simulation.policies import REGISTRY, make_policies
 
 SMALL = ("region.population_scale=0.35",)

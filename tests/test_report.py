@@ -5,7 +5,7 @@ for the module through the same Hydra multirun command a user types, and the rep
 is built from it once in both languages through the report's own command. Every
 number of the report carries its raw value (``data-value``) and key (``data-key``);
 the tests recompute each one from the sweep's parquet files with scipy, independently
-of ``simulation.analysis``, and check the formatted text against the raw value.
+of ``simulation.study.analysis``, and check the formatted text against the raw value.
 """
 
 from __future__ import annotations
@@ -403,7 +403,7 @@ def test_french_and_english_show_the_same_numbers(report: Path) -> None:
 def test_a_package_of_levers_is_given_its_equal_budget() -> None:
     """The CESER package splits one lever's budget over P1–P8: its configured budget is that one budget, and
     each lever the model makes is given an equal share of it."""
-    from simulation.model import TerritorialModel
+    from simulation.model.model import TerritorialModel
     from simulation.policies import yearly_budget_eur
 
     package = compose(["scenario=ceser_package", "region.population_scale=0.3"])

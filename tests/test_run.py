@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from simulation.config import compose, from_yaml, run_id
-from simulation.run import simulate, write_run
+from simulation.runs.simulate import simulate, write_run
 
 REPO = Path(__file__).resolve().parent.parent
 FILES = (
@@ -132,10 +132,9 @@ def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds
     """The curves drawn are the time series' own columns, labelled with the configured lasting age."""
     import matplotlib.pyplot as plt
 
-    from simulation import outcomes
     from simulation.enums import ActorKind, Stage
-    from simulation.model import TerritorialModel
-    from simulation.plots import emergence_figure
+    from simulation.model.model import TerritorialModel, outcomes
+    from simulation.runs.plots import emergence_figure
 
     model = TerritorialModel(compose(["region.population_scale=0.3", "horizon_months=36"])).run()
     ts = outcomes.timeseries(model)

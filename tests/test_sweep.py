@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from conftest import run_sweep
 
-from simulation import sweep
 from simulation.config import Config, ConfigError, compose
-from simulation.datasets import CONFIGS, read_config
-from simulation.run import RunResult, simulate
-from simulation.sweep import clear_unfinished, run_id, run_job
+from simulation.runs import sweep
+from simulation.runs.datasets import CONFIGS, read_config
+from simulation.runs.simulate import RunResult, simulate
+from simulation.runs.sweep import clear_unfinished, run_id, run_job
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = ["region.population_scale=0.3", "horizon_months=30"]
@@ -386,9 +386,9 @@ def test_a_job_frees_the_models_of_its_finished_runs() -> None:
     code = f"""
 import gc, tempfile, weakref
 from pathlib import Path
-from simulation import sweep
+from simulation.runs import sweep
 from simulation.config import compose
-from simulation.model import TerritorialModel
+from simulation.model.model import TerritorialModel
 
 gc.set_threshold(50_000, 50, 100)  # the command's thresholds
 models, run = [], TerritorialModel.run
@@ -428,8 +428,9 @@ def test_a_serial_sweep_ends_at_once_when_done_and_fails_with_the_traceback(tmp_
 def test_the_driver_of_a_sweep_does_not_import_the_model() -> None:
     """A parallel sweep's driver composes and hands out jobs: it starts without Mesa, numba, pandas, matplotlib."""
     code = (
-        "import sys, simulation.run, simulation.sweep, hydra_plugins.territorial_alliances_sweeper.batched_sweeper; "
-        "print(sorted(m for m in ('simulation.model', 'mesa', 'numba', 'pandas', 'matplotlib') if m in sys.modules))"
+        "import sys, simulation.runs.cli, hydra_plugins.territorial_alliances_sweeper.batched_sweeper; "
+        "print(sorted(m for m in ('simulation.model.model', 'mesa', 'numba', 'pandas', 'matplotlib')"
+        " if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

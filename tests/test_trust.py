@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation import trust_kernels as k
-from simulation.trust import TrustNetwork, all_pairs
+from simulation.kernels import trust as k
+from simulation.model.trust import TrustNetwork, all_pairs
 
 N = 30
 

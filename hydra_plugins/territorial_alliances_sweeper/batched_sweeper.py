@@ -6,8 +6,8 @@ apiece here, against a run of under a second — the bulk of a sweep's overhead.
 Seeds differ in nothing but the seed, so this sweeper groups the jobs that
 differ only by ``seed`` into jobs of several seeds: the job is composed once
 with its first seed and carries the others in ``output.job_seeds``;
-:func:`simulation.run._hydra_main` then runs each seed in turn (and
-:func:`simulation.sweep.run_job` writes them together). Every run is still the
+:func:`simulation.runs.simulate._hydra_main` then runs each seed in turn (and
+:func:`simulation.runs.sweep.run_job` writes them together). Every run is still the
 same (config, seed) pair, with the same run id and the same results bit for
 bit, and a resumed sweep still skips each finished run. Everything else — the
 grid, ``max_batch_size``, the launchers (joblib, Ray, submitit) — is the basic
@@ -23,7 +23,7 @@ machine's cores, with a warning, if the cluster cannot say).
 Before anything is written or run, the configuration of every job is composed
 and checked against the schema (:func:`simulation.config.to_config`), so a bad
 value in a sweep stops it with a message naming the key; then the sweep folder
-is checked (:func:`simulation.sweep.prepare_sweep_dir`): a folder holding runs
+is checked (:func:`simulation.runs.sweep.prepare_sweep_dir`): a folder holding runs
 of another code revision, or none of this command's configurations of a
 scenario, is refused, since its runs could not be told apart from this
 command's. Only then are ``sweep.json`` and ``multirun.yaml`` written and the
@@ -192,7 +192,7 @@ class BatchedSweeper(BasicSweeper):
         (The basic sweeper writes ``multirun.yaml`` first and checks each batch as it launches it.)
         """
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
-        from simulation.sweep import prepare_sweep_dir
+        from simulation.runs.sweep import prepare_sweep_dir
 
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         self.overrides = self.split_arguments(

@@ -54,7 +54,7 @@ from simulation.dashboard.lesson import (
 )
 from simulation.dashboard.network import PanelFigure
 from simulation.enums import ActorKind
-from simulation.plots import KIND_COLOURS
+from simulation.runs.plots import KIND_COLOURS
 
 #: Playing speed, months per second. The default is what the default region sustains all decade
 #: with both panels drawn (README, "Classroom dashboard"). Every month is stepped and drawn: when the
@@ -161,7 +161,7 @@ def budget_problem(text_value: str, settings: Settings, t: Text, lang: str) -> t
 
 @solara.component
 def Counters(lesson: Lesson, which: int, month: int, t: Text, lang: str) -> None:
-    """The panel's counters at ``month``, read from the model's named reporters (``simulation.outcomes``)."""
+    """The panel's counters at ``month``, read from the model's named reporters (``simulation.model.outcomes``)."""
     values = lesson.counters(lesson.models[which])
 
     def fmt(name: str, scale: float = 1.0, decimals: int = 0) -> str:

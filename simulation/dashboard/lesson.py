@@ -8,7 +8,7 @@ Each process and each lever draws from its own random stream (common random
 numbers), so what differs between the panels is the policy, not the luck.
 
 What the page shows is read from the models' named reporters
-(``simulation.outcomes``): nothing is recomputed here.
+(``simulation.model.outcomes``): nothing is recomputed here.
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ from simulation.config import (
     compose,
     validate,
 )
+from simulation.config.levers import LEVERS as DECLARED_LEVERS
 from simulation.dashboard import labels
 from simulation.dashboard.network import shared_y_max
 from simulation.enums import ActorKind, Stage
-from simulation.model import TerritorialModel
-from simulation.policies import REGISTRY
-from simulation.territory import actor_counts
+from simulation.model.model import TerritorialModel
+from simulation.model.territory import actor_counts
 
 DEFAULT_REGION = "auvergne_rhone_alpes"
 #: Region presets (``configs/region/*.yaml``), the default first.
@@ -47,13 +47,13 @@ REGIONS: tuple[str, ...] = tuple(
     sorted((p.stem for p in (CONFIG_DIR / "region").glob("*.yaml")), key=lambda r: (r != DEFAULT_REGION, r))
 )
 #: Every policy lever, in the order of MODEL.md §4: P1–P8 (004), then the levers of the other seeds.
-LEVERS: tuple[str, ...] = tuple(REGISTRY)
+LEVERS: tuple[str, ...] = tuple(DECLARED_LEVERS)
 
 #: Regions with more actors than this are not animated with their network drawn (see README,
 #: "Classroom dashboard": measured months per second against the number of actors).
 MAX_ANIMATED_ACTORS = 6_000
 
-#: The counters of each panel: names of ``simulation.outcomes`` reporters.
+#: The counters of each panel: names of ``simulation.model.outcomes`` reporters.
 STAGE_REPORTERS = tuple(
     f"projects_{s.label}" for s in (Stage.SEED, Stage.EXPERIMENTATION, Stage.CONSOLIDATION, Stage.DEPLOYMENT)
 )

@@ -35,9 +35,9 @@ from matplotlib.patches import Patch
 from numpy.typing import NDArray
 
 from simulation.enums import ActorKind, Stage
-from simulation.model import TerritorialModel
-from simulation.plots import KIND_COLOURS, STAGE_COLOURS
-from simulation.trust import TrustNetwork
+from simulation.model.model import TerritorialModel
+from simulation.model.trust import TrustNetwork
+from simulation.runs.plots import KIND_COLOURS, STAGE_COLOURS
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

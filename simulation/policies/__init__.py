@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.config.levers import LEVERS
 from simulation.streams import stream
 
 if TYPE_CHECKING:
-    from simulation.alliances import Coalition
     from simulation.config import PoliciesConfig, PolicyConfig
-    from simulation.ideas import Idea
-    from simulation.model import TerritorialModel
+    from simulation.model.alliances import Coalition
+    from simulation.model.ideas import Idea
+    from simulation.model.model import TerritorialModel
 
 Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
 EMPTY_PAIRS: Pairs = (np.empty(0, np.int64), np.empty(0, np.int64))
@@ -39,7 +40,7 @@ class Policy:
     """
 
     name: ClassVar[str]
-    #: Allowed parameters: name -> (default, low, high).
+    #: Allowed parameters: name -> (default, low, high), from the lever's declaration (``config.levers``).
     PARAMS: ClassVar[dict[str, tuple[float, float, float]]] = {}
 
     def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
@@ -53,6 +54,8 @@ class Policy:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
+            lever = LEVERS[cls.name]  # a lever's behaviour is registered under its declared name
+            cls.PARAMS = {k: (p.default, p.low, p.high) for k, p in lever.params.items()}
             REGISTRY[cls.name] = cls
 
     # ------------------------------------------------------------------ money
@@ -218,31 +221,6 @@ def yearly_budget_eur(cfg: PoliciesConfig) -> float:
 def make_policies(cfg: PoliciesConfig, model: TerritorialModel, seed: int) -> list[Policy]:
     """Instantiate the configured levers (already validated), each with its budget (:func:`lever_configs`)."""
     return [REGISTRY[c.name](c, model, seed) for c in lever_configs(cfg)]
-
-
-def validate_policies(cfg: PoliciesConfig) -> list[str]:
-    """Problems with the configured levers (unknown name, bad parameter), as messages."""
-    problems = []
-    allowed = ", ".join(sorted(REGISTRY))
-    seen = set()
-    for i, lever in enumerate(cfg.levers):
-        key = f"policies.levers[{i}]"
-        cls = REGISTRY.get(lever.name)
-        if cls is None:
-            problems.append(f"{key}.name = {lever.name!r}: allowed values are {allowed}")
-            continue
-        if lever.name in seen:
-            problems.append(f"{key}.name = {lever.name!r}: a lever may appear only once")
-        seen.add(lever.name)
-        for k, v in lever.params.items():
-            if k not in cls.PARAMS:
-                ok = ", ".join(sorted(cls.PARAMS)) or "(none)"
-                problems.append(f"{key}.params.{k}: unknown parameter of {lever.name}; allowed: {ok}")
-                continue
-            _, lo, hi = cls.PARAMS[k]
-            if not lo <= v <= hi:
-                problems.append(f"{key}.params.{k} = {v}: must be between {lo} and {hi}")
-    return problems
 
 
 # The lever classes register themselves in REGISTRY when their module is imported.

@@ -20,10 +20,10 @@ from simulation.enums import ActorKind, Form, Governance
 from simulation.policies import EMPTY_PAIRS, Pairs, Policy
 
 if TYPE_CHECKING:
-    from simulation.alliances import Coalition
     from simulation.config import PolicyConfig
-    from simulation.ideas import Idea
-    from simulation.model import TerritorialModel
+    from simulation.model.alliances import Coalition
+    from simulation.model.ideas import Idea
+    from simulation.model.model import TerritorialModel
 
 
 class Communication(Policy):
@@ -34,7 +34,6 @@ class Communication(Policy):
     """
 
     name = "p1_communication"
-    PARAMS = {"visibility_gain_per_100k_eur": (0.25, 0.0, 10.0)}
 
     def on_month(self, model: TerritorialModel) -> None:
         self.spend_monthly(model)
@@ -51,11 +50,6 @@ class CreativeEvenings(Policy):
     """
 
     name = "p2_creative_evenings"
-    PARAMS = {
-        "cost_per_event_eur": (5_000.0, 500.0, 1e5),
-        "participants_per_event": (30.0, 2.0, 500.0),
-        "meetings_per_participant": (3.0, 1.0, 50.0),
-    }
 
     def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
         super().__init__(cfg, model, seed)
@@ -108,7 +102,6 @@ class SeedGrants(Grant):
     """P3 — "Mettre en place des bourses dédiées à l'amorçage de projets" (004:75)."""
 
     name = "p3_seed_grants"
-    PARAMS = {"grant_eur": (20_000.0, 0.0, 1e6)}
 
 
 class FundedFacilitation(Policy):
@@ -120,7 +113,6 @@ class FundedFacilitation(Policy):
     """
 
     name = "p4_facilitation"
-    PARAMS = {"cost_per_facilitator_eur_per_year": (55_000.0, 1e4, 2e5)}
 
     def on_month(self, model: TerritorialModel) -> None:
         cost = self.params["cost_per_facilitator_eur_per_year"]
@@ -146,7 +138,6 @@ class SuccessFactorSelection(Grant):
     """
 
     name = "p5_selection"
-    PARAMS = {"grant_eur": (40_000.0, 0.0, 1e6), "min_kinds": (3.0, 1.0, 6.0), "min_trust": (0.15, 0.0, 1.0)}
 
     def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
         kinds = len(set(model.actors.kind[coalition.members].tolist()))
@@ -161,7 +152,6 @@ class CivilSocietyScouts(Policy):
     """P6 — "S'appuyer sur la société civile pour repérer les projets" (004:87; 000:70–73)."""
 
     name = "p6_civil_society"
-    PARAMS = {"idea_gain_per_100k_eur": (0.1, 0.0, 10.0)}
 
     def on_month(self, model: TerritorialModel) -> None:
         civil = np.isin(model.actors.kind, (ActorKind.ASSOCIATION, ActorKind.CITIZEN_GROUP))
@@ -181,7 +171,6 @@ class InnovationFund(Grant):
     """
 
     name = "p7_innovation_fund"
-    PARAMS = {"cofinance_share": (0.3, 0.0, 1.0), "max_eur_per_project": (80_000.0, 0.0, 5e6)}
 
     def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
         return coalition.form == Form.ALLIANCE or coalition.governance == Governance.MULTI_STAKEHOLDER
@@ -198,7 +187,6 @@ class SupportNetworks(Policy):
     """
 
     name = "p8_networks"
-    PARAMS = {"encounters_per_100k_eur": (15.0, 0.0, 1e4), "replication_gain_per_100k_eur": (0.2, 0.0, 10.0)}
 
     def on_month(self, model: TerritorialModel) -> None:
         self.spend_monthly(model)
@@ -225,11 +213,6 @@ class CapacityBuilding(Policy):
     """
 
     name = "capacity_building"
-    PARAMS = {
-        "cost_per_trainee_eur": (4_000.0, 100.0, 1e5),
-        "idea_gain": (0.5, 0.0, 5.0),
-        "hazard_reduction": (0.2, 0.0, 0.9),
-    }
 
     def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
         super().__init__(cfg, model, seed)
@@ -267,7 +250,6 @@ class LocalPriority(Grant):
     """
 
     name = "local_priority"
-    PARAMS = {"grant_eur": (15_000.0, 0.0, 1e6)}
 
     def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
         a = model.actors
@@ -284,7 +266,6 @@ class Attractiveness(Grant):
     """
 
     name = "attractiveness"
-    PARAMS = {"grant_eur": (150_000.0, 0.0, 5e6), "emblematic_budget_eur": (150_000.0, 0.0, 1e8)}
 
     def eligible(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> bool:
         nomadic = bool(model.actors.nomadic[coalition.members].any())

@@ -5,7 +5,7 @@ succeed and last, per euro, and is any territory left without a project (004, P1
 
 turns a sweep into ``report.<lang>.html`` (self-contained: CSS inline, figures as
 data URIs, so it opens from disk) and ``report.<lang>.pdf`` (the same HTML printed
-by WeasyPrint). The numbers come from :mod:`simulation.analysis` (paired differences
+by WeasyPrint). The numbers come from :mod:`simulation.study.analysis` (paired differences
 by seed with 95% t-intervals, cost per M€, per-territory counts); the words come from
 the Jinja2 templates in ``templates/`` and the gettext catalogues in
 ``locale/<lang>/LC_MESSAGES/messages.po``, read with Babel at run time (no compiled

@@ -1,7 +1,7 @@
 """Build the council report of a sweep, in French and/or English (see :mod:`simulation.report`).
 
 The numbers are computed once, language-free, by :func:`collect` (from the sweep's
-parquet datasets through :mod:`simulation.analysis`); :func:`render_html` puts them
+parquet datasets through :mod:`simulation.study.analysis`); :func:`render_html` puts them
 into the template with one language's catalogue and figures; the PDF is the same
 HTML printed by WeasyPrint. Inputs are checked before anything is written, and the
 files are written under temporary names and renamed, so a failed build never
@@ -31,13 +31,14 @@ import pandas as pd
 import pyarrow as pa
 from babel.numbers import format_decimal
 
-from simulation import analysis, datasets
 from simulation.config import Config, ConfigError, compose
+from simulation.model.territory import Territories
 from simulation.policies import yearly_budget_eur
-from simulation.provenance import REPO, git_revision, package_version
 from simulation.report import i18n
-from simulation.sweep import run_id
-from simulation.territory import Territories
+from simulation.runs import datasets
+from simulation.runs.provenance import REPO, git_revision, package_version
+from simulation.runs.sweep import run_id
+from simulation.study import analysis
 
 LANGUAGES = ("fr", "en")
 TABLES = ("summary", "timeseries", "registry", "spending")

@@ -19,12 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from simulation.config.levers import LEVERS
 from simulation.enums import PUBLIC_SOURCES, ActorKind, FundingSource, Stage
-from simulation.policies import REGISTRY
-from simulation.territory import gini
+from simulation.model.territory import gini
 
 if TYPE_CHECKING:
-    from simulation.model import TerritorialModel
+    from simulation.model.model import TerritorialModel
 
 Reporter = Callable[["TerritorialModel"], float]
 
@@ -232,7 +232,7 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
     # Every lever of the registry, 0 when it is not in the run: the summary files of a sweep's
     # scenarios then share one schema, and even ``pd.read_parquet(<sweep>/"summary")`` (which takes
     # its columns from the first file it reads) keeps every lever's column.
-    for name in sorted(set(REGISTRY) | set(model.ledger.by_lever)):
+    for name in sorted(set(LEVERS) | set(model.ledger.by_lever)):
         arr = model.ledger.by_lever.get(name)
         out[f"public_eur_lever_{name}"] = float(arr.sum()) if arr is not None else 0.0
     return out

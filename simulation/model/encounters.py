@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation import encounter_kernels as kernels
+from simulation.kernels import encounters as kernels
 
 if TYPE_CHECKING:
-    from simulation.model import TerritorialModel
+    from simulation.model.model import TerritorialModel
 
 Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
 Encounters = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
@@ -59,7 +59,7 @@ def draw_encounters(model: TerritorialModel) -> Encounters:
 
     Returns:
         (a, b, hint): the pairs, and for a repeat contact the entry of the tie in ``a``'s
-        row (a look-up spared to :meth:`simulation.trust.TrustNetwork.meet`), else -1.
+        row (a look-up spared to :meth:`simulation.model.trust.TrustNetwork.meet`), else -1.
     """
     cfg = model.config.encounters
     rng = model.streams["encounters"]

@@ -21,7 +21,7 @@ idea's candidates at once; then (process 5, :func:`fund_coalitions`)
 funding is planned for every viable coalition at once, and only the funded
 ones are committed, one by one in idea order, re-checking capacity and money
 taken by earlier commits of the month.
-A single actor's :meth:`simulation.agents.Actor.propose` is the same code on
+A single actor's :meth:`simulation.model.agents.Actor.propose` is the same code on
 a batch of one.
 """
 
@@ -33,16 +33,26 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.enums import FORMS, GOVERNANCES, PHARE_TYPES, ActorKind, Domain, Form, Governance, PhareType, Stage
-from simulation.funding import FundingPlan
-from simulation.projects import stage_durations
-from simulation.trust import mean_pair_trust
+from simulation.enums import (
+    FORMS,
+    GOVERNANCES,
+    PHARE_TYPES,
+    ActorKind,
+    Domain,
+    Form,
+    Governance,
+    PhareType,
+    Stage,
+)
+from simulation.model.funding import FundingPlan
+from simulation.model.projects import stage_durations
+from simulation.model.trust import mean_pair_trust
 
 if TYPE_CHECKING:
-    from simulation.agents import Facilitator
-    from simulation.ideas import Idea
-    from simulation.model import TerritorialModel
-    from simulation.projects import Project
+    from simulation.model.agents import Facilitator
+    from simulation.model.ideas import Idea
+    from simulation.model.model import TerritorialModel
+    from simulation.model.projects import Project
 
 DEMOCRACY = {Governance.CLASSIC: 0.0, Governance.HYBRID: 0.5, Governance.MULTI_STAKEHOLDER: 1.0}
 ECONOMIC_DOMAINS = (Domain.EMPLOYMENT_INSERTION, Domain.ENERGY_ENVIRONMENT, Domain.FOOD_SHORT_CHAINS, Domain.MOBILITY)

@@ -12,7 +12,7 @@ Storage. Each actor's ties are one contiguous row of a pool of entries
 (neighbour, trust, position of the same tie in the neighbour's row), with
 room to grow; every undirected tie is stored in both rows with the same
 trust. The loops over the month's events run compiled
-(:mod:`simulation.trust_kernels`), so the cost of a month follows its events,
+(:mod:`simulation.kernels.trust`), so the cost of a month follows its events,
 not the size of the network: an encounter or a joint success is a scan of the
 shorter of two rows, a contact is drawn by rejection within the actor's own
 row, and decay is one multiplication of the pool. Forgotten ties are skipped
@@ -26,7 +26,7 @@ import functools
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation import trust_kernels as k
+from simulation.kernels import trust as k
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -215,7 +215,7 @@ class TrustNetwork:
         """The entry of one live tie of each actor in ``who`` (-1 if none), drawn uniformly or by trust.
 
         An entry is a position in the pool, valid until the network next changes;
-        :meth:`meet` takes it as a hint. See :func:`simulation.trust_kernels.draw`
+        :meth:`meet` takes it as a hint. See :func:`simulation.kernels.trust.draw`
         (exact rejection draws within each actor's row).
         """
         who = np.asarray(who, dtype=np.int64)

@@ -41,7 +41,7 @@ def emergence_figure(ts: pd.DataFrame, title: str, lasting_after_months: int) ->
     """Projects by stage over the decade (stacked), with each kind's participation rate.
 
     Args:
-        ts: the monthly indicators (``simulation.outcomes.timeseries``).
+        ts: the monthly indicators (``simulation.model.outcomes.timeseries``).
         title: the plot title (scenario, region, seed).
         lasting_after_months: the age from which a cooperation counts as lasting
             (``projects.lasting_after_months``), for the label of its curve.

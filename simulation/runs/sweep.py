@@ -11,7 +11,7 @@ to four datasets under the sweep folder::
     <sweep>/spending/scenario=<name>/<batch>.parquet     public euros by month, territory, channel
 
 each row carrying the seed, the run id, the swept parameters and the
-provenance; :func:`simulation.datasets.read_table` opens a table in one line
+provenance; :func:`simulation.runs.datasets.read_table` opens a table in one line
 (``pd.read_parquet`` alone takes the columns of the first file it reads: a key
 swept by a later command only would be left out). Beside them, each
 configuration the runs were made with, resolved, once whatever its seeds::
@@ -20,7 +20,7 @@ configuration the runs were made with, resolved, once whatever its seeds::
 
 so that a run can be made again, and a report read the budgets and the region
 the runs had, whatever the config files say since
-(:func:`simulation.datasets.read_config`).
+(:func:`simulation.runs.datasets.read_config`).
 
 * **Batches**: a job writes the runs it has made together, one file per table,
   when they have taken :data:`FLUSH_SECONDS` and when the job ends (or fails):
@@ -59,9 +59,9 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from simulation.config import Config, config_id, run_id
-from simulation.datasets import CONFIGS, config_without_seed
-from simulation.provenance import git_revision, package_version, provenance
-from simulation.run import RunResult, simulate
+from simulation.runs.datasets import CONFIGS, config_without_seed
+from simulation.runs.provenance import git_revision, package_version, provenance
+from simulation.runs.simulate import RunResult, simulate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,7 +171,7 @@ def _frames(frames: list[pd.DataFrame], fixed: pa.Schema | None) -> pa.Table:
     """
     import pandas as pd
 
-    from simulation.outcomes import to_arrow
+    from simulation.model.outcomes import to_arrow
 
     rows = [df for df in frames if len(df)] or frames[:1]  # an empty frame adds no row, and may lack dtypes
     return to_arrow(rows[0] if len(rows) == 1 else pd.concat(rows, ignore_index=True), fixed)
@@ -210,7 +210,7 @@ def _write_batch(runs: list[tuple[str, RunResult]], sweep_dir: Path, overrides: 
     Returns:
         The summary file.
     """
-    from simulation.outcomes import REGISTRY_SCHEMA, SPENDING_SCHEMA
+    from simulation.model.outcomes import REGISTRY_SCHEMA, SPENDING_SCHEMA
 
     first, scenario = runs[0][0], runs[0][1].config.scenario.name
     name = first if len(runs) == 1 else f"{first}-{len(runs)}"
@@ -262,7 +262,7 @@ def _free_finished_runs() -> None:
 
     A model holds reference cycles, which only a full collection frees, and full collections are
     rare in a sweep's processes (the command line's larger collector thresholds; a large region's
-    run defers them to its end, :mod:`simulation.model`): a process that makes run after run would
+    run defers them to its end, :mod:`simulation.model.model`): a process that makes run after run would
     otherwise keep finished models long (1 MiB per default decade, 45 MiB per year at 50,000
     actors). Freeing a default decade's model takes about 3 ms, so this waits until there is
     enough to free (a process then holds at most about twice :data:`GARBAGE_MIB` of them): a
@@ -425,3 +425,14 @@ def prepare_sweep_dir(sweep_dir: Path, config: DictConfig, planned: dict[str, se
     tmp = manifest_path.with_name(f".sweep.json.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(tmp, manifest_path)
+
+
+def config_per_seed(config: Config) -> list[Config]:
+    """The runs of one sweep job: one config per seed of ``output.job_seeds`` (or just ``seed``).
+
+    Each is the config a job of that seed alone would have had, ``job_seeds``
+    emptied: same run id, same results.
+    """
+    seeds = config.output.job_seeds or [config.seed]
+    output = dataclasses.replace(config.output, job_seeds=[])
+    return [dataclasses.replace(config, seed=s, output=output) for s in seeds]

@@ -23,12 +23,12 @@ from numpy.typing import NDArray
 
 from simulation.config import ActorParams, RegionConfig
 from simulation.enums import SECTOR_OF_KIND, ActorKind, Domain
-from simulation.territory import actor_counts
+from simulation.model.territory import actor_counts
 
 if TYPE_CHECKING:
-    from simulation.ideas import Idea
-    from simulation.model import TerritorialModel
-    from simulation.projects import Project
+    from simulation.model.ideas import Idea
+    from simulation.model.model import TerritorialModel
+    from simulation.model.projects import Project
 
 
 class ActorTable:
@@ -114,7 +114,7 @@ class Actor(mesa.Agent):
 
     def propose(self, idea: Idea) -> Project | None:
         """Act on an idea: recruit partners, pool funds and launch a project (processes 4–5)."""
-        from simulation.alliances import form_alliances
+        from simulation.model.alliances import form_alliances
 
         return form_alliances(self.model, [idea])[0]
 

@@ -1,4 +1,4 @@
-"""Compiled kernels of process 5 (:mod:`simulation.funding`): planning and committing coalitions' budgets.
+"""Compiled kernels of process 5 (:mod:`simulation.model.funding`): planning and committing coalitions' budgets.
 
 The month's funded coalitions are committed one after the other, in idea
 order, each planned with the balances the earlier ones left (members' budgets
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.trust_kernels import inline, jit
+from simulation.kernels.trust import inline, jit
 
-#: Tier formulas (:attr:`simulation.funding.FundingRule.code`).
+#: Tier formulas (:attr:`simulation.model.funding.FundingRule.code`).
 SHARES, MATCHING, FREE_MIX = 0, 1, 2
 #: Sources, in the order of :class:`simulation.enums.FundingSource` (checked by the tests).
 PUBLIC_LOCAL, LOCAL_FUND, PUBLIC_POLICY, PRIVATE, VOLUNTEERING, REVENUE = range(6)

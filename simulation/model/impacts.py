@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.enums import Form, FundingSource, Stage
-from simulation.ideas import follow_up_idea
+from simulation.model.ideas import follow_up_idea
 
 if TYPE_CHECKING:
-    from simulation.model import TerritorialModel
-    from simulation.projects import Project
+    from simulation.model.model import TerritorialModel
+    from simulation.model.projects import Project
 
 
 def on_stage_passed(model: TerritorialModel, p: Project) -> None:

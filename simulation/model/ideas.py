@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation import idea_kernels as kernels
 from simulation.enums import DOMAINS, Domain
+from simulation.kernels import ideas as kernels
 
 if TYPE_CHECKING:
-    from simulation.model import TerritorialModel
+    from simulation.model.model import TerritorialModel
 
 
 @dataclass

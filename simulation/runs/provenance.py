@@ -23,7 +23,7 @@ LIBRARIES = (
     "hydra-core",
     "omegaconf",
 )
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @functools.cache

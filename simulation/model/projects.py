@@ -40,12 +40,12 @@ from simulation.enums import (
     PhareType,
     Stage,
 )
-from simulation.trust import mean_pair_trust
+from simulation.model.trust import mean_pair_trust
 
 if TYPE_CHECKING:
-    from simulation.alliances import Coalition
-    from simulation.ideas import Idea
-    from simulation.model import TerritorialModel
+    from simulation.model.alliances import Coalition
+    from simulation.model.ideas import Idea
+    from simulation.model.model import TerritorialModel
 
 
 @dataclass
@@ -343,7 +343,7 @@ def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
 
 def promote(model: TerritorialModel, pid: int, stage: Stage, months: int) -> None:
     """Move a project one stage forward, to a stage lasting ``months``: a joint success for its members."""
-    from simulation import impacts
+    from simulation.model import impacts
 
     table = model.projects
     p = table.records[pid]
@@ -356,7 +356,7 @@ def promote(model: TerritorialModel, pid: int, stage: Stage, months: int) -> Non
 
 def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
     """End a project in failure."""
-    from simulation import impacts
+    from simulation.model import impacts
 
     table = model.projects
     p = table.records[pid]

@@ -1,8 +1,8 @@
-"""Compiled kernel of process 3 (:mod:`simulation.ideas`): who proposes an idea this month, and in which domain.
+"""Compiled kernel of process 3 (:mod:`simulation.model.ideas`): who proposes an idea this month, and in which domain.
 
 Like the other kernels it draws from the process's numpy ``Generator`` exactly the
 numbers, in exactly the order, that the numpy written in its docstring draws, and
-it sums as numpy sums (pairwise, :func:`simulation.funding_kernels.block_sum`), so a run is the same with or
+it sums as numpy sums (pairwise, :func:`simulation.kernels.funding.block_sum`), so a run is the same with or
 without it; a test checks it against that numpy. At 100,000 actors the numpy
 version made five (actor × domain) temporaries a month.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.funding_kernels import PW_BLOCK, block_sum
-from simulation.trust_kernels import borrowed, jit
+from simulation.kernels.funding import PW_BLOCK, block_sum
+from simulation.kernels.trust import borrowed, jit
 
 
 @jit

@@ -1,4 +1,4 @@
-"""Compiled kernels of process 1 (:mod:`simulation.encounters`): who meets someone this month, and the sector
+"""Compiled kernels of process 1 (:mod:`simulation.model.encounters`): who meets someone this month, and the sector
 filter of the month's encounters.
 
 A kernel draws from the process's numpy ``Generator`` exactly the numbers, in
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.trust_kernels import borrowed, jit
+from simulation.kernels.trust import borrowed, jit
 
 
 @jit

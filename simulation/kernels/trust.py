@@ -1,4 +1,4 @@
-"""Compiled kernels of the trust network (:mod:`simulation.trust`), one loop per operation.
+"""Compiled kernels of the trust network (:mod:`simulation.model.trust`), one loop per operation.
 
 The network is a pool of entries, each actor's ties one contiguous *row* of it:
 actor ``i``'s ties are ``start[i] : start[i] + deg[i]``, with room up to
@@ -12,7 +12,7 @@ room; before moving, it first drops its forgotten ties (under
 ``prune_below``). As ``back`` is a position within the neighbour's row, not
 in the pool, a row moves with a plain copy: nothing points into it. When the
 pool has no room left a kernel stops and returns how far it got;
-:class:`simulation.trust.TrustNetwork` then makes room (it reclaims in place
+:class:`simulation.model.trust.TrustNetwork` then makes room (it reclaims in place
 the space moved rows left, or grows the pool) and calls it again from there.
 
 Random draws come from the process's own numpy ``Generator``: numba draws from
@@ -534,7 +534,7 @@ def contacts(start, deg, nbr, w, row_max, who, rng, repeat_share, prune_below):
     """Network encounters of the actors ``who``: a known partner drawn in proportion to trust, kept with
     probability ``repeat_share``, else one of that partner's own ties drawn uniformly (a friend of a friend).
 
-    Draws in three passes, as :mod:`simulation.encounters` defines them: every actor's partner; then one
+    Draws in three passes, as :mod:`simulation.model.encounters` defines them: every actor's partner; then one
     uniform per actor with a partner (a repeat contact if below ``repeat_share``); then the friends of friends.
 
     Returns:

@@ -15,21 +15,21 @@ from collections.abc import Iterator
 import mesa
 import numpy as np
 
-from simulation import outcomes
-from simulation.agents import Actor, ActorTable, Facilitator
-from simulation.alliances import Coalitions, form_coalitions, fund_coalitions
 from simulation.config import Config, validate
-from simulation.encounters import encounters, initial_trust, random_in_territory
-from simulation.funding import make_rule
-from simulation.ideas import Idea, generate_ideas, replication_idea
-from simulation.impacts import create_value, update_trust_from_projects
-from simulation.ledger import Ledger
+from simulation.model import outcomes
+from simulation.model.agents import Actor, ActorTable, Facilitator
+from simulation.model.alliances import Coalitions, form_coalitions, fund_coalitions
+from simulation.model.encounters import encounters, initial_trust, random_in_territory
+from simulation.model.funding import make_rule
+from simulation.model.ideas import Idea, generate_ideas, replication_idea
+from simulation.model.impacts import create_value, update_trust_from_projects
+from simulation.model.ledger import Ledger
+from simulation.model.projects import ProjectTable, advance_projects
+from simulation.model.shocks import ShockState, shock_state
+from simulation.model.territory import Territories
+from simulation.model.trust import TrustNetwork
 from simulation.policies import Hooks, make_policies
-from simulation.projects import ProjectTable, advance_projects
-from simulation.shocks import ShockState, shock_state
 from simulation.streams import stream
-from simulation.territory import Territories
-from simulation.trust import TrustNetwork
 
 # Mesa logs every step at INFO; under Hydra's logging that floods the console.
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -325,7 +325,7 @@ class TerritorialModel(mesa.Model):
         self.visible_failures[:] = 0
 
     def collect(self) -> None:
-        """Process 12: record the month's named indicators (``simulation.outcomes``)."""
+        """Process 12: record the month's named indicators (``simulation.model.outcomes``)."""
         every = self.config.output.network_indicators_every_months or (12 if self.large_region else 1)
         if self.month % every == 0 or not self.network_cache:
             self.network_cache |= self.trust.indicators()

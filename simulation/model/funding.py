@@ -17,7 +17,7 @@ then from the public schemes that policies offer. Service revenue is not
 raised at launch: the coalition's credibility to earn it counts towards its
 coverage, and the euros are earned later, as value (process 7). Financing the
 engineering (facilitators) is kept apart from the projects (002): see
-:meth:`simulation.model.TerritorialModel.pay_engineering`.
+:meth:`simulation.model.model.TerritorialModel.pay_engineering`.
 
 Every euro moved is written in the model's ledger with its source, so that
 money is conserved and public money can be reported per lever, territory and
@@ -31,14 +31,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from simulation import funding_kernels as fk
 from simulation.config import FundingConfig
 from simulation.enums import ActorKind, FundingSource
+from simulation.kernels import funding as fk
 
 if TYPE_CHECKING:
-    from simulation.alliances import Coalition
-    from simulation.ideas import Idea
-    from simulation.model import TerritorialModel
+    from simulation.model.alliances import Coalition
+    from simulation.model.ideas import Idea
+    from simulation.model.model import TerritorialModel
 
 MARKET_KINDS = (ActorKind.FIRM, ActorKind.COLLECTIVITE)  # can sell / procure services
 _MARKET = np.isin(np.arange(len(ActorKind)), MARKET_KINDS)  # by kind code
@@ -133,7 +133,7 @@ class Commits:
 
 
 class FundingRule:
-    """Base class: subclasses name a tier formula of :mod:`simulation.funding_kernels` (``code``)."""
+    """Base class: subclasses name a tier formula of :mod:`simulation.kernels.funding` (``code``)."""
 
     name: ClassVar[str]
     code: ClassVar[int] = fk.SHARES

@@ -1,0 +1,195 @@
+"""Composing the configuration with Hydra (``configs/`` and overrides), run identities, YAML in and out."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import time
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from simulation.config.fields import ConfigError
+from simulation.config.schema import Config
+from simulation.config.validate import validate
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def _sweep_folder(name: str) -> str:
+    return name or time.strftime("%Y-%m-%d_%H-%M-%S")
+
+
+def register_configs() -> None:
+    """Register the schema so that ``configs/config.yaml`` can extend it, and its resolver.
+
+    ``${sweep_folder:${output.sweep_name}}`` is the sweep's name, or its start
+    time when unnamed (cached, so that every job of a sweep sees the same folder).
+    """
+    cs = ConfigStore.instance()
+    cs.store(name="schema", node=Config)
+    if not OmegaConf.has_resolver("sweep_folder"):
+        OmegaConf.register_new_resolver("sweep_folder", _sweep_folder, use_cache=True)
+
+
+register_configs()
+
+
+def run_id(config: Config) -> str:
+    """A digest of everything that determines a run's results: the same in a run's ``provenance.json`` and
+    in a sweep's ``run_id`` column. Left out: the ``output`` section, and ``calibration``, the record of how
+    the calibrated values were obtained (the values themselves are in their sections)."""
+    return _digest(config, keep_seed=True)
+
+
+def config_id(config: Config) -> str:
+    """:func:`run_id` without the seed: the same for every seed of one configuration (a sweep's ``config_id``)."""
+    return _digest(config, keep_seed=False)
+
+
+def _digest(config: Config, keep_seed: bool) -> str:
+    fields = dataclasses.asdict(config)
+    for key in ("output", "calibration", *(() if keep_seed else ("seed",))):
+        fields.pop(key)
+    text = json.dumps(fields, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def to_config(cfg: DictConfig | Config) -> Config:
+    """Turn a composed OmegaConf config into validated dataclasses."""
+    if isinstance(cfg, Config):
+        return validate(cfg)
+    try:
+        if OmegaConf.get_type(cfg) is Config:
+            # Composed by Hydra against the schema: types are checked; a key appended with "+" is not.
+            extra = _keys_outside_schema(cfg, Config, "")
+            if extra:
+                raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(map(unknown_key, extra)))
+            obj = OmegaConf.to_object(cfg)
+        else:
+            typed = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+            obj = OmegaConf.to_object(typed)
+    except OmegaConfBaseException as e:
+        raise ConfigError(f"invalid configuration: {e}") from None
+    assert isinstance(obj, Config)
+    return validate(obj)
+
+
+def _keys_outside_schema(node: Any, cls: type, path: str) -> list[str]:
+    """Keys of a composed config that its dataclass schema does not have (e.g. appended with "+")."""
+    if not (isinstance(node, DictConfig) and dataclasses.is_dataclass(cls)):
+        return []
+    fields = {f.name for f in dataclasses.fields(cls)}
+    out = [f"{path}{k!s}" for k in node if str(k) not in fields and k != "hydra"]
+    for name in sorted(fields):
+        child = node._get_node(name) if name in node else None
+        ftype = OmegaConf.get_type(node, name) if child is not None else None
+        if isinstance(child, DictConfig) and ftype is not None and dataclasses.is_dataclass(ftype):
+            out += _keys_outside_schema(child, ftype, f"{path}{name}.")
+        elif isinstance(child, ListConfig):
+            for i, item in enumerate(child):
+                item_type = OmegaConf.get_type(item) if isinstance(item, DictConfig) else None
+                if item_type is not None and dataclasses.is_dataclass(item_type):
+                    out += _keys_outside_schema(item, item_type, f"{path}{name}[{i}].")
+    return out
+
+
+def unknown_key(key: str) -> str:
+    """The error for a key the schema does not have: its name, and the keys allowed where it was looked for."""
+    parent = _parts(key)[:-1]
+    cls: Any = Config
+    for part in parent:
+        cls = _child_schema(cls, part)
+    where = key.rpartition(".")[0] or "the configuration"
+    allowed = ", ".join(sorted(typing.get_type_hints(cls))) if dataclasses.is_dataclass(cls) else ""
+    return f"{key}: unknown key ({where} has: {allowed})" if allowed else f"{key}: unknown key"
+
+
+def _child_schema(cls: Any, part: str) -> Any:
+    """The schema of ``part`` below the schema ``cls`` (a dataclass, or a list of them); None if it has none."""
+    origin = typing.get_origin(cls)
+    if origin is list:
+        return typing.get_args(cls)[0] if part.isdigit() else None
+    if isinstance(cls, types.UnionType):  # ``X | None``
+        cls = next((a for a in typing.get_args(cls) if a is not type(None)), None)
+    if dataclasses.is_dataclass(cls):
+        return typing.get_type_hints(cls).get(part, _MISSING_KEY)
+    return None
+
+
+#: :func:`_child_schema` of a key that a dataclass does not have.
+_MISSING_KEY = object()
+
+
+def _parts(key: str) -> list[str]:
+    """``shocks.events[0].start_month`` (or ``shocks.events.0.start_month``) → its parts."""
+    return re.sub(r"\[(\d+)\]", r".\1", key).split(".")
+
+
+def check_override_keys(overrides: Sequence[str]) -> None:
+    """Refuse overrides of keys the schema does not have, before Hydra composes anything.
+
+    Hydra would refuse them too, but without saying which keys exist; this names the bad key and the keys
+    allowed where it was looked for. Group choices (``region=...``), Hydra's own keys and command-line flags
+    are left to Hydra; below a free-form mapping (a lever's ``params``) any key is allowed.
+
+    Raises:
+        ConfigError: naming every unknown key.
+    """
+    problems = []
+    for override in overrides:
+        key, eq, _ = override.partition("=")
+        key = key.lstrip("+~")
+        if not eq or override.startswith("-") or "/" in key or "@" in key or key.split(".")[0] == "hydra":
+            continue
+        parts = _parts(key)
+        cls: Any = Config
+        for n, part in enumerate(parts):
+            cls = _child_schema(cls, part)
+            if cls is _MISSING_KEY:
+                problems.append(unknown_key(".".join(parts[: n + 1])))
+            if cls is None or cls is _MISSING_KEY:
+                break
+    if problems:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Config:
+    """Compose ``configs/`` with Hydra overrides, as the command line does, and validate.
+
+    Raises:
+        ConfigError: for an unknown key, a wrong type, an unknown preset or a bad value.
+    """
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+
+    check_override_keys(overrides)
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            raw = hydra_compose(config_name=config_name, overrides=list(overrides))
+    except (HydraException, OmegaConfBaseException) as e:
+        raise ConfigError(f"invalid configuration: {e}") from None
+    return to_config(raw)
+
+
+def to_yaml(cfg: Config, seed: bool = True) -> str:
+    """The resolved config as YAML (what a result folder stores); without the ``seed`` key if ``seed`` is False
+    (what a sweep stores of a configuration: :func:`from_yaml` then gives it the default seed)."""
+    node = OmegaConf.structured(cfg)
+    if not seed:
+        node = OmegaConf.masked_copy(node, [key for key in node if key != "seed"])
+    return OmegaConf.to_yaml(node)
+
+
+def from_yaml(path: str | Path) -> Config:
+    """Load a config written by :func:`to_yaml` (e.g. a result folder's ``config.yaml``)."""
+    return to_config(OmegaConf.merge(OmegaConf.structured(Config), OmegaConf.load(path)))  # type: ignore[arg-type]

@@ -1,0 +1,206 @@
+"""One run → one result folder.
+
+``python -m simulation.run`` (or ``ta-run``) composes ``configs/`` with any
+Hydra overrides (``seed=3 region=oriental_morocco funding=matching_funds``),
+validates every value, runs the model and writes a new folder under
+``results/``:
+
+* ``config.yaml``        — the resolved configuration;
+* ``provenance.json``    — package version, git revision, seed, date, Python and library versions;
+* ``timeseries.parquet`` — the monthly indicators (``simulation.model.outcomes``);
+* ``registry.parquet``   — one row per project;
+* ``spending.parquet``   — public money by month, territory and channel (each lever apart);
+* ``summary.json`` / ``summary.md`` — the run-level indicators;
+* ``emergence.png``      — projects by stage over the decade, with participation by kind.
+
+The folder is written under a temporary name and renamed when complete, so a
+half-written result is never visible, and a run never overwrites an earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from simulation.config import Config, ConfigError, run_id, to_yaml
+from simulation.runs.provenance import REPO, provenance
+
+# The model (Mesa, numba, pandas) and the plots (matplotlib) are imported where they are used: the
+# driver of a parallel sweep only composes and hands out jobs, and starts 1.2 s sooner without them
+# (its workers then start sooner too); a sweep's runs never import matplotlib (0.3 s per process).
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class RunResult:
+    """What one run produced, in memory."""
+
+    config: Config
+    timeseries: pd.DataFrame
+    registry: pd.DataFrame
+    spending: pd.DataFrame
+    summary: dict[str, Any]
+    seconds: float
+
+
+def simulate(config: Config) -> RunResult:
+    """Run the model over its horizon and gather its outputs."""
+    from simulation.model.model import (
+        TerritorialModel,  # imported before the clock starts: not a run's time
+        outcomes,
+    )
+
+    start = time.perf_counter()
+    model = TerritorialModel(config).run()
+    ts = outcomes.timeseries(model)
+    return RunResult(
+        config,
+        ts,
+        outcomes.registry(model),
+        outcomes.spending(model),
+        outcomes.summarise(model, ts),
+        time.perf_counter() - start,
+    )
+
+
+def _json_default(x: Any) -> Any:
+    return None if isinstance(x, float) and math.isnan(x) else str(x)
+
+
+def summary_markdown(result: RunResult) -> str:
+    """A short, readable summary of a run."""
+    s = result.summary
+    c = result.config
+
+    def f(key: str, fmt: str = "{:,.0f}") -> str:
+        v = s.get(key, float("nan"))
+        return "n/a" if isinstance(v, float) and math.isnan(v) else fmt.format(v)
+
+    lines = [
+        f"# {c.scenario.label}",
+        "",
+        f"Region **{c.region.label}** ({s['territories']} territories, {s['actors']:,} actors), "
+        f"{c.horizon_months} months, funding rule `{c.funding.rule}`, seed {c.seed}.",
+        "",
+        "| indicator | value |",
+        "|---|---|",
+        f"| ideas | {f('ideas_cumulative')} |",
+        f"| projects launched | {f('projects_launched_cumulative')} |",
+        f"| successes (reached consolidation) | {f('successes_cumulative')} |",
+        f"| failures | {f('failures_cumulative')} |",
+        f"| active cooperations at the end | {f('active_cooperations')} |",
+        f"| lasting cooperations (≥ {c.projects.lasting_after_months} months) | {f('lasting_cooperations')} |",
+        f"| jobs in active projects | {f('jobs')} |",
+        f"| value created (€) | {f('value_eur_cumulative')} |",
+        f"| public money spent (€) | {f('public_eur_cumulative')} |",
+        f"| public € per job created | {f('public_eur_per_job')} |",
+        f"| leverage (other € per public €) | {f('leverage', '{:.2f}')} |",
+        f"| participation: firms / associations (%) | {f('participation_firm', '{:.1%}')} / "
+        f"{f('participation_association', '{:.1%}')} |",
+        f"| participation: collectivités / citizen groups (%) | {f('participation_collectivite', '{:.1%}')} / "
+        f"{f('participation_citizen_group', '{:.1%}')} |",
+        f"| territories with an active project | {f('territories_with_project_share', '{:.0%}')} |",
+        f"| inequality between territories (Gini) | {f('territorial_inequality_gini', '{:.2f}')} |",
+        f"| take-off month (10% of peak) / half-peak month | {f('takeoff_month')} / {f('half_peak_month')} |",
+        f"| recovery after the shock (months) | {f('recovery_months')} |",
+        f"| trust ties / mean trust / cross-sector share | {f('trust_ties')} / {f('trust_mean', '{:.3f}')} / "
+        f"{f('cross_sector_tie_share', '{:.0%}')} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _folder_name(config: Config) -> str:
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.gmtime())
+    return f"{stamp}_{config.scenario.name}_seed{config.seed}"
+
+
+def results_root(config: Config, results_dir: str | Path | None = None) -> Path:
+    """The folder a run's result folder goes in: ``results_dir`` if given (relative to the working directory),
+    else ``output.results_dir`` (relative to the repository)."""
+    root = Path(results_dir if results_dir is not None else config.output.results_dir)
+    if not root.is_absolute():
+        root = REPO / root if results_dir is None else root.resolve()
+    return root
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why no folder could be made, or written to, at ``path``; None if one can.
+
+    The first existing path at or above ``path`` must be a writable folder (a dangling link exists as a
+    link: it stops the walk up, and is named).
+    """
+    existing = path
+    while not os.path.lexists(existing):
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "a link to nothing" if existing.is_symlink() and not existing.exists() else "a file"
+        where = f"is {what}" if existing == path else f"lies under {existing}, {what}"
+        return f"{where}; a folder (or a path where one can be made) is needed"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
+
+
+def check_results_dir(root: Path) -> None:
+    """Refuse, before a run starts, a results folder that could not be made or written to.
+
+    Raises:
+        ConfigError: naming ``output.results_dir`` and why.
+    """
+    try:
+        problem = folder_problem(root)
+    except OSError as e:
+        raise ConfigError(f"output.results_dir = {root}: {e.strerror or e}") from None
+    if problem:
+        raise ConfigError(f"output.results_dir = {root}: {problem}")
+
+
+def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
+    """Write a run's folder atomically; never overwrite an earlier one.
+
+    Returns:
+        The new folder.
+    """
+    from simulation.model import outcomes
+    from simulation.runs.plots import emergence_plot
+
+    root = results_root(result.config, results_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        (tmp / "config.yaml").write_text(to_yaml(result.config))
+        prov = provenance(
+            result.config.seed, {"run_id": run_id(result.config), "run_seconds": round(result.seconds, 3)}
+        )
+        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
+        outcomes.write_parquet(result.timeseries, tmp / "timeseries.parquet")
+        outcomes.write_parquet(result.registry, tmp / "registry.parquet", outcomes.REGISTRY_SCHEMA)
+        outcomes.write_parquet(result.spending, tmp / "spending.parquet", outcomes.SPENDING_SCHEMA)
+        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json_default) + "\n")
+        (tmp / "summary.md").write_text(summary_markdown(result))
+        if result.config.output.write_plot:
+            c = result.config
+            title = f"{c.scenario.label} — {c.region.label}, seed {c.seed}"
+            emergence_plot(result.timeseries, tmp / "emergence.png", title, c.projects.lasting_after_months)
+        name = _folder_name(result.config)
+        for k in range(1, 10_000):
+            final = root / (name if k == 1 else f"{name}-{k}")
+            try:
+                os.rename(tmp, final)  # atomic; fails if ``final`` exists and is not empty
+                return final
+            except OSError:
+                if not final.exists():
+                    raise
+        raise RuntimeError(f"no free result folder name under {root}")
+    except BaseException:
+        for p in sorted(tmp.glob("*")):
+            p.unlink()
+        tmp.rmdir()
+        raise
