@@ -1,12 +1,12 @@
-"""Validation experiments: the model against what the seeds report and were not used to fit.
+"""Validation experiments: the model against what the sources report and were not used to fit.
 
     .venv/bin/python experiments/validation.py [--seeds 10] [--out docs/validation]
 
 Writes ``validation.json`` and ``shock.png`` into ``--out``; ``docs/validation.md``
-reads them. Out-of-sample facts (002): the pioneer programmes' time scales —
-Emergence started 2012, experimented 2014, deployed 2017 (002:445), Ecooparc
-ran 30 months of experimentation (002:833) — and the 36-month minimum of
-governance dialogues (002:151). Stylised facts: successes feed trust, trust is
+reads them. Out-of-sample facts (Territoires Conseils 2018): the pioneer programmes'
+time scales — Emergence started 2012, experimented 2014, deployed 2017
+(sequence 2), Ecooparc ran 30 months of experimentation (closing examples) —
+and the 36-month minimum of governance dialogues (sequence 2, Le RAMEAU). Stylised facts: successes feed trust, trust is
 not spontaneous, cross-sector ties are the scarce ones, a shock sets emergence
 back and it recovers slowly.
 """

@@ -4,11 +4,12 @@ Integer enums, because every one of them also indexes a numpy array (actor
 kind per actor, need per territory and domain, ...). Names are the ones used
 in configs, result files, plots and the ODD (``docs/ODD.md``).
 
-Sources: actor kinds and what they bring / seek — the "chaîne de valeur
-territoriale" table of seed 002; domains — a grouping of the 16 PHARE
-domains of 002; stages — amorçage / expérimentation / pérenniser / essaimer
-(002, 004); governance forms and partnership vs alliance — 002; PHARE's four
-partnership types — 002.
+Sources (docs/references.md): actor kinds and what they bring / seek — the
+"chaîne de valeur territoriale" table of Territoires Conseils 2018; domains — a
+grouping of its 16 PHARE domains; stages — amorçage / expérimentation /
+pérenniser / essaimer (Territoires Conseils 2018; CESER 2019); governance forms and
+partnership vs alliance — Territoires Conseils 2018; PHARE's four partnership types —
+Territoires Conseils 2018.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from enum import IntEnum
 
 
 class ActorKind(IntEnum):
-    """Kinds of territorial actor (002's value-chain table)."""
+    """Kinds of territorial actor (the value-chain table of Territoires Conseils 2018)."""
 
     COLLECTIVITE = 0
     FIRM = 1
@@ -43,7 +44,7 @@ SECTOR_OF_KIND = {
 
 
 class Domain(IntEnum):
-    """Need domains: the 16 PHARE domains of 002 grouped into eight (MODEL.md §2)."""
+    """Need domains: the 16 PHARE domains of Territoires Conseils 2018 grouped into eight (docs/ODD.md §2)."""
 
     EMPLOYMENT_INSERTION = 0
     HEALTH_CARE = 1
@@ -60,7 +61,7 @@ class Domain(IntEnum):
 
 
 class Resource(IntEnum):
-    """What actors bring to a coalition (002's value-chain table, grouped)."""
+    """What actors bring to a coalition (the value-chain table of Territoires Conseils 2018, grouped)."""
 
     MONEY = 0  # financial contribution (firms, collectivités)
     SKILLS = 1  # HR skills, mécénat de compétences, expertise
@@ -70,7 +71,7 @@ class Resource(IntEnum):
 
 
 class Stage(IntEnum):
-    """Project life cycle (002, 004). Stages only move forward, or end in FAILED."""
+    """Project life cycle (Territoires Conseils 2018; CESER 2019). Stages only move forward, or end in FAILED."""
 
     SEED = 0  # amorçage
     EXPERIMENTATION = 1  # expérimentation collective
@@ -87,7 +88,7 @@ ACTIVE_STAGES = (Stage.SEED, Stage.EXPERIMENTATION, Stage.CONSOLIDATION, Stage.D
 
 
 class Governance(IntEnum):
-    """Governance forms of 002."""
+    """Governance forms of Territoires Conseils 2018."""
 
     CLASSIC = 0  # a single actor leads, others contribute
     HYBRID = 1  # firm + association (classic / ESS hybrid)
@@ -95,14 +96,14 @@ class Governance(IntEnum):
 
 
 class Form(IntEnum):
-    """002: a partnership has a defined frame; an alliance shares risk."""
+    """Territoires Conseils 2018: a partnership has a defined frame; an alliance shares risk."""
 
     PARTNERSHIP = 0
     ALLIANCE = 1
 
 
 class PhareType(IntEnum):
-    """PHARE's four complementary partnership types (002)."""
+    """PHARE's four complementary partnership types (Territoires Conseils 2018)."""
 
     PATRONAGE = 0  # mécénat
     RESPONSIBLE_PRACTICES = 1
@@ -115,17 +116,17 @@ class FailureCause(IntEnum):
 
     NONE = 0
     ATTRITION = 1  # the stage hazard: resources, trust, diversity, experience, shocks
-    CAPTURE = 2  # moral hazard: one party captures the project (002)
+    CAPTURE = 2  # moral hazard: one party captures the project (Territoires Conseils 2018)
 
 
 class FundingSource(IntEnum):
     """Where a project's euros come from; every euro spent is debited from one."""
 
     PUBLIC_LOCAL = 0  # collectivités' own project budgets
-    LOCAL_FUND = 1  # territory fund fed by reinvested profits (002)
+    LOCAL_FUND = 1  # territory fund fed by reinvested profits (Territoires Conseils 2018)
     PUBLIC_POLICY = 2  # regional schemes of a policy lever (issue: policies)
     PRIVATE = 3  # firms' money
-    VOLUNTEERING = 4  # valorised volunteer time (the fourth "tier" of 002)
+    VOLUNTEERING = 4  # valorised volunteer time (the fourth "tier" of Territoires Conseils 2018)
     REVENUE = 5  # service revenue earned by the project itself
 
 

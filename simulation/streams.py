@@ -3,8 +3,8 @@
 Each process (encounters, ideas, alliances, projects, ...) and each policy
 draws from its own generator, seeded from ``(seed, crc32(name))``. Switching a
 policy on therefore does not shift the draws of the baseline's processes: the
-comparison between scenarios uses common random numbers (Starsim's practice,
-STYLE.md point 4). ``seed`` may be 0.
+comparison between scenarios uses common random numbers (as Starsim does).
+``seed`` may be 0.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def test_the_default_config_uses_the_stored_calibration_when_there_is_one() -> N
 
 
 def test_the_prior_keeps_associations_and_citizens_the_best_scouts() -> None:
-    """004 P6: a draw where another kind proposes ideas faster than associations or citizen groups is outside
+    """CESER 2019, P6: a draw where another kind proposes ideas faster than associations or citizen groups is outside
     the (truncated) prior, and so never accepted; the stored calibration keeps them first."""
     firm, assoc = "ideas.rate_per_month.firm", "ideas.rate_per_month.association"
     draws = pd.DataFrame({firm: [0.005, 0.011, 0.013, 0.005], assoc: [0.011, 0.012, 0.0125, 0.009]})

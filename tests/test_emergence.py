@@ -1,4 +1,4 @@
-"""The baseline is a slow infusion (002: "croissance à infusion lente"), not an explosion in year one.
+"""The baseline is a slow infusion ("croissance à infusion lente", Territoires Conseils 2018), not a year-one explosion.
 
 Statistic (stated, with its tolerance): over 20 seeds of the default scenario,
 the mean number of active cooperations per month is fitted by a logistic

@@ -104,7 +104,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     seed = draw(st.integers(min_value=0, max_value=2**32 - 1))
     horizon = draw(st.integers(min_value=36, max_value=60))
     success_gain = draw(st.floats(0.0, 0.6))
-    failure_loss = draw(st.floats(success_gain + 0.01, 1.0))  # must exceed success_gain (MODEL.md §3.2)
+    failure_loss = draw(st.floats(success_gain + 0.01, 1.0))  # must exceed success_gain (docs/ODD.md §7.2)
     hazard = draw(st.floats(0.0, 5.0))  # multiplies every stage's base hazard
     ov = [
         f"funding={draw(st.sampled_from(RULES))}",

@@ -1,5 +1,5 @@
-"""Every mechanism changes what the model outputs (MODEL.md §3): switch it off or move its parameter,
-and the named outcome moves the way MODEL.md says.
+"""Every mechanism changes what the model outputs (docs/ODD.md §7): switch it off or move its parameter,
+and the named outcome moves the way the ODD says.
 
 Each run-level test compares the baseline with one changed parameter on the
 same seeds (0, 1, 2: common random numbers, each process has its own stream),
@@ -126,7 +126,7 @@ def test_cross_territory_encounters_tie_actors_of_different_territories() -> Non
 
 
 def test_cross_sector_acceptance_sets_the_share_of_cross_sector_ties() -> None:
-    # "Cloisonnement" (002): fewer cross-sector encounters turn into ties.
+    # "Cloisonnement" (Territoires Conseils 2018): fewer cross-sector encounters turn into ties.
     assert_moves("cross_sector_tie_share", ("encounters.cross_sector_acceptance=0.1",), -1)
 
 
@@ -193,7 +193,7 @@ def test_joint_success_raises_and_failure_lowers_trust_faster() -> None:
     up, down = net.get(np.array([0, 0]), np.array([1, 2]))
     assert up == pytest.approx(1 - 0.8 * 0.7)  # closes 30% of the gap to 1 (float tolerance: pytest default 1e-6)
     assert down == pytest.approx(max(0.0, 0.2 - 0.45 * 0.8))  # loses 45% of max(w, 1 - w): floored at 0
-    # A failure moves trust more than a success would from the same point, at every level (MODEL.md §3.2):
+    # A failure moves trust more than a success would from the same point, at every level (docs/ODD.md §7.2):
     for w in (0.05, 0.2, 0.5, 0.8):
         gain = 0.3 * (1 - w)
         loss = min(w, 0.45 * max(w, 1 - w))
@@ -317,7 +317,8 @@ def test_max_partners_caps_coalition_size() -> None:
     ],
 )
 def test_governance_of_follows_the_composition(kinds: set[ActorKind], expected: Governance) -> None:
-    # 002: one sector leads (classic), firm + civil society (hybrid), three kinds or more (multi-stakeholder).
+    # Territoires Conseils 2018, sequence 1: one sector leads (classic), firm + civil society (hybrid),
+    # three kinds or more (multi-stakeholder).
     assert governance_of(kinds) == expected
 
 
@@ -545,7 +546,7 @@ def test_without_reinvestment_local_funds_stay_at_their_initial_value() -> None:
 
 
 def test_nomadic_firms_take_their_part_of_the_profit_out_of_the_territory() -> None:
-    """001: nomadic groups unbalance local ecosystems (exogenous development). More nomadic firms, less local
+    """Reengineering: nomadic groups unbalance local ecosystems (exogenous development). More nomadic firms, less local
     reinvestment; with nomadic_reinvestment_factor = 1 they are local firms again."""
     assert_moves("reinvested_eur_cumulative", ("region.nomadic_firm_share=0.6",), -1)
     assert_moves("reinvested_eur_cumulative", ("outcomes.nomadic_reinvestment_factor=1",), +1)

@@ -1,4 +1,4 @@
-"""Policy levers: plug-ins with their own budget and random stream (MODEL.md §4)."""
+"""Policy levers: plug-ins with their own budget and random stream (docs/ODD.md §7.9)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def _per_kind_defaults(**values: float) -> Any:
 
 @dataclass
 class PerKind:
-    """One number per actor kind (002's value-chain table)."""
+    """One number per actor kind (the value-chain table of Territoires Conseils 2018)."""
 
     collectivite: float = param(0.0, ge=0)
     firm: float = param(0.0, ge=0)
@@ -59,7 +59,7 @@ class PerKind:
 
 @dataclass
 class PerDomain:
-    """One number per need domain (MODEL.md §2, grouping the 16 PHARE domains of 002)."""
+    """One number per need domain (the 16 PHARE domains of Territoires Conseils 2018 in eight groups)."""
 
     employment_insertion: float = param(0.0, ge=0)
     health_care: float = param(0.0, ge=0)
@@ -76,7 +76,7 @@ class PerDomain:
 
 @dataclass
 class PerStage:
-    """One number per active stage of the project life cycle (002, 004)."""
+    """One number per active stage of the project life cycle (Territoires Conseils 2018; CESER 2019)."""
 
     seed: float = param(0.0, ge=0)
     experimentation: float = param(0.0, ge=0)
@@ -109,7 +109,7 @@ class PerResource:
 
 @dataclass
 class Brings:
-    """What each kind brings (002's value-chain table), as coverage of a project's needs."""
+    """What each kind brings (the value-chain table of Territoires Conseils 2018), as coverage of a project's needs."""
 
     collectivite: PerResource = param(factory=lambda: PerResource(0.5, 0.3, 0.1, 1.0, 0.4))
     firm: PerResource = param(factory=lambda: PerResource(0.6, 0.8, 0.1, 0.1, 0.2))
@@ -124,7 +124,7 @@ class Brings:
 
 @dataclass
 class Interests:
-    """Mean interest of each kind in each domain: what it seeks (002's value-chain table)."""
+    """Mean interest of each kind in each domain: what it seeks (the value-chain table of Territoires Conseils 2018)."""
 
     collectivite: PerDomain = param(factory=lambda: PerDomain(1, 1, 1, 1, 1, 1, 1, 1))
     firm: PerDomain = param(factory=lambda: PerDomain(1.6, 0.6, 1.2, 0.6, 1.2, 1.5, 0.7, 0.4))

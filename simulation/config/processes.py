@@ -37,7 +37,7 @@ class ActorParams:
     )
     #: Log-normal spread (sigma) of budgets between actors of a kind.
     budget_sigma: float = param(0.8, ge=0, le=3)
-    #: Value of one volunteer hour when valorised as the 4th funding tier (002).
+    #: Value of one volunteer hour when valorised as the 4th funding tier (Territoires Conseils 2018).
     volunteer_hour_value_eur: float = param(15.0, ge=0)
     #: Log-normal spread of domain interests within a kind (0 = all alike).
     interest_sigma: float = param(0.5, ge=0, le=3)
@@ -47,7 +47,7 @@ class ActorParams:
 
 @dataclass
 class EncounterParams:
-    """Process 1: who meets whom each month (002 "mettre en relation", 004 P2)."""
+    """Process 1: who meets whom each month (Territoires Conseils 2018: "mettre en relation"; CESER 2019, P2)."""
 
     #: Mean encounters per actor per month through the network.
     network_per_month: float = param(1.0, ge=0, le=20)
@@ -57,9 +57,9 @@ class EncounterParams:
     territory_per_month: float = param(0.20, ge=0, le=20)
     #: Mean encounters per actor per month with anyone in the region (rare).
     cross_territory_per_month: float = param(0.01, ge=0, le=20)
-    #: Probability that an encounter across sectors turns into a tie ("cloisonnement", 002).
+    #: Probability that an encounter across sectors turns into a tie ("cloisonnement", Territoires Conseils 2018).
     cross_sector_acceptance: float = param(0.5, ge=0, le=1)
-    #: New encounters a facilitator brokers each month, biased across sectors (002).
+    #: New encounters a facilitator brokers each month, biased across sectors (Territoires Conseils 2018).
     facilitator_introductions_per_month: float = param(6.0, ge=0)
     #: Acquaintances each actor starts with, in its territory (mostly its own sector).
     initial_ties_per_actor: float = param(3.0, ge=0, le=50)
@@ -67,28 +67,28 @@ class EncounterParams:
 
 @dataclass
 class TrustParams:
-    """Process 2: the weighted acquaintance network (002: trust is learned)."""
+    """Process 2: the weighted acquaintance network (Territoires Conseils 2018: trust is learned)."""
 
     initial_same_sector: float = param(0.12, ge=0, le=1)
-    #: Lower start across sectors: each kind sees fragilities through its own prism (002).
+    #: Lower start across sectors: each kind sees fragilities through its own prism (Territoires Conseils 2018).
     initial_cross_sector: float = param(0.06, ge=0, le=1)
-    #: Mere acquaintance cannot push trust above this: trust is not spontaneous (002).
+    #: Mere acquaintance cannot push trust above this: trust is not spontaneous (Territoires Conseils 2018).
     acquaintance_cap: float = param(0.35, ge=0, le=1)
     #: Fraction of the gap to the cap closed by a repeat encounter.
     acquaintance_gain: float = param(0.08, ge=0, le=1)
     #: Fraction of the gap to 1 closed by a joint success (a stage passed together).
     success_gain: float = param(0.30, ge=0, le=1)
     #: A joint failure removes this × max(trust, 1 - trust); larger than ``success_gain``, so a
-    #: failure always moves trust more than a success would (MODEL.md §3.2).
+    #: failure always moves trust more than a success would (a design choice, docs/ODD.md §7.2).
     failure_loss: float = param(0.45, ge=0, le=1)
     #: Reputation: share of the gap to the acquaintance cap closed, on a success, by every
-    #: acquaintance of the members (002: successes feed trust; 004 P1 makes them visible).
+    #: acquaintance of the members (Territoires Conseils 2018: successes feed trust; CESER 2019, P1 makes them visible).
     reputation_gain: float = param(0.8, ge=0, le=1)
     #: Monthly relative decay of every tie; use (encounters, projects) offsets it.
     decay_per_month: float = param(0.01, ge=0, le=1)
     #: Ties below this trust are pruned (forgotten).
     prune_below: float = param(0.02, ge=0, le=1)
-    #: Generalised trust: gain per visible success per 10k inhabitants (004 P1).
+    #: Generalised trust: gain per visible success per 10k inhabitants (CESER 2019, P1).
     generalised_gain_per_success: float = param(0.02, ge=0, le=1)
     #: Generalised trust: loss per visible failure per 10k inhabitants.
     generalised_loss_per_failure: float = param(0.01, ge=0, le=1)
@@ -100,7 +100,7 @@ class TrustParams:
 
 @dataclass
 class IdeaParams:
-    """Process 3: needs perceived → project ideas (004 P6: civil society as scouts)."""
+    """Process 3: needs perceived → project ideas (CESER 2019, P6: civil society as scouts)."""
 
     #: Monthly probability of proposing an idea at full need, by kind.
     rate_per_month: PerKind = param(
@@ -112,7 +112,7 @@ class IdeaParams:
     experience_boost: float = param(3.0, ge=0)
     #: Ideas not turned into a coalition are dropped after this long.
     lifetime_months: int = param(6, ge=1, le=120)
-    #: Probability that a success spawns a follow-up idea (002: "le projet nourrit le projet").
+    #: Probability that a success spawns a follow-up idea (Territoires Conseils 2018: "Le projet nourrit le projet").
     follow_up_probability: float = param(0.8, ge=0, le=1)
     #: Probability that a deployment spawns the same idea in another territory (essaimer).
     replication_probability: float = param(0.3, ge=0, le=1)
@@ -124,27 +124,27 @@ class IdeaParams:
 
 @dataclass
 class AllianceParams:
-    """Process 4: initiator recruits partners ("ce que j'apporte, ce que j'en retire", 002)."""
+    """Process 4: initiator recruits partners ("ce que j'apporte, ce que j'en retire", Territoires Conseils 2018)."""
 
     #: Minimum trust for the initiator to invite a partner into a partnership.
     min_partner_trust: float = param(0.17, ge=0, le=1)
-    #: Mean trust among members above which the coalition forms an alliance (shared risk, 002).
+    #: Mean trust among members above which the coalition forms an alliance (shared risk, Territoires Conseils 2018).
     alliance_trust: float = param(0.35, ge=0, le=1)
     #: Most partners an initiator recruits (coalition size is this + 1).
     max_partners: int = param(4, ge=1, le=20)
     #: Resource coverage needed to launch (share of the project's needs met by members).
     min_launch_coverage: float = param(0.45, ge=0, le=1)
-    #: A facilitator lowers the trust needed to invite, by this much (002: aligning interests).
+    #: A facilitator lowers the trust needed to invite, by this much (Territoires Conseils 2018: aligning interests).
     facilitator_trust_bonus: float = param(0.04, ge=0, le=1)
     #: Monthly chance that an idea's initiator takes it up again when its first attempt failed.
     retry_probability: float = param(0.5, ge=0, le=1)
-    #: Projects one facilitator can support at once through their stages (002, 004 P4).
+    #: Projects one facilitator can support at once through their stages (Territoires Conseils 2018; CESER 2019, P4).
     facilitator_project_capacity: int = param(8, ge=0)
 
 
 @dataclass
 class FundingConfig:
-    """Process 5: how a project's budget is pooled (002: the "règle des 4 tiers")."""
+    """Process 5: how a project's budget is pooled (Territoires Conseils 2018: the "règle des 4 tiers")."""
 
     rule: str = param("four_tiers", choices=("four_tiers", "public_led", "private_led", "matching_funds", "free_mix"))
     #: Target shares of public money, private money, service revenue and valorised volunteering.
@@ -171,15 +171,15 @@ class FundingConfig:
     budget_sigma: float = param(0.6, ge=0, le=3)
     #: Share of the service-revenue tier a coalition can expect, per member with market access.
     revenue_credibility_per_market_member: float = param(0.35, ge=0, le=1)
-    #: Yearly cost of one facilitator (engineering, financed apart from projects, 002).
+    #: Yearly cost of one facilitator (engineering, financed apart from projects, Territoires Conseils 2018).
     facilitator_cost_eur_per_year: float = param(55_000, ge=0)
 
 
 @dataclass
 class ProjectParams:
-    """Process 6: the life cycle and its hazards (002, 004)."""
+    """Process 6: the life cycle and its hazards (Territoires Conseils 2018; CESER 2019)."""
 
-    #: Mean stage durations, months (uniform within ±50%). 002: 36 months of governance dialogue.
+    #: Mean stage durations, months (uniform within ±50%). Territoires Conseils 2018: 36 months of governance dialogue.
     duration_months: PerStage = param(
         factory=lambda: PerStage(seed=6, experimentation=18, consolidation=24, deployment=36)
     )
@@ -193,20 +193,20 @@ class ProjectParams:
     diversity_effect: float = param(0.8, ge=0)
     facilitation_effect: float = param(0.6, ge=0)
     experience_effect: float = param(0.3, ge=0)
-    #: Alliances share risk and uncertainty (002): hazard multiplier.
+    #: Alliances share risk and uncertainty (Territoires Conseils 2018): hazard multiplier.
     alliance_hazard_multiplier: float = param(1.3, ge=0)
     #: Monthly capture probability of a coalition one member dominates financially, under
-    #: classic governance (002: "détournement du projet au bénéfice d'une des parties").
+    #: classic governance (Territoires Conseils 2018: "détournement du projet au bénéfice d'une des parties").
     moral_hazard_per_month: float = param(0.006, ge=0, le=1)
     #: How much democratic governance (0 classic .. 1 multi-stakeholder) cuts capture.
     democracy_protection: float = param(0.8, ge=0, le=1)
-    #: A cooperation "lasts" once it has been active this long (002: 36 months).
+    #: A cooperation "lasts" once it has been active this long (Territoires Conseils 2018: 36 months).
     lasting_after_months: int = param(36, ge=1)
 
 
 @dataclass
 class OutcomeParams:
-    """Process 7: what successful projects create (002)."""
+    """Process 7: what successful projects create (Territoires Conseils 2018)."""
 
     #: Budget euros per job created on reaching consolidation.
     budget_eur_per_job: float = param(60_000, gt=0)
@@ -214,14 +214,14 @@ class OutcomeParams:
     deployment_job_multiplier: float = param(0.5, ge=0)
     #: Monthly value created per budget euro while consolidated or deployed.
     value_per_budget_eur_per_month: float = param(0.02, ge=0)
-    #: Alliances create more novel value than partnerships (002).
+    #: Alliances create more novel value than partnerships (Territoires Conseils 2018).
     alliance_value_multiplier: float = param(1.5, ge=0)
-    #: Share of the value that is profit, and the share of profit reinvested locally (002).
+    #: Share of the value that is profit, and the share of profit reinvested locally (Territoires Conseils 2018).
     profit_margin: float = param(0.10, ge=0, le=1)
     reinvested_share: float = param(0.30, ge=0, le=1)
     #: A nomadic firm's part of a project's reinvested profit, relative to an anchored member's: the rest
-    #: leaves the territory with the group (001: nomadic groups unbalance local ecosystems; exogenous
-    #: development). 1 treats nomadic firms as local ones.
+    #: leaves the territory with the group (Reengineering: nomadic groups unbalance local ecosystems;
+    #: exogenous development). 1 treats nomadic firms as local ones.
     nomadic_reinvestment_factor: float = param(0.25, ge=0, le=1)
     #: Share of value earned back as service revenue (the revenue tier).
     revenue_share_of_value: float = param(0.3, ge=0, le=1)

@@ -48,7 +48,7 @@ class RegionConfig:
     min_collectivites_per_territory: int = param(2, ge=1)
     include_universities: bool = True
     include_media: bool = True
-    #: Share of firms that are "nomadic" (not anchored in the territory, 001).
+    #: Share of firms that are "nomadic" (not anchored in the territory, Reengineering).
     nomadic_firm_share: float = param(0.15, ge=0, le=1)
     #: Multiplies every territory's population: makes larger regions for benchmarks.
     population_scale: float = param(1.0, gt=0)

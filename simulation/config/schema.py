@@ -22,7 +22,7 @@ from simulation.config.region import RegionConfig
 
 @dataclass
 class ShockConfig:
-    """Process 8: a dated shock (001: the covid crisis)."""
+    """Process 8: a dated shock (Reengineering: the covid crisis)."""
 
     name: str = param("shock")
     start_month: int = param(36, ge=0)
@@ -55,7 +55,7 @@ class PolicyConfig:
 
 @dataclass
 class PoliciesConfig:
-    """Policy levers switched on; the baseline is the empty list (MODEL.md §4)."""
+    """Policy levers switched on; the baseline is the empty list (docs/ODD.md §7.9)."""
 
     levers: list[PolicyConfig] = param(factory=list)
     #: If set, one yearly public budget spread over the levers (compare per euro); same bounds as a lever's.

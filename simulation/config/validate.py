@@ -86,7 +86,7 @@ def validate(cfg: Config) -> Config:
     if cfg.trust.failure_loss <= cfg.trust.success_gain:
         problems.append(
             f"trust.failure_loss = {cfg.trust.failure_loss}: must exceed trust.success_gain "
-            f"({cfg.trust.success_gain}); failure lowers trust faster than success raises it (MODEL.md §3.2)"
+            f"({cfg.trust.success_gain}); failure lowers trust faster than success raises it (docs/ODD.md §7.2)"
         )
     for i, s_ in enumerate(cfg.output.job_seeds):
         if not 0 <= s_ < SEED_LIMIT:

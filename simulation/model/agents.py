@@ -1,9 +1,10 @@
-"""Actors and facilitators: the Mesa agents of the model (MODEL.md §2).
+"""Actors and facilitators: the Mesa agents of the model (docs/ODD.md §2).
 
-Kinds and what each brings and seeks follow the value-chain table of 002;
-"nomadic" firms follow 001; facilitators (ingénierie territoriale: animateur,
-"générateur de projets", 002 and 004 P4) are a distinct role that policies can
-fund.
+Kinds and what each brings and seeks follow the value-chain table of
+Territoires Conseils 2018 (sequence 2); "nomadic" firms follow Reengineering;
+facilitators (ingénierie territoriale: animateur, "générateurs de projets",
+Territoires Conseils 2018 and CESER 2019, P4) are a distinct role that policies
+can fund. Sources: docs/references.md.
 
 Design: every actor is a Mesa :class:`Actor` — the model's objects and its API
 (``model.agents_by_type[Actor]``, ``actor.kind``, ``actor.trusted_partners()``)
@@ -54,7 +55,7 @@ class ActorTable:
         spread = rng.lognormal(0.0, params.interest_sigma, size=(self.n, len(Domain)))
         self.interest: NDArray[np.float64] = mean_interest * spread
         self.interest /= np.maximum(self.interest.mean(axis=1, keepdims=True), 1e-12)
-        # What each actor brings: its kind's row of 002's table.
+        # What each actor brings: its kind's row of the value-chain table (Territoires Conseils 2018).
         self.brings: NDArray[np.float64] = np.array(params.brings.as_matrix())[self.kind]
         # Yearly means of money (euros) and volunteer time (hours), lognormal between actors.
         budget_scale = rng.lognormal(-(params.budget_sigma**2) / 2, params.budget_sigma, size=self.n)
@@ -99,7 +100,7 @@ class Actor(mesa.Agent):
 
     @property
     def nomadic(self) -> bool:
-        """A firm not anchored in its territory (001)."""
+        """A firm not anchored in its territory (Reengineering: "enseignes nomades")."""
         return bool(self.model.actors.nomadic[self.index])
 
     @property
@@ -120,13 +121,13 @@ class Actor(mesa.Agent):
 
 
 class Facilitator(mesa.Agent):
-    """Territorial engineering (002, 004 P4): connects actors and supports projects.
+    """Territorial engineering (Territoires Conseils 2018; CESER 2019, P4): connects actors and supports projects.
 
     A facilitator brokers encounters across sectors in its territory (process 1),
     lowers the trust needed to recruit partners (process 4) and, while it has
     room, supports projects through their stages, which lowers their hazard
     (process 6). Its yearly cost is engineering money, financed apart from
-    projects (002).
+    projects (Territoires Conseils 2018).
 
     Args:
         model: the model.

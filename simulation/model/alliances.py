@@ -1,19 +1,19 @@
-"""Process 4: coalition formation and governance (MODEL.md §3.4, seed 002).
+"""Process 4: coalition formation and governance (docs/ODD.md §7.4; Territoires Conseils 2018).
 
 An initiator recruits partners among the actors it trusts whose stakes align
-with the idea ("ce que j'apporte, ce que j'en retire", 002) and whose
+with the idea ("ce que j'apporte, ce que j'en retire", sequence 3) and whose
 resources complement the coalition's. A facilitator in the territory lowers
-the trust needed (002: aligning interests, "mettre en relation").
+the trust needed (aligning interests, "mettre en relation").
 
 The coalition's composition then fixes:
 
-* its governance (002): classic (one sector leads), hybrid classic/ESS (a firm
+* its governance (sequence 1): classic (one sector leads), hybrid classic/ESS (a firm
   with an association or citizens), multi-stakeholder (three kinds or more,
   territorial entrepreneurship such as a SCIC);
 * partnership (defined frame, low risk) or alliance (shared risk, needs
-  more trust, creates more novel value), by the members' mutual trust (002);
+  more trust, creates more novel value), by the members' mutual trust (sequence 3);
 * its PHARE partnership type (patronage, responsible practices, economic
-  cooperation, social innovation, 002).
+  cooperation, social innovation: sequence 2).
 
 All the month's ideas are worked on together: recruitment
 (:func:`form_coalitions`) is a few rounds of array operations over every
@@ -76,7 +76,7 @@ class Coalition:
 
     @property
     def democracy(self) -> float:
-        """0 for classic governance, 1 for multi-stakeholder (moral hazard protection, 002)."""
+        """0 for classic governance, 1 for multi-stakeholder (moral hazard protection, Territoires Conseils 2018)."""
         return DEMOCRACY[self.governance]
 
 
@@ -84,7 +84,7 @@ class Coalition:
 
 
 def governance_code(kinds_present: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """002's three governance forms from the kinds present in each coalition, shape (K, kinds)."""
+    """The three governance forms (Territoires Conseils 2018) from the kinds in each coalition, shape (K, kinds)."""
     n_kinds = kinds_present.sum(axis=1)
     firm = kinds_present[:, ActorKind.FIRM]
     civil = kinds_present[:, list(CIVIL_KINDS)].any(axis=1)
@@ -103,9 +103,9 @@ def governance_of(kinds: set[ActorKind]) -> Governance:
 def phare_code(
     kinds_present: NDArray[np.bool_], n_firms: NDArray[np.int64], domain: NDArray[np.int64], initiator_kind: NDArray
 ) -> NDArray[np.int64]:
-    """PHARE's partnership type (002), read off who initiates, with whom and in which domain.
+    """PHARE's partnership type (Territoires Conseils 2018), read off who initiates, with whom and in which domain.
 
-    Assumption (the seeds give the four types, not a rule): firm-led with civil
+    Assumption (the source gives the four types, not a rule): firm-led with civil
     society outside the economic domains → patronage; two firms, or a firm with
     a collectivité, on an economic domain → economic cooperation; civil-society-led
     with three kinds or more → social innovation; otherwise responsible practices.
@@ -239,7 +239,8 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     phare = phare_code(present, n_firms, domains, kinds[:, 0])
     trust_mean = mean_pair_trust(model.trust, members)
     # Imbalance: how far the largest financial contributor dominates (0 equal shares, 1 one
-    # member holds all the money the coalition can put in), the lever of capture (002:728).
+    # member holds all the money the coalition can put in), the lever of capture ("aléas moraux",
+    # Territoires Conseils 2018, sequence 3).
     money = actors.budget_eur[safe] * valid
     size = valid.sum(axis=1)
     total = money.sum(axis=1)

@@ -1,13 +1,13 @@
-"""Process 1: encounters (MODEL.md §3.1).
+"""Process 1: encounters (docs/ODD.md §7.1).
 
 Every month actors meet (i) people of their network — a known partner, chosen
 in proportion to trust (which keeps used ties alive), or a friend of a friend —,
 (ii) strangers of their own territory and (iii) rarely, anyone in the region.
-Encounters across sectors turn into a tie less often ("cloisonnement", 002).
+Encounters across sectors turn into a tie less often ("cloisonnement", Territoires Conseils 2018).
 Facilitators broker extra encounters inside their territory that are not
-filtered by sector ("mettre en relation", "décloisonnement", 002), and
-policies (events, networks: 004 P2, P8) can add their own. A shock scales
-every rate (001).
+filtered by sector ("mettre en relation", "décloisonnement", Territoires Conseils 2018), and
+policies (events, networks: CESER 2019, P2 and P8) can add their own. A shock
+scales every rate (Reengineering: the covid crisis).
 
 All encounters of the month are drawn as arrays: a Poisson count per actor
 and channel, then the partners, in one batch.
@@ -83,7 +83,7 @@ def draw_encounters(model: TerritorialModel) -> Encounters:
 
 
 def brokered_encounters(model: TerritorialModel) -> Pairs:
-    """Introductions made by facilitators in their territory, across sectors (002)."""
+    """Introductions made by facilitators in their territory, across sectors (Territoires Conseils 2018)."""
     rng = model.streams["facilitation"]
     rate = model.config.encounters.facilitator_introductions_per_month * model.shock.encounter_factor
     terr = np.array([f.territory for f in model.facilitators], dtype=np.int64)
@@ -99,7 +99,7 @@ def brokered_encounters(model: TerritorialModel) -> Pairs:
 
 
 def initial_trust(model: TerritorialModel, a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Starting trust of a new tie: lower across sectors (002), higher where social capital is."""
+    """Starting trust of a new tie: lower across sectors (Territoires Conseils 2018), higher where social capital is."""
     t = model.config.trust
     actors = model.actors
     cross = actors.sector[a] != actors.sector[b]

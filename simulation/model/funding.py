@@ -1,9 +1,9 @@
-"""Process 5: pooling a project's budget under a funding rule (MODEL.md §3.5, seed 002).
+"""Process 5: pooling a project's budget under a funding rule (docs/ODD.md §7.5; Territoires Conseils 2018).
 
 A project's budget is pooled from four tiers — public money, private money,
 service revenue and valorised volunteering — under a configurable rule:
 
-* ``four_tiers``: 002's "règle des 4 tiers". The seed speaks of four thirds
+* ``four_tiers``: the "règle des 4 tiers" of Territoires Conseils 2018. The source speaks of four thirds
   ("1/3 public, 1/3 private, 1/3 revenue, 1/3 volunteering", sic); the model
   reads it as four equal tiers, a quarter each (an assumption, ODD §7);
 * ``public_led`` / ``private_led``: the same strict tiers with other shares;
@@ -12,11 +12,11 @@ service revenue and valorised volunteering — under a configurable rule:
 * ``free_mix``: whatever the members can bring, in any mix.
 
 Within the public tier, money comes first from the collectivités in the
-coalition, then from the territory's local fund (reinvested profits, 002),
+coalition, then from the territory's local fund (reinvested profits, Territoires Conseils 2018),
 then from the public schemes that policies offer. Service revenue is not
 raised at launch: the coalition's credibility to earn it counts towards its
 coverage, and the euros are earned later, as value (process 7). Financing the
-engineering (facilitators) is kept apart from the projects (002): see
+engineering (facilitators) is kept apart from the projects (Territoires Conseils 2018): see
 :meth:`simulation.model.model.TerritorialModel.pay_engineering`.
 
 Every euro moved is written in the model's ledger with its source, so that

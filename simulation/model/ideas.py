@@ -1,9 +1,9 @@
-"""Process 3: local needs perceived → project ideas (MODEL.md §3.3).
+"""Process 3: local needs perceived → project ideas (docs/ODD.md §7.3).
 
 Actors perceive the needs of their territory in the domains they care about
 and propose ideas; associations and citizen groups are the best scouts
-(004 P6) — their default idea rates are the highest. Experience makes actors
-more inventive, and successful projects spawn follow-up ideas (002: "le
+(CESER 2019, P6) — their default idea rates are the highest. Experience makes actors
+more inventive, and successful projects spawn follow-up ideas (Territoires Conseils 2018: "Le
 projet nourrit le projet"); deployed projects are replicated elsewhere
 (essaimer). Needs already addressed by active projects are perceived less
 (saturation), which is what bends the emergence curve into an S.
@@ -79,7 +79,7 @@ def unmet_share(model: TerritorialModel, territory: int, domain: int) -> float:
 
 
 def follow_up_idea(model: TerritorialModel, project_id: int) -> Idea | None:
-    """A success may spawn a follow-up idea in the same territory (002), if the need is not met yet."""
+    """A success may spawn a follow-up idea in its territory (Territoires Conseils 2018), if the need is not met yet."""
     rng = model.streams["ideas"]
     p = model.projects.records[project_id]
     prob = model.config.ideas.follow_up_probability * unmet_share(model, p.territory, p.domain)
@@ -90,7 +90,7 @@ def follow_up_idea(model: TerritorialModel, project_id: int) -> Idea | None:
 
 
 def replication_idea(model: TerritorialModel, project_id: int) -> Idea | None:
-    """A deployed project may be replicated in another territory (essaimer, 002/004)."""
+    """A deployed project may be replicated in another territory (essaimer, Territoires Conseils 2018)."""
     rng = model.streams["ideas"]
     p = model.projects.records[project_id]
     if len(model.territories) < 2:

@@ -1,14 +1,14 @@
-"""Process 7: what projects leave behind (MODEL.md §3.7, seed 002).
+"""Process 7: what projects leave behind (docs/ODD.md §7.7; Territoires Conseils 2018).
 
 Each stage passed is a joint success: members' mutual trust rises and they
 gain experience; a success is also seen by the members' acquaintances, who
 trust them more (reputation). Reaching consolidation ("pérenniser") creates jobs, counts as
-a visible success for the territory's generalised trust (004 P1) and may spawn
-a follow-up idea (002: "le projet nourrit le projet"); deployment
+a visible success for the territory's generalised trust (CESER 2019, P1) and may spawn
+a follow-up idea (Territoires Conseils 2018: "Le projet nourrit le projet"); deployment
 ("essaimer") adds jobs, frees the members' hands and, once matured, may be
 replicated in another territory. Consolidated and deployed projects create
 value every month; part of it is earned back as service revenue, part is
-profit, of which a share is reinvested in the territory's local fund (002).
+profit, of which a share is reinvested in the territory's local fund (Territoires Conseils 2018).
 A failure lowers members' mutual trust — faster than success raises it —
 and destroys the project's jobs.
 """

@@ -1,8 +1,8 @@
-"""Where every euro comes from and goes (money is conserved; MODEL.md §5).
+"""Where every euro comes from and goes (money is conserved; docs/ODD.md § Outputs).
 
 Project money is booked per month, territory and source; public money is also
 booked per policy lever; engineering (facilitators) is booked apart from
-project funding (002). Actors' yearly budgets, and their volunteer hours, are
+project funding (Territoires Conseils 2018). Actors' yearly budgets, and their volunteer hours, are
 tracked as allocated, lapsed (unspent at year end) or withdrawn (by a shock),
 so that what projects received — volunteering valorised at
 ``actors.volunteer_hour_value_eur`` — can be checked against what actors gave.
@@ -62,7 +62,7 @@ class Ledger:
                 self.lever(name)[month, t] += eur
 
     def book_engineering(self, month: int, territory: int, eur: float, lever: str | None = None) -> None:
-        """Facilitator costs: financed apart from the projects (002)."""
+        """Facilitator costs: financed apart from the projects (Territoires Conseils 2018)."""
         self.engineering[month, territory] += eur
         if lever is None:
             self.engineering_local[month, territory] += eur

@@ -10,7 +10,8 @@ import contextlib
 import dataclasses
 import gc
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import mesa
 import numpy as np
@@ -21,7 +22,7 @@ from simulation.model.agents import Actor, ActorTable, Facilitator
 from simulation.model.alliances import Coalitions, form_coalitions, fund_coalitions
 from simulation.model.encounters import encounters, initial_trust, random_in_territory
 from simulation.model.funding import make_rule
-from simulation.model.ideas import Idea, generate_ideas, replication_idea
+from simulation.model.ideas import Idea, generate_ideas
 from simulation.model.impacts import create_value, update_trust_from_projects
 from simulation.model.ledger import Ledger
 from simulation.model.projects import ProjectTable, advance_projects
@@ -36,6 +37,25 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 
 #: One random stream per process (and one per policy, see ``simulation.policies``).
 STREAMS = ("setup", "encounters", "facilitation", "ideas", "alliances", "funding", "projects")
+#: The month's processes, in order: each a method of the model without arguments, documented in
+#: :meth:`TerritorialModel.step` (a test holds the two equal). A benchmark or a profiler times them through
+#: :attr:`TerritorialModel.process_timer`; a lesson may skip some (:attr:`TerritorialModel.skip`).
+PROCESSES: tuple[str, ...] = (
+    "apply_shocks",
+    "refresh_budgets",
+    "pay_engineering",
+    "run_policies",
+    "encounters",
+    "decay_trust",
+    "generate_ideas",
+    "form_alliances",
+    "fund_coalitions",
+    "advance_projects",
+    "update_trust_from_projects",
+    "create_value",
+    "update_generalised_trust",
+    "collect",
+)
 #: Above this many actors the network indicators are computed yearly unless the config says
 #: otherwise (``output.network_indicators_every_months``): passes over millions of ties; and the
 #: garbage collector's full collections wait for the end of the run (:func:`_full_collections_deferred`).
@@ -83,7 +103,7 @@ class Counters:
 
 
 class TerritorialModel(mesa.Model):
-    """Emergence of cooperations between territorial actors (MODEL.md).
+    """Emergence of cooperations between territorial actors (specification: docs/ODD.md).
 
     Args:
         config: the validated configuration (defaults: ``Config()``).
@@ -131,6 +151,10 @@ class TerritorialModel(mesa.Model):
         self.hooks = Hooks(self.policies)
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
         self.network_cache: dict[str, float] = {}
+        #: Called after each process with its name and seconds, when set (a benchmark's or profiler's timer).
+        self.process_timer: Callable[[str, float], None] | None = None
+        #: Processes not run (names of :data:`PROCESSES`): for demonstrations only; results then differ.
+        self.skip: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ set-up
 
@@ -174,13 +198,13 @@ class TerritorialModel(mesa.Model):
     # ------------------------------------------------------------------ time
 
     def step(self) -> None:
-        """One month. The processes run in this order (MODEL.md §3):
+        """One month. The processes run in this order (docs/ODD.md §3):
 
-        1. ``apply_shocks`` — the multipliers of any dated shock in force (001);
+        1. ``apply_shocks`` — the multipliers of any dated shock in force (Reengineering: the covid crisis);
         2. ``refresh_budgets`` — each January actors get their yearly budgets
            and volunteer hours, unspent ones lapse, and levers start a new year;
-        3. ``pay_engineering`` — facilitators' monthly cost, apart from projects (002);
-        4. ``run_policies`` — each lever's monthly action (MODEL.md §4);
+        3. ``pay_engineering`` — facilitators' monthly cost, apart from projects (Territoires Conseils 2018);
+        4. ``run_policies`` — each lever's monthly action (docs/ODD.md §7.9);
         5. ``encounters`` — network, territory, cross-territory, facilitators, events (process 1);
         6. ``decay_trust`` — unused ties fade and weak ones are pruned (process 2);
         7. ``generate_ideas`` — perceived needs become ideas (process 3);
@@ -192,25 +216,36 @@ class TerritorialModel(mesa.Model):
         11. ``update_trust_from_projects`` — the month's joint successes and
             failures, and the reputation of successful members, in one batch (process 2);
         12. ``create_value`` — value, revenue and reinvested profit of consolidated projects (process 7);
-        13. ``update_generalised_trust`` — visible successes and failures (process 2, 004 P1);
-        14. ``collect`` — the month's indicators (MODEL.md §5).
+        13. ``update_generalised_trust`` — visible successes and failures (process 2; CESER 2019, P1);
+        14. ``collect`` — the month's indicators (docs/ODD.md § Outputs).
         """
         self.month = self.steps - 1  # Mesa counts the step before calling it
         self.counters.new_month()
-        self.apply_shocks()
-        self.refresh_budgets()
-        self.pay_engineering()
-        self.run_policies()
+        for name in PROCESSES:
+            if name in self.skip:
+                continue
+            if self.process_timer is None:
+                getattr(self, name)()
+            else:
+                start = time.perf_counter()
+                getattr(self, name)()
+                self.process_timer(name, time.perf_counter() - start)
+
+    def encounters(self) -> None:
+        """Process 1: the month's encounters make and strengthen ties (:mod:`simulation.model.encounters`)."""
         self.counters.add("new_ties", encounters(self))
-        self.decay_trust()
-        self.generate_ideas()
-        self.form_alliances()
-        self.fund_coalitions()
+
+    def advance_projects(self) -> None:
+        """Processes 6, 7: failures and stage transitions (:mod:`simulation.model.projects`)."""
         advance_projects(self)
+
+    def update_trust_from_projects(self) -> None:
+        """Process 2: the month's joint successes and failures change trust (:mod:`simulation.model.impacts`)."""
         update_trust_from_projects(self)
+
+    def create_value(self) -> None:
+        """Process 7: value, revenue and reinvested profit of consolidated projects (``model.impacts``)."""
         create_value(self)
-        self.update_generalised_trust()
-        self.collect()
 
     def run(self, months: int | None = None) -> TerritorialModel:
         """Run ``months`` steps (default: the configured horizon)."""
@@ -248,7 +283,7 @@ class TerritorialModel(mesa.Model):
         self.hooks.new_year()
 
     def pay_engineering(self) -> None:
-        """The territories' facilitators' monthly cost, financed apart from projects (002).
+        """The territories' facilitators' monthly cost, financed apart from projects (Territoires Conseils 2018).
 
         Facilitators funded by a policy lever are paid by that lever, from its budget.
         """
@@ -302,16 +337,8 @@ class TerritorialModel(mesa.Model):
             else:
                 self.counters.add("projects_launched", 1)
 
-    def on_deployment_matured(self, project_id: int) -> None:
-        """A deployed project has run its course of deployment: it may be replicated (essaimer)."""
-        idea = replication_idea(self, project_id)
-        if idea is not None:
-            self.pending_ideas.append(idea)
-            self.counters.add("ideas", 1)
-            self.counters.add("replications", 1)
-
     def update_generalised_trust(self) -> None:
-        """A territory's generalised trust rises with visible successes (004 P1), falls with failures."""
+        """A territory's generalised trust rises with visible successes (CESER 2019, P1), falls with failures."""
         t = self.config.trust
         terr = self.territories
         g = terr.generalised_trust
@@ -328,5 +355,8 @@ class TerritorialModel(mesa.Model):
         """Process 12: record the month's named indicators (``simulation.model.outcomes``)."""
         every = self.config.output.network_indicators_every_months or (12 if self.large_region else 1)
         if self.month % every == 0 or not self.network_cache:
+            start = time.perf_counter()
             self.network_cache |= self.trust.indicators()
+            if self.process_timer is not None:  # the network's pass, apart: it follows the ties, not the projects
+                self.process_timer("network_indicators", time.perf_counter() - start)
         self.datacollector.collect(self)

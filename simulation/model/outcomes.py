@@ -1,4 +1,4 @@
-"""The model's indicators (MODEL.md §5): named reporters, the run summary and the registry.
+"""The model's indicators (docs/ODD.md § Outputs): named reporters, the run summary and the registry.
 
 The names defined here are the column names of the result files
 (``timeseries.parquet``, ``summary.json``, ``registry.parquet``), the labels
@@ -66,7 +66,7 @@ def active_cooperations(m: TerritorialModel) -> float:
 
 
 def lasting_cooperations(m: TerritorialModel) -> float:
-    """Active projects that have lasted at least ``lasting_after_months`` (002: 36 months)."""
+    """Active projects that have lasted at least ``lasting_after_months`` (36 months: Territoires Conseils 2018)."""
     ids = m.projects.active_ids()
     age = m.month - m.projects.launched[ids]
     return float((age >= m.config.projects.lasting_after_months).sum())
@@ -106,7 +106,7 @@ def _active_per_territory(m: TerritorialModel) -> np.ndarray:
 
 
 def territories_with_project_share(m: TerritorialModel) -> float:
-    """Share of territories with at least one active project (004: "aucun territoire sans projet")."""
+    """Share of territories with at least one active project (CESER 2019: "qu'aucun territoire ne soit sans projet")."""
     return float((_active_per_territory(m) > 0).mean())
 
 

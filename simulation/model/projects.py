@@ -1,14 +1,14 @@
-"""Process 6: the project life cycle and the project registry (MODEL.md §3.6).
+"""Process 6: the project life cycle and the project registry (docs/ODD.md §7.6).
 
-Stages (002, 004): seed ("amorçage") → collective experimentation →
+Stages (Territoires Conseils 2018; CESER 2019): seed ("amorçage") → collective experimentation →
 consolidation ("pérenniser") → deployment ("essaimer"). Each stage lasts a
 random number of months around its configured mean; every month an active
 project may fail:
 
 * by attrition, with a hazard that falls with resource coverage, members'
   mutual trust, diversity of kinds, facilitation and experience, is higher
-  for alliances (shared risk, 002), and rises with shocks (001);
-* by capture — moral hazard, one party taking the project over (002) — with a
+  for alliances (shared risk, Territoires Conseils 2018), and rises with shocks (Reengineering);
+* by capture — moral hazard, one party taking the project over (Territoires Conseils 2018) — with a
   probability that grows with the imbalance between members and that
   democratic governance reduces.
 
@@ -40,6 +40,8 @@ from simulation.enums import (
     PhareType,
     Stage,
 )
+from simulation.model import impacts
+from simulation.model.ideas import replication_idea
 from simulation.model.trust import mean_pair_trust
 
 if TYPE_CHECKING:
@@ -245,7 +247,7 @@ class ProjectTable:
 def anchored_share(model: TerritorialModel, members: list[NDArray[np.int64]]) -> NDArray[np.float64]:
     """Share of each coalition's profit that stays in its territory: members share the profit equally, and a
     nomadic firm keeps only ``outcomes.nomadic_reinvestment_factor`` of its part there (the rest leaves with the
-    group: 001's "grands groupes/enseignes nomades qui déséquilibrent les écosystèmes locaux")."""
+    group: the "grands groupes/enseignes nomades qui déséquilibrent les éco systèmes locaux" of Reengineering)."""
     if not members:
         return np.empty(0)
     factor = model.config.outcomes.nomadic_reinvestment_factor
@@ -336,15 +338,22 @@ def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
             moved.append(pid)
         elif not table.replicated[pid]:
             table.replicated[pid] = True
-            model.on_deployment_matured(pid)
+            _replicate(model, pid)
     table.set_hazards(model, moved)
     return failed.tolist(), moved
 
 
+def _replicate(model: TerritorialModel, pid: int) -> None:
+    """A deployed project has run its course of deployment: it may be replicated (essaimer)."""
+    idea = replication_idea(model, pid)
+    if idea is not None:
+        model.pending_ideas.append(idea)
+        model.counters.add("ideas", 1)
+        model.counters.add("replications", 1)
+
+
 def promote(model: TerritorialModel, pid: int, stage: Stage, months: int) -> None:
     """Move a project one stage forward, to a stage lasting ``months``: a joint success for its members."""
-    from simulation.model import impacts
-
     table = model.projects
     p = table.records[pid]
     table.stage[pid] = stage
@@ -356,8 +365,6 @@ def promote(model: TerritorialModel, pid: int, stage: Stage, months: int) -> Non
 
 def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
     """End a project in failure."""
-    from simulation.model import impacts
-
     table = model.projects
     p = table.records[pid]
     was = STAGES[table.stage[pid]]

@@ -1,4 +1,4 @@
-"""Process 8: dated shocks (MODEL.md §3.8; 001: the covid crisis).
+"""Process 8: dated shocks (docs/ODD.md §7.8; Reengineering: the covid crisis).
 
 A shock lasts a number of months, during which it multiplies encounter rates,
 actors' budgets and project hazards. Several shocks that overlap multiply.

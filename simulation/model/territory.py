@@ -1,11 +1,11 @@
-"""Territories of a region and their state (MODEL.md §2).
+"""Territories of a region and their state (docs/ODD.md §2).
 
-The region (the "chef de file" of 004) is made of intercommunal territories —
+The region (the "chef de file" of CESER 2019) is made of intercommunal territories —
 rural, peri-urban, urban — each with a population, a fragility profile (need
-intensity per domain, the PHARE domains of 002 grouped in eight), a level of
+intensity per domain, the PHARE domains of Territoires Conseils 2018 grouped in eight), a level of
 generalised trust (social capital) and a local fund fed by reinvested
-profits (002). Presets live in ``configs/region/``: an Auvergne-Rhône-Alpes-like
-French region (004) and the Oriental region of Morocco (000, 003).
+profits (Territoires Conseils 2018). Presets live in ``configs/region/``: an Auvergne-Rhône-Alpes-like
+French region (CESER 2019) and the Oriental region of Morocco (CDG 2021, LeadeR Maroc 2018).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def actor_counts(region: RegionConfig) -> NDArray[np.int64]:
 
     Counts are model samples: ``actors_per_10k_inhabitants`` times the
     population, at least ``min_collectivites_per_territory`` collectivités.
-    Universities and media can be switched off (MODEL.md §2: optional).
+    Universities and media can be switched off (optional by design, docs/ODD.md § Parameters).
     """
     density = np.array(region.actors_per_10k_inhabitants.as_list())
     if not region.include_universities:

@@ -1,4 +1,4 @@
-"""Policy levers (MODEL.md §4): one class per lever, chosen by name from config.
+"""Policy levers (docs/ODD.md §7.9): one class per lever, chosen by name from config.
 
 The baseline is the empty list of levers. Each lever is a plug-in object with
 typed parameters, a yearly public budget that it never exceeds, and its own

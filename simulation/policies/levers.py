@@ -1,10 +1,11 @@
-"""The policy levers of MODEL.md §4, one class each.
+"""The policy levers of docs/ODD.md §7.9, one class each.
 
-The CESER's eight preconisations (004:59–104, numbered as there), capacity
-building of elected officials and staff (003:7–10), priority to local firms
-and public procurement (001:38, 002:442), and the "attractiveness"
-counterfactual that subsidises nomadic firms and big emblematic projects
-(001:38–48). Effects scale with each lever's yearly budget through
+The CESER's eight preconisations (CESER 2019, P1–P8, numbered as there),
+capacity building of elected officials and staff (LeadeR Maroc 2018, the
+training cycle), priority to local firms and public procurement
+(Reengineering, principles of action; Territoires Conseils 2018), and the
+"attractiveness" counterfactual that subsidises nomadic firms and big
+emblematic projects (Reengineering). Sources: docs/references.md. Effects scale with each lever's yearly budget through
 ``intensity`` (budget in units of 100 k€); the effect sizes are assumptions
 (ODD §7.9), to be calibrated. No lever spends more than its yearly budget.
 """
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class Communication(Policy):
-    """P1 — "Valoriser les expériences en communiquant sur leurs résultats, impacts, déroulés" (004:61).
+    """P1 — "Valoriser les expériences en communiquant sur leurs résultats, impacts, déroulés" (CESER 2019).
 
     Makes successes more visible: multiplies the reputation gain of successful
     members' acquaintances and the rise of generalised trust.
@@ -43,10 +44,10 @@ class Communication(Policy):
 
 
 class CreativeEvenings(Policy):
-    """P2 — "Stimuler l'émergence de projets … par l'organisation de « soirées créatives »" (004:65).
+    """P2 — "Stimuler l'émergence de projets … par l'organisation de « soirées créatives »" (CESER 2019).
 
     Each event gathers participants of one territory (territories take turns,
-    so that none is left out, 004:114) who meet across sectors.
+    so that none is left out, as the CESER's conclusion asks) who meet across sectors.
     """
 
     name = "p2_creative_evenings"
@@ -99,17 +100,17 @@ class Grant(Policy):
 
 
 class SeedGrants(Grant):
-    """P3 — "Mettre en place des bourses dédiées à l'amorçage de projets" (004:75)."""
+    """P3 — "Mettre en place des bourses dédiées à l'amorçage de projets" (CESER 2019)."""
 
     name = "p3_seed_grants"
 
 
 class FundedFacilitation(Policy):
-    """P4 — "Considérer l'ingénierie de projet comme un acte d'investissement" (004:79; 002:100–103).
+    """P4 — "Considérer l'ingénierie de projet comme un acte d'investissement" (CESER 2019).
 
     Hires as many facilitators as the yearly budget pays for (the remainder as
     a part-time one), first in the territories that have none (most fragile
-    first), and pays them monthly as engineering, apart from the projects (002:508).
+    first), and pays them monthly as engineering, apart from the projects (Territoires Conseils 2018).
     """
 
     name = "p4_facilitation"
@@ -131,10 +132,10 @@ class FundedFacilitation(Policy):
 
 
 class SuccessFactorSelection(Grant):
-    """P5 — "Sélectionner les projets à partir des critères identifiés comme des facteurs de réussite" (004:83).
+    """P5 — "Sélectionner les projets à partir des critères identifiés comme des facteurs de réussite".
 
-    Grants only coalitions that show the success factors the CESER and 002
-    name: several kinds of actor, democratic governance, trust among members.
+    Grants only coalitions that show the success factors the CESER refers to (CESER 2019, not listed there)
+    and Territoires Conseils 2018 names: several kinds of actor, democratic governance, trust among members.
     """
 
     name = "p5_selection"
@@ -149,7 +150,7 @@ class SuccessFactorSelection(Grant):
 
 
 class CivilSocietyScouts(Policy):
-    """P6 — "S'appuyer sur la société civile pour repérer les projets" (004:87; 000:70–73)."""
+    """P6 — "S'appuyer sur la société civile pour repérer les projets" (CESER 2019; CDG 2021)."""
 
     name = "p6_civil_society"
 
@@ -164,10 +165,10 @@ class CivilSocietyScouts(Policy):
 
 
 class InnovationFund(Grant):
-    """P7 — "Créer un fonds régional d'innovation dédié aux coopérations économiques territoriales" (004:100).
+    """P7 — "Créer un fonds régional d'innovation dédié aux coopérations économiques territoriales".
 
     Co-finances the innovative coalitions — alliances and multi-stakeholder
-    ventures (002:732–744) — for a share of their budget.
+    ventures (Territoires Conseils 2018, sequence 3) — for a share of their budget.
     """
 
     name = "p7_innovation_fund"
@@ -180,7 +181,7 @@ class InnovationFund(Grant):
 
 
 class SupportNetworks(Policy):
-    """P8 — regional support networks and thematic communities (004:104).
+    """P8 — regional support networks and thematic communities (CESER 2019).
 
     Experienced actors of different territories meet (cross-territory
     learning), and deployed projects are replicated more often.
@@ -206,7 +207,7 @@ class SupportNetworks(Policy):
 
 
 class CapacityBuilding(Policy):
-    """Training elected officials and staff (003:7–10: "le développement des capacités des élus et cadres").
+    """Training elected officials and staff (LeadeR Maroc 2018: "le développement des capacités des élus et cadres").
 
     Each month the budget trains collectivités; a trained collectivité
     proposes more ideas and its projects fail less.
@@ -243,10 +244,11 @@ class CapacityBuilding(Policy):
 
 
 class LocalPriority(Grant):
-    """Priority to local firms and endogenous development through public procurement (001:38, 002:442).
+    """Priority to local firms and endogenous development through public procurement.
 
     Public buyers commit procurement to projects that join a local (not
-    nomadic) firm and a collectivité.
+    nomadic) firm and a collectivité (Reengineering: "La priorité aux entreprises
+    locales"; Territoires Conseils 2018: "Utiliser la commande publique").
     """
 
     name = "local_priority"
@@ -259,10 +261,10 @@ class LocalPriority(Grant):
 
 
 class Attractiveness(Grant):
-    """The "attractiveness" counterfactual (001:38–48): subsidise nomadic firms and big emblematic projects.
+    """The "attractiveness" counterfactual (Reengineering): subsidise nomadic firms and big emblematic projects.
 
     Large grants go to projects that include a nomadic firm or whose budget
-    makes them emblematic — what 001 argues unbalances local ecosystems.
+    makes them emblematic — what Reengineering argues unbalances local ecosystems.
     """
 
     name = "attractiveness"

@@ -1,4 +1,4 @@
-"""Plots of one run: the emergence curve (MODEL.md §5; 002: "croissance à infusion lente")."""
+"""Plots of one run: the emergence curve (a "croissance à infusion lente": Territoires Conseils 2018)."""
 
 from __future__ import annotations
 

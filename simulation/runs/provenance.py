@@ -1,4 +1,4 @@
-"""Provenance of a result: what made it, so that every figure can be traced (STYLE.md point 7)."""
+"""Provenance of a result: what made it, so that every figure can be traced."""
 
 from __future__ import annotations
 

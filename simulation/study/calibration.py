@@ -1,14 +1,15 @@
-"""Calibration of the baseline to PHARE 2015 (002:269), by approximate Bayesian computation.
+"""Calibration of the baseline to PHARE 2015 (docs/references.md), by approximate Bayesian computation.
 
     python -m simulation.calibration [--samples 256] [--seeds 2] [--jobs 2] [--fast] [--draws CSV]
 
-Targets (MODEL.md §6): in the last month of the decade, 37% of firms and 38%
-of associations are engaged in at least one active partnership (PHARE 2015,
-002:269), reached as a slow infusion (002:751–753) that bends over within the
+Targets (docs/calibration.md): in the last month of the decade, 37% of firms and 38%
+of associations are engaged in at least one active partnership (PHARE 2015, as
+reported in Territoires Conseils 2018, sequence 2), reached as a slow infusion
+("Un modèle de croissance à infusion lente", sequence 3) that bends over within the
 decade (:data:`SLOW_INFUSION`).
 
 Method: ABC rejection (Pritchard et al. 1999; Beaumont 2010). Parameters the
-seeds leave open are drawn from uniform priors (:data:`PRIORS`) with a scrambled
+sources leave open are drawn from uniform priors (:data:`PRIORS`) with a scrambled
 Sobol sequence (``scipy.stats.qmc``), truncated to draws where associations and
 citizen groups stay the best scouts of needs (:data:`SCOUTS`); each draw is simulated on ``--seeds``
 seeds; its distance to the targets is the Euclidean distance of the two
@@ -39,23 +40,17 @@ import yaml
 from scipy.stats import qmc
 
 from simulation.config import CONFIG_DIR, compose
+from simulation.config.uncertainties import calibrated
 from simulation.runs.provenance import package_version
 
-#: Targets: PHARE 2015 (002:269), share engaged in a partnership, at the end of the decade.
+#: Targets: PHARE 2015 (docs/references.md), share engaged in a partnership, at the end of the decade.
 TARGETS = {"participation_firm": 0.37, "participation_association": 0.38}
-#: Tolerance on each target, in share points (the issue asks for ±3 points).
+#: Tolerance on each target, in share points (±3 points, docs/calibration.md).
 TOLERANCE = 0.03
-#: Parameters the seeds leave open, with uniform priors (low, high). Units in their names.
-PRIORS: dict[str, tuple[float, float]] = {
-    "alliances.min_partner_trust": (0.12, 0.22),
-    "ideas.rate_per_month.firm": (0.002, 0.014),
-    "ideas.rate_per_month.association": (0.006, 0.02),
-    "trust.reputation_gain": (0.4, 1.0),
-    "ideas.need_half_saturation_per_10k": (0.25, 0.8),
-    "trust.acquaintance_gain": (0.04, 0.14),
-}
-#: Kinds that must stay the best scouts of needs (004:87, P6 "S'appuyer sur la société civile pour repérer les
-#: projets"; 000:72–73): the prior is truncated to draws where their idea rates are at least every other kind's.
+#: The calibrated parameters with their uniform priors (low, high), as declared (``config.uncertainties``).
+PRIORS: dict[str, tuple[float, float]] = calibrated()
+#: Kinds that must stay the best scouts of needs (CESER 2019, P6: "S'appuyer sur la société civile pour repérer
+#: les projets"; CDG 2021): the prior is truncated to draws where their idea rates are at least every other kind's.
 SCOUTS = ("association", "citizen_group")
 #: The slow infusion, as tested in tests/test_emergence.py, with a margin on the first year (12%
 #: here, 15% in the test): the first year holds at most 12% of the peak; a logistic fits the mean
@@ -291,8 +286,8 @@ def write_config(params: dict[str, float], meta: dict[str, Any], path: Path) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     header = (
         "# @package _global_\n"
-        "# Written by `python -m simulation.calibration` (simulation/calibration.py): do not edit by hand.\n"
-        "# The calibrated values of the parameters the seeds leave open, and how they were obtained.\n"
+        "# Written by `python -m simulation.calibration` (simulation/study/calibration.py): do not edit by hand.\n"
+        "# The calibrated values of the parameters the sources leave open, and how they were obtained.\n"
     )
     path.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True))
 
@@ -333,11 +328,16 @@ def main(argv: list[str] | None = None) -> None:
         "refined_draws": args.refine,
         "refine_seeds": args.refine_seeds,
         "targets": {k: v for k, v in TARGETS.items()},
-        "targets_source": "PHARE 2015 (seed 002, line 269): 37% of firms, 38% of associations in a partnership",
+        "targets_source": (
+            "PHARE 2015 (Territoires Conseils 2018, sequence 2; docs/references.md): "
+            "37% of firms, 38% of associations in a partnership"
+        ),
         "tolerance_points": TOLERANCE,
         "slow_infusion": SLOW_INFUSION,
         "priors_uniform": {k: list(v) for k, v in PRIORS.items()},
-        "prior_truncated_to": f"idea rates of {' and '.join(SCOUTS)} >= every other kind's (004:87, P6)",
+        "prior_truncated_to": (
+            f"idea rates of {' and '.join(SCOUTS)} >= every other kind's (CESER 2019, preconisation 6)"
+        ),
         "samples": args.samples,
         "samples_in_truncated_prior": int(scouts_first(table).sum()),
         "seeds_per_sample": args.seeds,

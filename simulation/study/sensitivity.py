@@ -7,7 +7,7 @@
 Every design point is one run through the sweep machinery
 (:func:`simulation.runs.sweep.run_in_sweep`): rows land in the same parquet
 datasets as a sweep's, under ``results/sensitivity/<name>/<stage>/``, and a
-stage that is interrupted resumes where it stopped. Outcomes (MODEL.md §5):
+stage that is interrupted resumes where it stopped. Outcomes (docs/ODD.md § Outputs):
 lasting cooperations, jobs per million public euros, participation of firms
 and take-off month of the emergence curve.
 
@@ -42,51 +42,20 @@ from scipy import stats
 from scipy.stats import qmc
 
 from simulation.config import compose, run_id
+from simulation.config.levers import LEVERS
+from simulation.config.uncertainties import screened
+from simulation.model.indicators import SCREENED
 from simulation.runs.datasets import read_table
 from simulation.runs.provenance import REPO, git_revision
 from simulation.runs.sweep import folder_runs, mixed_runs, run_in_sweep
 from simulation.study.analysis import cost_effectiveness
-from simulation.study.calibration import PRIORS
 
-#: Uncertain parameters (those the seeds leave open) and their ranges.
-UNCERTAIN: dict[str, tuple[float, float]] = {
-    "encounters.network_per_month": (0.5, 1.5),
-    "encounters.territory_per_month": (0.1, 0.3),
-    "encounters.cross_sector_acceptance": (0.3, 0.8),
-    "trust.initial_same_sector": (0.08, 0.16),
-    "trust.acquaintance_cap": (0.25, 0.45),
-    "trust.acquaintance_gain": PRIORS["trust.acquaintance_gain"],  # the calibration's prior
-    "trust.success_gain": (0.15, 0.4),
-    "trust.failure_loss": (0.45, 0.7),
-    "trust.decay_per_month": (0.005, 0.02),
-    "trust.reputation_gain": PRIORS["trust.reputation_gain"],  # the calibration's prior
-    "ideas.experience_boost": (1.0, 4.0),
-    "ideas.follow_up_probability": (0.4, 1.0),
-    "ideas.need_half_saturation_per_10k": PRIORS["ideas.need_half_saturation_per_10k"],  # the calibration's prior
-    "alliances.min_partner_trust": PRIORS["alliances.min_partner_trust"],  # the calibration's prior
-    "alliances.min_launch_coverage": (0.35, 0.55),
-    "projects.coverage_effect": (0.5, 2.5),
-    "projects.trust_effect": (1.0, 3.0),
-    "projects.moral_hazard_per_month": (0.002, 0.012),
-    "outcomes.budget_eur_per_job": (40_000, 90_000),
-}
-OUTCOMES = ("lasting_cooperations", "jobs_per_public_meur", "participation_firm", "takeoff_month")
-LEVER_SCENARIOS = [
-    f"p{i}_{n}"
-    for i, n in enumerate(
-        [
-            "communication",
-            "creative_evenings",
-            "seed_grants",
-            "facilitation",
-            "selection",
-            "civil_society",
-            "innovation_fund",
-            "networks",
-        ],
-        start=1,
-    )
-]
+#: The uncertain parameters the designs vary, with their ranges, as declared (``config.uncertainties``).
+UNCERTAIN: dict[str, tuple[float, float]] = screened()
+#: The outcomes screened, as declared (``model.indicators``).
+OUTCOMES = SCREENED
+#: The scenarios of the CESER levers P1–P8 (each named after its lever), as declared (``config.levers``).
+LEVER_SCENARIOS = [name for name, lever in LEVERS.items() if lever.ceser]
 
 
 def _problem(names: list[str]) -> dict[str, Any]:
