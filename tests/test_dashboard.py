@@ -102,7 +102,7 @@ REPORT_LOCALE = REPO / "simulation" / "report" / "locale"
 
 
 def _report_lever_names(lang: str) -> dict[str, str]:
-    """P1–P8 as the report names them (its catalogue, whose wording follows the CESER opinion 004)."""
+    """P1–P8 as the report names them (its catalogue, whose wording follows the CESER opinion, CESER 2019)."""
     from babel.messages.pofile import read_po
 
     with (REPORT_LOCALE / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:

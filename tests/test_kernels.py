@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulation import enums
 from simulation.enums import FundingSource
 from simulation.kernels import encounters as ek
 from simulation.kernels import funding as fk
 from simulation.kernels import ideas as ik
-from simulation.model.model import enums
 
 
 def test_enum_tuples_are_indexed_by_value() -> None:

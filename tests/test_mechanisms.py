@@ -80,17 +80,20 @@ def small_model(*overrides: str) -> TerritorialModel:
 
 
 def test_the_month_runs_its_processes_in_the_order_its_docstring_writes_out() -> None:
-    """``TerritorialModel.step``'s docstring lists the processes, one function each; ``step`` calls them in
-    that order, each once."""
-    import inspect
+    """``TerritorialModel.step``'s docstring lists the processes, one method each; a month runs them in that
+    order, each once (timed through the model's own process timer)."""
     import re
+
+    from simulation.model.model import PROCESSES
 
     listed = re.findall(r"^\s*\d+\. ``(\w+)``", TerritorialModel.step.__doc__ or "", flags=re.MULTILINE)
     assert len(listed) >= 14 and "fund_coalitions" in listed and "encounters" in listed
-    body = inspect.getsource(TerritorialModel.step).split('"""')[2]  # the code after the docstring
-    calls = re.findall(r"\b(\w+)\(self\)|self\.(\w+)\(\)", body)
-    called = [a or b for a, b in calls if (a or b) in listed]
-    assert called == listed
+    assert listed == list(PROCESSES)
+    model = TerritorialModel(compose_small([], 0, horizon=1))
+    ran: list[str] = []
+    model.process_timer = lambda name, _: ran.append(name)
+    model.step()
+    assert [n for n in ran if n in listed] == listed
 
 
 # =========================================================================== 1. encounters

@@ -33,7 +33,9 @@ from scipy import optimize, stats
 
 from simulation.config import Config, compose
 from simulation.report import i18n
-from simulation.report.build import LANGUAGES, ReportError, collect, doc_reference, render_html
+from simulation.report.build import LANGUAGES
+from simulation.report.data import ReportError, collect
+from simulation.report.render import doc_reference, render_html
 
 REPO = Path(__file__).resolve().parent.parent
 REPORT_DIR = REPO / "simulation" / "report"
@@ -420,12 +422,12 @@ def test_the_report_reads_the_configurations_the_sweep_stored(
 ) -> None:
     """Budgets, region and checks come from the configurations stored with the runs, even when the config files
     have changed since; a sweep that stored none (older ones) has them composed again, and a change is flagged."""
-    import simulation.report.build as build
+    import simulation.report.data as report_data
 
     def changed_since(overrides: list[str]) -> Config:  # the levers' budget changed in configs/ after the sweep
         return compose([*overrides, "policies.equal_budget_eur_per_year=123456"])
 
-    monkeypatch.setattr(build, "compose", changed_since)
+    monkeypatch.setattr(report_data, "compose", changed_since)
     stored = collect(sweep)
     assert {s["config_check"] for s in stored["compared"]["scenarios"]} == {"stored"}
     assert stored["configs_match"]
@@ -448,7 +450,7 @@ def test_the_report_reads_the_configurations_the_sweep_stored(
     with pytest.warns(UserWarning, match="not a configuration this version of the model can read"):
         fallback = collect(damaged)
     assert {s["config_check"] for s in fallback["compared"]["scenarios"]} == {"differs"}
-    monkeypatch.setattr(build, "compose", compose)
+    monkeypatch.setattr(report_data, "compose", compose)
     assert {s["config_check"] for s in collect(older)["compared"]["scenarios"]} == {"match"}
 
 
@@ -532,13 +534,13 @@ def test_no_path_of_this_machine_in_the_report(report: Path, sweep: Path, lang: 
 
 
 def test_doc_links_point_at_the_remote_at_this_revision(monkeypatch: pytest.MonkeyPatch) -> None:
-    from simulation.report import build
+    from simulation.report import render
 
-    monkeypatch.setattr(build, "_https_remote", lambda: None)
+    monkeypatch.setattr(render, "_https_remote", lambda: None)
     assert doc_reference("docs/ODD.md", "7.9")["href"] is None  # no remote: plain text
-    monkeypatch.setattr(build, "_https_remote", lambda: "https://example.org/ta/territorial-alliances")
+    monkeypatch.setattr(render, "_https_remote", lambda: "https://example.org/ta/territorial-alliances")
     ref = doc_reference("docs/ODD.md", "7.9")
-    rev = build.git_revision()["git_revision"]
+    rev = render.git_revision()["git_revision"]
     assert (
         ref["href"]
         == f"https://example.org/ta/territorial-alliances/blob/{rev}/docs/ODD.md#" + ref["href"].split("#")[1]

@@ -78,7 +78,7 @@ def test_success_raises_and_failure_lowers_faster() -> None:
 
 
 def test_failure_moves_trust_more_than_success_from_the_midpoint() -> None:
-    """MODEL.md §3.2: from trust 0.5, a failure (−0.45 × max(w, 1 − w)) moves more than a success (+0.3 × (1 − w))."""
+    """ODD §7.2: from trust 0.5, a failure (−0.45 × max(w, 1 − w)) moves more than a success (+0.3 × (1 − w))."""
     up, down = _net(), _net()
     for net in (up, down):
         net.meet(np.array([0]), np.array([1]), np.array([0.5]), cap=0.35, gain=0.0)

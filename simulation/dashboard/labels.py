@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from simulation.report.i18n import decimal
+from simulation.i18n import decimal
 
 LANGUAGES = ("fr", "en")
 CATALOGUE = Path(__file__).with_name("labels.yaml")
@@ -38,6 +38,6 @@ def text(key: str, lang: str, **values: Any) -> str:
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """``value`` written as in ``lang``: ``1 250 000`` in French (narrow no-break spaces), ``1,250,000`` in English.
 
-    The report's Babel formatting, so the page and the report write numbers alike.
+    Babel's formatting (:mod:`simulation.i18n`), so the page and the report write numbers alike.
     """
     return decimal(value, lang, decimals)

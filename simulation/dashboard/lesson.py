@@ -3,7 +3,7 @@
 Both models are built from the same composed configuration (``configs/``,
 as ``python -m simulation.run`` does), so the panel "without" is exactly the
 baseline run of that region and seed, and the panel "with" differs only by
-its policy levers (MODEL.md §4; P1–P8 are the CESER's preconisations, 004).
+its policy levers (docs/ODD.md §7.9; P1–P8 are the CESER's preconisations, CESER 2019).
 Each process and each lever draws from its own random stream (common random
 numbers), so what differs between the panels is the policy, not the luck.
 
@@ -46,7 +46,7 @@ DEFAULT_REGION = "auvergne_rhone_alpes"
 REGIONS: tuple[str, ...] = tuple(
     sorted((p.stem for p in (CONFIG_DIR / "region").glob("*.yaml")), key=lambda r: (r != DEFAULT_REGION, r))
 )
-#: Every policy lever, in the order of MODEL.md §4: P1–P8 (004), then the levers of the other seeds.
+#: Every policy lever, in the order of docs/ODD.md §7.9: P1–P8 (CESER 2019), then the other sources' levers.
 LEVERS: tuple[str, ...] = tuple(DECLARED_LEVERS)
 
 #: Regions with more actors than this are not animated with their network drawn (see README,

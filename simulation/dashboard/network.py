@@ -1,7 +1,7 @@
 """Drawing one panel of the lesson: the emergence curve above, the trust network below.
 
-The trust network (process 2, MODEL.md §3.2: trust is learned from joint
-projects, 002) holds about 90 ties per actor after a decade — some 90,000 ties
+The trust network (process 2, docs/ODD.md §7.2: trust is learned from joint
+projects, Territoires Conseils 2018) holds about 90 ties per actor after a decade — some 90,000 ties
 on the default region — far too many to draw, or to read. The panel draws:
 
 * every actor at a fixed place, computed once per region: territories side by

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.kernels.trust import borrowed, jit
+from simulation.kernels.toolbox import borrowed, jit
 
 
 @jit

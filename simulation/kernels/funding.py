@@ -16,48 +16,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.kernels.trust import inline, jit
+from simulation.kernels.toolbox import PW_BLOCK, block_sum, jit
 
 #: Tier formulas (:attr:`simulation.model.funding.FundingRule.code`).
 SHARES, MATCHING, FREE_MIX = 0, 1, 2
 #: Sources, in the order of :class:`simulation.enums.FundingSource` (checked by the tests).
 PUBLIC_LOCAL, LOCAL_FUND, PUBLIC_POLICY, PRIVATE, VOLUNTEERING, REVENUE = range(6)
 N_SOURCES = 6
-#: numpy's block size for pairwise summation.
-PW_BLOCK = 128
-
-
-@inline
-def block_sum(a, n):
-    """``a[:n].sum()`` for ``n <=`` :data:`PW_BLOCK`, as numpy computes it: one by one under eight, else in
-    eight interleaved partial sums added pairwise (kept in registers: nothing is allocated)."""
-    if n < 8:
-        res = 0.0
-        for i in range(n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
-    i = 8
-    while i < n - n % 8:
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[i]
-        i += 1
-    return res
 
 
 @jit
 def _sum(a):
-    """``a.sum()`` as numpy computes it (pairwise summation: :func:`block_sum` on blocks of up to 128)."""
+    """``a.sum()`` as numpy computes it (pairwise summation: :func:`simulation.kernels.toolbox.block_sum`
+    on blocks of up to 128)."""
     n = len(a)
     if n <= PW_BLOCK:
         return block_sum(a, n)

@@ -2,7 +2,7 @@
 
 Like the other kernels it draws from the process's numpy ``Generator`` exactly the
 numbers, in exactly the order, that the numpy written in its docstring draws, and
-it sums as numpy sums (pairwise, :func:`simulation.kernels.funding.block_sum`), so a run is the same with or
+it sums as numpy sums (pairwise, :func:`simulation.kernels.toolbox.block_sum`), so a run is the same with or
 without it; a test checks it against that numpy. At 100,000 actors the numpy
 version made five (actor × domain) temporaries a month.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.kernels.funding import PW_BLOCK, block_sum
-from simulation.kernels.trust import borrowed, jit
+from simulation.kernels.toolbox import PW_BLOCK, block_sum, borrowed, jit
 
 
 @jit

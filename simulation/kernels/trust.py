@@ -1,4 +1,4 @@
-"""Compiled kernels of the trust network (:mod:`simulation.model.trust`), one loop per operation.
+"""Compiled kernels of the trust network (:mod:`simulation.model.trust`) that write it, one loop per operation.
 
 The network is a pool of entries, each actor's ties one contiguous *row* of it:
 actor ``i``'s ties are ``start[i] : start[i] + deg[i]``, with room up to
@@ -15,97 +15,26 @@ pool has no room left a kernel stops and returns how far it got;
 :class:`simulation.model.trust.TrustNetwork` then makes room (it reclaims in place
 the space moved rows left, or grows the pool) and calls it again from there.
 
-Random draws come from the process's own numpy ``Generator``: numba draws from
-the same bit generator, so a run is reproducible exactly as with numpy. No
-fast-math: every float operation is done in the written order.
+The kernels that read the network — draws, contacts, indicators — are in
+:mod:`simulation.kernels.network`. No fast-math: every float operation is done
+in the written order.
 
 Speed, measured with ``perf`` on a 100,000-actor region (the pool is far larger
-than the cache, so a month's events mostly wait for memory):
-
-* the loops over events ask for the memory of the event :data:`AHEAD` of them
-  (:func:`prefetch`, a hint that never faults), so those waits overlap;
-* the small steps are inlined and the kernels' array arguments are
-  :func:`borrowed` without their reference count: otherwise every array passed
-  to a step costs an atomic increment and decrement (half of ``meet``'s time).
-
-Neither changes a result: the same operations run in the same order.
+than the cache, so a month's events mostly wait for memory): :func:`meet` asks
+for the memory of the encounter :data:`~simulation.kernels.toolbox.AHEAD` of it
+(:func:`~simulation.kernels.toolbox.prefetch`), its small steps are inlined and
+its array arguments :func:`~simulation.kernels.toolbox.borrowed` without their
+reference count. Neither changes a result: the same operations run in the same order.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import numba as nb
 import numpy as np
-from llvmlite import ir
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 
-jit = nb.njit(cache=True, nogil=True)
-#: The small steps the loops are made of, inlined where they are called: a call between compiled functions
-#: counts references to every array it passes, with atomic instructions (that was 40% of ``meet``).
-inline = nb.njit(cache=True, nogil=True, inline="always")
+from simulation.kernels.toolbox import AHEAD, _ask_for_row, borrowed, inline, jit, prefetch
 
-#: Rejection rounds before an actor still without a draw is drawn exactly within its row.
-REJECTION_ROUNDS = 32
 #: Room of a row when it is first given some, and the least a repacked row keeps free.
 MIN_ROOM = 4
-#: How many events ahead the loops over a month's events ask for the memory the event will read.
-AHEAD = 16
-#: Entries of a 64-byte cache line of trust values.
-LINE = 8
-
-
-def _prefetch(typingctx, array, index):
-    """Ask the processor to bring ``array[index]`` into the cache; nothing else happens (a hint, never a fault).
-
-    The month's events touch rows at random places of a pool much larger than the
-    cache, so each waits for memory; asking a few events ahead lets those waits overlap.
-    """
-
-    def codegen(context, builder, signature, args):
-        aty = signature.args[0]
-        ary = context.make_array(aty)(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, aty, ary, [args[1]], wraparound=False, boundscheck=False)
-        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0i8"
-        )
-        # read, highest locality, data cache
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return types.void(array, index), codegen
-
-
-def _borrowed(typingctx, arrays):
-    """The same arrays (a tuple), without the reference count of their memory: passing them from function to
-    function inside a kernel then costs nothing, where a counted array costs an atomic increment and decrement
-    each time (that was half of :func:`meet`'s time).
-
-    Only for arrays that the kernel's caller holds for the whole call — the kernel's own arguments —, and never
-    returned, nor any view of them.
-    """
-
-    def codegen(context, builder, signature, args):
-        out = args[0]
-        for n, aty in enumerate(signature.args[0]):
-            src = context.make_array(aty)(context, builder, builder.extract_value(args[0], n))
-            dst = context.make_array(aty)(context, builder)
-            for name in ("nitems", "itemsize", "data", "shape", "strides"):
-                setattr(dst, name, getattr(src, name))
-            dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
-            dst.parent = cgutils.get_null_value(dst.parent.type)
-            out = builder.insert_value(out, dst._getvalue(), n)
-        return out
-
-    return arrays(arrays), codegen
-
-
-borrowed: Any = intrinsic(_borrowed)
-
-#: ``prefetch(array, index)`` in compiled code (typed ``Any``: the type checker would see the typing hook).
-prefetch: Any = intrinsic(_prefetch)
 
 
 # ---------------------------------------------------------------------- entries
@@ -218,13 +147,6 @@ def _set(start, nbr, w, back, row_max, i, e, value):
     w[start[j] + back[e]] = value
     row_max[i] = max(row_max[i], value)
     row_max[j] = max(row_max[j], value)
-
-
-@inline
-def _ask_for_row(array, start, deg, i):
-    """Prefetch every cache line of ``i``'s row of ``array``."""
-    for e in range(start[i], start[i] + deg[i], LINE):
-        prefetch(array, e)
 
 
 @inline
@@ -420,7 +342,7 @@ def defragment(start, deg, cap, nbr, w, back):
     return top
 
 
-# ---------------------------------------------------------------------- reading
+# ---------------------------------------------------------------------- pairs
 
 
 @jit
@@ -445,176 +367,3 @@ def group_pairs(members, bounds):
                 hi[p] = distinct[y]
                 p += 1
     return lo, hi
-
-
-@jit
-def get(start, deg, nbr, w, back, a, b, prune_below):
-    """Trust of each pair, 0 where there is no live tie."""
-    start, deg, nbr, w, back, a, b = borrowed((start, deg, nbr, w, back, a, b))
-    out = np.zeros(len(a))
-    for k in range(len(a)):
-        if a[k] != b[k]:
-            e = find(start, deg, nbr, back, a[k], b[k])
-            if e >= 0 and w[e] >= prune_below:
-                out[k] = w[e]
-    return out
-
-
-@jit
-def rows(start, deg, nbr, w, who, prune_below):
-    """The live ties of each actor of ``who``, grouped in the order of ``who``: (position, neighbour, trust)."""
-    total = 0
-    for i in who:
-        total += deg[i]
-    seg = np.empty(total, dtype=np.int64)
-    out_nbr = np.empty(total, dtype=np.int64)
-    out_w = np.empty(total)
-    c = 0
-    for k in range(len(who)):
-        s = start[who[k]]
-        for e in range(s, s + deg[who[k]]):
-            if w[e] >= prune_below:
-                seg[c] = k
-                out_nbr[c] = nbr[e]
-                out_w[c] = w[e]
-                c += 1
-    return seg[:c], out_nbr[:c], out_w[:c]
-
-
-@inline
-def _draw_one(start, deg, w, row_max, i, rng, weighted, prune_below):
-    """The entry of one live tie of actor ``i``, drawn uniformly or in proportion to trust; -1 if none.
-
-    By rejection within the row: a uniform entry, kept if live (and, weighted,
-    with probability its trust over the row's bound ``row_max``, which is at
-    least every trust in the row: the kept entry is drawn exactly in proportion
-    to trust). After :data:`REJECTION_ROUNDS` rejections the actor is drawn
-    exactly by a pass over its row.
-    """
-    d, s = deg[i], start[i]
-    if d == 0:
-        return -1
-    for _ in range(REJECTION_ROUNDS):
-        e = s + min(int(rng.random() * d), d - 1)
-        x = w[e]
-        if x >= prune_below and (not weighted or rng.random() * row_max[i] < x):
-            return e
-    total = 0.0
-    for e in range(s, s + d):
-        if w[e] >= prune_below:
-            total += w[e] if weighted else 1.0
-    if total <= 0.0:
-        return -1
-    target = rng.random() * total
-    acc = 0.0
-    out = -1
-    for e in range(s, s + d):
-        if w[e] >= prune_below:
-            acc += w[e] if weighted else 1.0
-            out = e
-            if acc > target:
-                break
-    return out
-
-
-@jit
-def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
-    """The entry of one live tie of each actor of ``who`` (:func:`_draw_one`), one after the other."""
-    start, deg, w, row_max, who = borrowed((start, deg, w, row_max, who))
-    out = np.empty(len(who), dtype=np.int64)
-    for k in range(len(who)):
-        if k + AHEAD < len(who):
-            _ask_for_row(w, start, deg, who[k + AHEAD])  # (asking also for where that row is was slower)
-        out[k] = _draw_one(start, deg, w, row_max, who[k], rng, weighted, prune_below)
-    return out
-
-
-@jit
-def contacts(start, deg, nbr, w, row_max, who, rng, repeat_share, prune_below):
-    """Network encounters of the actors ``who``: a known partner drawn in proportion to trust, kept with
-    probability ``repeat_share``, else one of that partner's own ties drawn uniformly (a friend of a friend).
-
-    Draws in three passes, as :mod:`simulation.model.encounters` defines them: every actor's partner; then one
-    uniform per actor with a partner (a repeat contact if below ``repeat_share``); then the friends of friends.
-
-    Returns:
-        (actor, met, entry): for every encounter that found someone, the actor, whom it met and, for a repeat
-        contact, the entry drawn in the actor's row (-1 for a friend of a friend).
-    """
-    start, deg, nbr, w, row_max, who = borrowed((start, deg, nbr, w, row_max, who))
-    entry = draw(start, deg, nbr, w, row_max, who, rng, True, prune_below)
-    n = 0
-    for k in range(len(who)):
-        if entry[k] >= 0:
-            who[n] = who[k]  # ``who`` is the kernel's own copy
-            entry[n] = entry[k]
-            n += 1
-    actor, entry = who[:n], entry[:n]
-    met = np.empty(n, dtype=np.int64)
-    friend = np.empty(n, dtype=np.bool_)
-    for k in range(n):
-        if k + AHEAD < n:
-            prefetch(nbr, entry[k + AHEAD])
-        met[k] = nbr[entry[k]]
-        friend[k] = rng.random() >= repeat_share
-    fof = np.flatnonzero(friend)
-    far = draw(start, deg, nbr, w, row_max, met[fof], rng, False, prune_below)
-    for q in range(len(fof)):
-        if q + AHEAD < len(fof):
-            prefetch(nbr, far[q + AHEAD])  # (-1 asks for nothing useful, and harms nothing)
-        met[fof[q]] = nbr[far[q]] if far[q] >= 0 else -1
-        entry[fof[q]] = -1
-    keep = met >= 0
-    return actor[keep], met[keep], entry[keep]
-
-
-@inline
-def _root(parent, i):
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]  # path halving
-        i = parent[i]
-    return i
-
-
-@jit
-def totals(start, deg, nbr, w, sector, prune_below, components):
-    """Over every live stored entry: (count, sum of trust, count joining two sectors, and with ``components`` the
-    size of the largest connected component — union–find over every tie in the same pass —, else 0).
-
-    Rows are read in actor order, each asked for two rows ahead; the root of the row's actor is kept
-    through its row (it changes only when its component joins a larger one).
-    """
-    start, deg, nbr, w, sector = borrowed((start, deg, nbr, w, sector))
-    n = len(start) if components else 0
-    parent = np.arange(n).astype(np.int32)
-    size = np.ones(n, dtype=np.int32)
-    small_sector = sector.astype(np.int8)  # (three sectors) an eighth of the cache
-    count, cross = 0, 0
-    total = 0.0
-    for i in range(len(start)):
-        if i + 2 < len(start):
-            _ask_for_row(nbr, start, deg, i + 2)
-            _ask_for_row(w, start, deg, i + 2)
-        s = start[i]
-        own = small_sector[i]
-        ri = _root(parent, i) if components else 0
-        for e in range(s, s + deg[i]):
-            x = w[e]
-            if x >= prune_below:
-                j = nbr[e]
-                count += 1
-                total += x
-                if small_sector[j] != own:
-                    cross += 1
-                if components and j > i:
-                    rj = _root(parent, j)
-                    if ri != rj:  # the smaller component joins the larger
-                        if size[ri] < size[rj]:
-                            ri, rj = rj, ri
-                        parent[rj] = ri
-                        size[ri] += size[rj]
-    best = 0
-    for i in range(n):
-        if parent[i] == i and size[i] > best:
-            best = size[i]
-    return count, total, cross, best

@@ -1,7 +1,7 @@
-"""Process 2: the weighted acquaintance network, held in arrays (MODEL.md §3.2).
+"""Process 2: the weighted acquaintance network, held in arrays (docs/ODD.md §7.2).
 
-Trust is learned, not spontaneous (002): a tie starts low — lower across
-sectors, where each kind sees fragilities through its own prism (002) —,
+Trust is learned, not spontaneous (Territoires Conseils 2018): a tie starts low — lower across
+sectors, where each kind sees fragilities through its own prism (same source) —,
 repeated encounters raise it only up to an acquaintance cap, joint success
 raises it further, joint failure lowers it faster than success raises it,
 and unused ties decay; a tie whose trust falls below ``prune_below`` is
@@ -11,8 +11,8 @@ pair starts it again as a new tie.
 Storage. Each actor's ties are one contiguous row of a pool of entries
 (neighbour, trust, position of the same tie in the neighbour's row), with
 room to grow; every undirected tie is stored in both rows with the same
-trust. The loops over the month's events run compiled
-(:mod:`simulation.kernels.trust`), so the cost of a month follows its events,
+trust. The loops over the month's events run compiled (:mod:`simulation.kernels.trust`
+writes, :mod:`simulation.kernels.network` reads), so the cost of a month follows its events,
 not the size of the network: an encounter or a joint success is a scan of the
 shorter of two rows, a contact is drawn by rejection within the actor's own
 row, and decay is one multiplication of the pool. Forgotten ties are skipped
@@ -26,6 +26,7 @@ import functools
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.kernels import network as kn
 from simulation.kernels import trust as k
 
 IntArray = NDArray[np.int64]
@@ -154,7 +155,7 @@ class TrustNetwork:
         Returns:
             (position in ``who``, neighbour, trust) of every tie.
         """
-        result: tuple[IntArray, IntArray, FloatArray] = k.rows(
+        result: tuple[IntArray, IntArray, FloatArray] = kn.rows(
             self.start, self.deg, self.nbr, self.w, np.asarray(who, dtype=np.int64), self.prune_below
         )
         return result
@@ -178,7 +179,7 @@ class TrustNetwork:
 
     def _scan(self, components: bool) -> tuple[int, float, int, int]:
         """(live entries, their summed trust, those joining two sectors, the largest component's size or 0)."""
-        count, total, cross, largest = k.totals(
+        count, total, cross, largest = kn.totals(
             self.start, self.deg, self.nbr, self.w, self.sector, self.prune_below, components
         )
         return int(count), float(total), int(cross), int(largest)
@@ -198,7 +199,7 @@ class TrustNetwork:
         """Trust of each pair (0 where there is no live tie)."""
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        result: FloatArray = k.get(self.start, self.deg, self.nbr, self.w, self.back, a, b, self.prune_below)
+        result: FloatArray = kn.get(self.start, self.deg, self.nbr, self.w, self.back, a, b, self.prune_below)
         return result
 
     # ------------------------------------------------------------------ drawing partners
@@ -215,11 +216,11 @@ class TrustNetwork:
         """The entry of one live tie of each actor in ``who`` (-1 if none), drawn uniformly or by trust.
 
         An entry is a position in the pool, valid until the network next changes;
-        :meth:`meet` takes it as a hint. See :func:`simulation.kernels.trust.draw`
+        :meth:`meet` takes it as a hint. See :func:`simulation.kernels.network.draw`
         (exact rejection draws within each actor's row).
         """
         who = np.asarray(who, dtype=np.int64)
-        result: IntArray = k.draw(
+        result: IntArray = kn.draw(
             self.start, self.deg, self.nbr, self.w, self.row_max, who, rng, weighted, self.prune_below
         )
         return result
@@ -234,16 +235,9 @@ class TrustNetwork:
             (actor, met, entry) of every encounter that found someone; ``entry`` is the tie drawn in the actor's
             row for a repeat contact (a hint for :meth:`meet`), -1 for a friend of a friend.
         """
-        result: tuple[IntArray, IntArray, IntArray] = k.contacts(
-            self.start,
-            self.deg,
-            self.nbr,
-            self.w,
-            self.row_max,
-            np.array(who, dtype=np.int64),
-            rng,
-            float(repeat_share),
-            self.prune_below,
+        who = np.array(who, dtype=np.int64)  # a copy: the kernel works in it
+        result: tuple[IntArray, IntArray, IntArray] = kn.contacts(
+            self.start, self.deg, self.nbr, self.w, self.row_max, who, rng, float(repeat_share), self.prune_below
         )
         return result
 
@@ -262,7 +256,7 @@ class TrustNetwork:
         Args:
             a, b: the two sides of each encounter (self-pairs ignored).
             initial: the starting trust a new tie would have, per encounter (same order as a, b).
-            cap: trust that acquaintance alone cannot exceed (002: trust is not spontaneous).
+            cap: trust that acquaintance alone cannot exceed (Territoires Conseils 2018: trust is not spontaneous).
             gain: share of the gap to ``cap`` closed by a repeat encounter.
             hint: where an encounter was drawn from ``a``'s ties, the entry drawn
                 (:meth:`draw_entries`, since when the network has not changed), else -1:
@@ -287,7 +281,7 @@ class TrustNetwork:
     # A success closes ``success_gain`` of the gap to 1: +g(1 - w). A failure removes
     # ``failure_loss`` times the larger of w and 1 - w: -l·max(w, 1 - w), floored at 0.
     # With l > g a failure therefore always moves trust more than a success would have
-    # from the same point (MODEL.md §3.2), at low trust as at high.
+    # from the same point (a design choice, docs/ODD.md §7.2), at low trust as at high.
 
     def queue_success(self, members: IntArray) -> None:
         """A joint success of ``members`` (a stage passed together), applied at :meth:`flush`."""
@@ -316,18 +310,8 @@ class TrustNetwork:
             self._until_done(k.succeed, len(lo), lo, hi, float(success_gain), float(floor), self.prune_below)
         if self._reputation:
             members = np.concatenate(self._reputation)
-            k.spread_reputation(
-                self.start,
-                self.deg,
-                self.nbr,
-                self.w,
-                self.back,
-                self.row_max,
-                members,
-                float(reputation_gain),
-                float(cap),
-                self.prune_below,
-            )
+            network = (self.start, self.deg, self.nbr, self.w, self.back, self.row_max)
+            k.spread_reputation(*network, members, float(reputation_gain), float(cap), self.prune_below)
         if self._failure:
             lo, hi = _group_pairs(self._failure)
             k.fail(self.start, self.deg, self.nbr, self.w, self.back, lo, hi, float(failure_loss), self.prune_below)
@@ -350,11 +334,11 @@ class TrustNetwork:
         return self.indicators(components=False)["trust_mean"]
 
     def cross_sector_share(self) -> float:
-        """Share of live ties that join two different sectors: the scarce ones (002)."""
+        """Share of live ties that join two different sectors: the scarce ones (Territoires Conseils 2018)."""
         return self.indicators(components=False)["cross_sector_tie_share"]
 
     def indicators(self, components: bool = True) -> dict[str, float]:
-        """The network's indicators (MODEL.md §5) from one pass over the ties."""
+        """The network's indicators (docs/ODD.md § Outputs) from one pass over the ties."""
         count, total, cross, largest = self._scan(components)
         out = {
             "trust_ties": float(count // 2),

@@ -1,5 +1,5 @@
 """The bilingual council report: which of the CESER's preconisations make cooperations emerge,
-succeed and last, per euro, and is any territory left without a project (004, P1–P8).
+succeed and last, per euro, and is any territory left without a project (CESER 2019, P1–P8).
 
     python -m simulation.report results/sweeps/<name> --lang fr|en|all [--baseline baseline] [--out DIR]
 

@@ -1,0 +1,315 @@
+"""What the council report shows: every number, computed once and language-free from a sweep's datasets.
+
+:func:`collect` checks the sweep (:func:`check_sweep`), compares its scenarios with the baseline through
+:mod:`simulation.study.analysis` (paired differences by seed, cost per M€, per-territory counts), reads the
+configuration each scenario's runs were made with (the one the sweep stored, or composed again and checked
+against the run id), and returns what the templates and the figures read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from simulation.config import Config, ConfigError, compose, run_id
+from simulation.model.territory import Territories
+from simulation.policies import yearly_budget_eur
+from simulation.runs import datasets
+from simulation.study import analysis
+
+TABLES = ("summary", "timeseries", "registry", "spending")
+#: The per-M€ indicator the levers are ranked by (the council's headline).
+HEADLINE = "lasting_cooperations_per_meur"
+#: The scenario of the CESER's whole package, named apart in the report's summary.
+PACKAGE = "ceser_package"
+#: A lever that spent less than this share of its configured budget is pointed out.
+UNDERSPENT = 0.9
+
+
+class ReportError(ValueError):
+    """A bad input to the report: the message names the value and what is allowed."""
+
+
+def check_sweep(sweep_dir: Path, baseline: str) -> list[str]:
+    """Check that ``sweep_dir`` is a sweep with a run of ``baseline``; return its scenarios."""
+    if sweep_dir.exists() and not sweep_dir.is_dir():
+        raise ReportError(f"{str(sweep_dir)!r} is a file, not a sweep folder (expected results/sweeps/<name>)")
+    if not sweep_dir.is_dir():
+        raise ReportError(f"sweep folder {str(sweep_dir)!r} does not exist (expected results/sweeps/<name>)")
+    missing = [t for t in TABLES if not (sweep_dir / t).is_dir()]
+    if missing:
+        raise ReportError(
+            f"{str(sweep_dir)!r} is not a complete sweep folder: no {', '.join(missing)} dataset "
+            f"(a sweep holds {', '.join(TABLES)})"
+        )
+    empty = [t for t in TABLES if not any((sweep_dir / t).rglob("*.parquet"))]
+    if empty:
+        raise ReportError(
+            f"{str(sweep_dir)!r} is not a complete sweep folder: its {', '.join(empty)} dataset(s) hold no "
+            "parquet file (did the sweep's runs finish?)"
+        )
+    summary = read_table(sweep_dir, "summary", ["scenario", "seed"])
+    if not len(summary):
+        raise ReportError(f"{str(sweep_dir)!r}: its summary dataset holds no run")
+    scenarios = sorted(summary["scenario"].astype(str).unique())
+    if baseline not in scenarios:
+        raise ReportError(
+            f"no run of the baseline scenario {baseline!r} in this sweep: it holds {', '.join(scenarios)}"
+        )
+    if len(scenarios) == 1:
+        raise ReportError(
+            f"{str(sweep_dir)!r} holds only the baseline scenario {baseline!r}: the report compares levers with it "
+            "(run the sweep with other scenarios too, e.g. scenario=baseline,p3_seed_grants)"
+        )
+    return scenarios
+
+
+def read_table(sweep_dir: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One dataset of the sweep; a ReportError naming the folder if it cannot be read."""
+    try:
+        return datasets.read_table(sweep_dir, table, columns=columns)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as e:
+        wanted = f" (columns {', '.join(columns)})" if columns else ""
+        raise ReportError(f"{str(sweep_dir)!r}: cannot read its {table} dataset{wanted}: {e}") from e
+
+
+def _scenario_order(name: str, baseline: str) -> tuple[int, str]:
+    if name == baseline:
+        return (0, name)
+    return (1 if re.match(r"p\d_", name) else 2, name)
+
+
+def _seed_list(seeds: Iterable[Any]) -> str:
+    s = sorted(int(x) for x in seeds)
+    if s and s == list(range(s[0], s[-1] + 1)) and len(s) > 2:
+        return f"{s[0]}–{s[-1]}"
+    return ", ".join(map(str, s))
+
+
+def _configuration(
+    sweep_dir: Path, manifest: dict[str, Any], scenario: str, row: pd.Series
+) -> tuple[str, Config | None]:
+    """A run's configuration: the one the sweep stored, if its digest is the run id ("stored"); else composed
+    again from the sweep's command and today's config files (:func:`_recompose`).
+
+    Returns:
+        ("stored" | "match" | "differs" | "unavailable", the configuration or None).
+    """
+    if "config_id" in row.index and isinstance(row["config_id"], str):
+        try:
+            stored = datasets.read_config(sweep_dir, row["config_id"], int(row["seed"]))
+        except ConfigError as e:  # stored by another version of the model: composed again, and said
+            warnings.warn(f"{e}; composing it again from the sweep's command", stacklevel=2)
+            stored = None
+        if stored is not None and run_id(stored) == row["run_id"]:
+            return "stored", stored
+    return _recompose(manifest, scenario, row)
+
+
+def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple[str, Config | None]:
+    """Compose a run's configuration again from the sweep's command; compare its digest with the run id.
+
+    Returns:
+        ("match" | "differs" | "unavailable", the configuration or None).
+    """
+    overrides = [f"scenario={scenario}", f"seed={int(row['seed'])}"]
+    for override in manifest.get("overrides", []):
+        key = override.split("=", 1)[0].lstrip("+~")
+        if key in ("scenario", "seed") or key.startswith(("hydra", "output.")):
+            continue
+        overrides.append(f"{key}={row[key]}" if key in row.index else override)
+    try:
+        config = compose(overrides)
+    except ConfigError:
+        return "unavailable", None
+    status = "match" if run_id(config) == row["run_id"] else "differs"
+    return status, config
+
+
+#: The configuration checks that give the runs' own configuration (stored with the sweep, or composed again
+#: with the same digest).
+EXACT = ("stored", "match")
+
+
+def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
+    """Every number of the report, language-free, computed from the sweep's datasets."""
+    check_sweep(sweep_dir, baseline)
+    try:
+        summary, ts = analysis.load(sweep_dir)
+    except (OSError, KeyError, pa.ArrowException) as e:
+        raise ReportError(f"{str(sweep_dir)!r}: cannot read its summary or timeseries dataset: {e}") from e
+    except ValueError as e:  # runs that cannot be compared (several per scenario and seed, or configurations)
+        raise ReportError(f"{str(sweep_dir)!r}: {e}") from e
+    registry = analysis.finished_only(
+        read_table(sweep_dir, "registry", ["scenario", "seed", "run_id", "territory", "outcome"]), summary
+    )
+    spending = analysis.finished_only(
+        read_table(sweep_dir, "spending", ["scenario", "seed", "run_id", "channel", "public_eur"]), summary
+    )
+    manifest_path = sweep_dir / "sweep.json"
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)  # indicators NaN in every run
+        comparison = analysis.compare(summary, baseline)
+    ce = analysis.cost_effectiveness(summary, baseline)
+    ranked = analysis.ranking(comparison, ce, summary, baseline, by=HEADLINE)
+
+    horizons = sorted(int(h) for h in summary["horizon_months"].unique())
+    if len(horizons) != 1:
+        raise ReportError(f"the sweep mixes horizons {horizons}: one report compares runs of one horizon")
+    horizon_months = int(horizons[0])
+    years = horizon_months / 12
+
+    spending = spending.astype({"scenario": str, "channel": str})
+    lever = spending[spending["channel"].str.startswith("lever:")].groupby(["scenario", "seed"])["public_eur"].sum()
+    runs = summary.set_index(["scenario", "seed"]).index
+    lever_per_run = lever.reindex(runs, fill_value=0.0) / years
+
+    scenario_names = sorted(summary["scenario"].unique(), key=lambda s: _scenario_order(s, baseline))
+    extra_public = ce.set_index("scenario")["extra_public_meur"] if len(ce) else pd.Series(dtype=float)
+    territory_names: list[str] | None = None
+    territory_types: dict[str, str] = {}
+    populations: dict[str, float] = {}
+    lasting_months: set[int] = set()
+    scenarios = []
+    for name in scenario_names:
+        rows = summary[summary["scenario"] == name].sort_values("seed")
+        check, config = _configuration(sweep_dir, manifest, name, rows.iloc[0])
+        if config is not None:
+            if territory_names is None:  # the region as the runs simulated it (inhabitants at the run's scale)
+                region = Territories.from_config(config.region)
+                territory_names = list(region.names)
+                territory_types = dict(zip(region.names, region.types, strict=True))
+                populations = dict(zip(region.names, region.population.tolist(), strict=True))
+            lasting_months.add(config.projects.lasting_after_months)
+        scenarios.append(
+            {
+                "name": name,
+                "n_seeds": int(rows["seed"].nunique()),
+                "lever_budget_eur_per_year": yearly_budget_eur(config.policies) if config is not None else math.nan,
+                "lever_eur_per_year": float(lever_per_run.loc[name].mean()),
+                "extra_public_meur": float(extra_public.get(name, math.nan)),
+                "run_ids": rows["run_id"].astype(str).tolist(),
+                "config_check": check,
+            }
+        )
+    n_territories = int(summary["territories"].max())
+    seen = set(registry["territory"].astype(str))
+    if territory_names is None or len(territory_names) != n_territories or not seen <= set(territory_names):
+        # The preset could not be recomposed: name the territories the sweep's files show.
+        territory_names = sorted(seen)
+    if not lasting_months:  # no scenario could be recomposed: the default configuration's definition
+        lasting_months.add(compose([]).projects.lasting_after_months)
+    if len(lasting_months) != 1:
+        durations = sorted(lasting_months)
+        raise ReportError(f"the scenarios count cooperations as lasting after different durations {durations}")
+    lasting_after = lasting_months.pop()
+    counts = analysis.territory_projects(registry, summary, territory_names)
+    without = analysis.territories_without_project(counts)
+    # "In which territories": lasting cooperations per type of territory, if the preset's types are known.
+    by_type = analysis.by_territory_type(counts, territory_types, populations, baseline) if territory_types else None
+    type_rows = by_type.to_dict("records") if by_type is not None else []
+    type_names = list(dict.fromkeys(r["type"] for r in type_rows))
+    # Per type, the funded lever(s) adding the most lasting cooperations beyond the noise (interval above zero):
+    # all of them if tied; none if no interval clears zero. (A shock or a counterfactual is not a lever.)
+    funded_levers = {x["name"] for x in scenarios if x["name"] != baseline and x["lever_budget_eur_per_year"] > 0}
+    added = [r for r in type_rows if r["scenario"] in funded_levers and r["difference_ci_low"] > 0]
+    type_leaders = {}
+    for t in type_names:
+        here = [r for r in added if r["type"] == t]
+        if here:
+            best = max(r["difference"] for r in here)
+            type_leaders[t] = [r for r in here if r["difference"] == best]
+
+    verdict = analysis.ranking_verdict(ranked, HEADLINE)
+    others = ranked.iloc[1:][ranked[HEADLINE].iloc[1:].notna()] if verdict == "ranked" else ranked.iloc[:0]
+    valid = ranked[ranked[f"{HEADLINE}_ci_low"].notna()]
+    jobs = "jobs_created_cumulative_per_meur"
+    creating_jobs = ranked[ranked[f"{jobs}_ci_low"] > 0]
+    levers = [x for x in scenarios if x["name"] != baseline]
+    # "Every lever is given the same budget" is said of two funded scenarios or more whose configurations are
+    # the runs' own (stored, or composed again with the same digest); not of a shock-only sweep, whose budgets
+    # are all 0, nor of one lever; a scenario without levers, such as a shock, is left out.
+    funded = [x["lever_budget_eur_per_year"] for x in levers if x["lever_budget_eur_per_year"] > 0]
+    known = all(x["config_check"] in EXACT for x in levers)
+    known = known and not any(math.isnan(x["lever_budget_eur_per_year"]) for x in levers)
+    equal_budget = funded[0] if len(funded) >= 2 and len(set(funded)) == 1 else None
+    return {
+        "sweep": {
+            "name": sweep_dir.resolve().name,
+            "date_utc": manifest.get("date_utc", "?"),
+            "command": sweep_command(manifest),
+            "package_versions": sorted(summary["package_version"].astype(str).unique()),
+            "git_revisions": sorted(summary["git_revision"].astype(str).unique()),
+            "git_dirty": bool(manifest.get("git_dirty")),
+            "libraries": ", ".join(f"{k} {v}" for k, v in manifest.get("libraries", {}).items()),
+        },
+        "compared": {
+            "baseline": baseline,
+            "scenarios": scenarios,
+            "n_runs": len(summary),
+            "horizon_months": horizon_months,
+            "horizon_years": years,
+            "lasting_after_months": lasting_after,
+            "nothing_can_last": horizon_months <= lasting_after,
+            "regions": sorted(summary["region"].astype(str).unique()),
+            "seed_list": _seed_list(summary["seed"].unique()),
+            "min_seeds": min((x["n_seeds"] for x in scenarios), default=0),
+        },
+        "ranking": ranked.to_dict("records"),
+        "verdict": verdict,
+        "tied": others[~others["below_leader"]]["scenario"].tolist(),
+        "below": others[others["below_leader"]]["scenario"].tolist(),
+        "no_effect": valid[valid["includes_zero"]]["scenario"].tolist(),
+        # Levers whose effect on lasting cooperations per M€ is negative beyond the noise.
+        "harmful": valid[valid[f"{HEADLINE}_ci_high"] < 0]["scenario"].tolist(),
+        # The lever creating the most jobs per M€, among those whose interval is above zero.
+        "jobs_leader": creating_jobs.sort_values(jobs, ascending=False).iloc[0].to_dict()
+        if len(creating_jobs)
+        else None,
+        "package": next((r for r in ranked.to_dict("records") if r["scenario"] == PACKAGE), None),
+        "n_ranked": int(ranked[HEADLINE].notna().sum()),
+        # The levers' common configured yearly budget (None if they differ), and those that spent much less.
+        "equal_budget": equal_budget if known else None,
+        "underspent": [
+            x["name"] for x in levers if x["lever_eur_per_year"] < UNDERSPENT * x["lever_budget_eur_per_year"]
+        ],
+        "configs_match": all(x["config_check"] in EXACT for x in scenarios),
+        "ce": ranked[ce.columns].to_dict("records"),
+        "territories": {
+            "names": territory_names,
+            "types": territory_types,
+            "without": {s: g.to_dict("records") for s, g in without.groupby("scenario")},
+            "any_without": bool(len(without)),
+            "by_type": {(r["scenario"], r["type"]): r for r in type_rows},
+            "type_names": type_names,
+            "type_leaders": type_leaders,
+        },
+        "frames": {"timeseries": ts, "cost_effectiveness": ranked[ce.columns], "territory_counts": counts},
+    }
+
+
+def sweep_command(manifest: dict[str, Any]) -> str:
+    """The multirun command that rebuilds the sweep, from its recorded overrides, with no path of this machine.
+
+    The results folder is left to its default (``results/``), so the sweep lands in
+    ``results/sweeps/<name>``, the folder :func:`simulation.report.build.report_command` names.
+    """
+    if "overrides" not in manifest:
+        return "?"
+    kept = [
+        o
+        for o in manifest["overrides"]
+        if not o.lstrip("+~").startswith(("output.results_dir=", "hydra.")) and "=/" not in o
+    ]
+    return shlex.join(["python", "-m", "simulation.run", "-m", *kept])
