@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.model.model import PROCESSES as MODEL_PROCESSES
+from simulation.runs.provenance import to_json
 
 REPO = Path(__file__).resolve().parent.parent
 SIZES: dict[str, int | None] = {"default": None, "10k": 10_000, "100k": 100_000}  # target actor counts
@@ -353,7 +354,7 @@ def main() -> None:
     report(result)
     out = args.out or REPO / "results" / "benchmarks" / f"benchmark-{now:%Y-%m-%dT%H-%M-%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out.write_text(to_json(result))
     print(f"\nWritten to {out}")
 
 

@@ -26,7 +26,6 @@ since the last run is compiled there, not inside the first engine's timing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -37,6 +36,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
+from simulation.runs.provenance import to_json
 
 REPO = Path(__file__).resolve().parent.parent
 WORKERS = {"serial": 1, "parallel": 2, "ray": 2}
@@ -168,7 +169,7 @@ def main() -> None:
     out = args.out or REPO / "results" / "benchmarks" / f"sweep-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     loads = {"load_before": load_before, "load_after": os.getloadavg()}
-    out.write_text(json.dumps({**results, **loads}, indent=2) + "\n")
+    out.write_text(to_json({**results, **loads}))
     print(f"\nWritten to {out}")
 
 

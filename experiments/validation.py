@@ -26,6 +26,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from simulation.runs.provenance import to_json
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -96,7 +98,7 @@ def main() -> None:
         "participation_collectivite_end": float(np.mean([r[2]["participation_collectivite"].iloc[-1] for r in base])),
         "share_of_projects_with_a_collectivite": float(regs.member_kinds.map(lambda k: "collectivite" in k).mean()),
     }
-    (args.out / "validation.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / "validation.json").write_text(to_json(result))
     fig, ax = plt.subplots(figsize=(8, 4.5))
     months = np.arange(ts_base.shape[1]) / 12
     ax.plot(months, ts_base.mean(axis=0), color="black", label="baseline")

@@ -82,6 +82,12 @@ def test_every_column_of_the_result_tables_is_in_the_data_dictionary(tmp_path) -
             if placeholder in pattern:
                 named |= {pattern.replace(placeholder, v) for v in values}
     result = simulate(compose(["scenario=ceser_package", "region.population_scale=0.3", "horizon_months=24"]))
-    columns = [*result.timeseries.columns, *result.registry.columns, *result.spending.columns, *result.summary]
+    columns = [
+        *result.timeseries.columns,
+        *result.registry.columns,
+        *result.spending.columns,
+        *result.summary,
+        *result.territories.columns,
+    ]
     missing = [c for c in columns if c not in named and not c.startswith("public_eur_lever_")]
     assert not missing, f"columns missing from docs/data.md: {missing}"

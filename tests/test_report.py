@@ -420,8 +420,9 @@ def test_a_package_of_levers_is_given_its_equal_budget() -> None:
 def test_the_report_reads_the_configurations_the_sweep_stored(
     sweep: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Budgets, region and checks come from the configurations stored with the runs, even when the config files
-    have changed since; a sweep that stored none (older ones) has them composed again, and a change is flagged."""
+    """Budgets, region and checks come from what the runs stored (their summary, the sweep's configurations and
+    territories), even when the config files have changed since; a sweep that stored no configuration has it
+    composed again, and a change is flagged."""
     import simulation.report.data as report_data
 
     def changed_since(overrides: list[str]) -> Config:  # the levers' budget changed in configs/ after the sweep
@@ -441,7 +442,8 @@ def test_the_report_reads_the_configurations_the_sweep_stored(
     recomposed = collect(older)
     assert {s["config_check"] for s in recomposed["compared"]["scenarios"]} == {"differs"}
     assert not recomposed["configs_match"]
-    assert recomposed["compared"]["scenarios"][1]["lever_budget_eur_per_year"] == 123456  # what today's files say
+    # the budget is the one the runs recorded in their summary, whatever today's files say
+    assert recomposed["compared"]["scenarios"][1]["lever_budget_eur_per_year"] == 250_000
 
     damaged = tmp_path / "damaged"  # stored by a version of the model with another schema: composed again
     shutil.copytree(sweep, damaged)

@@ -23,6 +23,7 @@ FILES = (
     "timeseries.parquet",
     "registry.parquet",
     "spending.parquet",
+    "territories.parquet",
     "summary.json",
     "summary.md",
     "emergence.png",

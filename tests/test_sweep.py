@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -355,8 +356,14 @@ def test_a_job_writes_its_runs_together_and_a_failure_keeps_the_runs_made(
         return simulate(config)
 
     monkeypatch.setattr(sweep, "simulate", fails_on_seed_2)
-    with pytest.raises(RuntimeError, match="run failed"):
-        run_job(configs, tmp_path, SMALL)
+    stopping = [dataclasses.replace(c, output=dataclasses.replace(c.output, stop_on_failure=True)) for c in configs]
+    with pytest.raises(RuntimeError, match="run failed"):  # asked to stop: the job stops at the failing run
+        run_job(stopping, tmp_path / "stop", SMALL)
+    assert sorted(pd.read_parquet(tmp_path / "stop" / "summary")["seed"]) == [0, 1]
+    # By default a failing run is recorded with its error, and the job goes on.
+    assert len(run_job(configs, tmp_path, SMALL)) == 1
+    (failure,) = (tmp_path / "failures").glob("*.json")
+    assert failure.stem == run_id(configs[2]) and "RuntimeError: run failed" in failure.read_text()
     (written,) = (tmp_path / "summary").rglob("*.parquet")
     assert written.name == f"{run_id(configs[0])}-2.parquet"
     assert sorted(pd.read_parquet(tmp_path / "summary")["seed"]) == [0, 1]
@@ -367,10 +374,13 @@ def test_a_job_writes_its_runs_together_and_a_failure_keeps_the_runs_made(
     # them before its jobs start, and those runs are made again, with every row once.
     written.unlink()
     clear_unfinished(tmp_path)
-    assert not list(tmp_path.rglob("*.parquet"))
+    assert not [
+        p for table in ("timeseries", "registry", "spending", "summary") for p in (tmp_path / table).rglob("*.parquet")
+    ]
     monkeypatch.setattr(sweep, "simulate", simulate)
     assert len(run_job(configs, tmp_path, SMALL)) == 1
     assert run_job(configs, tmp_path, SMALL) == [], "finished runs are skipped"
+    assert not list((tmp_path / "failures").glob("*.json")), "a run made again removes its failure record"
     alone = simulate(configs[1])
     ts = pd.read_parquet(tmp_path / "timeseries")
     assert sorted(ts["seed"].value_counts().to_dict().items()) == [(0, 30), (1, 30), (2, 30)]
@@ -420,9 +430,10 @@ def test_a_serial_sweep_ends_at_once_when_done_and_fails_with_the_traceback(tmp_
     assert len(pd.read_parquet(tmp_path / "sweeps" / "ok" / "summary")) == 2
     (tmp_path / "sweeps" / "bad").mkdir(parents=True)
     (tmp_path / "sweeps" / "bad" / "summary").write_text("a file where the summary dataset goes")
-    bad = sweep("bad")
+    bad = sweep("bad")  # a damaged sweep folder: refused before any run, in one clear message
     assert bad.returncode == 1
-    assert "Traceback" in bad.stderr and "NotADirectoryError" in bad.stderr
+    assert "Traceback" not in bad.stderr and "error: the sweep was not started" in bad.stderr
+    assert "summary" in bad.stderr
 
 
 def test_the_driver_of_a_sweep_does_not_import_the_model() -> None:

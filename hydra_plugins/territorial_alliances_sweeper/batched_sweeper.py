@@ -29,6 +29,13 @@ scenario, is refused, since its runs could not be told apart from this
 command's. Only then are ``sweep.json`` and ``multirun.yaml`` written and the
 jobs launched.
 
+One command writes a sweep folder at a time: from before the folder is checked
+and cleared of what a killed command left, until every job has returned, the
+sweep holds the folder's lock (:func:`simulation.runs.lock.sweep_lock`,
+``<sweep>/.lock``); another command on the same folder is refused at once,
+naming the holder, or waits for it with ``TA_WAIT_FOR_LOCK=1``. The jobs take
+no lock: they run inside the command holding it.
+
 Choose it with ``hydra/sweeper=batched`` (the default in ``configs/config.yaml``); :class:`SweeperCheck`
 refuses a multirun under any other sweeper.
 """
@@ -36,6 +43,7 @@ refuses a multirun under any other sweeper.
 import logging
 import math
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,13 +193,20 @@ class BatchedSweeper(BasicSweeper):
         self.seeds_per_job = seeds_per_job
         #: The configurations of the sweep's runs (``config_id``), by scenario, noted as the jobs are checked.
         self.planned: dict[str, set[str]] = {}
+        #: The sweep's runs (``run_id``), by scenario: what its progress counts.
+        self.planned_runs: dict[str, set[str]] = {}
+        self._composed: dict[tuple[str, ...], Any] = {}
 
     def sweep(self, arguments: list[str]) -> Any:
         """Hydra's basic sweep, with every job checked and the sweep folder prepared before anything is written.
 
-        (The basic sweeper writes ``multirun.yaml`` first and checks each batch as it launches it.)
+        (The basic sweeper writes ``multirun.yaml`` first and checks each batch as it launches it.) The folder
+        is prepared and every job launched under its lock, until the last job returns
+        (:func:`simulation.runs.lock.sweep_lock`).
         """
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
+        from simulation.runs.lock import sweep_lock, wait_requested
+        from simulation.runs.progress import SweepProgress
         from simulation.runs.sweep import prepare_sweep_dir
 
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
@@ -200,18 +215,38 @@ class BatchedSweeper(BasicSweeper):
         )
         batches = list(self.overrides)
         sweep_dir = Path(self.config.hydra.sweep.dir)
-        prepare_sweep_dir(sweep_dir, self.config, self.planned)
-        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
-        returns = []
-        initial_job_idx = 0
-        for batch in batches:
-            self.batch_index += 1
-            results = self.launcher.launch(batch, initial_job_idx=initial_job_idx)
-            for r in results:
-                _ = r.return_value  # raises if the job failed
-            initial_job_idx += len(batch)
-            returns.append(results)
+        with sweep_lock(sweep_dir, wait=wait_requested()):  # before the folder is cleared, until every job is back
+            prepare_sweep_dir(sweep_dir, self.config, self.planned)
+            OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+            returns = []
+            initial_job_idx = 0
+            with SweepProgress(sweep_dir, self.planned_runs) as progress:
+                for batch in batches:
+                    self.batch_index += 1
+                    results = self.launcher.launch(batch, initial_job_idx=initial_job_idx)
+                    for r in results:
+                        _ = r.return_value  # raises if the job failed
+                    initial_job_idx += len(batch)
+                    returns.append(results)
+            print(progress.summary(), file=sys.stderr)
+            if progress.failed():
+                raise SystemExit(1)
         return returns
+
+    def _plan_run(self, overrides: Sequence[str]) -> None:
+        """Note the run id of a checked run (its configuration composed, with its seed)."""
+        import dataclasses
+
+        from simulation.config import run_id
+
+        others = tuple(o for o in overrides if o.split("=", 1)[0] not in (SEED_KEY, JOB_SEEDS_KEY))
+        config = self._composed.get(others)
+        if config is None:
+            return
+        values = {o.split("=", 1)[0]: o.split("=", 1)[1] for o in overrides if "=" in o}
+        seed = int(values.get(SEED_KEY, config.seed))
+        rid = run_id(dataclasses.replace(config, seed=seed))
+        self.planned_runs.setdefault(config.scenario.name, set()).add(rid)
 
     def split_arguments(  # type: ignore[override]  # an instance method: it needs seeds_per_job
         self, overrides: list[Override], max_batch_size: int | None
@@ -250,6 +285,7 @@ class BatchedSweeper(BasicSweeper):
                 errors.setdefault(f"{SEED_KEY} = {e}: seeds must be integers >= 0 and < 2**63", " ".join(overrides))
                 continue
             if others in checked:
+                self._plan_run(overrides)
                 continue
             checked.add(others)
             cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
@@ -261,6 +297,8 @@ class BatchedSweeper(BasicSweeper):
                 errors.setdefault(str(e), " ".join(overrides))
                 continue
             self.planned.setdefault(config.scenario.name, set()).add(config_id(config))
+            self._composed[others] = config
+            self._plan_run(overrides)
         if errors:
             lines = [f"{msg}\n  (in the sweep job: {job})" for msg, job in errors.items()]
             raise SystemExit("error: the sweep was not started:\n" + "\n".join(lines))

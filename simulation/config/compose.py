@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -146,7 +147,13 @@ def check_override_keys(overrides: Sequence[str]) -> None:
     """
     problems = []
     for override in overrides:
-        key, eq, _ = override.partition("=")
+        key, eq, value = override.partition("=")
+        if override.startswith("~") and not override.startswith("~hydra"):
+            problems.append(
+                f"{override}: deleting a key or a section is not allowed (the run would lose values its record "
+                "still names); set the values instead, or choose another preset (e.g. calibration=none)"
+            )
+            continue
         key = key.lstrip("+~")
         if not eq or override.startswith("-") or "/" in key or "@" in key or key.split(".")[0] == "hydra":
             continue
@@ -158,8 +165,51 @@ def check_override_keys(overrides: Sequence[str]) -> None:
                 problems.append(unknown_key(".".join(parts[: n + 1])))
             if cls is None or cls is _MISSING_KEY:
                 break
+        else:
+            problems += _literal_problems(key, value, cls)
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+def _literal_problems(key: str, value: str, cls: Any) -> list[str]:
+    """A value written on the command line that its field's type would silently convert: a boolean must be
+    ``true`` or ``false`` (OmegaConf reads ``2`` as true), a whole number must be written as one (``2.5`` is
+    not read as 2). Sweep syntax (``a,b``, ``range(...)``, ``glob(...)``) is left to Hydra."""
+    text = value.strip()
+    if any(c in text for c in ",()[]{}$") or not text:
+        return []
+    if cls is bool and text.lower() not in ("true", "false"):
+        return [f"{key} = {text!r}: allowed values are true, false"]
+    if cls is int and not re.fullmatch(r"[+-]?\d+(_\d+)*", text) and text.lower() not in ("null",):
+        return [f"{key} = {text!r}: must be a whole number"]
+    return []
+
+
+def check_config_files(folders: Sequence[Path]) -> None:
+    """Refuse, before Hydra reads them, YAML files of the configuration folders that do not parse, or that use
+    anchors and aliases (none of the project's do; an alias bomb would make composing hang): the error names
+    the file, the line and what is wrong.
+
+    Raises:
+        ConfigError: naming each bad file.
+    """
+    problems = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*.yaml")):
+            try:
+                for event in yaml.parse(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader):
+                    if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                        mark = event.start_mark
+                        problems.append(f"{path}, line {mark.line + 1}: anchors and aliases are not allowed")
+                        break
+            except yaml.YAMLError as e:
+                where = getattr(e, "problem_mark", None)
+                line = f", line {where.line + 1}" if where is not None else ""
+                problems.append(f"{path}{line}: not valid YAML ({getattr(e, 'problem', None) or e})")
+            except (OSError, UnicodeDecodeError) as e:
+                problems.append(f"{path}: cannot be read ({e})")
+    if problems:
+        raise ConfigError("invalid configuration files:\n  - " + "\n  - ".join(problems))
 
 
 def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Config:

@@ -125,7 +125,7 @@ LEVERS: dict[str, Lever] = {
             "Regional support networks and thematic communities",
             "CESER 2019, preconisation 8",
             "networks' meetings and replication support",
-            encounters_per_100k_eur=(15.0, 0.0, 1e4, "meetings a month per 100 k€ a year"),
+            encounters_per_100k_eur=(15.0, 0.0, 1e3, "meetings a month per 100 k€ a year"),
             replication_gain_per_100k_eur=(0.2, 0.0, 10.0, "relative gain in replication per 100 k€ a year"),
         ),
         _lever(

@@ -38,7 +38,7 @@ class ActorParams:
     #: Log-normal spread (sigma) of budgets between actors of a kind.
     budget_sigma: float = param(0.8, ge=0, le=3)
     #: Value of one volunteer hour when valorised as the 4th funding tier (Territoires Conseils 2018).
-    volunteer_hour_value_eur: float = param(15.0, ge=0)
+    volunteer_hour_value_eur: float = param(15.0, ge=0, le=1_000)
     #: Log-normal spread of domain interests within a kind (0 = all alike).
     interest_sigma: float = param(0.5, ge=0, le=3)
     brings: Brings = param(factory=Brings)
@@ -60,7 +60,7 @@ class EncounterParams:
     #: Probability that an encounter across sectors turns into a tie ("cloisonnement", Territoires Conseils 2018).
     cross_sector_acceptance: float = param(0.5, ge=0, le=1)
     #: New encounters a facilitator brokers each month, biased across sectors (Territoires Conseils 2018).
-    facilitator_introductions_per_month: float = param(6.0, ge=0)
+    facilitator_introductions_per_month: float = param(6.0, ge=0, le=200)
     #: Acquaintances each actor starts with, in its territory (mostly its own sector).
     initial_ties_per_actor: float = param(3.0, ge=0, le=50)
 
@@ -109,7 +109,7 @@ class IdeaParams:
         )
     )
     #: Relative rise of the idea rate per unit of log(1 + experience).
-    experience_boost: float = param(3.0, ge=0)
+    experience_boost: float = param(3.0, ge=0, le=50)
     #: Ideas not turned into a coalition are dropped after this long.
     lifetime_months: int = param(6, ge=1, le=120)
     #: Probability that a success spawns a follow-up idea (Territoires Conseils 2018: "Le projet nourrit le projet").
@@ -117,7 +117,7 @@ class IdeaParams:
     #: Probability that a deployment spawns the same idea in another territory (essaimer).
     replication_probability: float = param(0.3, ge=0, le=1)
     #: Active projects per 10k inhabitants that halve a domain's perceived need.
-    need_half_saturation_per_10k: float = param(0.45, gt=0)
+    need_half_saturation_per_10k: float = param(0.45, gt=0, le=1_000)
     #: Steepness of that saturation (Hill exponent): 1 gradual, higher is sharper.
     need_saturation_exponent: float = param(4.0, ge=0.5, le=8)
 
@@ -139,7 +139,7 @@ class AllianceParams:
     #: Monthly chance that an idea's initiator takes it up again when its first attempt failed.
     retry_probability: float = param(0.5, ge=0, le=1)
     #: Projects one facilitator can support at once through their stages (Territoires Conseils 2018; CESER 2019, P4).
-    facilitator_project_capacity: int = param(8, ge=0)
+    facilitator_project_capacity: int = param(8, ge=0, le=200)
 
 
 @dataclass
@@ -172,7 +172,7 @@ class FundingConfig:
     #: Share of the service-revenue tier a coalition can expect, per member with market access.
     revenue_credibility_per_market_member: float = param(0.35, ge=0, le=1)
     #: Yearly cost of one facilitator (engineering, financed apart from projects, Territoires Conseils 2018).
-    facilitator_cost_eur_per_year: float = param(55_000, ge=0)
+    facilitator_cost_eur_per_year: float = param(55_000, ge=0, le=1_000_000)
 
 
 @dataclass
@@ -188,20 +188,20 @@ class ProjectParams:
         factory=lambda: PerStage(seed=0.030, experimentation=0.020, consolidation=0.010, deployment=0.008)
     )
     #: Log-hazard slopes: how strongly each factor lowers (or shocks raise) the hazard.
-    coverage_effect: float = param(1.5, ge=0)
-    trust_effect: float = param(2.0, ge=0)
-    diversity_effect: float = param(0.8, ge=0)
-    facilitation_effect: float = param(0.6, ge=0)
-    experience_effect: float = param(0.3, ge=0)
+    coverage_effect: float = param(1.5, ge=0, le=20)
+    trust_effect: float = param(2.0, ge=0, le=20)
+    diversity_effect: float = param(0.8, ge=0, le=20)
+    facilitation_effect: float = param(0.6, ge=0, le=20)
+    experience_effect: float = param(0.3, ge=0, le=20)
     #: Alliances share risk and uncertainty (Territoires Conseils 2018): hazard multiplier.
-    alliance_hazard_multiplier: float = param(1.3, ge=0)
+    alliance_hazard_multiplier: float = param(1.3, ge=0, le=100)
     #: Monthly capture probability of a coalition one member dominates financially, under
     #: classic governance (Territoires Conseils 2018: "détournement du projet au bénéfice d'une des parties").
     moral_hazard_per_month: float = param(0.006, ge=0, le=1)
     #: How much democratic governance (0 classic .. 1 multi-stakeholder) cuts capture.
     democracy_protection: float = param(0.8, ge=0, le=1)
     #: A cooperation "lasts" once it has been active this long (Territoires Conseils 2018: 36 months).
-    lasting_after_months: int = param(36, ge=1)
+    lasting_after_months: int = param(36, ge=1, le=1200)
 
 
 @dataclass
@@ -209,13 +209,13 @@ class OutcomeParams:
     """Process 7: what successful projects create (Territoires Conseils 2018)."""
 
     #: Budget euros per job created on reaching consolidation.
-    budget_eur_per_job: float = param(60_000, gt=0)
+    budget_eur_per_job: float = param(60_000, gt=0, le=10_000_000)
     #: Jobs multiplier on deployment (replication adds jobs).
-    deployment_job_multiplier: float = param(0.5, ge=0)
+    deployment_job_multiplier: float = param(0.5, ge=0, le=100)
     #: Monthly value created per budget euro while consolidated or deployed.
-    value_per_budget_eur_per_month: float = param(0.02, ge=0)
+    value_per_budget_eur_per_month: float = param(0.02, ge=0, le=1)
     #: Alliances create more novel value than partnerships (Territoires Conseils 2018).
-    alliance_value_multiplier: float = param(1.5, ge=0)
+    alliance_value_multiplier: float = param(1.5, ge=0, le=100)
     #: Share of the value that is profit, and the share of profit reinvested locally (Territoires Conseils 2018).
     profit_margin: float = param(0.10, ge=0, le=1)
     reinvested_share: float = param(0.30, ge=0, le=1)

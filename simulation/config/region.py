@@ -17,17 +17,17 @@ TERRITORY_TYPES = ("rural", "peri_urban", "urban")
 class TerritoryConfig:
     """An intercommunal area (EPCI-like) of the region."""
 
-    name: str = param(dataclasses.MISSING)
+    name: str = param(dataclasses.MISSING, min_len=1, max_len=200)
     type: str = param("rural", choices=TERRITORY_TYPES)
-    population: int = param(50_000, gt=0)
+    population: int = param(50_000, gt=0, le=100_000_000)
     #: Need intensity per domain, 0 (no need) to 1 (acute fragility).
     fragility: PerDomain = param(factory=lambda: PerDomain(*([0.5] * 8)))
     #: Initial generalised trust (social capital), 0..1.
     generalised_trust: float = param(0.4, ge=0, le=1)
     #: Facilitators (territorial engineering) funded by the territory itself.
-    facilitators: int = param(0, ge=0)
+    facilitators: int = param(0, ge=0, le=1_000)
     #: Initial balance of the local fund fed by reinvested profits.
-    local_fund_eur: float = param(0.0, ge=0)
+    local_fund_eur: float = param(0.0, ge=0, le=1e10)
 
 
 @dataclass
@@ -45,10 +45,10 @@ class RegionConfig:
         )
     )
     #: At least this many collectivités per territory (the EPCI and a commune).
-    min_collectivites_per_territory: int = param(2, ge=1)
+    min_collectivites_per_territory: int = param(2, ge=1, le=1_000)
     include_universities: bool = True
     include_media: bool = True
     #: Share of firms that are "nomadic" (not anchored in the territory, Reengineering).
     nomadic_firm_share: float = param(0.15, ge=0, le=1)
     #: Multiplies every territory's population: makes larger regions for benchmarks.
-    population_scale: float = param(1.0, gt=0)
+    population_scale: float = param(1.0, gt=0, le=10_000)

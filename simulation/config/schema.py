@@ -25,8 +25,8 @@ class ShockConfig:
     """Process 8: a dated shock (Reengineering: the covid crisis)."""
 
     name: str = param("shock")
-    start_month: int = param(36, ge=0)
-    duration_months: int = param(12, ge=1)
+    start_month: int = param(36, ge=0, le=1200)
+    duration_months: int = param(12, ge=1, le=1200)
     #: Multiplies encounter rates while the shock lasts.
     encounter_factor: float = param(0.5, ge=0, le=10)
     #: Multiplies actors' yearly budgets while it lasts.
@@ -67,18 +67,18 @@ class ScenarioConfig:
     """A scenario is data: a name, a label, and the groups it overrides."""
 
     #: It names the run's result folder: a file name, not a path.
-    name: str = param("baseline", pattern=FOLDER_NAME, pattern_says=FOLDER_NAME_SAYS)
-    label: str = param("Baseline: no added policy")
+    name: str = param("baseline", pattern=FOLDER_NAME, pattern_says=FOLDER_NAME_SAYS, max_len=100)
+    label: str = param("Baseline: no added policy", max_len=300)
 
 
 @dataclass
 class OutputConfig:
     """Where and what a run writes."""
 
-    results_dir: str = param("results")
+    results_dir: str = param("results", min_len=1, max_len=1000)
     #: A sweep's folder under ``results_dir/sweeps/`` (default: the start time);
     #: give the same name again to resume a killed sweep.
-    sweep_name: str = param("", pattern=f"({FOLDER_NAME})?", pattern_says=FOLDER_NAME_SAYS + ", or empty")
+    sweep_name: str = param("", pattern=f"({FOLDER_NAME})?", pattern_says=FOLDER_NAME_SAYS + ", or empty", max_len=100)
     write_plot: bool = True
     #: Compute the trust-network indicators (ties, density, mean trust, cross-sector share, giant
     #: component) every this many months (passes over every tie, costly on large regions);
@@ -88,6 +88,13 @@ class OutputConfig:
     #: Set by the batched sweeper (``hydra_plugins/territorial_alliances_sweeper``): the seeds
     #: this sweep job runs one after the other, the first being ``seed``. Empty: just ``seed``.
     job_seeds: list[int] = param(factory=list)
+    #: What a run may cost: an estimate of its peak memory (GiB) and time (hours) from the actor count, the
+    #: ties and the month's encounter pairs is checked against these before it starts
+    #: (:func:`simulation.config.validate.resources`); raise them to run a larger configuration knowingly.
+    max_memory_gib: float = param(16.0, gt=0, le=4096)
+    max_hours: float = param(2.0, gt=0, le=10_000)
+    #: In a sweep, a failing run stops its job (true), or is recorded in ``failures/`` while the others go on.
+    stop_on_failure: bool = False
 
 
 @dataclass

@@ -47,7 +47,14 @@ def _check(key: str, value: Any, rules: dict[str, Any]) -> list[str]:
         if rule in rules and isinstance(value, (int, float)) and not ok(value, rules[rule]):
             problems.append(f"{key} = {value}: must be {word} {rules[rule]}")
     if "min_len" in rules and isinstance(value, Sequence) and len(value) < rules["min_len"]:
-        problems.append(f"{key}: needs at least {rules['min_len']} item(s), got {len(value)}")
+        if isinstance(value, str):
+            problems.append(f"{key} = {value!r}: must not be empty")
+        else:
+            problems.append(f"{key}: needs at least {rules['min_len']} item(s), got {len(value)}")
+    if "max_len" in rules and isinstance(value, str) and len(value) > rules["max_len"]:
+        problems.append(f"{key}: {len(value)} characters, at most {rules['max_len']} allowed")
+    if rules.get("integer") and isinstance(value, float) and not value.is_integer():
+        problems.append(f"{key} = {value}: must be a whole number")
     if "pattern" in rules and isinstance(value, str) and not re.fullmatch(rules["pattern"], value):
         problems.append(f"{key} = {value!r}: allowed are {rules['pattern_says']}")
     return problems
@@ -94,6 +101,9 @@ def validate(cfg: Config) -> Config:
     if cfg.output.job_seeds and cfg.output.job_seeds[0] != cfg.seed:
         problems.append(f"output.job_seeds = {cfg.output.job_seeds}: must start with seed ({cfg.seed})")
     problems += _lever_problems(cfg.policies)
+    problems += _table_problems(cfg)
+    if not problems:  # the estimate needs valid values
+        problems += resource_problems(cfg)
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
     return cfg
@@ -121,4 +131,121 @@ def _lever_problems(cfg: PoliciesConfig) -> list[str]:
             spec = declared.params[k]
             if not spec.low <= v <= spec.high:
                 problems.append(f"{key}.params.{k} = {v}: must be between {spec.low} and {spec.high}")
+    return problems
+
+
+#: Limits that depend on what a per-kind, per-domain or per-stage table holds (the tables' own fields only
+#: ask for values >= 0): key prefix -> (upper bound, whole numbers only, what the values are).
+TABLE_LIMITS: dict[str, tuple[float, bool, str]] = {
+    "ideas.rate_per_month": (1.0, False, "a monthly probability"),
+    "actors.max_projects": (50, True, "a number of concurrent projects"),
+    "actors.sociability": (20.0, False, "a multiplier of the encounter rates"),
+    "actors.cooperation_budget_eur_per_year": (1e9, False, "euros a year"),
+    "actors.volunteer_hours_per_year": (8_760, False, "hours a year (a year has 8,760)"),
+    "actors.seeks": (20.0, False, "a relative interest"),
+    "region.actors_per_10k_inhabitants": (10_000, False, "actors per 10,000 inhabitants (at most one each)"),
+    "funding.budget_eur": (1e9, False, "euros"),
+    "projects.duration_months": (240, False, "months"),
+    "projects.base_hazard_per_month": (1.0, False, "a monthly probability"),
+}
+
+
+def _table_problems(cfg: Config) -> list[str]:
+    """Values of the per-kind, per-domain and per-stage tables beyond what they hold (:data:`TABLE_LIMITS`)."""
+    problems = []
+    for key, value, _ in _walk(cfg, ""):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        for prefix, (high, whole, what) in TABLE_LIMITS.items():
+            if key.startswith(prefix + "."):
+                if value > high:
+                    problems.append(f"{key} = {value}: must be <= {high:g} ({what})")
+                elif whole and not float(value).is_integer():
+                    problems.append(f"{key} = {value}: must be a whole number ({what})")
+    return problems
+
+
+# --------------------------------------------------------------------------- resources
+
+#: Memory per actor over a run, bytes (its state, its agent, its share of the trust network's pool), and the
+#: process's fixed part: measured by the benchmark (``docs/performance.md``: 100,000 actors, 0.7 GiB; a
+#: million, 4.6 GiB), with a margin.
+BYTES_PER_ACTOR = 5_000
+BASE_GIB = 0.5
+#: Memory per encounter pair drawn in a month (index arrays, the channel, the sort), bytes.
+BYTES_PER_PAIR = 64
+#: Throughputs the time estimate assumes (the benchmark's, rounded down): actor-months and pairs per second.
+ACTOR_MONTHS_PER_S = 1.0e6
+PAIRS_PER_S = 5.0e6
+
+
+@dataclasses.dataclass(frozen=True)
+class Resources:
+    """What a run is estimated to need, before it starts (an order of magnitude, not a measurement)."""
+
+    actors: float
+    pairs_per_month: float
+    memory_gib: float
+    hours: float
+    #: The keys that drive the largest part of the estimate, to name in a refusal.
+    drivers: tuple[str, ...]
+
+
+def resources(cfg: Config) -> Resources:
+    """Estimate a run's actors, encounter pairs per month, peak memory and time from its configuration."""
+    region = cfg.region
+    per_10k = region.actors_per_10k_inhabitants.as_list()
+    population = sum(t.population for t in region.territories) * region.population_scale
+    actors = population * sum(per_10k) / 1e4 + len(region.territories) * region.min_collectivites_per_territory
+    e = cfg.encounters
+    sociable = max(cfg.actors.sociability.as_list())
+    pairs = actors * sociable * (e.network_per_month + e.territory_per_month + e.cross_territory_per_month)
+    drivers: dict[str, float] = {"region.population_scale, region.actors_per_10k_inhabitants": pairs}
+    facilitators = float(sum(t.facilitators for t in region.territories))
+    for i, lever in enumerate(cfg.policies.levers):
+        declared = LEVERS.get(lever.name)
+        if declared is None:
+            continue
+        params = {k: lever.params.get(k, p.default) for k, p in declared.params.items()}
+        budget = cfg.policies.equal_budget_eur_per_year or lever.budget_eur_per_year
+        key = f"policies.levers[{i}]"
+        if lever.name == "p2_creative_evenings":
+            events = budget / 12 / params["cost_per_event_eur"]
+            extra = events * params["participants_per_event"] * params["meetings_per_participant"]
+            drivers[f"{key}.params (participants_per_event, meetings_per_participant), its budget"] = extra
+            pairs += extra
+        elif lever.name == "p8_networks":
+            extra = params["encounters_per_100k_eur"] * budget / 1e5
+            drivers[f"{key}.params.encounters_per_100k_eur, its budget"] = extra
+            pairs += extra
+        elif lever.name == "p4_facilitation":
+            facilitators += budget / params["cost_per_facilitator_eur_per_year"]
+    introductions = facilitators * e.facilitator_introductions_per_month
+    drivers["encounters.facilitator_introductions_per_month, facilitators"] = introductions
+    pairs += introductions
+    memory = BASE_GIB + (actors * BYTES_PER_ACTOR + pairs * BYTES_PER_PAIR) / 2**30
+    seconds = cfg.horizon_months * (actors / ACTOR_MONTHS_PER_S + pairs / PAIRS_PER_S)
+    top = max(drivers.values())
+    named = tuple(k for k, v in drivers.items() if v >= 0.5 * top)
+    return Resources(actors, pairs, memory, seconds / 3600, named)
+
+
+def resource_problems(cfg: Config) -> list[str]:
+    """A refusal, if the run's estimated memory or time exceeds ``output.max_memory_gib`` or ``output.max_hours``."""
+    r = resources(cfg)
+    problems = []
+    what = f"about {r.actors:,.0f} actors and {r.pairs_per_month:,.0f} encounter pairs a month, driven by " + (
+        "; ".join(r.drivers)
+    )
+    if r.memory_gib > cfg.output.max_memory_gib:
+        problems.append(
+            f"the run would need about {r.memory_gib:,.1f} GiB of memory ({what}), more than "
+            f"output.max_memory_gib = {cfg.output.max_memory_gib:g}: lower those keys, or raise "
+            "output.max_memory_gib to run it knowingly"
+        )
+    if r.hours > cfg.output.max_hours:
+        problems.append(
+            f"the run would take about {r.hours:,.1f} hours ({what}), more than output.max_hours = "
+            f"{cfg.output.max_hours:g}: lower those keys, or raise output.max_hours to run it knowingly"
+        )
     return problems

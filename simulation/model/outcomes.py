@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from simulation.config.levers import LEVERS
 from simulation.enums import PUBLIC_SOURCES, ActorKind, FundingSource, Stage
 from simulation.model.territory import gini
+from simulation.policies import yearly_budget_eur
 
 if TYPE_CHECKING:
     from simulation.model.model import TerritorialModel
@@ -229,6 +230,7 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
     out["public_eur_per_lasting_cooperation"] = out["public_eur_cumulative"] / lasting if lasting > 0 else float("nan")
     out["ideas_dropped_cumulative"] = float(model.counters.total.get("ideas_dropped", 0.0))
     out["replications_cumulative"] = float(model.counters.total.get("replications", 0.0))
+    out["lever_budget_eur_per_year"] = yearly_budget_eur(model.config.policies)
     # Every lever of the registry, 0 when it is not in the run: the summary files of a sweep's
     # scenarios then share one schema, and even ``pd.read_parquet(<sweep>/"summary")`` (which takes
     # its columns from the first file it reads) keeps every lever's column.
@@ -265,6 +267,20 @@ def spending(model: TerritorialModel) -> pd.DataFrame:
             )
         )
     return pd.concat(frames, ignore_index=True).astype({"territory": str, "channel": str})
+
+
+def territories(model: TerritorialModel) -> pd.DataFrame:
+    """One row per territory, as the run simulated it: name, type, inhabitants (at the run's scale) and the
+    actors of each kind (``actors_<kind>``). Readers (the report) take the region from here, not from the
+    configuration files."""
+    terr = model.territories
+    counts = np.zeros((len(terr), len(ActorKind)), dtype=np.int64)
+    np.add.at(counts, (model.actors.territory, model.actors.kind), 1)
+    out = pd.DataFrame({"territory": terr.names, "type": terr.types, "population": terr.population})
+    for kind in ActorKind:
+        out[f"actors_{kind.label}"] = counts[:, kind]
+    out["facilitators"] = terr.facilitators
+    return out.astype({"territory": str, "type": str})
 
 
 #: Column types of the project registry, fixed so that every run's file has the same

@@ -21,8 +21,6 @@ import pandas as pd
 import pyarrow as pa
 
 from simulation.config import Config, ConfigError, compose, run_id
-from simulation.model.territory import Territories
-from simulation.policies import yearly_budget_eur
 from simulation.runs import datasets
 from simulation.study import analysis
 
@@ -185,18 +183,22 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     for name in scenario_names:
         rows = summary[summary["scenario"] == name].sort_values("seed")
         check, config = _configuration(sweep_dir, manifest, name, rows.iloc[0])
+        if territory_names is None and "config_id" in rows and isinstance(rows["config_id"].iloc[0], str):
+            # the region as the runs simulated it (inhabitants at the run's scale), as the sweep stored it
+            region = datasets.read_territories(sweep_dir, rows["config_id"].iloc[0])
+            if region is not None:
+                territory_names = region["territory"].astype(str).tolist()
+                territory_types = dict(zip(territory_names, region["type"].astype(str), strict=True))
+                populations = dict(zip(territory_names, region["population"].astype(float), strict=True))
         if config is not None:
-            if territory_names is None:  # the region as the runs simulated it (inhabitants at the run's scale)
-                region = Territories.from_config(config.region)
-                territory_names = list(region.names)
-                territory_types = dict(zip(region.names, region.types, strict=True))
-                populations = dict(zip(region.names, region.population.tolist(), strict=True))
             lasting_months.add(config.projects.lasting_after_months)
+        budget = rows.get("lever_budget_eur_per_year", None)
         scenarios.append(
             {
                 "name": name,
                 "n_seeds": int(rows["seed"].nunique()),
-                "lever_budget_eur_per_year": yearly_budget_eur(config.policies) if config is not None else math.nan,
+                # the levers' yearly budget, as the runs recorded it (sweeps from before they did: unknown)
+                "lever_budget_eur_per_year": float(budget.iloc[0]) if budget is not None else math.nan,
                 "lever_eur_per_year": float(lever_per_run.loc[name].mean()),
                 "extra_public_meur": float(extra_public.get(name, math.nan)),
                 "run_ids": rows["run_id"].astype(str).tolist(),

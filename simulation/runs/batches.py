@@ -20,14 +20,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.config import Config, config_id
-from simulation.runs.datasets import CONFIGS, config_without_seed
+from simulation.runs.datasets import CONFIGS, TABLES, config_without_seed, territories_path
 from simulation.runs.provenance import git_revision, package_version
 from simulation.runs.simulate import RunResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
-TABLES = ("timeseries", "registry", "spending", "summary")  # summary last: it marks the batch as complete
 
 
 def select(config: Config, key: str) -> Any:
@@ -97,6 +96,9 @@ def _write_configs(runs: list[tuple[str, RunResult]], sweep_dir: Path) -> None:
         path = sweep_dir / CONFIGS / f"{config_id(result.config)}.yaml"
         if not path.exists():  # (two workers writing the same file write the same text)
             _write_atomic(config_without_seed(result.config), path)
+        territories = territories_path(sweep_dir, config_id(result.config))
+        if not territories.exists():  # the region as the runs of this configuration simulated it
+            _write_atomic(pa.Table.from_pandas(result.territories, preserve_index=False), territories)
 
 
 #: Tag columns of fixed type: a column of nothing but None would otherwise be typed ``null``, which no

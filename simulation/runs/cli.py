@@ -13,12 +13,22 @@ import io
 import logging
 import os
 import sys
+from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
 from simulation.config import CONFIG_DIR, ConfigError, check_override_keys, to_config
-from simulation.runs.simulate import check_results_dir, results_root, simulate, summary_markdown, write_run
+from simulation.config.compose import check_config_files
+from simulation.runs.simulate import (
+    RunError,
+    check_results_dir,
+    folder_problem,
+    results_root,
+    simulate,
+    summary_markdown,
+    write_run,
+)
 from simulation.runs.sweep import config_per_seed, current_sweep_dir, run_job
 
 
@@ -44,8 +54,14 @@ def _hydra_main(cfg: DictConfig) -> None:
         check_results_dir(results_root(config))
     except ConfigError as e:
         raise SystemExit(f"error: {e}") from None
-    result = simulate(config)
-    folder = write_run(result)
+    try:
+        result = simulate(config)
+    except RunError as e:
+        raise SystemExit(f"error: {e}") from None
+    try:
+        folder = write_run(result)
+    except ConfigError as e:
+        raise SystemExit(f"error: {e}") from None
     print(summary_markdown(result))
     print(f"Run time: {result.seconds:.2f} s (also in provenance.json). Results written to {folder}")
     _end_at_once = True
@@ -81,6 +97,28 @@ def _overrides(argv: list[str]) -> list[str]:
     return [] if args.shell_completion else list(args.overrides)
 
 
+def _config_dirs(argv: list[str]) -> list[Path]:
+    """Configuration folders added on the command line (``--config-dir DIR``, ``-cd DIR``)."""
+    out = []
+    for i, arg in enumerate(argv):
+        if arg in ("--config-dir", "-cd") and i + 1 < len(argv):
+            out.append(Path(argv[i + 1]))
+        elif arg.startswith("--config-dir="):
+            out.append(Path(arg.split("=", 1)[1]))
+    return [d for d in out if d.is_dir()]
+
+
+def _check_hydra_folders(overrides: list[str]) -> None:
+    """Refuse, before anything runs, a Hydra run or sweep folder set on the command line where no folder can be
+    made (under ``/proc``, a file, a read-only place): Hydra would fail with a traceback, after composing."""
+    for override in overrides:
+        key, eq, value = override.partition("=")
+        if eq and key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "$" not in value:
+            problem = folder_problem(Path(value).resolve())
+            if problem:
+                raise ConfigError(f"{key.lstrip('+')} = {value}: {problem}")
+
+
 def main() -> None:
     """Console entry point (``ta-run``); takes Hydra overrides on the command line.
 
@@ -94,12 +132,17 @@ def main() -> None:
     workers at exit).
     """
     _collect_less()
+    overrides = _overrides(sys.argv[1:])
     try:
-        check_override_keys(_overrides(sys.argv[1:]))  # Hydra would refuse an unknown key without saying which exist
+        check_config_files([CONFIG_DIR, *_config_dirs(sys.argv[1:])])  # before Hydra reads them
+        check_override_keys(overrides)  # Hydra would refuse an unknown key without saying which exist
+        _check_hydra_folders(overrides)
     except ConfigError as e:
         raise SystemExit(f"error: {e}") from None
     try:
         _hydra_main()
+    except ConfigError as e:  # a write that failed after the run (disk full), naming the path and the key
+        raise SystemExit(f"error: {e}") from None
     except KeyboardInterrupt:
         multirun = any(a in ("-m", "--multirun") for a in sys.argv[1:])
         hint = " (what is written is kept: the same command, same output.sweep_name, resumes)" if multirun else ""

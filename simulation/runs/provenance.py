@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+import math
 import platform
 import subprocess
 import sys
@@ -77,3 +79,24 @@ def provenance(seed: int, extra: dict[str, Any] | None = None) -> dict[str, Any]
         "command": " ".join(sys.argv),
         **(extra or {}),
     }
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with every float that JSON cannot hold (NaN, ±inf) as None, and numpy scalars as Python's."""
+    if isinstance(value, dict):
+        return {str(k): _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, (str, bytes)):
+        value = value.item()  # a numpy scalar
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def to_json(value: Any) -> str:
+    """Strict JSON (RFC 8259) of ``value``, indented, ending with a newline: ``null`` where a number is undefined
+    (NaN), never a bare ``NaN`` that strict parsers refuse."""
+    return json.dumps(_strict(value), indent=2, allow_nan=False) + "\n"

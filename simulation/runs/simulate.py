@@ -10,6 +10,7 @@ validates every value, runs the model and writes a new folder under
 * ``timeseries.parquet`` — the monthly indicators (``simulation.model.outcomes``);
 * ``registry.parquet``   — one row per project;
 * ``spending.parquet``   — public money by month, territory and channel (each lever apart);
+* ``territories.parquet`` — one row per territory: type, inhabitants, actors simulated by kind;
 * ``summary.json`` / ``summary.md`` — the run-level indicators;
 * ``emergence.png``      — projects by stage over the decade, with participation by kind.
 
@@ -19,7 +20,7 @@ half-written result is never visible, and a run never overwrites an earlier one.
 
 from __future__ import annotations
 
-import json
+import errno
 import math
 import os
 import tempfile
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulation.config import Config, ConfigError, run_id, to_yaml
-from simulation.runs.provenance import REPO, provenance
+from simulation.runs.provenance import REPO, provenance, to_json
 
 # The model (Mesa, numba, pandas) and the plots (matplotlib) are imported where they are used: the
 # driver of a parallel sweep only composes and hands out jobs, and starts 1.2 s sooner without them
@@ -47,31 +48,45 @@ class RunResult:
     registry: pd.DataFrame
     spending: pd.DataFrame
     summary: dict[str, Any]
+    territories: pd.DataFrame
     seconds: float
 
 
+class RunError(RuntimeError):
+    """A run could not be completed (a numeric overflow: a value of the configuration is too large for the
+    model); nothing was written."""
+
+
 def simulate(config: Config) -> RunResult:
-    """Run the model over its horizon and gather its outputs."""
-    from simulation.model.model import (
-        TerritorialModel,  # imported before the clock starts: not a run's time
-        outcomes,
-    )
+    """Run the model over its horizon and gather its outputs.
+
+    A numeric overflow anywhere in the run is an error (:class:`RunError`), never a warning beside results.
+    """
+    import numpy as np
+
+    from simulation.model import outcomes
+    from simulation.model.model import TerritorialModel  # imported before the clock starts: not a run's time
 
     start = time.perf_counter()
-    model = TerritorialModel(config).run()
-    ts = outcomes.timeseries(model)
-    return RunResult(
-        config,
-        ts,
-        outcomes.registry(model),
-        outcomes.spending(model),
-        outcomes.summarise(model, ts),
-        time.perf_counter() - start,
-    )
-
-
-def _json_default(x: Any) -> Any:
-    return None if isinstance(x, float) and math.isnan(x) else str(x)
+    try:
+        with np.errstate(over="raise"):
+            model = TerritorialModel(config).run()
+            ts = outcomes.timeseries(model)
+            result = RunResult(
+                config,
+                ts,
+                outcomes.registry(model),
+                outcomes.spending(model),
+                outcomes.summarise(model, ts),
+                outcomes.territories(model),
+                time.perf_counter() - start,
+            )
+    except FloatingPointError as e:
+        raise RunError(
+            f"numeric overflow in the run of scenario {config.scenario.name}, seed {config.seed} ({e}): a value of "
+            "the configuration is too large for the model; nothing was written"
+        ) from None
+    return result
 
 
 def summary_markdown(result: RunResult) -> str:
@@ -133,8 +148,9 @@ def results_root(config: Config, results_dir: str | Path | None = None) -> Path:
 def folder_problem(path: Path) -> str | None:
     """Why no folder could be made, or written to, at ``path``; None if one can.
 
-    The first existing path at or above ``path`` must be a writable folder (a dangling link exists as a
-    link: it stops the walk up, and is named).
+    The first existing path at or above ``path`` must be a folder where a folder can really be made: a probe
+    folder is made and removed there (permissions alone do not tell: ``/proc`` or ``/sys`` look writable to
+    root). A dangling link exists as a link: it stops the walk up, and is named.
     """
     existing = path
     while not os.path.lexists(existing):
@@ -143,9 +159,25 @@ def folder_problem(path: Path) -> str | None:
         what = "a link to nothing" if existing.is_symlink() and not existing.exists() else "a file"
         where = f"is {what}" if existing == path else f"lies under {existing}, {what}"
         return f"{where}; a folder (or a path where one can be made) is needed"
-    if not os.access(existing, os.W_OK | os.X_OK):
-        return f"{existing} is not writable"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=existing))
+    except OSError as e:
+        return f"no folder can be made in {existing} ({e.strerror or e})"
     return None
+
+
+def private_umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_failure(error: OSError, path: Path, key: str) -> ConfigError:
+    """A clear error for a write that failed (disk full, quota, permission), naming the path and the key that
+    chose it."""
+    reason = "the disk is full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else (error.strerror or str(error))
+    return ConfigError(f"cannot write {path}: {reason} ({key} chose where; free space or choose another folder)")
 
 
 def check_results_dir(root: Path) -> None:
@@ -174,16 +206,18 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
     root = results_root(result.config, results_dir)
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    tmp.chmod(0o777 & ~private_umask())  # mkdtemp makes it private: the result folder is as readable as the umask says
     try:
         (tmp / "config.yaml").write_text(to_yaml(result.config))
         prov = provenance(
             result.config.seed, {"run_id": run_id(result.config), "run_seconds": round(result.seconds, 3)}
         )
-        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
+        (tmp / "provenance.json").write_text(to_json(prov))
         outcomes.write_parquet(result.timeseries, tmp / "timeseries.parquet")
         outcomes.write_parquet(result.registry, tmp / "registry.parquet", outcomes.REGISTRY_SCHEMA)
         outcomes.write_parquet(result.spending, tmp / "spending.parquet", outcomes.SPENDING_SCHEMA)
-        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json_default) + "\n")
+        outcomes.write_parquet(result.territories, tmp / "territories.parquet")
+        (tmp / "summary.json").write_text(to_json(result.summary))
         (tmp / "summary.md").write_text(summary_markdown(result))
         if result.config.output.write_plot:
             c = result.config
@@ -199,8 +233,10 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
                 if not final.exists():
                     raise
         raise RuntimeError(f"no free result folder name under {root}")
-    except BaseException:
+    except BaseException as e:
         for p in sorted(tmp.glob("*")):
             p.unlink()
         tmp.rmdir()
+        if isinstance(e, OSError):
+            raise write_failure(e, root, "output.results_dir") from None
         raise

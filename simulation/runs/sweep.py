@@ -61,7 +61,9 @@ from simulation.runs.batches import TABLES as TABLES
 from simulation.runs.batches import clear_unfinished, finished_runs, write_batch
 from simulation.runs.batches import select as select
 from simulation.runs.batches import swept_parameters as swept_parameters
-from simulation.runs.provenance import git_revision, provenance
+from simulation.runs.datasets import IncompleteSweepError, check_complete
+from simulation.runs.progress import failure_path
+from simulation.runs.provenance import git_revision, provenance, to_json
 from simulation.runs.simulate import RunResult, simulate
 
 #: A job writes the runs it has made once they have taken this long (and when it ends): what a kill may lose.
@@ -136,7 +138,15 @@ def run_job(configs: Sequence[Config], sweep_dir: Path, overrides: list[str]) ->
             if rid in done:
                 continue
             done.add(rid)
-            batch.append((rid, simulate(config)))
+            try:
+                result = simulate(config)
+            except Exception as e:  # one failing run does not stop the others, unless asked
+                if config.output.stop_on_failure:
+                    raise
+                _record_failure(sweep_dir, rid, config, e)
+                continue
+            failure_path(sweep_dir, rid).unlink(missing_ok=True)  # made again after an earlier failure
+            batch.append((rid, result))
             _free_finished_runs()
             if sum(result.seconds for _, result in batch) >= FLUSH_SECONDS:
                 full, batch = batch, []
@@ -145,6 +155,24 @@ def run_job(configs: Sequence[Config], sweep_dir: Path, overrides: list[str]) ->
         if batch:
             written.append(write_batch(batch, sweep_dir, overrides))
     return written
+
+
+def _record_failure(sweep_dir: Path, rid: str, config: Config, error: Exception) -> None:
+    """Record a failed run in ``failures/<run_id>.json`` (its error and traceback), and say it on stderr."""
+    import traceback
+
+    record = {
+        "run_id": rid,
+        "scenario": config.scenario.name,
+        "seed": config.seed,
+        "error": f"{type(error).__name__}: {error}",
+        "traceback": traceback.format_exc(),
+        **provenance(config.seed),
+    }
+    path = failure_path(sweep_dir, rid)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(to_json(record))
+    print(f"run {rid} (scenario {config.scenario.name}, seed {config.seed}) failed: {record['error']}", file=sys.stderr)
 
 
 def run_in_sweep(config: Config, sweep_dir: Path, overrides: list[str]) -> Path | None:
@@ -234,6 +262,10 @@ def prepare_sweep_dir(sweep_dir: Path, config: DictConfig, planned: dict[str, se
     except OSError as e:
         raise SystemExit(f"error: the sweep was not started: cannot make the sweep folder {sweep_dir}: {e}") from None
     clear_unfinished(sweep_dir)
+    try:  # a damaged batch would pass for done: a resume would never make its runs again
+        check_complete(sweep_dir)
+    except IncompleteSweepError as e:
+        raise SystemExit(f"error: the sweep was not started: {e}") from None
     manifest_path = sweep_dir / "sweep.json"
     history: list[dict[str, Any]] = []
     if manifest_path.exists():
@@ -250,7 +282,7 @@ def prepare_sweep_dir(sweep_dir: Path, config: DictConfig, planned: dict[str, se
         "history": history,
     }
     tmp = manifest_path.with_name(f".sweep.json.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp.write_text(to_json(manifest))
     os.replace(tmp, manifest_path)
 
 

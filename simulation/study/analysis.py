@@ -34,6 +34,7 @@ import matplotlib
 matplotlib.use("Agg")
 import pandas as pd
 
+from simulation.runs.provenance import to_json
 from simulation.runs.simulate import folder_problem
 from simulation.study.checks import (
     MAKING,
@@ -160,7 +161,7 @@ def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None
         + table.to_markdown(index=False, floatfmt=".4g")
         + "\n"
     )
-    (out / "provenance.json").write_text(json.dumps(provenance_of(sweep_dir, summary, baseline), indent=2) + "\n")
+    (out / "provenance.json").write_text(to_json(provenance_of(sweep_dir, summary, baseline)))
     ce.to_csv(out / "cost_effectiveness.csv", index=False)
     emergence_plot(ts, out / "emergence.png")
     if len(ce):

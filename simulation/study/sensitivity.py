@@ -45,7 +45,9 @@ from simulation.config import compose, run_id
 from simulation.config.levers import LEVERS
 from simulation.config.uncertainties import screened
 from simulation.model.indicators import SCREENED
+from simulation.runs.batches import clear_unfinished
 from simulation.runs.datasets import read_table
+from simulation.runs.lock import sweep_lock, wait_requested
 from simulation.runs.provenance import REPO, git_revision
 from simulation.runs.sweep import folder_runs, mixed_runs, run_in_sweep
 from simulation.study.analysis import cost_effectiveness
@@ -71,11 +73,13 @@ def _one(overrides: list[str], folder: str) -> str:
 def run_design(points: list[list[str]], folder: Path, jobs: int) -> pd.DataFrame:
     """Run every design point (a list of overrides) through the sweep machinery; their summaries, in order."""
     revision = git_revision()["git_revision"]
-    problems = mixed_runs(folder_runs(folder), {}, revision) if folder.is_dir() else []
-    if problems:  # its rows would be taken for this code's: a run id names a configuration, not the code
-        raise SystemExit(f"error: the design was not run: {folder}: {problems[0]} (give another --name)")
-    ids = Parallel(n_jobs=jobs, verbose=5)(delayed(_one)(p, str(folder)) for p in points)
-    summary = read_table(folder, "summary").set_index("run_id")
+    with sweep_lock(folder, wait=wait_requested()):  # one writer per folder, as for a sweep
+        problems = mixed_runs(folder_runs(folder), {}, revision)
+        if problems:  # its rows would be taken for this code's: a run id names a configuration, not the code
+            raise SystemExit(f"error: the design was not run: {folder}: {problems[0]} (give another --name)")
+        clear_unfinished(folder)
+        ids = Parallel(n_jobs=jobs, verbose=5)(delayed(_one)(p, str(folder)) for p in points)
+        summary = read_table(folder, "summary").set_index("run_id")
     out = summary.loc[ids].reset_index()
     out["jobs_per_public_meur"] = out["jobs_created_cumulative"] / out["public_eur_cumulative"] * 1e6
     return out
