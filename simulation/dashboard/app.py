@@ -48,7 +48,6 @@ from simulation.dashboard.lesson import (
     too_large_to_animate,
 )
 from simulation.dashboard.network import PanelFigure
-from simulation.enums import ActorKind
 from simulation.runs.plots import KIND_COLOURS
 
 #: Playing speed, months per second. The default is what the default region sustains all decade
@@ -260,8 +259,9 @@ def Page() -> None:
                 "region_size",
                 actors=labels.number(lesson.n_actors, language),
                 territories=len(lesson.without.territories),
+                one_in=labels.number(lesson.scale, language, 0 if float(lesson.scale).is_integer() else 1),
             ),
-            style="color:#666",
+            style="color:#666;font-size:13px",
         )
         low, high = budget_bounds()
         solara.InputText(
@@ -311,19 +311,24 @@ def Page() -> None:
                 classes=["ta-clock"],
                 style="font-size:28px;font-weight:700;margin-left:12px",
             )
-            if lesson.finished:
-                solara.Text(t("end_of_run", years=lesson.horizon_months // 12), style="font-size:15px")
         with solara.Row(gap="16px", style="align-items:center;flex-wrap:nowrap;height:36px"):
+            # No bubble over the thumb: it would rise over the row above (the clock), and the label says the speed.
             with solara.Div(style="width:400px;flex:none"):
-                solara.SliderInt(t("speed", speed=speed.value), value=speed, min=1, max=MAX_SPEED)
+                solara.SliderInt(t("speed", speed=speed.value), value=speed, min=1, max=MAX_SPEED, thumb_label=False)
             solara.Text(
                 pace_text(pace, playing.value, t, language),
                 classes=["ta-pace"],
                 style="font-size:15px;color:#555;white-space:nowrap",
             )
-            # The "too slow" notice takes the lesson note's place, in this row of fixed height: it never
-            # pushes the panels down.
-            if playing.value and pace.too_slow:
+            # The "too slow" notice and the end of the run take the lesson note's place, in this row of fixed
+            # height: they never push the panels down.
+            if lesson.finished:
+                solara.Text(
+                    t("end_of_run", years=lesson.horizon_months // 12),
+                    classes=["ta-end"],
+                    style="font-size:14px;font-weight:600;color:#333;line-height:1.15",
+                )
+            elif playing.value and pace.too_slow:
                 solara.Text(
                     t("too_slow", speed=speed.value),
                     classes=["ta-too-slow"],
@@ -336,9 +341,9 @@ def Page() -> None:
         legend = " ".join(
             f"<span style='margin-right:12px;white-space:nowrap'><span style='color:{KIND_COLOURS[k]};"
             f"font-size:18px'>●</span> {html.escape(t('kind.' + k.label))}</span>"
-            for k in ActorKind
+            for k in lesson.kinds  # the kinds the region holds, as the counters
         )
-        solara.HTML(tag="div", unsafe_innerHTML=legend, style="font-size:15px;line-height:1.3")
+        solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["ta-kinds"], style="font-size:15px;line-height:1.3")
         with solara.Columns([1, 1], gutters_dense=True):
             for which in (0, 1):
                 Panel(lesson, which, lesson.months_done, figures[which], y_max, t, language)

@@ -16,8 +16,8 @@ from solara.alias import rw
 
 from simulation.dashboard import labels
 from simulation.dashboard.lesson import STAGE_REPORTERS, Lesson
-from simulation.dashboard.network import PanelFigure
-from simulation.runs.plots import KIND_COLOURS
+from simulation.dashboard.network import STAGES, PanelFigure
+from simulation.runs.plots import KIND_COLOURS, STAGE_COLOURS
 
 #: A label look-up in the page's language: ``t(key, **values)``.
 Text = Callable[..., str]
@@ -40,10 +40,12 @@ CSS = """
 .ta-counters { font-size: 15px; line-height: 1.3; margin-bottom: 2px; }
 .ta-counters i { font-style: normal; color: #555; margin-right: 4px; }
 .ta-counters .ta-kind, .ta-counters .ta-stage { white-space: nowrap; }
+.ta-stage-key { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 3px; vertical-align: -0.05em;
+  border: 1px solid rgba(0, 0, 0, 0.25); }
 """
 #: The figure's height limit: the window's height less the app bar, the control rows, and a panel's title
 #: and counters (measured at 1280×720: the network's bottom then ends inside the window).
-FIGURE_MAX_HEIGHT = "calc(100vh - 375px)"
+FIGURE_MAX_HEIGHT = "calc(100vh - 370px)"
 
 #: Sets ``<html lang>`` to the page's language: Solara's page template writes ``<html>`` without it.
 HTML_LANG_TEMPLATE = """<template><span style="display: none"></span></template>
@@ -73,9 +75,11 @@ def Counters(lesson: Lesson, which: int, month: int, t: Text, lang: str) -> None
 
     # Each "stage value" and "● kind value" is one unbreakable span: a line breaks between them, never
     # inside, so a dot is never left alone at the end of a line.
+    # Each stage's name follows a square of its colour in the curve below: the curve's legend, outside it.
     stages = " · ".join(
-        f"<span class='ta-stage'>{html.escape(t('stage.' + name.removeprefix('projects_')))} <b>{fmt(name)}</b></span>"
-        for name in STAGE_REPORTERS
+        f"<span class='ta-stage'><span class='ta-stage-key' style='background:{STAGE_COLOURS[stage]}'></span>"
+        f"{html.escape(t('stage.' + stage.label))} <b>{fmt(name)}</b></span>"
+        for stage, name in zip(STAGES, STAGE_REPORTERS, strict=True)
     )
     kinds = " · ".join(
         f"<span class='ta-kind ta-kind-{k.label}'><span style='color:{KIND_COLOURS[k]}'>●</span> "

@@ -39,13 +39,18 @@ from simulation.dashboard import labels
 from simulation.dashboard.network import shared_y_max
 from simulation.enums import ActorKind, Stage
 from simulation.model.model import TerritorialModel
-from simulation.model.territory import actor_counts
+from simulation.model.outcomes import INTENSIVE, real
+from simulation.model.territory import actor_counts, region_table
 
-DEFAULT_REGION = "auvergne_rhone_alpes"
-#: Region presets (``configs/region/*.yaml``), the default first.
-REGIONS: tuple[str, ...] = tuple(
-    sorted((p.stem for p in (CONFIG_DIR / "region").glob("*.yaml")), key=lambda r: (r != DEFAULT_REGION, r))
-)
+#: The region presets (``configs/region/*.yaml``) a class is offered, the default first: real territories small
+#: enough to animate with their network drawn — a French département (Cantal, 9 EPCI) and a Moroccan region
+#: (the Oriental's 8 provinces and préfectures), each a sample of its organisations (``region.sample_fraction``)
+#: — then the model's default region, whose 164 EPCI are too many actors to animate (curves and counters only).
+#: The other presets (all France, every region) are for sweeps, not for a class: some take minutes to build.
+REGIONS: tuple[str, ...] = ("cantal", "oriental_morocco", "auvergne_rhone_alpes")
+DEFAULT_REGION = REGIONS[0]
+if missing := [r for r in REGIONS if not (CONFIG_DIR / "region" / f"{r}.yaml").is_file()]:
+    raise RuntimeError(f"the dashboard's regions {missing} have no preset in {CONFIG_DIR / 'region'}")
 #: Every policy lever, in the order of docs/ODD.md §7.9: P1–P8 (CESER 2019), then the other sources' levers.
 LEVERS: tuple[str, ...] = tuple(DECLARED_LEVERS)
 
@@ -133,7 +138,8 @@ def parse_euros(text: str, lang: str) -> float:
 
 def actors_in(region: str) -> int:
     """Number of actors the region preset holds."""
-    return int(actor_counts(region_config(region).region).sum())
+    config = region_config(region).region
+    return int(actor_counts(region_table(config), config).sum())
 
 
 def too_large_to_animate(n_actors: int) -> bool:
@@ -207,9 +213,21 @@ class Lesson:
         values: list[Any] = model.datacollector.model_vars.get(name, [])
         return values
 
+    @property
+    def scale(self) -> float:
+        """How many real organisations one simulated actor stands for (``1 / region.sample_fraction``): counts are
+        shown in real units, as the result files give them (``simulation.model.outcomes.timeseries``)."""
+        return real(self.without)
+
     def counters(self, model: TerritorialModel) -> dict[str, float]:
-        """The panel's counters this month (NaN before the first month): reporter name → value."""
-        return {name: float(v[-1]) if (v := self.series(model, name)) else math.nan for name in COUNTERS}
+        """The panel's counters this month (NaN before the first month): reporter name → value, counts in real
+        units (the sample's times :attr:`scale`), shares as they are."""
+        return {
+            name: float(v[-1]) * (1.0 if name in INTENSIVE else self.scale)
+            if (v := self.series(model, name))
+            else math.nan
+            for name in COUNTERS
+        }
 
 
 @functools.lru_cache(maxsize=16)

@@ -15,8 +15,10 @@ import os
 import shlex
 from pathlib import Path
 
+from simulation.report import pages
 from simulation.report.data import ReportError, check_sweep, collect
-from simulation.report.render import html_to_pdf, render_html
+from simulation.report.figures import least_heights
+from simulation.report.render import render_report
 from simulation.study import analysis
 
 LANGUAGES = ("fr", "en")
@@ -68,10 +70,15 @@ def build_reports(
     command = report_command(data["sweep"]["name"], lang, baseline)
     documents: dict[str, bytes] = {}
     for code in langs:
-        html = render_html(data, code, command)
+        html, heights = render_report(data, code, command)
+        if pdf:  # laid out in pages; a section's stray tail taken back by its figure, drawn shorter (pages.py)
+            document = pages.layout(html, out)
+            shorter, compact = pages.short_tails(document, heights, least_heights(data))
+            if shorter or compact:
+                html, _ = render_report(data, code, command, heights | shorter, compact)
+                document = pages.layout(html, out)
+            documents[f"report.{code}.pdf"] = document.write_pdf()
         documents[f"report.{code}.html"] = html.encode()
-        if pdf:
-            documents[f"report.{code}.pdf"] = html_to_pdf(html, out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, content in documents.items():

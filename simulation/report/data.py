@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from simulation.config import Config, ConfigError, compose, run_id
+from simulation.report import places
 from simulation.runs import datasets
 from simulation.study import analysis
 
@@ -71,10 +72,12 @@ def check_sweep(sweep_dir: Path, baseline: str) -> list[str]:
     return scenarios
 
 
-def read_table(sweep_dir: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+def read_table(
+    sweep_dir: Path, table: str, columns: list[str] | None = None, optional: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """One dataset of the sweep; a ReportError naming the folder if it cannot be read."""
     try:
-        return datasets.read_table(sweep_dir, table, columns=columns)
+        return datasets.read_table(sweep_dir, table, columns=columns, optional=optional)
     except (OSError, ValueError, KeyError, pa.ArrowException) as e:
         wanted = f" (columns {', '.join(columns)})" if columns else ""
         raise ReportError(f"{str(sweep_dir)!r}: cannot read its {table} dataset{wanted}: {e}") from e
@@ -148,7 +151,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     except ValueError as e:  # runs that cannot be compared (several per scenario and seed, or configurations)
         raise ReportError(f"{str(sweep_dir)!r}: {e}") from e
     registry = analysis.finished_only(
-        read_table(sweep_dir, "registry", ["scenario", "seed", "run_id", "territory", "outcome"]), summary
+        read_table(sweep_dir, "registry", ["scenario", "seed", "run_id", "territory", "outcome"], ("weight",)), summary
     )
     spending = analysis.finished_only(
         read_table(sweep_dir, "spending", ["scenario", "seed", "run_id", "channel", "public_eur"]), summary
@@ -179,6 +182,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     territory_types: dict[str, str] = {}
     populations: dict[str, float] = {}
     lasting_months: set[int] = set()
+    region_info: dict[str, str] = {}
     scenarios = []
     for name in scenario_names:
         rows = summary[summary["scenario"] == name].sort_values("seed")
@@ -192,6 +196,12 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
                 populations = dict(zip(territory_names, region["population"].astype(float), strict=True))
         if config is not None:
             lasting_months.add(config.projects.lasting_after_months)
+            if not region_info:  # the region's name, as its preset gives it ("Cantal (Auvergne-Rhône-Alpes)")
+                region_info = {
+                    "name": config.region.name,
+                    "label": config.region.label,
+                    "country": config.region.country,
+                }
         budget = rows.get("lever_budget_eur_per_year", None)
         scenarios.append(
             {
@@ -222,6 +232,10 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     by_type = analysis.by_territory_type(counts, territory_types, populations, baseline) if territory_types else None
     type_rows = by_type.to_dict("records") if by_type is not None else []
     type_names = list(dict.fromkeys(r["type"] for r in type_rows))
+    base_types = [r for r in type_rows if r["scenario"] == baseline]
+    shares_add_up = all(
+        places.rounded_shares_add_up([r[column] for r in base_types]) for column in ("population_share", "share")
+    )
     # Per type, the funded lever(s) adding the most lasting cooperations beyond the noise (interval above zero):
     # all of them if tied; none if no interval clears zero. (A shock or a counterfactual is not a lever.)
     funded_levers = {x["name"] for x in scenarios if x["name"] != baseline and x["lever_budget_eur_per_year"] > 0}
@@ -239,6 +253,7 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     jobs = "jobs_created_cumulative_per_meur"
     creating_jobs = ranked[ranked[f"{jobs}_ci_low"] > 0]
     levers = [x for x in scenarios if x["name"] != baseline]
+    seeds = [x["n_seeds"] for x in scenarios]
     # "Every lever is given the same budget" is said of two funded scenarios or more whose configurations are
     # the runs' own (stored, or composed again with the same digest); not of a shock-only sweep, whose budgets
     # are all 0, nor of one lever; a scenario without levers, such as a shock, is left out.
@@ -251,6 +266,8 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
             "name": sweep_dir.resolve().name,
             "date_utc": manifest.get("date_utc", "?"),
             "command": sweep_command(manifest),
+            # Every command run on the sweep's folder, oldest first: together they rebuild every scenario.
+            "commands": sweep_commands(manifest),
             "package_versions": sorted(summary["package_version"].astype(str).unique()),
             "git_revisions": sorted(summary["git_revision"].astype(str).unique()),
             "git_dirty": bool(manifest.get("git_dirty")),
@@ -266,7 +283,12 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
             "nothing_can_last": horizon_months <= lasting_after,
             "regions": sorted(summary["region"].astype(str).unique()),
             "seed_list": _seed_list(summary["seed"].unique()),
-            "min_seeds": min((x["n_seeds"] for x in scenarios), default=0),
+            "min_seeds": min(seeds, default=0),
+            "max_seeds": max(seeds, default=0),
+            # Plausible worlds (draws of the uncertain parameters), when the sweep has them; None: the calibrated
+            # parameters only.
+            "n_worlds": int(summary["world"].nunique()) if "world" in summary.columns else None,
+            "region": region_info,
         },
         "ranking": ranked.to_dict("records"),
         "verdict": verdict,
@@ -281,6 +303,9 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         else None,
         "package": next((r for r in ranked.to_dict("records") if r["scenario"] == PACKAGE), None),
         "n_ranked": int(ranked[HEADLINE].notna().sum()),
+        "n_levers": len(ranked),
+        # The CESER's preconisations P1–P8 among the ranked levers: the robustness of their ranking is known.
+        "ceser_levers": [x for x in ranked["scenario"].astype(str) if re.match(r"p[1-8]_", x)],
         # The levers' common configured yearly budget (None if they differ), and those that spent much less.
         "equal_budget": equal_budget if known else None,
         "underspent": [
@@ -291,14 +316,32 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         "territories": {
             "names": territory_names,
             "types": territory_types,
-            "without": {s: g.to_dict("records") for s, g in without.groupby("scenario")},
+            "without": places.without_by_type(without, territory_types),
+            "never_without": places.never_without(territory_names, without, territory_types),
             "any_without": bool(len(without)),
             "by_type": {(r["scenario"], r["type"]): r for r in type_rows},
             "type_names": type_names,
             "type_leaders": type_leaders,
+            "shares_add_up": shares_add_up,
         },
-        "frames": {"timeseries": ts, "cost_effectiveness": ranked[ce.columns], "territory_counts": counts},
+        "frames": {
+            "timeseries": ts,
+            "cost_effectiveness": ranked[ce.columns],
+            "territory_counts": counts,
+            "territory_types": places.type_frame(counts, territory_types, populations),
+        },
     }
+
+
+def sweep_commands(manifest: dict[str, Any]) -> list[dict[str, str]]:
+    """Every command run on the sweep's folder, oldest first, each as the multirun command that rebuilds its runs
+    (:func:`sweep_command`) with its date: ``sweep.json`` holds the latest, and the earlier ones in its
+    ``history``. A later command may have re-run only some scenarios: all of them, in order, rebuild the sweep
+    (runs already made are skipped)."""
+    if "overrides" not in manifest:
+        return []
+    earlier = [m for m in manifest.get("history", []) if isinstance(m, dict) and "overrides" in m]
+    return [{"date_utc": str(m.get("date_utc", "?")), "command": sweep_command(m)} for m in [*earlier, manifest]]
 
 
 def sweep_command(manifest: dict[str, Any]) -> str:

@@ -64,3 +64,17 @@ def number_span(key: str, value: float, lang: str, digits: int = 1, kind: str = 
     return Markup('<span class="num" data-key="{}" data-value="{}" data-digits="{}">{}</span>').format(
         key, repr(v), digits, escape(text)
     )
+
+
+def long_date(iso: str, lang: str) -> str:
+    """A date (ISO 8601, a time after it ignored) as ``lang`` writes it in full: "5 décembre 2026", "5 December
+    2026"; the text as it is when it is not a date."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    try:
+        day = dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return format_date(day, format="long", locale=lang)

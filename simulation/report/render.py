@@ -14,11 +14,10 @@ from typing import Any
 import jinja2
 from babel.numbers import format_decimal
 
-from simulation.report import i18n
+from simulation.report import i18n, pages
 from simulation.report.data import ReportError
 from simulation.report.figures import draw_figures
 from simulation.runs.provenance import REPO, git_revision, package_version
-from simulation.study import analysis
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Fewer random draws than this for a scenario are flagged: its intervals are wide, the ranking fragile.
@@ -52,17 +51,27 @@ def _https_remote() -> str | None:
     return f"https://{m.group(1)}/{m.group(2)}" if m else None
 
 
+#: A heading's numbering ("7.9", "4.") and the code it names in parentheses ("(`simulation/policies/`)"): the
+#: report cites a section by its number and its words, never by a file of the repository.
+SECTION_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+")
+CODE_IN_HEADING = re.compile(r"\s*\([^)]*`[^)]*\)")
+
+
 def doc_reference(path: str, heading: str) -> dict[str, str | None]:
     """A citation of a section of the repository's documentation, checked to exist.
 
-    The citation names the document by its path in the repository and the section by
-    its title ("docs/ODD.md § 7.5 Policy levers"), never by a path on this machine, so
-    the report can be sent on. ``href`` is an https link to the section at the current git
-    revision when the repository has an ``origin`` remote, None otherwise (plain text).
+    The report names the document by its title (the templates' ``documents``: "the model's documentation
+    (ODD)") and the section by its number and words ("7.9", "Policy levers"), never by a path, of the repository
+    or of this machine, so the report can be sent on. ``href`` is an https link to the section at the current
+    git revision when the repository has an ``origin`` remote, None otherwise (plain text).
 
     Args:
         path: the document, relative to the repository (``docs/ODD.md``).
         heading: the start of the section's heading (``7.9``, ``Outputs``).
+
+    Returns:
+        ``path``, ``title`` (the heading, without the code it names), ``number`` (the section's number, or None),
+        ``name`` (its words) and ``href``.
 
     Raises:
         ReportError: the document or the section does not exist (the citation is stale).
@@ -73,17 +82,53 @@ def doc_reference(path: str, heading: str) -> dict[str, str | None]:
     for line in doc.read_text().splitlines():
         m = re.match(r"#+\s+(.*)", line)
         if m and m.group(1).startswith(heading):
-            title = m.group(1).strip()
-            slug = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+            heading_text = m.group(1).strip()
+            slug = re.sub(r"[^\w\- ]", "", heading_text.lower()).replace(" ", "-")
             remote, revision = _https_remote(), git_revision()["git_revision"]
             href = f"{remote}/blob/{revision}/{path}#{slug}" if remote and revision != "unknown" else None
-            return {"path": path, "title": title.replace("`", ""), "href": href}
+            title = CODE_IN_HEADING.sub("", heading_text).replace("`", "").strip()
+            number = SECTION_NUMBER.match(title)
+            return {
+                "path": path,
+                "title": title,
+                "number": number.group(1) if number else None,
+                "name": title[number.end() :] if number else title,
+                "href": href,
+            }
     raise ReportError(f"no section starting with {heading!r} in {path}")
+
+
+def region_name(data: dict[str, Any], countries: dict[str, str]) -> str:
+    """The simulated region's name as its preset gives it ("Cantal (Auvergne-Rhône-Alpes)"), a Moroccan region's
+    country in the report's language ("Oriental (Maroc)"); the preset's key for a sweep whose configuration could
+    not be read."""
+    region = data["compared"].get("region") or {}
+    if not region:
+        return ", ".join(data["compared"]["regions"])
+    label = str(region["label"])
+    country = countries.get(str(region.get("country")))
+    if country:
+        label = re.sub(r"\s*\([^)]*\)$", "", label) + f" ({country})"
+    return label
 
 
 def render_html(data: dict[str, Any], lang: str, command: str) -> str:
     """The report in ``lang``, as one self-contained HTML document."""
+    return render_report(data, lang, command)[0]
+
+
+def render_report(
+    data: dict[str, Any],
+    lang: str,
+    command: str,
+    heights: dict[str, float] | None = None,
+    compact: set[str] | frozenset[str] = frozenset(),
+) -> tuple[str, dict[str, float]]:
+    """The report in ``lang`` as one self-contained HTML document, its figures ``heights`` inches high (their
+    own heights when None) and the sections ``compact`` set compact (:mod:`simulation.report.pages`), and the
+    height each figure was drawn."""
     env = environment(lang)
+    now = dt.datetime.now(dt.UTC)
     env.globals |= {
         "num": lambda key, value, digits=1, kind="decimal": i18n.number_span(key, value, lang, digits, kind),
         "doc": doc_reference,
@@ -91,31 +136,34 @@ def render_html(data: dict[str, Any], lang: str, command: str) -> str:
         "few_seeds": FEW_SEEDS,
         "interval_separator": i18n.interval_separator(lang),
         "list_separator": i18n.list_separator(lang),
+        "colon": "\u00a0: " if lang == "fr" else ": ",
+        "long_date": lambda iso: i18n.long_date(iso, lang),
     }
     labels = vars(env.get_template("labels.j2").module)  # the variables labels.j2 sets
-    text = analysis.PlotText(
-        **labels["plot_text"],
-        scenario_labels=labels["scenario_labels"],
-        number_format=lambda v: format_decimal(v, locale=lang),
-    )
     report = {
         "version": package_version(),
         "git_revision": git_revision()["git_revision"],
-        "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "date_utc": now.isoformat(timespec="seconds"),
+        "date": now.date().isoformat(),
         "command": command,
+        "region": region_name(data, labels["countries"]),
     }
     context = {k: v for k, v in data.items() if k != "frames"}
-    return env.get_template("report.html.j2").render(
-        lang=lang,
-        report=report,
-        figures=draw_figures(data, text, labels["scenario_short_labels"], labels["territory_labels"]),
-        **context,
+    figures, drawn = draw_figures(
+        data,
+        labels["figure_words"],
+        labels["scenario_short_labels"],
+        labels["territory_types_title"],
+        lambda v: format_decimal(v, locale=lang),
+        heights,
     )
+    html = env.get_template("report.html.j2").render(
+        lang=lang, report=report, figures=figures, compact=compact, **context
+    )
+    return html, drawn
 
 
 def html_to_pdf(html: str, base: Path) -> bytes:
     """The HTML printed to PDF by WeasyPrint (its print CSS: A4, a page per section, page numbers)."""
-    import weasyprint  # imported here: it loads pango, which the HTML report alone does not need
-
-    pdf: bytes = weasyprint.HTML(string=html, base_url=str(base)).write_pdf()
+    pdf: bytes = pages.layout(html, base).write_pdf()
     return pdf
