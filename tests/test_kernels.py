@@ -1,4 +1,7 @@
-"""The compiled kernels against what they stand for: numpy's own arithmetic, the enums' order."""
+"""The compiled kernels against what they stand for: numpy's own arithmetic, the enums' order.
+
+The month's encounters (``kernels/encounters.py``) and the trust network's kernels are checked in
+``test_trust.py``, against the rates and rules they stand for."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import pytest
 
 from simulation import enums
 from simulation.enums import FundingSource
-from simulation.kernels import encounters as ek
 from simulation.kernels import funding as fk
 from simulation.kernels import ideas as ik
 
@@ -45,37 +47,6 @@ def test_sums_are_numpys_bit_for_bit(n: int) -> None:
     for _ in range(50):
         a = rng.lognormal(0.0, 3.0, n)
         assert fk._sum(a) == a.sum()
-
-
-@pytest.mark.parametrize("acceptance", [0.0, 0.35, 1.0])
-def test_sector_filter_is_its_numpy_expression(acceptance: float) -> None:
-    """The encounters' sector filter keeps what its numpy expression keeps, and leaves the stream where it would."""
-    gen = np.random.default_rng(4)
-    sector = gen.integers(0, 3, 50)
-    a, b = gen.integers(0, 50, 400), gen.integers(0, 50, 400)
-    hint = gen.integers(-1, 1000, 400)
-    ours, theirs = np.random.default_rng(11), np.random.default_rng(11)
-    got = ek.sector_filter(a, b, hint, sector, acceptance, ours)
-    keep = (sector[a] == sector[b]) | (theirs.random(len(a)) < acceptance)
-    for x, y in zip(got, (a[keep], b[keep], hint[keep]), strict=True):
-        np.testing.assert_array_equal(x, y)
-    assert ours.random() == theirs.random()
-    assert 0 < len(got[0]) < len(a) or acceptance == 1.0
-
-
-def test_initiators_are_their_numpy_expression() -> None:
-    """Who meets someone, and through which channel, as numpy's Poisson and uniform draws say, to the last draw;
-    rates of 0, of a few kinds in runs, and above 10 (where numpy changes method) included."""
-    lam = np.repeat([0.0, 1.21, 0.4, 1.21, 12.5, 0.0, 3.0, 25.0], [30, 200, 50, 20, 10, 5, 40, 3])
-    edges = np.cumsum([1.0, 0.2, 0.01]) / 1.21
-    ours, theirs = np.random.default_rng(7), np.random.default_rng(7)
-    who, channel = ek.initiators(lam, edges, ours)
-    expected_who = np.repeat(np.arange(len(lam)), theirs.poisson(lam))
-    u = theirs.random(len(expected_who))
-    np.testing.assert_array_equal(who, expected_who)
-    np.testing.assert_array_equal(channel, (u[:, None] >= edges).sum(axis=1))
-    assert ours.random() == theirs.random()
-    assert set(channel.tolist()) == {0, 1, 2}
 
 
 @pytest.mark.parametrize("n_domains", [3, 8, 11, 19])

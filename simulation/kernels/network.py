@@ -1,5 +1,5 @@
 """Compiled kernels that read the trust network (:mod:`simulation.model.trust`): look-ups, draws of
-partners and contacts, and the indicators' one pass over every tie.
+partners, and the indicators' one pass over every tie.
 
 The pool they read is described in :mod:`simulation.kernels.trust`. Random draws
 come from the process's own numpy ``Generator``: numba draws from the same bit
@@ -14,23 +14,34 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.kernels.sketch import SKETCH_WORDS
 from simulation.kernels.toolbox import AHEAD, _ask_for_row, borrowed, inline, jit, prefetch
 from simulation.kernels.trust import find
 
-#: Rejection rounds before an actor still without a draw is drawn exactly within its row.
+#: Rejection proposals before an actor still without a draw is drawn exactly within its row.
 REJECTION_ROUNDS = 32
+#: Proposals a rejection draw makes at a time.
+PROPOSALS = 4
 
 
 @jit
-def get(start, deg, nbr, w, back, a, b, prune_below):
-    """Trust of each pair, 0 where there is no live tie."""
-    start, deg, nbr, w, back, a, b = borrowed((start, deg, nbr, w, back, a, b))
+def get(start, deg, nbr, w, back, sketch, a, b, prune_below, unit):
+    """Trust of each pair (stored value × ``unit``, at most 1), 0 where there is no live tie."""
+    start, deg, nbr, w, back, sketch, a, b = borrowed((start, deg, nbr, w, back, sketch, a, b))
     out = np.zeros(len(a))
     for k in range(len(a)):
+        if k + AHEAD < len(a):  # the pairs are at random places: ask for both rows' records and a sketch
+            i, j = a[k + AHEAD], b[k + AHEAD]
+            prefetch(start, i)
+            prefetch(start, j)
+            prefetch(sketch, i * SKETCH_WORDS)
+        if k + AHEAD // 2 < len(a):  # (records in the cache by now) the shorter row, which ``find`` scans
+            i, j = a[k + AHEAD // 2], b[k + AHEAD // 2]
+            _ask_for_row(nbr, start, deg, i if deg[i] <= deg[j] else j)
         if a[k] != b[k]:
-            e = find(start, deg, nbr, back, a[k], b[k])
+            e = find(start, deg, nbr, back, sketch, a[k], b[k])
             if e >= 0 and w[e] >= prune_below:
-                out[k] = w[e]
+                out[k] = min(w[e] * unit, 1.0)
     return out
 
 
@@ -56,22 +67,46 @@ def rows(start, deg, nbr, w, who, prune_below):
 
 
 @inline
-def _draw_one(start, deg, w, row_max, i, rng, weighted, prune_below):
+def _propose(s, d, w, bound, rng, weighted, prune_below):
+    """One proposal of a rejection draw in the row ``s : s + d``: its entry if kept, else -1.
+
+    One uniform ``u`` times ``d``: its integer part is the entry (uniform over the row), its fractional part
+    the uniform of the acceptance test (independent of the entry, with 53 - log2(d) bits).
+    """
+    u = rng.random() * d
+    k = min(int(u), d - 1)
+    e = s + k
+    x = w[e]
+    keep = (x >= prune_below) & ((not weighted) | ((u - k) * bound < x))
+    return e if keep else -1
+
+
+@inline
+def draw_one(start, deg, w, row_max, i, rng, weighted, prune_below):
     """The entry of one live tie of actor ``i``, drawn uniformly or in proportion to trust; -1 if none.
 
     By rejection within the row: a uniform entry, kept if live (and, weighted,
     with probability its trust over the row's bound ``row_max``, which is at
     least every trust in the row: the kept entry is drawn exactly in proportion
-    to trust). After :data:`REJECTION_ROUNDS` rejections the actor is drawn
-    exactly by a pass over its row.
+    to trust). Proposals are made :data:`PROPOSALS` at a time and the first one
+    kept wins: the same draw as one at a time, with one branch the processor
+    can predict instead of a branch per proposal. After :data:`REJECTION_ROUNDS`
+    proposals the actor is drawn exactly by a pass over its row.
     """
     d, s = deg[i], start[i]
     if d == 0:
         return -1
-    for _ in range(REJECTION_ROUNDS):
-        e = s + min(int(rng.random() * d), d - 1)
-        x = w[e]
-        if x >= prune_below and (not weighted or rng.random() * row_max[i] < x):
+    bound = row_max[i]
+    for _ in range(REJECTION_ROUNDS // PROPOSALS):
+        e0 = _propose(s, d, w, bound, rng, weighted, prune_below)
+        e1 = _propose(s, d, w, bound, rng, weighted, prune_below)
+        e2 = _propose(s, d, w, bound, rng, weighted, prune_below)
+        e3 = _propose(s, d, w, bound, rng, weighted, prune_below)
+        e = e3
+        e = e2 if e2 >= 0 else e
+        e = e1 if e1 >= 0 else e
+        e = e0 if e0 >= 0 else e
+        if e >= 0:
             return e
     total = 0.0
     for e in range(s, s + d):
@@ -93,53 +128,14 @@ def _draw_one(start, deg, w, row_max, i, rng, weighted, prune_below):
 
 @jit
 def draw(start, deg, nbr, w, row_max, who, rng, weighted, prune_below):
-    """The entry of one live tie of each actor of ``who`` (:func:`_draw_one`), one after the other."""
+    """The entry of one live tie of each actor of ``who`` (:func:`draw_one`), one after the other."""
     start, deg, w, row_max, who = borrowed((start, deg, w, row_max, who))
     out = np.empty(len(who), dtype=np.int64)
     for k in range(len(who)):
         if k + AHEAD < len(who):
             _ask_for_row(w, start, deg, who[k + AHEAD])  # (asking also for where that row is was slower)
-        out[k] = _draw_one(start, deg, w, row_max, who[k], rng, weighted, prune_below)
+        out[k] = draw_one(start, deg, w, row_max, who[k], rng, weighted, prune_below)
     return out
-
-
-@jit
-def contacts(start, deg, nbr, w, row_max, who, rng, repeat_share, prune_below):
-    """Network encounters of the actors ``who``: a known partner drawn in proportion to trust, kept with
-    probability ``repeat_share``, else one of that partner's own ties drawn uniformly (a friend of a friend).
-
-    Draws in three passes, as :mod:`simulation.model.encounters` defines them: every actor's partner; then one
-    uniform per actor with a partner (a repeat contact if below ``repeat_share``); then the friends of friends.
-
-    Returns:
-        (actor, met, entry): for every encounter that found someone, the actor, whom it met and, for a repeat
-        contact, the entry drawn in the actor's row (-1 for a friend of a friend).
-    """
-    start, deg, nbr, w, row_max, who = borrowed((start, deg, nbr, w, row_max, who))
-    entry = draw(start, deg, nbr, w, row_max, who, rng, True, prune_below)
-    n = 0
-    for k in range(len(who)):
-        if entry[k] >= 0:
-            who[n] = who[k]  # ``who`` is the kernel's own copy
-            entry[n] = entry[k]
-            n += 1
-    actor, entry = who[:n], entry[:n]
-    met = np.empty(n, dtype=np.int64)
-    friend = np.empty(n, dtype=np.bool_)
-    for k in range(n):
-        if k + AHEAD < n:
-            prefetch(nbr, entry[k + AHEAD])
-        met[k] = nbr[entry[k]]
-        friend[k] = rng.random() >= repeat_share
-    fof = np.flatnonzero(friend)
-    far = draw(start, deg, nbr, w, row_max, met[fof], rng, False, prune_below)
-    for q in range(len(fof)):
-        if q + AHEAD < len(fof):
-            prefetch(nbr, far[q + AHEAD])  # (-1 asks for nothing useful, and harms nothing)
-        met[fof[q]] = nbr[far[q]] if far[q] >= 0 else -1
-        entry[fof[q]] = -1
-    keep = met >= 0
-    return actor[keep], met[keep], entry[keep]
 
 
 @inline
@@ -156,7 +152,8 @@ def totals(start, deg, nbr, w, sector, prune_below, components):
     size of the largest connected component — union–find over every tie in the same pass —, else 0).
 
     Rows are read in actor order, each asked for two rows ahead; the root of the row's actor is kept
-    through its row (it changes only when its component joins a larger one).
+    through its row (it changes only when its component joins a larger one). Once one component holds every
+    actor, the union–find stops (the rest of the pass only counts).
     """
     start, deg, nbr, w, sector = borrowed((start, deg, nbr, w, sector))
     n = len(start) if components else 0
@@ -165,13 +162,14 @@ def totals(start, deg, nbr, w, sector, prune_below, components):
     small_sector = sector.astype(np.int8)  # (three sectors) an eighth of the cache
     count, cross = 0, 0
     total = 0.0
+    linking = n > 0  # the union–find still running
     for i in range(len(start)):
         if i + 2 < len(start):
             _ask_for_row(nbr, start, deg, i + 2)
             _ask_for_row(w, start, deg, i + 2)
         s = start[i]
         own = small_sector[i]
-        ri = _root(parent, i) if components else 0
+        ri = _root(parent, i) if linking else 0
         for e in range(s, s + deg[i]):
             x = w[e]
             if x >= prune_below:
@@ -180,13 +178,14 @@ def totals(start, deg, nbr, w, sector, prune_below, components):
                 total += x
                 if small_sector[j] != own:
                     cross += 1
-                if components and j > i:
+                if linking and j > i and parent[j] != ri:  # (most actors point at their root: no walk)
                     rj = _root(parent, j)
                     if ri != rj:  # the smaller component joins the larger
                         if size[ri] < size[rj]:
                             ri, rj = rj, ri
                         parent[rj] = ri
                         size[ri] += size[rj]
+                        linking = size[ri] < n
     best = 0
     for i in range(n):
         if parent[i] == i and size[i] > best:

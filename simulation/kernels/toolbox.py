@@ -30,8 +30,6 @@ inline = nb.njit(cache=True, nogil=True, inline="always")
 
 #: How many events ahead the loops over a month's events ask for the memory the event will read.
 AHEAD = 16
-#: Entries of a 64-byte cache line of trust values.
-LINE = 8
 #: numpy's block size for pairwise summation.
 PW_BLOCK = 128
 
@@ -91,9 +89,12 @@ prefetch: Any = intrinsic(_prefetch)
 
 @inline
 def _ask_for_row(array, start, deg, i):
-    """Prefetch every cache line of ``i``'s row of ``array``."""
-    for e in range(start[i], start[i] + deg[i], LINE):
+    """Prefetch every cache line of ``i``'s row of ``array`` (whatever its item's size or stride)."""
+    step = max(1, 64 // array.strides[0])
+    for e in range(start[i], start[i] + deg[i], step):
         prefetch(array, e)
+    if deg[i] > 0:
+        prefetch(array, start[i] + deg[i] - 1)  # the last line, when the row does not start one
 
 
 @inline

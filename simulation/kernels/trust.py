@@ -7,21 +7,28 @@ actor ``i``'s ties are ``start[i] : start[i] + deg[i]``, with room up to
 every undirected tie is stored twice, both copies always hold the same trust,
 and a write to one is a write to the other through ``back``.
 
-A row that is full moves to the free end of the pool (``top``) with twice the
-room; before moving, it first drops its forgotten ties (under
-``prune_below``). As ``back`` is a position within the neighbour's row, not
-in the pool, a row moves with a plain copy: nothing points into it. When the
-pool has no room left a kernel stops and returns how far it got;
-:class:`simulation.model.trust.TrustNetwork` then makes room (it reclaims in place
-the space moved rows left, or grows the pool) and calls it again from there.
+A row's room is a power of two. A row that is full first drops its forgotten
+ties (under ``prune_below``); if still full, it moves with twice the room into
+a hole of that size left by a row that moved before, or else to the free end
+of the pool (``top``), and the space it leaves joins the holes of its size
+(lists threaded through the holes themselves). As ``back`` is a position
+within the neighbour's row, not in the pool, a row moves with a plain copy:
+nothing points into it. When the pool has no room left a kernel stops and
+returns how far it got; :class:`simulation.model.pool.TiePool` then makes room
+(it reclaims the holes in place, or grows the pool) and calls it again from there.
+Trust is stored in float32, in the pool's unit (``simulation.model.pool``):
+every value passed to these kernels (caps, floors, ``prune_below``, full trust
+``one``) is already in that unit.
 
-The kernels that read the network — draws, contacts, indicators — are in
+Each actor also has a *sketch* of its row (:mod:`simulation.kernels.sketch`): a look-up is skipped
+where the sketch says there is no tie. Repacking the pool and reclaiming its holes are in
+:mod:`simulation.kernels.repack`; the kernels that read the network — draws, indicators — are in
 :mod:`simulation.kernels.network`. No fast-math: every float operation is done
 in the written order.
 
-Speed, measured with ``perf`` on a 100,000-actor region (the pool is far larger
-than the cache, so a month's events mostly wait for memory): :func:`meet` asks
-for the memory of the encounter :data:`~simulation.kernels.toolbox.AHEAD` of it
+Speed (the pool is far larger than the cache at 100,000 actors, so a month's
+events mostly wait for memory): :func:`meet` asks for the memory of the
+encounter :data:`~simulation.kernels.toolbox.AHEAD` of it
 (:func:`~simulation.kernels.toolbox.prefetch`), its small steps are inlined and
 its array arguments :func:`~simulation.kernels.toolbox.borrowed` without their
 reference count. Neither changes a result: the same operations run in the same order.
@@ -31,18 +38,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.kernels.sketch import mark, may_know, sketch_row
 from simulation.kernels.toolbox import AHEAD, _ask_for_row, borrowed, inline, jit, prefetch
 
-#: Room of a row when it is first given some, and the least a repacked row keeps free.
+#: The least room of a row (rows' room is a power of two, at least this).
 MIN_ROOM = 4
+#: ``meta`` holds the start of the pool's free end, then from this index on the first hole of each size (a row's
+#: room, a power of two: ``meta[HOLES + k]`` for room ``2**k``), -1 if none.
+HOLES = 1
+#: Sizes of holes (room up to 2**31).
+SIZE_CLASSES = 32
+#: The type the pool stores trust in: seven significant digits, half the memory (and memory traffic) of float64.
+TRUST = np.float32
 
 
 # ---------------------------------------------------------------------- entries
 
 
 @inline
-def find(start, deg, nbr, back, i, j):
-    """Entry of the tie ``i → j`` in ``i``'s row, or -1 (the shorter row is scanned)."""
+def find(start, deg, nbr, back, sketch, i, j):
+    """Entry of the tie ``i → j`` in ``i``'s row, or -1 (the shorter row is scanned, if ``i``'s sketch says
+    it may know ``j``)."""
+    if not may_know(sketch, i, j):
+        return -1
     if deg[i] <= deg[j]:
         s = start[i]
         for e in range(s, s + deg[i]):
@@ -92,7 +110,7 @@ def _drop_forgotten(start, deg, nbr, w, back, row, prune_below):
 
 
 @inline
-def _make_room(start, deg, cap, nbr, w, back, row_max, meta, row, prune_below):
+def _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, row, prune_below):
     """Room for one more entry in ``row``; False if the pool is full (nothing then changed)."""
     if deg[row] < cap[row]:
         return True
@@ -100,31 +118,53 @@ def _make_room(start, deg, cap, nbr, w, back, row_max, meta, row, prune_below):
     if deg[row] < cap[row]:
         return True
     top = meta[0]
-    new_cap = max(MIN_ROOM, 2 * cap[row])
-    if start[row] + cap[row] == top and top + new_cap - cap[row] <= len(nbr):
-        meta[0] = top + new_cap - cap[row]  # the last row grows where it is
+    old_cap = cap[row]
+    new_cap = 2 * old_cap
+    if start[row] + old_cap == top and top + new_cap - old_cap <= len(nbr):
+        meta[0] = top + new_cap - old_cap  # the last row grows where it is
         cap[row] = new_cap
         return True
-    if top + new_cap > len(nbr):
+    size = _size_class(new_cap)
+    to = meta[HOLES + size]
+    if to >= 0:  # a hole of the right size, left by a row that moved
+        meta[HOLES + size] = nbr[to]
+    elif top + new_cap > len(nbr):
         return False
+    else:
+        to = top
+        meta[0] = top + new_cap
     s = start[row]
     bound = 0.0
     for k in range(deg[row]):  # partners hold positions within this row: nothing else to update
-        old, new = s + k, top + k
+        old, new = s + k, to + k
         nbr[new] = nbr[old]
         w[new] = w[old]
         back[new] = back[old]
         bound = max(bound, w[old])
-    start[row] = top
+    start[row] = to
     cap[row] = new_cap
     row_max[row] = bound  # exact again
-    meta[0] = top + new_cap
+    sketch_row(start, deg, nbr, sketch, row)  # without the ties dropped
+    # the space left behind joins its size's holes (the list is threaded through the holes' first entries)
+    size = _size_class(old_cap)
+    nbr[s] = meta[HOLES + size]
+    meta[HOLES + size] = s
     return True
 
 
 @inline
-def _insert(start, deg, nbr, w, back, row_max, i, j, value):
+def _size_class(c):
+    """log2 of a row's room (a power of two)."""
+    k = 0
+    while (1 << k) < c:
+        k += 1
+    return k
+
+
+@inline
+def _insert(start, deg, nbr, w, back, row_max, sketch, i, j, value):
     """A new tie ``i — j`` (both rows have room)."""
+    value = _rounded(w, value)
     p = start[i] + deg[i]
     q = start[j] + deg[j]
     nbr[p] = j
@@ -137,11 +177,20 @@ def _insert(start, deg, nbr, w, back, row_max, i, j, value):
     deg[j] += 1
     row_max[i] = max(row_max[i], value)
     row_max[j] = max(row_max[j], value)
+    mark(sketch, i, j)
+    mark(sketch, j, i)
+
+
+@inline
+def _rounded(w, value):
+    """``value`` as the pool stores it (:data:`TRUST`), in float64: what a row's bound must bound."""
+    return np.float64(TRUST(value))
 
 
 @inline
 def _set(start, nbr, w, back, row_max, i, e, value):
     """Write ``value`` into both copies of the tie at entry ``e`` of ``i``'s row."""
+    value = _rounded(w, value)
     j = nbr[e]
     w[e] = value
     w[start[j] + back[e]] = value
@@ -186,69 +235,92 @@ def _ask_for_encounter(start, deg, cap, nbr, w, back, row_max, a, b, hint, k):
             prefetch(back, p)
 
 
+@inline
+def encounter(start, deg, cap, nbr, w, back, row_max, sketch, meta, i, j, h, initial, cap_trust, gain, prune_below):
+    """One encounter ``i — j`` (``i != j``): a pair without a live tie gets a new one at ``initial``; a known tie
+    moves ``gain`` of the way to ``cap_trust`` (never past it). ``h`` is the entry of the tie in ``i``'s row if
+    known (it spares the scan of the row; checked, so a stale one is harmless), else -1: the row is scanned if
+    ``i``'s sketch says it may know ``j``.
+
+    Returns 1 for a new tie, 0 for a known one, -1 if the pool is full (nothing observable then changed).
+    """
+    hit = start[i] <= h < start[i] + deg[i] and nbr[h] == j
+    if hit:
+        e = h
+    elif may_know(sketch, i, j):
+        e = find_in_row(start, deg, nbr, i, j)
+    else:
+        e = -1
+    if e >= 0:
+        x = w[e]
+        new = 0
+        if x < prune_below:
+            x = initial
+            new = 1
+        elif x < cap_trust:
+            x = x + gain * (cap_trust - x)
+        _set(start, nbr, w, back, row_max, i, e, x)
+        return new
+    if not _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, i, prune_below):
+        return -1
+    if not _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, j, prune_below):
+        return -1
+    _insert(start, deg, nbr, w, back, row_max, sketch, i, j, initial)
+    return 1
+
+
 @jit
 def meet(
-    start, deg, cap, nbr, w, back, row_max, meta, a, b, hint, initial, cap_trust, gain, prune_below, counts, begin
-):
-    """Encounters ``a[k] — b[k]`` from ``begin`` on, in order; returns where it stopped (``len(a)``: done).
+    start, deg, cap, nbr, w, back, row_max, sketch, meta,
+    a, b, hint, initial, cap_trust, gain, prune_below, counts, begin,
+):  # fmt: skip
+    """Encounters ``a[k] — b[k]`` from ``begin`` on, in order (:func:`encounter`); returns where it stopped
+    (``len(a)``: done). ``counts[0]`` counts the new ties.
 
-    A pair without a live tie gets a new one at ``initial[k]`` (``counts[0]`` counts them);
-    a known tie moves ``gain`` of the way to ``cap_trust`` (never past it). The look-up scans
-    ``a[k]``'s row: the encounters come ordered by ``a``, so the rows are read in memory order. Where
-    the encounter was drawn from that row, ``hint[k]`` is the entry drawn (-1 otherwise): if it still
-    holds ``b[k]`` (earlier encounters of the batch may have moved the row), no scan is needed.
+    The look-up scans ``a[k]``'s row. Where the encounter was drawn from that row, ``hint[k]`` is the entry
+    drawn (-1 otherwise): if it still holds ``b[k]``, no scan is needed.
     """
     start, deg, cap, nbr, w, back, row_max, meta = borrowed((start, deg, cap, nbr, w, back, row_max, meta))
-    a, b, hint, initial, counts = borrowed((a, b, hint, initial, counts))
+    a, b, hint, initial, counts, sketch = borrowed((a, b, hint, initial, counts, sketch))
     for k in range(begin, len(a)):
         _ask_for_encounter(start, deg, cap, nbr, w, back, row_max, a, b, hint, k)
         i, j = a[k], b[k]
         if i == j:
             continue
-        h = hint[k]
-        hit = start[i] <= h < start[i] + deg[i] and nbr[h] == j
-        e = h if hit else find_in_row(start, deg, nbr, i, j)
-        if e >= 0:
-            x = w[e]
-            if x < prune_below:
-                x = initial[k]
-                counts[0] += 1
-            elif x < cap_trust:
-                x = x + gain * (cap_trust - x)
-            _set(start, nbr, w, back, row_max, i, e, x)
-            continue
-        if not _make_room(start, deg, cap, nbr, w, back, row_max, meta, i, prune_below):
+        new = encounter(
+            start, deg, cap, nbr, w, back, row_max, sketch, meta, i, j, hint[k], initial[k], cap_trust, gain,
+            prune_below,
+        )  # fmt: skip
+        if new < 0:
             return k
-        if not _make_room(start, deg, cap, nbr, w, back, row_max, meta, j, prune_below):
-            return k
-        _insert(start, deg, nbr, w, back, row_max, i, j, initial[k])
-        counts[0] += 1
+        counts[0] += new
     return len(a)
 
 
 @jit
-def succeed(start, deg, cap, nbr, w, back, row_max, meta, lo, hi, gain, floor, prune_below, begin):
-    """Joint successes of the pairs ``lo[k] — hi[k]`` from ``begin`` on: +gain × (1 − w).
+def succeed(start, deg, cap, nbr, w, back, row_max, sketch, meta, lo, hi, gain, floor, one, prune_below, begin):
+    """Joint successes of the pairs ``lo[k] — hi[k]`` from ``begin`` on: +gain × (one − w), ``one`` being
+    full trust in the pool's unit.
 
     A pair without a live tie starts at ``floor``. Returns where it stopped.
     """
-    start, deg, cap, nbr, w, back, row_max, meta, lo, hi = borrowed(
-        (start, deg, cap, nbr, w, back, row_max, meta, lo, hi)
+    start, deg, cap, nbr, w, back, row_max, sketch, meta, lo, hi = borrowed(
+        (start, deg, cap, nbr, w, back, row_max, sketch, meta, lo, hi)
     )
     for k in range(begin, len(lo)):
         i, j = lo[k], hi[k]
-        e = find(start, deg, nbr, back, i, j)
+        e = find(start, deg, nbr, back, sketch, i, j)
         if e < 0:
-            if not _make_room(start, deg, cap, nbr, w, back, row_max, meta, i, prune_below):
+            if not _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, i, prune_below):
                 return k
-            if not _make_room(start, deg, cap, nbr, w, back, row_max, meta, j, prune_below):
+            if not _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, j, prune_below):
                 return k
-            _insert(start, deg, nbr, w, back, row_max, i, j, floor)
+            _insert(start, deg, nbr, w, back, row_max, sketch, i, j, floor)
             e = start[i] + deg[i] - 1
         x = w[e]
         if x < prune_below:
             x = floor
-        _set(start, nbr, w, back, row_max, i, e, 1.0 - (1.0 - x) * (1.0 - gain))
+        _set(start, nbr, w, back, row_max, i, e, one - (one - x) * (1.0 - gain))
     return len(lo)
 
 
@@ -265,81 +337,18 @@ def spread_reputation(start, deg, nbr, w, back, row_max, members, gain, cap_trus
 
 
 @jit
-def fail(start, deg, nbr, w, back, lo, hi, loss, prune_below):
-    """Joint failures of the pairs ``lo[k] — hi[k]`` with a live tie: −loss × max(w, 1 − w), floored at 0."""
-    start, deg, nbr, w, back, lo, hi = borrowed((start, deg, nbr, w, back, lo, hi))
+def fail(start, deg, nbr, w, back, sketch, lo, hi, loss, one, prune_below):
+    """Joint failures of the pairs ``lo[k] — hi[k]`` with a live tie: −loss × max(w, one − w), floored at 0
+    (``one``: full trust in the pool's unit)."""
+    start, deg, nbr, w, back, sketch, lo, hi = borrowed((start, deg, nbr, w, back, sketch, lo, hi))
     for k in range(len(lo)):
-        e = find(start, deg, nbr, back, lo[k], hi[k])
+        e = find(start, deg, nbr, back, sketch, lo[k], hi[k])
         if e >= 0:
             x = w[e]
             if x >= prune_below:
-                x = max(0.0, x - loss * max(x, 1.0 - x))
+                x = max(0.0, x - loss * max(x, one - x))
                 w[e] = x  # trust only falls: the row bounds hold
                 w[start[nbr[e]] + back[e]] = x
-
-
-# ---------------------------------------------------------------------- repacking
-
-
-@jit
-def live_degree(start, deg, w, prune_below):
-    """Number of live ties of every actor."""
-    n = len(start)
-    out = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        s = start[i]
-        c = 0
-        for e in range(s, s + deg[i]):
-            if w[e] >= prune_below:
-                c += 1
-        out[i] = c
-    return out
-
-
-@jit
-def repack(start, deg, nbr, w, back, prune_below, new_start, new_nbr, new_w, new_back, new_row_max):
-    """Copy the live entries, row by row in actor order and in their order within the row, into the
-    new pool (rows at ``new_start``). Returns the new degrees."""
-    n = len(start)
-    rank = np.full(len(nbr), -1, dtype=np.int64)  # position of each kept entry within its new row
-    new_deg = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        s, c = start[i], 0
-        for e in range(s, s + deg[i]):
-            if w[e] >= prune_below:
-                rank[e] = c
-                c += 1
-        new_deg[i] = c
-    for i in range(n):
-        s, p = start[i], new_start[i]
-        bound = 0.0
-        for e in range(s, s + deg[i]):
-            if rank[e] >= 0:
-                j = nbr[e]
-                new_nbr[p] = j
-                new_w[p] = w[e]
-                new_back[p] = rank[start[j] + back[e]]
-                bound = max(bound, w[e])
-                p += 1
-        new_row_max[i] = bound
-    return new_deg
-
-
-@jit
-def defragment(start, deg, cap, nbr, w, back):
-    """Move every row, in pool order, to the left end of the pool: the space rows left when they
-    moved is reclaimed in place. Rows keep their entries, order and room. Returns the new top."""
-    top = 0
-    for i in np.argsort(start, kind="mergesort"):
-        s = start[i]
-        if s != top:
-            for k in range(deg[i]):  # forwards: the row only moves left
-                nbr[top + k] = nbr[s + k]
-                w[top + k] = w[s + k]
-                back[top + k] = back[s + k]
-            start[i] = top
-        top += cap[i]
-    return top
 
 
 # ---------------------------------------------------------------------- pairs
@@ -349,14 +358,27 @@ def defragment(start, deg, cap, nbr, w, back):
 def group_pairs(members, bounds):
     """Every unordered pair (lo < hi) of distinct members within each group ``members[bounds[g]:bounds[g + 1]]``,
     group after group; within a group, in the order of ``numpy.triu_indices`` over its sorted distinct members."""
-    distinct = np.empty_like(members)
+    distinct = members.copy()
     ends = np.zeros(len(bounds), dtype=np.int64)
     total = 0
     for g in range(len(bounds) - 1):
-        u = np.unique(members[bounds[g] : bounds[g + 1]])
-        distinct[ends[g] : ends[g] + len(u)] = u
-        ends[g + 1] = ends[g] + len(u)
-        total += len(u) * (len(u) - 1) // 2
+        # each group (a project's members: a few) sorted in place by insertion, then its repeats dropped
+        lo_, hi_ = bounds[g], bounds[g + 1]
+        for x in range(lo_ + 1, hi_):
+            v = distinct[x]
+            y = x - 1
+            while y >= lo_ and distinct[y] > v:
+                distinct[y + 1] = distinct[y]
+                y -= 1
+            distinct[y + 1] = v
+        c = ends[g]
+        for x in range(lo_, hi_):
+            if x == lo_ or distinct[x] != distinct[x - 1]:
+                distinct[c] = distinct[x]
+                c += 1
+        ends[g + 1] = c
+        size = c - ends[g]
+        total += size * (size - 1) // 2
     lo = np.empty(total, dtype=np.int64)
     hi = np.empty(total, dtype=np.int64)
     p = 0

@@ -9,8 +9,11 @@ filtered by sector ("mettre en relation", "décloisonnement", Territoires Consei
 policies (events, networks: CESER 2019, P2 and P8) can add their own. A shock
 scales every rate (Reengineering: the covid crisis).
 
-All encounters of the month are drawn as arrays: a Poisson count per actor
-and channel, then the partners, in one batch.
+The month's own encounters (the three channels) are drawn and applied in one
+compiled pass over the actors (:meth:`simulation.model.trust.TrustNetwork.month_encounters`):
+a Poisson count per actor, each encounter given a channel in proportion to the
+channel rates, its partner drawn, the sector filter, and the tie made or
+strengthened. Brokered and policy encounters follow, as pairs.
 """
 
 from __future__ import annotations
@@ -20,29 +23,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.kernels import encounters as kernels
+from simulation.kernels.encounters import STRANGER_TRIES
 
 if TYPE_CHECKING:
     from simulation.model.model import TerritorialModel
 
 Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
-Encounters = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
-
-
-def _initiators(rng: np.random.Generator, rate: NDArray[np.float64], channels: list[float]) -> list[NDArray[np.int64]]:
-    """Each actor, repeated as many times as it meets someone this month through each channel.
-
-    Every actor's encounters are Poisson with rate ``rate × channel rate`` per
-    channel, drawn as one Poisson count with the summed rate, each encounter then
-    given a channel in proportion to the channel rates (the same distribution:
-    Poisson splitting).
-    """
-    total = float(sum(channels))
-    if total <= 0:
-        return [np.empty(0, dtype=np.int64)] * len(channels)
-    # the channel is the number of cumulated shares at or below a uniform (``searchsorted(..., side="right")``)
-    who, channel = kernels.initiators(rate * total, np.cumsum(channels) / total, rng)
-    return [who[channel == c] for c in range(len(channels))]
 
 
 def random_in_territory(
@@ -52,34 +38,6 @@ def random_in_territory(
     start = model.actors.start
     size = start[territory + 1] - start[territory]
     return start[territory] + np.minimum((u * size).astype(np.int64), size - 1)
-
-
-def draw_encounters(model: TerritorialModel) -> Encounters:
-    """This month's encounters from the three channels, after the sector filter.
-
-    Returns:
-        (a, b, hint): the pairs, and for a repeat contact the entry of the tie in ``a``'s
-        row (a look-up spared to :meth:`simulation.model.trust.TrustNetwork.meet`), else -1.
-    """
-    cfg = model.config.encounters
-    rng = model.streams["encounters"]
-    actors = model.actors
-    base = actors.sociability * model.shock.encounter_factor
-
-    a, a2, a3 = _initiators(rng, base, [cfg.network_per_month, cfg.territory_per_month, cfg.cross_territory_per_month])
-    # (i) the network: a known partner (chosen in proportion to trust), or a friend of a friend
-    net = model.trust.contacts(a, rng, cfg.repeat_contact_share)
-
-    # (ii) strangers of the same territory
-    b2 = random_in_territory(model, actors.territory[a2], rng.random(len(a2)))
-
-    # (iii) anyone in the region
-    b3 = rng.integers(0, actors.n, size=len(a3))
-
-    a = np.concatenate([net[0], a2, a3])
-    b = np.concatenate([net[1], b2, b3])
-    hint = np.concatenate([net[2], np.full(len(a2) + len(a3), -1, dtype=np.int64)])
-    return kernels.sector_filter(a, b, hint, actors.sector, float(cfg.cross_sector_acceptance), rng)
 
 
 def brokered_encounters(model: TerritorialModel) -> Pairs:
@@ -93,9 +51,15 @@ def brokered_encounters(model: TerritorialModel) -> Pairs:
     terr = np.repeat(terr, rng.poisson(rate * fte))
     a = random_in_territory(model, terr, rng.random(len(terr)))
     b = random_in_territory(model, terr, rng.random(len(terr)))
-    # A facilitator introduces people who would not have met: keep cross-sector pairs.
-    cross = model.actors.sector[a] != model.actors.sector[b]
-    return a[cross], b[cross]
+    # A facilitator introduces people who would not have met: strangers (one drawn again if already known, as
+    # the month's other encounters do: simulation.kernels.encounters.STRANGER_TRIES), across sectors.
+    for _ in range(STRANGER_TRIES):
+        known = (a == b) | (model.trust.get(a, b) > 0)
+        if not known.any():
+            break
+        b[known] = random_in_territory(model, terr[known], rng.random(int(known.sum())))
+    keep = (a != b) & (model.trust.get(a, b) <= 0) & (model.actors.sector[a] != model.actors.sector[b])
+    return a[keep], b[keep]
 
 
 def initial_trust(model: TerritorialModel, a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -108,16 +72,37 @@ def initial_trust(model: TerritorialModel, a: NDArray[np.int64], b: NDArray[np.i
     return start * (0.5 + t.generalised_weight * g)
 
 
+def initial_trust_by_territory(model: TerritorialModel) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`initial_trust` of a same-sector and of a cross-sector tie started by an actor of each territory."""
+    t = model.config.trust
+    factor = 0.5 + t.generalised_weight * model.territories.generalised_trust
+    return t.initial_same_sector * factor, t.initial_cross_sector * factor
+
+
 def encounters(model: TerritorialModel) -> int:
     """Process 1: draw the month's encounters and let them shape the trust network.
 
     Returns:
         The number of new ties.
     """
-    drawn = draw_encounters(model)
-    parts = [drawn[:2], brokered_encounters(model), model.hooks.extra_encounters(model)]
+    cfg = model.config.encounters
+    t = model.config.trust
+    actors = model.actors
+    new = model.trust.month_encounters(
+        actors.sociability * model.shock.encounter_factor,
+        (cfg.network_per_month, cfg.territory_per_month, cfg.cross_territory_per_month),
+        actors.territory,
+        actors.start,
+        initial_trust_by_territory(model),
+        cfg.repeat_contact_share,
+        cfg.cross_sector_acceptance,
+        t.acquaintance_cap,
+        t.acquaintance_gain,
+        model.streams["encounters"],
+    )
+    parts = [brokered_encounters(model), model.hooks.extra_encounters(model)]
     a = np.concatenate([p[0] for p in parts])
     b = np.concatenate([p[1] for p in parts])
-    hint = np.concatenate([drawn[2], np.full(len(a) - len(drawn[2]), -1, dtype=np.int64)])
-    t = model.config.trust
-    return model.trust.meet(a, b, initial_trust(model, a, b), t.acquaintance_cap, t.acquaintance_gain, hint)
+    if len(a):
+        new += model.trust.meet(a, b, initial_trust(model, a, b), t.acquaintance_cap, t.acquaintance_gain)
+    return new

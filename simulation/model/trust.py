@@ -15,8 +15,10 @@ trust. The loops over the month's events run compiled (:mod:`simulation.kernels.
 writes, :mod:`simulation.kernels.network` reads), so the cost of a month follows its events,
 not the size of the network: an encounter or a joint success is a scan of the
 shorter of two rows, a contact is drawn by rejection within the actor's own
-row, and decay is one multiplication of the pool. Forgotten ties are skipped
-at every read and dropped when their row needs room or the pool is repacked.
+row. Forgotten ties are skipped at every read and dropped when their row needs
+room or the pool is repacked.
+
+How the pool is laid out, grows and decays: :mod:`simulation.model.pool`.
 """
 
 from __future__ import annotations
@@ -26,26 +28,15 @@ import functools
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.kernels import encounters as ke
 from simulation.kernels import network as kn
+from simulation.kernels import repack as kr
 from simulation.kernels import trust as k
-
-IntArray = NDArray[np.int64]
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
-
-#: A repacked row keeps this share of its live ties as room to grow (and at least ``MIN_ROOM``).
-ROW_ROOM = 0.5
-#: A repacked pool keeps this share of its rows' total room free at its end, for rows that move.
-POOL_ROOM = 0.5
-#: When the pool is full, the space left behind by rows that moved is reclaimed if it is more than this
-#: share of the used pool ...
-GARBAGE_SHARE = 0.25
-#: ... and the pool grows by this factor if that is not enough.
-GROWTH = 1.25
+from simulation.model.pool import FloatArray, IntArray, TiePool
 
 
-class TrustNetwork:
-    """Symmetric trust ties between ``n`` actors, trust in [0, 1].
+class TrustNetwork(TiePool):
+    """Symmetric trust ties between ``n`` actors, trust in [0, 1] (stored in a :class:`TiePool`).
 
     Args:
         n_actors: number of actors (nodes), indexed 0..n-1.
@@ -55,97 +46,14 @@ class TrustNetwork:
     """
 
     def __init__(self, n_actors: int, sector: NDArray[np.integer], prune_below: float = 0.0) -> None:
-        self.n = int(n_actors)
-        if self.n >= 2**31:
-            raise ValueError(f"at most {2**31 - 1} actors (neighbours are stored as int32), got {self.n}")
         self.sector = np.asarray(sector)
-        self.prune_below = float(prune_below)
-        self.start = np.zeros(self.n, dtype=np.int64)
-        self.deg = np.zeros(self.n, dtype=np.int64)
-        self.cap = np.zeros(self.n, dtype=np.int64)
-        #: An upper bound of the trust of each actor's ties (what the rejection draws divide by).
-        self.row_max = np.zeros(self.n)
-        self.nbr = np.empty(0, dtype=np.int32)
-        self.w = np.empty(0)
-        self.back = np.empty(0, dtype=np.int32)
-        self.meta = np.zeros(1, dtype=np.int64)  # [top]: the start of the pool's free end
+        small = self.sector.size == 0 or (self.sector.min() >= 0 and self.sector.max() < 128)
+        #: The sectors in one byte each (when they fit), for the month's encounters: an eighth of the cache.
+        self._sector_small = self.sector.astype(np.int8) if small else self.sector
         self._success: list[IntArray] = []
         self._reputation: list[IntArray] = []
         self._failure: list[IntArray] = []
-        self.repack(extra=4 * self.n)
-
-    # ------------------------------------------------------------------ the pool
-
-    @property
-    def _state(
-        self,
-    ) -> tuple[IntArray, IntArray, IntArray, NDArray[np.int32], FloatArray, NDArray[np.int32], FloatArray, IntArray]:
-        return self.start, self.deg, self.cap, self.nbr, self.w, self.back, self.row_max, self.meta
-
-    def repack(self, extra: int = 0) -> None:
-        """Copy every row, live ties only, into a new pool with room to grow (nothing observable changes).
-
-        Args:
-            extra: entries about to be added, beyond the usual room.
-        """
-        live = k.live_degree(self.start, self.deg, self.w, self.prune_below)
-        cap = live + np.maximum(k.MIN_ROOM, (ROW_ROOM * live).astype(np.int64))
-        start = np.zeros(self.n, dtype=np.int64)
-        np.cumsum(cap[:-1], out=start[1:])
-        top = int(cap.sum())
-        size = top + int(POOL_ROOM * top) + 2 * extra
-        if size >= 2**31:
-            raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
-        nbr = np.empty(size, dtype=np.int32)
-        w = np.zeros(size)
-        back = np.empty(size, dtype=np.int32)
-        row_max = np.zeros(self.n)
-        deg = k.repack(
-            self.start, self.deg, self.nbr, self.w, self.back, self.prune_below, start, nbr, w, back, row_max
-        )
-        self.start, self.deg, self.cap, self.row_max = start, deg, cap, row_max
-        self.nbr, self.w, self.back = nbr, w, back
-        self.meta[0] = top
-
-    def compact(self) -> None:
-        """Drop forgotten ties and make every row contiguous again (nothing observable changes)."""
-        self.repack()
-
-    def _until_done(self, kernel, total: int, *args) -> None:
-        """Run a kernel that stops when the pool is full, making room and resuming until it is done."""
-        begin, room = 0, 1
-        while True:
-            done = kernel(*self._state, *args, begin)
-            if done >= total:
-                return
-            room = room * 2 if done == begin else 1  # no progress: a big row needs more room
-            begin = done
-            self._make_room(extra=room * (total - begin))
-
-    def _make_room(self, extra: int) -> None:
-        """More free entries at the pool's end: reclaim in place the space moved rows left, if it is much,
-        then grow the pool if it is still short.
-
-        Neither changes anything observable: rows keep their entries, order and room.
-        """
-        top = int(self.meta[0])
-        if top - int(self.cap.sum()) > GARBAGE_SHARE * top:
-            top = int(k.defragment(self.start, self.deg, self.cap, self.nbr, self.w, self.back))
-            self.meta[0] = top
-            if len(self.nbr) - top >= 2 * extra:
-                return
-        size = max(int(GROWTH * len(self.nbr)), top + 2 * extra)
-        if size >= 2**31:
-            raise MemoryError(f"the trust network would need {size:,} entries (at most 2**31 - 1)")
-        # In place (realloc: no second copy of the pool in memory), every entry where it was;
-        # the new room is zeroed (decay multiplies it too). A copy if some view holds the pool.
-        for name in ("nbr", "w", "back"):
-            try:
-                getattr(self, name).resize(size)
-            except ValueError:
-                new = np.zeros(size, dtype=getattr(self, name).dtype)
-                new[:top] = getattr(self, name)[:top]
-                setattr(self, name, new)
+        super().__init__(n_actors, prune_below)
 
     # ------------------------------------------------------------------ reading
 
@@ -155,10 +63,8 @@ class TrustNetwork:
         Returns:
             (position in ``who``, neighbour, trust) of every tie.
         """
-        result: tuple[IntArray, IntArray, FloatArray] = kn.rows(
-            self.start, self.deg, self.nbr, self.w, np.asarray(who, dtype=np.int64), self.prune_below
-        )
-        return result
+        seg, nbr, stored = kn.rows(self.start, self.deg, self.nbr, self.w, np.asarray(who, dtype=np.int64), self._prune)
+        return seg, nbr, self._trust(stored)
 
     def entries(self) -> tuple[IntArray, FloatArray]:
         """Every live stored entry (both directions of each tie): sorted keys ``i * n + j`` and trust."""
@@ -180,13 +86,13 @@ class TrustNetwork:
     def _scan(self, components: bool) -> tuple[int, float, int, int]:
         """(live entries, their summed trust, those joining two sectors, the largest component's size or 0)."""
         count, total, cross, largest = kn.totals(
-            self.start, self.deg, self.nbr, self.w, self.sector, self.prune_below, components
+            self.start, self.deg, self.nbr, self.w, self.sector, self._prune, components
         )
-        return int(count), float(total), int(cross), int(largest)
+        return int(count), float(total) * self.unit, int(cross), int(largest)
 
     def degree(self) -> IntArray:
         """Number of live ties of every actor."""
-        result: IntArray = k.live_degree(self.start, self.deg, self.w, self.prune_below)
+        result: IntArray = kr.live_degree(self.start, self.deg, self.w, self._prune)
         return result
 
     def neighbours(self, i: int) -> tuple[IntArray, FloatArray]:
@@ -199,7 +105,9 @@ class TrustNetwork:
         """Trust of each pair (0 where there is no live tie)."""
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        result: FloatArray = kn.get(self.start, self.deg, self.nbr, self.w, self.back, a, b, self.prune_below)
+        result: FloatArray = kn.get(
+            self.start, self.deg, self.nbr, self.w, self.back, self.sketch, a, b, self._prune, self.unit
+        )
         return result
 
     # ------------------------------------------------------------------ drawing partners
@@ -220,25 +128,8 @@ class TrustNetwork:
         (exact rejection draws within each actor's row).
         """
         who = np.asarray(who, dtype=np.int64)
-        result: IntArray = kn.draw(
-            self.start, self.deg, self.nbr, self.w, self.row_max, who, rng, weighted, self.prune_below
-        )
-        return result
-
-    def contacts(
-        self, who: IntArray, rng: np.random.Generator, repeat_share: float
-    ) -> tuple[IntArray, IntArray, IntArray]:
-        """Network encounters of the actors ``who``: a known partner drawn in proportion to trust, met again
-        with probability ``repeat_share``, else one of that partner's ties drawn uniformly (a friend of a friend).
-
-        Returns:
-            (actor, met, entry) of every encounter that found someone; ``entry`` is the tie drawn in the actor's
-            row for a repeat contact (a hint for :meth:`meet`), -1 for a friend of a friend.
-        """
-        who = np.array(who, dtype=np.int64)  # a copy: the kernel works in it
-        result: tuple[IntArray, IntArray, IntArray] = kn.contacts(
-            self.start, self.deg, self.nbr, self.w, self.row_max, who, rng, float(repeat_share), self.prune_below
-        )
+        pool = (self.start, self.deg, self.nbr, self.w, self.row_max)
+        result: IntArray = kn.draw(*pool, who, rng, weighted, self._prune)
         return result
 
     def neighbour_at(self, entries: IntArray) -> IntArray:
@@ -267,10 +158,53 @@ class TrustNetwork:
         """
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        initial = np.clip(np.broadcast_to(np.asarray(initial, dtype=np.float64), a.shape), 0.0, 1.0)
+        initial = self._stored(np.broadcast_to(np.asarray(initial, dtype=np.float64), a.shape))
         hint = np.full(len(a), -1, dtype=np.int64) if hint is None else np.asarray(hint, dtype=np.int64)
         counts = np.zeros(1, dtype=np.int64)
-        self._until_done(k.meet, len(a), a, b, hint, initial, float(cap), float(gain), self.prune_below, counts)
+        cap, gain = float(cap) / self.unit, float(gain)
+        self._until_done(k.meet, len(a), a, b, hint, initial, cap, gain, self._prune, counts)
+        return int(counts[0])
+
+    def month_encounters(
+        self,
+        rate: FloatArray,
+        channels: tuple[float, float, float],
+        territory: IntArray,
+        first: IntArray,
+        initial: tuple[FloatArray, FloatArray],
+        repeat_share: float,
+        acceptance: float,
+        cap: float,
+        gain: float,
+        rng: np.random.Generator,
+    ) -> int:
+        """A month's encounters, drawn and applied actor after actor (:func:`simulation.kernels.encounters.month`).
+
+        Args:
+            rate: each actor's encounter rate, which each channel's rate multiplies.
+            channels: the rates of the three channels: the actor's network (a trusted partner, met again with
+                probability ``repeat_share``, else a friend of a friend), its territory, the region.
+            territory, first: each actor's territory; territory ``t``'s actors are ``first[t]:first[t + 1]``.
+            initial: the starting trust of a new tie within a sector and across sectors, by the actor's territory.
+            acceptance: the probability that a cross-sector encounter happens at all.
+            cap, gain: as in :meth:`meet`.
+
+        Returns:
+            The number of new ties.
+        """
+        total = float(sum(channels))
+        if total <= 0.0 or self.n == 0:
+            return 0
+        lam = np.asarray(rate, dtype=np.float64) * total
+        edges = np.cumsum(channels[:2]) / total
+        same, cross = (self._stored(np.asarray(x, dtype=np.float64)) for x in initial)
+        counts = np.zeros(1, dtype=np.int64)
+        qi, qj, qh, qx, state = ke.round_arrays()
+        args = (lam, edges, territory, first, self._sector_small, same, cross, float(repeat_share), float(acceptance))
+        while need := ke.month(
+            *self._state, *args, float(cap) / self.unit, float(gain), self._prune, rng, qi, qj, qh, qx, state, counts
+        ):
+            self._make_room(extra=int(need))
         return int(counts[0])
 
     # Joint successes and failures of the month are queued by the projects and applied
@@ -307,20 +241,19 @@ class TrustNetwork:
         """
         if self._success:
             lo, hi = _group_pairs(self._success)
-            self._until_done(k.succeed, len(lo), lo, hi, float(success_gain), float(floor), self.prune_below)
+            floor_s, one = min(max(float(floor), 0.0), 1.0) / self.unit, 1.0 / self.unit
+            self._until_done(k.succeed, len(lo), lo, hi, float(success_gain), floor_s, one, self._prune)
         if self._reputation:
             members = np.concatenate(self._reputation)
             network = (self.start, self.deg, self.nbr, self.w, self.back, self.row_max)
-            k.spread_reputation(*network, members, float(reputation_gain), float(cap), self.prune_below)
+            k.spread_reputation(*network, members, float(reputation_gain), float(cap) / self.unit, self._prune)
         if self._failure:
             lo, hi = _group_pairs(self._failure)
-            k.fail(self.start, self.deg, self.nbr, self.w, self.back, lo, hi, float(failure_loss), self.prune_below)
+            k.fail(
+                self.start, self.deg, self.nbr, self.w, self.back, self.sketch, lo, hi, float(failure_loss),
+                1.0 / self.unit, self._prune,
+            )  # fmt: skip
         self._success, self._reputation, self._failure = [], [], []
-
-    def decay(self, rate: float) -> None:
-        """Unused ties fade by ``rate`` a month (those falling under ``prune_below`` are forgotten)."""
-        self.w[: self.meta[0]] *= 1.0 - rate  # the unused room too: one pass over contiguous memory
-        self.row_max *= 1.0 - rate  # still a bound: every tie fades by the same factor
 
     # ------------------------------------------------------------------ indicators
 
