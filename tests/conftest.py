@@ -1,7 +1,8 @@
 """Shared helpers for the model-level tests: cached small runs, their summaries and registries.
 
 Every helper composes ``configs/`` exactly as the command line does, on a small
-region (``region.population_scale``) and a short horizon, so that a mechanism
+real region (``region=cantal``: the Cantal's 9 EPCI, ~500 actors at its preset's
+``region.sample_fraction`` of 0.04) and a short horizon, so that a mechanism
 test compares a baseline and one changed parameter on the *same seeds*
 (common random numbers: each process draws from its own named stream). Runs
 are cached per pytest worker with :func:`functools.lru_cache`, so the baseline
@@ -27,14 +28,34 @@ from simulation.model.model import TerritorialModel, outcomes
 
 DEFAULT_SEEDS = (0, 1, 2)
 DEFAULT_HORIZON = 72
+#: The small region of the tests: the Cantal (9 EPCI), sampled at its preset's fraction at the default scale.
+SMALL_REGION = "cantal"
+SMALL_REGION_FRACTION = 0.04  # configs/region/cantal.yaml's region.sample_fraction: ~500 actors
+#: A test's region size, relative: ``DEFAULT_SCALE`` is the Cantal preset as it is (its sample fraction), and
+#: ``scale`` samples ``scale / DEFAULT_SCALE`` times as many of its organisations (0.3: ~430 actors, 0.2: ~290).
 DEFAULT_SCALE = 0.35
+
+
+def small_fraction(scale: float = DEFAULT_SCALE) -> float:
+    """The Cantal's ``region.sample_fraction`` for a region of relative size ``scale`` (3 significant digits)."""
+    return float(f"{SMALL_REGION_FRACTION * scale / DEFAULT_SCALE:.3g}")
+
+
+def small_region(scale: float = DEFAULT_SCALE) -> list[str]:
+    """The overrides of the small region at relative size ``scale``: the Cantal, sampled at :func:`small_fraction`."""
+    return [f"region={SMALL_REGION}", f"region.sample_fraction={small_fraction(scale)}"]
 
 
 def compose_small(
     overrides: Sequence[str], seed: int, horizon: int = DEFAULT_HORIZON, scale: float = DEFAULT_SCALE
 ) -> Config:
-    """The validated config for ``overrides`` on a small region, a short horizon and one seed."""
-    return compose([*overrides, f"horizon_months={horizon}", f"region.population_scale={scale}", f"seed={seed}"])
+    """The validated config for ``overrides`` on a small region, a short horizon and one seed.
+
+    The small region is the Cantal at relative size ``scale`` (:func:`small_region`), unless ``overrides``
+    choose another region (``region=...``): that region is then taken as it is, at its own sample fraction.
+    """
+    region = [] if any(o.split("=", 1)[0] == "region" for o in overrides) else small_region(scale)
+    return compose([*region, *overrides, f"horizon_months={horizon}", f"seed={seed}"])
 
 
 #: Bounded caches: a worker holds at most this many runs (~1 MB each on the small region).

@@ -18,7 +18,7 @@ def test_each_uncertain_range_is_allowed_by_the_schema_and_has_a_unit_and_a_reas
     u = UNCERTAINTIES[key]
     assert u.low < u.high and u.unit and len(u.why) > 20
     for value in (u.low, u.high):  # the configuration accepts both ends of the range
-        compose([f"{key}={value!r}"])
+        compose([u.override(value)])
 
 
 def test_an_out_of_schema_value_is_still_refused_so_the_range_check_can_fail() -> None:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import small_region
 
 from simulation.runs.datasets import check_complete, read_table
 from simulation.runs.lock import HOLDER, WAIT_VARIABLE, sweep_lock, wait_requested, writing
 
 REPO = Path(__file__).resolve().parent.parent
-SMALL = ["region.population_scale=0.3", "horizon_months=30"]
+SMALL = [*small_region(0.3), "horizon_months=30"]
 
 
 def _holding(folder: Path, seconds: float = 60) -> subprocess.Popen[str]:

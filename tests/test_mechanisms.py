@@ -3,7 +3,7 @@ and the named outcome moves the way the ODD says.
 
 Each run-level test compares the baseline with one changed parameter on the
 same seeds (0, 1, 2: common random numbers, each process has its own stream),
-on a small region (``region.population_scale=0.35``, ~700 actors) over 72
+on a small real region (``region=cantal``: 9 EPCI, ~500 actors) over 72
 months unless stated, through the cached helpers of ``conftest.py``. A test
 asserts the direction of the named outcome *and* that the change is material:
 unless a test states otherwise, the relative difference of the mean over the
@@ -31,6 +31,7 @@ from simulation.model.funding import Available, MatchingFunds
 from simulation.model.model import TerritorialModel
 from simulation.model.outcomes import recovery_months
 from simulation.model.projects import Project, log_hazard_modifier
+from simulation.model.territory import Territories
 from simulation.model.trust import TrustNetwork, all_pairs
 
 #: Smallest relative change of a seed-mean outcome that counts as "the mechanism matters".
@@ -133,15 +134,24 @@ def test_cross_sector_acceptance_sets_the_share_of_cross_sector_ties() -> None:
     assert_moves("cross_sector_tie_share", ("encounters.cross_sector_acceptance=0.1",), -1)
 
 
+#: The small region's territories fund no facilitator of their own (the Cantal has no urban territory, and only
+#: urban ones fund some by default): this gives its peri-urban one (the CA du Bassin d'Aurillac, 54,226
+#: inhabitants) two in the sample (2.002 full-time equivalents at the fraction 0.04), about as many per actor as
+#: the three of the invented region this test was written on (3 for ~700 actors).
+FACILITATED = ("region.facilitators_per_100k.peri_urban=92.3",)
+
+
 def test_facilitators_decompartmentalise_and_help_projects_emerge() -> None:
-    # The preset's facilitators sit in territories 0 (two) and 1 (one); remove them all.
-    territories = compose_small([], seed=0).region.territories
-    with_facilitators = [t for t, terr in enumerate(territories) if terr.facilitators > 0]
-    assert with_facilitators == [0, 1], "the region preset changed: update this test's overrides"
-    changed = ("region.territories.0.facilitators=0", "region.territories.1.facilitators=0")
+    # The facilitators of FACILITATED sit in the one peri-urban territory; remove them all (the baseline).
+    facilitated = run_once(FACILITATED, 0)[0]
+    with_facilitators = np.flatnonzero(facilitated.territories.facilitators > 0).tolist()
+    assert [facilitated.territories.types[t] for t in with_facilitators] == ["peri_urban"], "the region changed"
+    assert facilitated.territories.facilitators.sum() == pytest.approx(2.0, abs=0.01)
+    assert not run_once(BASE, 0)[0].territories.facilitators.any(), "the region preset changed: update this test"
+    changed = BASE
     assert summarise_runs(changed)["engineering_eur_cumulative"] == 0.0  # no facilitator, no engineering cost
-    assert summarise_runs(BASE)["engineering_eur_cumulative"] > 0.0
-    assert_moves("projects_launched_cumulative", changed, -1)
+    assert summarise_runs(FACILITATED)["engineering_eur_cumulative"] > 0.0
+    assert_moves("projects_launched_cumulative", changed, -1, base=FACILITATED)
 
     def cross_share_where_facilitated(overrides: tuple[str, ...]) -> float:
         shares = []
@@ -152,9 +162,9 @@ def test_facilitators_decompartmentalise_and_help_projects_emerge() -> None:
             shares.append(np.mean(model.actors.sector[i][inside] != model.actors.sector[j][inside]))
         return float(np.mean(shares))
 
-    b, c = cross_share_where_facilitated(BASE), cross_share_where_facilitated(changed)
+    b, c = cross_share_where_facilitated(FACILITATED), cross_share_where_facilitated(changed)
     # Tolerance: MATERIAL relative fall of the cross-sector share among ties of the facilitated territories.
-    assert rel_diff(c, b) < -MATERIAL, f"cross-sector share in territories 0-1: {b:.3f} -> {c:.3f}"
+    assert rel_diff(c, b) < -MATERIAL, f"cross-sector share in territories {with_facilitators}: {b:.3f} -> {c:.3f}"
 
 
 # =========================================================================== 2. trust
@@ -543,7 +553,8 @@ def test_without_reinvestment_local_funds_stay_at_their_initial_value() -> None:
     assert base["value_eur_cumulative"] > 0
     for seed in SEEDS:
         model = run_once(("outcomes.reinvested_share=0",), seed)[0]
-        initial = [t.local_fund_eur for t in model.config.region.territories]
+        initial = Territories.from_table(model.territory_table, model.config.region).local_fund_eur  # at month 0
+        assert len(initial) == len(model.territories)
         np.testing.assert_array_equal(model.territories.local_fund_eur, initial)  # exact
         assert model.ledger.flows[:, :, FundingSource.LOCAL_FUND].sum() == 0.0
 

@@ -17,13 +17,14 @@ import typing
 from pathlib import Path
 
 from simulation.config import Brings, Config, Interests, PerDomain, PerKind, PerResource, PerStage
+from simulation.config.region import PerType
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 
 #: Run settings and provenance, not model parameters (the ODD says so in one sentence).
 RUN_SETTINGS = {"seed", "output", "scenario", "calibration"}
 #: Value tables documented as one row each.
-TABLES = (PerKind, PerDomain, PerStage, PerResource, Brings, Interests)
+TABLES = (PerKind, PerDomain, PerStage, PerResource, PerType, Brings, Interests)
 #: What a row must contain to say where a value comes from.
 SOURCE = re.compile(
     r"\b(?:CDG 2021|Reengineering|Territoires Conseils 2018|LeadeR Maroc 2018|CESER 2019|PHARE 2015)\b"

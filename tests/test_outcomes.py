@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import small_region
 
 from simulation.model import outcomes
 from simulation.model.territory import gini
@@ -81,7 +82,7 @@ def test_every_column_of_the_result_tables_is_in_the_data_dictionary(tmp_path) -
         for placeholder, values in expand.items():
             if placeholder in pattern:
                 named |= {pattern.replace(placeholder, v) for v in values}
-    result = simulate(compose(["scenario=ceser_package", "region.population_scale=0.3", "horizon_months=24"]))
+    result = simulate(compose(["scenario=ceser_package", *small_region(0.3), "horizon_months=24"]))
     columns = [
         *result.timeseries.columns,
         *result.registry.columns,

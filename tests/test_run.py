@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import small_region
 
 from simulation.config import compose, from_yaml, run_id
 from simulation.runs.simulate import simulate, write_run
@@ -39,7 +40,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def small_overrides() -> list[str]:
-    return ["region.population_scale=0.3", "horizon_months=48"]
+    return [*small_region(0.3), "horizon_months=48"]
 
 
 def test_result_folder_holds_everything_and_pandas_reads_it(tmp_path: Path, small_overrides: list[str]) -> None:
@@ -137,7 +138,7 @@ def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds
     from simulation.model.model import TerritorialModel, outcomes
     from simulation.runs.plots import emergence_figure
 
-    model = TerritorialModel(compose(["region.population_scale=0.3", "horizon_months=36"])).run()
+    model = TerritorialModel(compose([*small_region(0.3), "horizon_months=36"])).run()
     ts = outcomes.timeseries(model)
     fig = emergence_figure(ts, "title", lasting_after_months=24)
     top, bottom = fig.axes

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_sweep
+from conftest import run_sweep, small_region
 
 from simulation.config import Config, ConfigError, compose
 from simulation.runs import sweep
@@ -26,8 +26,17 @@ from simulation.runs.simulate import RunResult, simulate
 from simulation.runs.sweep import clear_unfinished, run_id, run_job
 
 REPO = Path(__file__).resolve().parent.parent
-SMALL = ["region.population_scale=0.3", "horizon_months=30"]
-TAGS = ["seed", "run_id", "region.population_scale", "horizon_months", "package_version", "git_revision", "git_dirty"]
+SMALL = [*small_region(0.3), "horizon_months=30"]
+TAGS = [
+    "seed",
+    "run_id",
+    "region",
+    "region.sample_fraction",
+    "horizon_months",
+    "package_version",
+    "git_revision",
+    "git_dirty",
+]
 
 
 def _sweep(results: Path, name: str, *args: str, launcher: str = "parallel", prefix: tuple[str, ...] = ()) -> None:

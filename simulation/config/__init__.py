@@ -54,6 +54,7 @@ from simulation.config.processes import (
 )
 from simulation.config.region import (
     TERRITORY_TYPES,
+    PerType,
     RegionConfig,
     TerritoryConfig,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "PerKind",
     "PerResource",
     "PerStage",
+    "PerType",
     "PoliciesConfig",
     "PolicyConfig",
     "ProjectParams",

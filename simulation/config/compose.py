@@ -212,6 +212,46 @@ def check_config_files(folders: Sequence[Path]) -> None:
         raise ConfigError("invalid configuration files:\n  - " + "\n  - ".join(problems))
 
 
+def check_group_choices(overrides: Sequence[str], config_dirs: Sequence[Path] = ()) -> None:
+    """Refuse a config group's choice that is not a preset's name (``region=1``, ``funding=nan``,
+    ``scenario=true``, ``shocks=null``): Hydra reads it as a number, a boolean or null, and fails with a
+    traceback. Quoted names, lists and globs are left to Hydra. An override that does not parse is refused here too,
+    naming it (Hydra's own message does not)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import Glob, QuotedString
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+        except HydraException as e:  # Hydra's own message does not say which override
+            said = [line for line in str(e).splitlines() if line.strip() and not line.startswith(("See ", "Error "))]
+            reason = said[0].strip() if said else "a syntax error"
+            raise ConfigError(
+                f"{text}: not a valid override ({reason}); write key=value, quoting a value that holds "
+                "brackets, commas or spaces (key='a value')"
+            ) from None
+        try:
+            group = override.key_or_group
+            folders = [d / group for d in (CONFIG_DIR, *config_dirs) if (d / group).is_dir()]
+            if override.is_delete() or "." in group or not (folders or "/" in group):
+                continue
+            value = override.value()
+            if isinstance(value, Glob):
+                continue
+            values = list(override.sweep_iterator()) if override.is_sweep_override() else [value]
+        except (HydraException, ValueError, TypeError):  # a sweep Hydra cannot expand: Hydra says why
+            continue
+        if all(isinstance(v, str | QuotedString | list) for v in values):
+            continue
+        options = ", ".join(sorted({p.stem for folder in folders for p in folder.glob("*.yaml")}))
+        # (Hydra's own groups have presets of its plugins too: those of configs/ are examples)
+        allowed = f"e.g. {options}" if group.startswith("hydra/") else f"allowed values are {options}"
+        allowed = f" ({allowed})" if options else ""
+        raise ConfigError(f"{text}: {group} takes the name of a preset, not a number, true/false or null{allowed}")
+
+
 def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Config:
     """Compose ``configs/`` with Hydra overrides, as the command line does, and validate.
 
@@ -223,10 +263,14 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Confi
     from hydra.errors import HydraException
 
     check_override_keys(overrides)
+    check_group_choices(overrides)
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             raw = hydra_compose(config_name=config_name, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as e:
+        cause = f" ({e.__cause__})" if e.__cause__ is not None and str(e.__cause__) not in str(e) else ""
+        raise ConfigError(f"invalid configuration: {e}{cause}") from None
+    except ValueError as e:  # e.g. a group chosen by a number (``region=1``): Hydra's own check
         raise ConfigError(f"invalid configuration: {e}") from None
     return to_config(raw)
 

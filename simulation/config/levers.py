@@ -75,6 +75,7 @@ LEVERS: dict[str, Lever] = {
             cost_per_event_eur=(5_000.0, 500.0, 1e5, "€ per event"),
             participants_per_event=(30.0, 2.0, 500.0, "actors per event"),
             meetings_per_participant=(3.0, 1.0, 50.0, "meetings per participant and event"),
+            ideas_per_event=(1.0, 0.0, 10.0, "ideas an event starts, on average"),
         ),
         _lever(
             "p3_seed_grants",

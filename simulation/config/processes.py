@@ -117,7 +117,7 @@ class IdeaParams:
     #: Probability that a deployment spawns the same idea in another territory (essaimer).
     replication_probability: float = param(0.3, ge=0, le=1)
     #: Active projects per 10k inhabitants that halve a domain's perceived need.
-    need_half_saturation_per_10k: float = param(0.45, gt=0, le=1_000)
+    need_half_saturation_per_10k: float = param(40.0, gt=0, le=1_000)
     #: Steepness of that saturation (Hill exponent): 1 gradual, higher is sharper.
     need_saturation_exponent: float = param(4.0, ge=0.5, le=8)
 
@@ -130,8 +130,15 @@ class AllianceParams:
     min_partner_trust: float = param(0.17, ge=0, le=1)
     #: Mean trust among members above which the coalition forms an alliance (shared risk, Territoires Conseils 2018).
     alliance_trust: float = param(0.35, ge=0, le=1)
-    #: Most partners an initiator recruits (coalition size is this + 1).
-    max_partners: int = param(4, ge=1, le=20)
+    #: Most partners an initiator recruits, for any coalition (a bound on the distribution below).
+    max_partners: int = param(15, ge=1, le=30)
+    #: Mean of the number of partners an initiator seeks (each idea draws its own, geometric on 1, 2, ...:
+    #: most coalitions small, a few large — consortia in the field are right-skewed with a tail); the initiator
+    #: stops earlier once the coalition covers its needs.
+    partners_mean: float = param(3.0, ge=1, le=15)
+    #: A creative evening (P2) lowers the trust needed to invite its participants by this much: people who meet
+    #: in the room can commit to an idea born there (CESER 2019, preconisation 2).
+    event_trust_bonus: float = param(0.1, ge=0, le=1)
     #: Resource coverage needed to launch (share of the project's needs met by members).
     min_launch_coverage: float = param(0.45, ge=0, le=1)
     #: A facilitator lowers the trust needed to invite, by this much (Territoires Conseils 2018: aligning interests).

@@ -1,4 +1,4 @@
-"""The region's schema: its territories (population, type, fragility) and the actors per inhabitant."""
+"""The region's schema: where its territories come from, and the sample of their organisations the model simulates."""
 
 from __future__ import annotations
 
@@ -25,30 +25,61 @@ class TerritoryConfig:
     #: Initial generalised trust (social capital), 0..1.
     generalised_trust: float = param(0.4, ge=0, le=1)
     #: Facilitators (territorial engineering) funded by the territory itself.
-    facilitators: int = param(0, ge=0, le=1_000)
+    facilitators: float = param(0, ge=0, le=1_000)
     #: Initial balance of the local fund fed by reinvested profits.
     local_fund_eur: float = param(0.0, ge=0, le=1e10)
 
 
 @dataclass
-class RegionConfig:
-    """A region preset: its territories and how many actors each holds."""
+class PerType:
+    """One number per type of territory."""
 
-    name: str = param("auvergne_rhone_alpes")
-    label: str = param("Auvergne-Rhône-Alpes-like region")
+    rural: float = param(0.0, ge=0)
+    peri_urban: float = param(0.0, ge=0)
+    urban: float = param(0.0, ge=0)
+
+
+@dataclass
+class RegionConfig:
+    """A region: its territories (from the official data, a CSV file, or listed here) and the sample of their
+    organisations the model simulates.
+
+    Exactly one source of territories: ``data`` (a region of the official data, or ``france``), a
+    ``territories_file`` (CSV), or the ``territories`` list.
+    """
+
+    name: str = param("auvergne_rhone_alpes", min_len=1, max_len=100)
+    label: str = param("Auvergne-Rhône-Alpes", max_len=300)
     country: str = param("FR", choices=("FR", "MA"))
-    territories: list[TerritoryConfig] = param(factory=list, min_len=1)
-    #: Model actors per 10,000 inhabitants, by kind: a sample, not a census.
-    actors_per_10k_inhabitants: PerKind = param(
+    #: A region of the official data (``docs/territories.md``): a French region's or a Moroccan region's slug
+    #: (``auvergne_rhone_alpes``, ``oriental``), or ``france`` for the whole country. Its territories are
+    #: the EPCI à fiscalité propre (France) or the provinces and préfectures (Morocco).
+    data: str = param("", max_len=100)
+    #: Keep only the territories of these départements (France, by code: ``["15"]``) or provinces (Morocco, by
+    #: code): a smaller region, e.g. for a class.
+    departements: list[str] = param(factory=list)
+    #: A CSV file of territories (name, population, type; optionally organisations by kind and fragility by
+    #: domain): ``docs/territories.md`` says its columns.
+    territories_file: str = param("", max_len=1000)
+    territories: list[TerritoryConfig] = param(factory=list)
+    #: The share of the real organisations the model simulates, each actor standing for 1 / this many: every
+    #: count and euro the model reports is scaled back to the real region. It trades precision and speed,
+    #: not the answer (``docs/territories.md``, "The sample").
+    sample_fraction: float = param(0.01, gt=0, le=1)
+    #: The share of each kind's real organisations that are potential partners (an uncertain modelling
+    #: choice: ``config.uncertainties``).
+    partner_share: PerKind = param(
         factory=_per_kind_defaults(
-            collectivite=0.6, firm=12.0, association=9.0, citizen_group=3.0, university=0.05, media=0.1
+            collectivite=1.0, firm=1.0, association=1.0, citizen_group=1.0, university=1.0, media=1.0
         )
     )
-    #: At least this many collectivités per territory (the EPCI and a commune).
-    min_collectivites_per_territory: int = param(2, ge=1, le=1_000)
+    #: Initial generalised trust (social capital, 0..1) of the territories of the official data or a CSV file,
+    #: by type: trust is higher where people know each other (an assumption).
+    generalised_trust: PerType = param(factory=lambda: PerType(rural=0.46, peri_urban=0.38, urban=0.355))
+    #: Facilitators the territories fund themselves, per 100,000 inhabitants, by type (official data and CSV
+    #: territories): the engineering teams of metropolises and large agglomerations (an assumption).
+    facilitators_per_100k: PerType = param(factory=lambda: PerType(rural=0.0, peri_urban=0.0, urban=0.5))
     include_universities: bool = True
     include_media: bool = True
     #: Share of firms that are "nomadic" (not anchored in the territory, Reengineering).
     nomadic_firm_share: float = param(0.15, ge=0, le=1)
-    #: Multiplies every territory's population: makes larger regions for benchmarks.
-    population_scale: float = param(1.0, gt=0, le=10_000)

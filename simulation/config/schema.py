@@ -60,6 +60,9 @@ class PoliciesConfig:
     levers: list[PolicyConfig] = param(factory=list)
     #: If set, one yearly public budget spread over the levers (compare per euro); same bounds as a lever's.
     equal_budget_eur_per_year: float | None = param(None, ge=0, le=100_000_000)
+    #: Parameters of levers by the lever's name, whatever scenario switches it on (they override the lever's own
+    #: ``params``): how a plausible world sets a lever's uncertain effects (``config.uncertainties``).
+    params_by_lever: dict[str, dict[str, float]] = param(factory=dict)
 
 
 @dataclass

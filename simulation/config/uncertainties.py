@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Where a lever's parameter is set whatever scenario switches the lever on.
+LEVER_PREFIX = "policies.params_by_lever."
+
 
 @dataclass(frozen=True)
 class Uncertainty:
@@ -30,6 +33,8 @@ class Uncertainty:
     unit: str
     why: str
     prior_rank: int | None = None
+    #: The parameter takes whole numbers: a drawn value is rounded.
+    integer: bool = False
 
     @property
     def calibrated(self) -> bool:
@@ -39,6 +44,12 @@ class Uncertainty:
     @property
     def bounds(self) -> tuple[float, float]:
         return (self.low, self.high)
+
+    def override(self, value: float) -> str:
+        """The command-line override setting this parameter to ``value`` (rounded for a whole number; a lever's
+        parameter is appended to ``policies.params_by_lever``)."""
+        v: float | int = round(value) if self.integer else float(value)
+        return f"{'+' if self.key.startswith(LEVER_PREFIX) else ''}{self.key}={v!r}"
 
 
 _ALL = (
@@ -78,6 +89,7 @@ _ALL = (
         0.45,
         "trust (0–1)",
         "acquaintance alone makes partners, never allies: around the allies' threshold (0.35)",
+        prior_rank=6,
     ),
     Uncertainty(
         "trust.acquaintance_gain",
@@ -134,10 +146,11 @@ _ALL = (
     ),
     Uncertainty(
         "ideas.need_half_saturation_per_10k",
-        0.25,
-        0.8,
+        10.0,
+        200.0,
         "active projects per 10,000 inhabitants",
-        "met needs saturate: half the ideas vanish once a few projects per 10,000 inhabitants address them",
+        "met needs saturate: a domain's need is half met at a rate of active projects between a twentieth and about "
+        "the rate of all partnerships PHARE counts (some 175 per 10,000 inhabitants in France)",
         prior_rank=4,
     ),
     Uncertainty(
@@ -194,11 +207,186 @@ _ALL = (
     ),
     Uncertainty(
         "ideas.rate_per_month.association",
-        0.006,
+        0.004,
         0.02,
         "ideas per association and month at full need",
         "associations and citizen groups are the scouts of needs (CESER 2019, preconisation 6): up to two a year",
         prior_rank=2,
+    ),
+    # ---- lever effects and unit costs (CESER 2019's preconisations give no size: each an assumption)
+    Uncertainty(
+        LEVER_PREFIX + "p1_communication.visibility_gain_per_100k_eur",
+        0.05,
+        1.0,
+        "relative gain per 100 k€ a year",
+        "how much communicating results makes successes visible: no measurement; from barely to strongly",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p2_creative_evenings.participants_per_event",
+        15,
+        60,
+        "actors per event",
+        "a creative evening gathers a room: from a small workshop to a large evening",
+        integer=True,
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p2_creative_evenings.meetings_per_participant",
+        1,
+        6,
+        "meetings per participant",
+        "how many people each participant really talks to in an evening",
+        integer=True,
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p2_creative_evenings.ideas_per_event",
+        0.2,
+        3.0,
+        "ideas an event starts, on average",
+        "« faire émerger des projets » (CESER 2019, preconisation 2): from one idea in five evenings to three each",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p3_seed_grants.grant_eur",
+        10_000,
+        40_000,
+        "€ per project",
+        "seed grants (« bourses d'amorçage ») of regional schemes are of the order of ten thousand euros",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p4_facilitation.cost_per_facilitator_eur_per_year",
+        45_000,
+        70_000,
+        "€ a year",
+        "the loaded cost of a project engineer of a French local authority",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p5_selection.grant_eur",
+        20_000,
+        60_000,
+        "€ per project",
+        "a selective grant is larger than a seed grant: from one to three times P3's",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p5_selection.min_trust",
+        0.1,
+        0.25,
+        "trust (0–1)",
+        "the success factors the CESER refers to are not listed: how much trust the selection asks is open",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p6_civil_society.idea_gain_per_100k_eur",
+        0.02,
+        0.4,
+        "relative gain per 100 k€ a year",
+        "how much support makes civil society spot more projects (CESER 2019, preconisation 6): no measurement",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p7_innovation_fund.cofinance_share",
+        0.2,
+        0.5,
+        "share of a project's budget",
+        "regional funds co-finance from a fifth to a half of a project",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p8_networks.encounters_per_100k_eur",
+        5,
+        40,
+        "meetings a month per 100 k€ a year",
+        "how many cross-territory meetings regional networks make per euro: no measurement",
+    ),
+    Uncertainty(
+        LEVER_PREFIX + "p8_networks.replication_gain_per_100k_eur",
+        0.05,
+        0.5,
+        "relative gain per 100 k€ a year",
+        "how much thematic communities help projects spread (essaimer): no measurement",
+    ),
+    # ---- facilitation (Territoires Conseils 2018: connect, align interests, accompany; sizes: assumptions)
+    Uncertainty(
+        "projects.facilitation_effect",
+        0.2,
+        1.0,
+        "log-hazard slope",
+        "how much a facilitator's accompaniment lowers a project's failure: no measurement",
+    ),
+    Uncertainty(
+        "alliances.facilitator_project_capacity",
+        4,
+        12,
+        "projects at once",
+        "how many projects one engineer can accompany through their stages",
+        integer=True,
+    ),
+    Uncertainty(
+        "alliances.facilitator_trust_bonus",
+        0.0,
+        0.1,
+        "trust (0–1)",
+        "how much a facilitator's aligning of interests lowers the trust needed to invite a partner",
+    ),
+    Uncertainty(
+        "encounters.facilitator_introductions_per_month",
+        2,
+        12,
+        "introductions a month",
+        "« mettre en relation »: from a few introductions a month to three a week",
+    ),
+    # ---- the life cycle and coalitions
+    Uncertainty(
+        "projects.duration_months.seed",
+        3,
+        12,
+        "months",
+        "from idea to experimentation: a few months to a year",
+    ),
+    Uncertainty(
+        "projects.duration_months.experimentation",
+        12,
+        30,
+        "months",
+        "experimentation takes one to two and a half years (Ecooparc's 30 months is a programme, not a stage)",
+    ),
+    Uncertainty(
+        "projects.duration_months.consolidation",
+        12,
+        36,
+        "months",
+        "« 36 mois de dialogue sur la gouvernance » (Territoires Conseils 2018) is an upper end",
+    ),
+    Uncertainty(
+        "projects.duration_months.deployment",
+        24,
+        48,
+        "months",
+        "deploying and replicating takes years",
+    ),
+    Uncertainty(
+        "alliances.partners_mean",
+        2.0,
+        5.0,
+        "partners",
+        "most coalitions are small, a few large: the mean number of partners an initiator seeks is open",
+    ),
+    Uncertainty(
+        "alliances.event_trust_bonus",
+        0.0,
+        0.2,
+        "trust (0–1)",
+        "how far meeting in the room makes up for trust not yet built",
+    ),
+    # ---- which organisations are potential partners (docs/territories.md)
+    Uncertainty(
+        "region.partner_share.firm",
+        0.037,
+        1.0,
+        "share of the real firms",
+        "all firms, or only those with staff: SMEs, mid-sized and large firms (INSEE 2021)",
+    ),
+    Uncertainty(
+        "region.partner_share.association",
+        0.13,
+        1.0,
+        "share of the real associations",
+        "all active associations, or only employer ones (INSEE 2018; INJEP 2023)",
     ),
 )
 
@@ -213,6 +401,11 @@ def calibrated() -> dict[str, tuple[float, float]]:
 
 
 def screened() -> dict[str, tuple[float, float]]:
-    """The parameters the sensitivity analysis varies, with their ranges (the calibrated ones too, except the
-    idea rates, which the calibration fits per kind)."""
+    """The parameters the sensitivity analysis varies, with their ranges: every declared one (the calibrated ones
+    too, except the idea rates, which the calibration fits per kind)."""
     return {k: u.bounds for k, u in UNCERTAINTIES.items() if not k.startswith("ideas.rate_per_month.")}
+
+
+def overrides(values: dict[str, float]) -> list[str]:
+    """The command-line overrides setting each declared parameter to its value."""
+    return [UNCERTAINTIES[k].override(v) for k, v in values.items()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -80,6 +81,7 @@ def validate(cfg: Config) -> Config:
     names = [t.name for t in cfg.region.territories]
     if len(set(names)) != len(names):
         problems.append(f"region.territories: names must be unique, got {names}")
+    problems += _region_problems(cfg)
     for i, t in enumerate(cfg.region.territories):
         for d in Domain:
             v = getattr(t.fragility, d.label)
@@ -102,7 +104,7 @@ def validate(cfg: Config) -> Config:
         problems.append(f"output.job_seeds = {cfg.output.job_seeds}: must start with seed ({cfg.seed})")
     problems += _lever_problems(cfg.policies)
     problems += _table_problems(cfg)
-    if not problems:  # the estimate needs valid values
+    if not problems:  # the estimate needs valid values and a region
         problems += resource_problems(cfg)
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
@@ -131,6 +133,20 @@ def _lever_problems(cfg: PoliciesConfig) -> list[str]:
             spec = declared.params[k]
             if not spec.low <= v <= spec.high:
                 problems.append(f"{key}.params.{k} = {v}: must be between {spec.low} and {spec.high}")
+    for name, params in cfg.params_by_lever.items():
+        key = f"policies.params_by_lever.{name}"
+        declared = LEVERS.get(name)
+        if declared is None:
+            problems.append(f"{key}: {name!r} is not a lever; allowed: {', '.join(LEVERS)}")
+            continue
+        for k, v in params.items():
+            found = declared.params.get(k)
+            if found is None:
+                problems.append(
+                    f"{key}.{k}: unknown parameter of {name}; allowed: {', '.join(sorted(declared.params))}"
+                )
+            elif not found.low <= v <= found.high:
+                problems.append(f"{key}.{k} = {v}: must be between {found.low} and {found.high}")
     return problems
 
 
@@ -143,7 +159,9 @@ TABLE_LIMITS: dict[str, tuple[float, bool, str]] = {
     "actors.cooperation_budget_eur_per_year": (1e9, False, "euros a year"),
     "actors.volunteer_hours_per_year": (8_760, False, "hours a year (a year has 8,760)"),
     "actors.seeks": (20.0, False, "a relative interest"),
-    "region.actors_per_10k_inhabitants": (10_000, False, "actors per 10,000 inhabitants (at most one each)"),
+    "region.partner_share": (1.0, False, "a share of the real organisations"),
+    "region.generalised_trust": (1.0, False, "a trust level (0..1)"),
+    "region.facilitators_per_100k": (100.0, False, "facilitators per 100,000 inhabitants"),
     "funding.budget_eur": (1e9, False, "euros"),
     "projects.duration_months": (240, False, "months"),
     "projects.base_hazard_per_month": (1.0, False, "a monthly probability"),
@@ -193,15 +211,13 @@ class Resources:
 
 def resources(cfg: Config) -> Resources:
     """Estimate a run's actors, encounter pairs per month, peak memory and time from its configuration."""
-    region = cfg.region
-    per_10k = region.actors_per_10k_inhabitants.as_list()
-    population = sum(t.population for t in region.territories) * region.population_scale
-    actors = population * sum(per_10k) / 1e4 + len(region.territories) * region.min_collectivites_per_territory
+    actors = float(_potential_partners(cfg).sum()) * cfg.region.sample_fraction
     e = cfg.encounters
     sociable = max(cfg.actors.sociability.as_list())
     pairs = actors * sociable * (e.network_per_month + e.territory_per_month + e.cross_territory_per_month)
-    drivers: dict[str, float] = {"region.population_scale, region.actors_per_10k_inhabitants": pairs}
-    facilitators = float(sum(t.facilitators for t in region.territories))
+    source = "region.territories_file" if cfg.region.territories_file else "region.data"
+    drivers: dict[str, float] = {f"region.sample_fraction (the sample's size), {source}": pairs}
+    facilitators = float(_region(cfg)["facilitators_fte"])
     for i, lever in enumerate(cfg.policies.levers):
         declared = LEVERS.get(lever.name)
         if declared is None:
@@ -249,3 +265,65 @@ def resource_problems(cfg: Config) -> list[str]:
             f"{cfg.output.max_hours:g}: lower those keys, or raise output.max_hours to run it knowingly"
         )
     return problems
+
+
+# --------------------------------------------------------------------------- region
+
+
+def _region(cfg: Config) -> dict[str, Any]:
+    """The region's territory table (the data layer's), and what the estimate needs of it."""
+    from simulation.data import tables
+
+    r = cfg.region
+    table = tables.region_table(
+        data=r.data,
+        departements=list(r.departements),
+        territories_file=r.territories_file,
+        territories=[dataclasses.asdict(t) for t in r.territories],
+        country=r.country,
+    )
+    if "facilitators" in table:
+        fte = float(table["facilitators"].fillna(0).sum())
+    else:
+        per_100k = table["type"].map({t: getattr(r.facilitators_per_100k, t) for t in ("rural", "peri_urban", "urban")})
+        fte = float((per_100k * table["population"] / 1e5).sum())
+    return {"table": table, "facilitators_fte": fte * r.sample_fraction}
+
+
+def _potential_partners(cfg: Config) -> Any:
+    """The real potential partners of each kind over the region (organisations × partner share)."""
+    import numpy as np
+
+    table = _region(cfg)["table"]
+    share = np.array(cfg.region.partner_share.as_list())
+    kinds = ("collectivite", "firm", "association", "citizen_group", "university", "media")
+    if not cfg.region.include_universities:
+        share[4] = 0.0
+    if not cfg.region.include_media:
+        share[5] = 0.0
+    return table[[f"organisations_{k}" for k in kinds]].to_numpy(dtype=float).sum(axis=0) * share
+
+
+def _region_problems(cfg: Config) -> list[str]:
+    """The region's source of territories: exactly one, and one that exists and reads (a CSV file's errors name
+    its rows and columns)."""
+    from simulation.data.common import TerritoryDataError, UnknownRegionError
+    from simulation.data.tables import data_regions
+
+    r = cfg.region
+    if r.data and r.data not in data_regions():
+        return [f"region.data = {r.data!r}: allowed values are {', '.join(data_regions())}"]
+    if r.territories_file and not os.path.isfile(r.territories_file):
+        return [f"region.territories_file = {r.territories_file!r}: no such file"]
+    if r.departements and (not r.data or r.territories_file or r.territories):
+        return ["region.departements: only for a region of the official data (region.data), not a file or a list"]
+    try:
+        _region(cfg)
+    except UnknownRegionError as e:
+        return [f"region.data = {r.data!r}: {e}"]
+    except TerritoryDataError as e:
+        key = "region"
+        if r.territories_file or r.departements:
+            key = "region.territories_file" if r.territories_file else "region.departements"
+        return [f"{key}: {e}"]
+    return []

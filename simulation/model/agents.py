@@ -24,7 +24,6 @@ from numpy.typing import NDArray
 
 from simulation.config import ActorParams, RegionConfig
 from simulation.enums import SECTOR_OF_KIND, ActorKind, Domain
-from simulation.model.territory import actor_counts
 
 if TYPE_CHECKING:
     from simulation.model.ideas import Idea
@@ -39,8 +38,10 @@ class ActorTable:
     territory ``t`` are the contiguous rows ``start[t]:start[t+1]``.
     """
 
-    def __init__(self, region: RegionConfig, params: ActorParams, rng: np.random.Generator) -> None:
-        counts = actor_counts(region)  # (territory, kind)
+    def __init__(
+        self, counts: NDArray[np.int64], region: RegionConfig, params: ActorParams, rng: np.random.Generator
+    ) -> None:
+        # ``counts``: actors by territory and kind (``territory.actor_counts``)
         n_terr, n_kinds = counts.shape
         flat = counts.reshape(-1)
         self.territory: NDArray[np.int64] = np.repeat(np.repeat(np.arange(n_terr), n_kinds), flat)
@@ -145,7 +146,13 @@ class Facilitator(mesa.Agent):
         self.fte = float(fte)
         self.supported: set[int] = set()  # ids of projects it supports
 
+        # The projects it can support at once: its share of a full-time facilitator's capacity, a part of a
+        # project counting as a whole one with that probability (so that on average a sample's part-time
+        # facilitators support what the real ones do).
+        slots = self.fte * model.config.alliances.facilitator_project_capacity
+        whole = int(slots)
+        self.capacity = whole + int(model.streams["setup"].random() < slots - whole)
+
     @property
     def has_room(self) -> bool:
-        capacity = round(self.fte * self.model.config.alliances.facilitator_project_capacity)
-        return len(self.supported) < capacity
+        return len(self.supported) < self.capacity

@@ -73,6 +73,8 @@ class Coalition:
     phare_type: PhareType
     facilitator: Facilitator | None = None
     funding: FundingPlan = field(default_factory=FundingPlan)
+    #: How its members came together (the registry's ``channel``: :func:`channel_of`).
+    channel: str = "network"
 
     @property
     def democracy(self) -> float:
@@ -142,6 +144,8 @@ class Recruitment:
 
     members: NDArray[np.int64]  # (K, 1 + max_partners)
     coverage: NDArray[np.float64]  # (K,)
+    #: Whether a partner joined only thanks to a facilitator's lowering of the trust needed (K,).
+    helped: NDArray[np.bool_] | None = None
 
     @property
     def valid(self) -> NDArray[np.bool_]:
@@ -176,11 +180,15 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     init = np.fromiter((i.initiator for i in ideas), dtype=np.int64, count=k_ideas)
     terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_ideas)
     dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_ideas)
-    threshold = cfg.min_partner_trust - cfg.facilitator_trust_bonus * facilitator_room(model)[terr]
+    unaided = np.full(k_ideas, cfg.min_partner_trust)
     if model.hooks.policies:
-        threshold -= np.array([model.hooks.partner_trust_bonus(model, idea) for idea in ideas])
+        unaided -= np.array([model.hooks.partner_trust_bonus(model, idea) for idea in ideas])
+    threshold = unaided - cfg.facilitator_trust_bonus * facilitator_room(model)[terr]
+    helped = np.zeros(k_ideas, dtype=bool)
 
-    members = np.full((k_ideas, 1 + cfg.max_partners), -1, dtype=np.int64)
+    # Each idea's own cap on partners: geometric on 1, 2, ... with mean ``partners_mean``, bounded by max_partners.
+    caps = np.minimum(model.streams["alliances"].geometric(1.0 / cfg.partners_mean, size=k_ideas), cfg.max_partners)
+    members = np.full((k_ideas, 1 + int(caps.max(initial=1))), -1, dtype=np.int64)
     members[:, 0] = init
     supply = actors.brings[init].copy()
     coverage = np.minimum(supply, 1.0).mean(axis=1)
@@ -189,17 +197,18 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     free = np.flatnonzero(actors.busy[init] < actors.max_projects[init])
     seg, cand, w = trust.rows(init[free])
     seg = free[seg]
+    seg, cand, w = _with_event_participants(model, ideas, init, free, (seg, cand, w))
     keep = (w >= threshold[seg]) & (actors.busy[cand] < actors.max_projects[cand])
     seg, cand, w = seg[keep], cand[keep], w[keep]
     interest = actors.interest[cand, dom[seg]]
     brings = actors.brings[cand]
     open_ = np.ones(len(cand), dtype=bool)
 
-    for r in range(1, cfg.max_partners + 1):
+    for r in range(1, members.shape[1]):
         if not open_.any():
             break
         gain = np.minimum(supply[seg] + brings, 1.0).mean(axis=1) - coverage[seg]
-        score = np.where(open_ & (coverage[seg] < 1.0), w * interest * gain, 0.0)
+        score = np.where(open_ & (coverage[seg] < 1.0) & (caps[seg] >= r), w * interest * gain, 0.0)
         firsts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]]) if len(seg) else np.empty(0, np.int64)
         best_score = np.maximum.reduceat(score, firsts) if len(firsts) else np.empty(0)
         # the first candidate of each segment reaching its segment's best score
@@ -210,10 +219,42 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
             break
         k = seg[pos]
         members[k, r] = cand[pos]
+        helped[k] |= w[pos] < unaided[k]
         supply[k] += brings[pos]
         coverage[k] += gain[pos]
         open_[pos] = False
-    return Recruitment(members, coverage)
+    return Recruitment(members, coverage, helped)
+
+
+def _with_event_participants(
+    model: TerritorialModel,
+    ideas: list[Idea],
+    init: NDArray[np.int64],
+    free: NDArray[np.int64],
+    ties: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """The candidates of ideas born at an event (P2): the initiator's ties and the event's other participants,
+    each participant counted at its trust (at least a first meeting's) plus ``event_trust_bonus``: the room lets
+    the initiator invite people it has just met. Ideas of other origins keep their ties alone.
+
+    Returns:
+        (idea index, candidate, trust as recruitment reads it), idea by idea, a candidate once per idea.
+    """
+    seg, cand, w = ties
+    pooled = [k for k in free.tolist() if ideas[k].pool]
+    if not pooled:
+        return seg, cand, w
+    bonus = model.config.alliances.event_trust_bonus
+    parts = [np.array([p for p in ideas[k].pool if p != init[k]], dtype=np.int64) for k in pooled]
+    es = np.repeat(np.array(pooled, dtype=np.int64), [len(p) for p in parts])
+    ec = np.concatenate(parts) if parts else np.empty(0, np.int64)
+    ew = np.minimum(np.maximum(model.trust.get(init[es], ec), model.config.trust.initial_cross_sector) + bonus, 1.0)
+    all_seg, all_cand, all_w = np.r_[seg, es], np.r_[cand, ec], np.r_[w, ew]
+    # one entry per (idea, candidate), the best; ideas in order, each idea's ties first
+    order = np.lexsort((-all_w, all_cand, all_seg))
+    all_seg, all_cand, all_w = all_seg[order], all_cand[order], all_w[order]
+    first = np.r_[True, (all_seg[1:] != all_seg[:-1]) | (all_cand[1:] != all_cand[:-1])]
+    return all_seg[first], all_cand[first], all_w[first]
 
 
 # ---------------------------------------------------------------------- the month's batch
@@ -259,8 +300,10 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
             governance=GOVERNANCES[g],
             form=FORMS[f],
             phare_type=PHARE_TYPES[p],
+            channel=channel_of(model, ideas[k], m, bool(rec.helped[k]) if rec.helped is not None else False),
         )
-        for m, c, t, d, i, g, f, p in zip(
+        for k, m, c, t, d, i, g, f, p in zip(
+            rows.tolist(),
             each_members,
             rec.coverage[rows].tolist(),
             trust_mean.tolist(),
@@ -272,6 +315,29 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
             strict=True,
         )
     ]
+
+
+def channel_of(model: TerritorialModel, idea: Idea, members: NDArray[np.int64], helped: bool) -> str:
+    """How a coalition's members came together, as its formation shows it (the registry's ``channel``).
+
+    The idea's own origin first: an ``event`` (a creative evening, P2), a ``follow_up`` or a ``replication`` of
+    another project. Else the recruitment: ``facilitator`` when a partner joined only because a facilitator
+    lowered the trust needed (its aligning of interests and introductions); a partner from another territory
+    makes it ``support_network`` where a regional network (P8) brings territories together, else
+    ``cross_territory``; partners who had already worked or met repeatedly with the initiator (trust above what
+    acquaintance alone gives) make it ``network``; acquaintances of the territory only, ``territory``.
+    """
+    if idea.origin in ("event", "follow_up", "replication"):
+        return idea.origin
+    if helped:
+        return "facilitator"
+    actors = model.actors
+    partners = members[1:]
+    if (actors.territory[partners] != idea.territory).any():
+        networks = model.hooks.by_name.get("p8_networks")
+        return "support_network" if networks is not None and networks.budget_eur_per_year > 0 else "cross_territory"
+    trust = model.trust.get(np.full(len(partners), idea.initiator, dtype=np.int64), partners)
+    return "network" if (trust > model.config.trust.acquaintance_cap).any() else "territory"
 
 
 @dataclass

@@ -246,7 +246,7 @@ class FundingRule:
             actors.busy.copy(),  # booked here for the checks; the launches book the real slots
             actors.max_projects, plans.budget_eur, terr, model.territories.local_fund_eur,
             plans.amount_eur, plans.expected_revenue_eur, plans.policy_taken_eur, plans.offers_eur,
-            np.array([p.budget_eur_per_year for p in hooks.policies], dtype=np.float64), spent,
+            spent + np.array([p.committable_eur for p in hooks.policies], dtype=np.float64), spent,
             code, params, hour_value, credibility, model.config.alliances.min_launch_coverage,
         )  # fmt: skip
         for j, policy in enumerate(hooks.policies):

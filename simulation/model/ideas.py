@@ -32,16 +32,46 @@ class Idea:
     territory: int
     domain: Domain
     created_month: int
-    origin: str = "need"  # "need", "follow_up" or "replication"
+    origin: str = "need"  # "need", "follow_up", "replication" or "event"
     parent_project: int = -1
+    #: The people of the event the idea was born at (P2), whom its initiator may invite; empty otherwise.
+    pool: tuple[int, ...] = ()
+
+
+#: Territory types, as indices.
+TYPE_INDEX = {"rural": 0, "peri_urban": 1, "urban": 2}
+#: The weight, in actors of the sample, of a territory's type-wide rate in the estimate of its own rate of active
+#: projects (:func:`active_per_10k`).
+SHRINK_ACTORS = 200.0
+
+
+def active_per_10k(model: TerritorialModel) -> NDArray[np.float64]:
+    """Active projects per 10,000 inhabitants in each (territory, domain), as the sample estimates it.
+
+    A territory's own count is shrunk towards the rate of the region's territories of its type, with the weight
+    of :data:`SHRINK_ACTORS` actors: a sample holds few projects of a small territory, and a saturating need read
+    from those few would jump where the real territory's does not (and depend on the sample's size).
+    """
+    terr = model.territories
+    active = model.projects.active_by_territory_domain()
+    pop = terr.population_10k[:, None]
+    types = np.array([TYPE_INDEX[t] for t in terr.types])
+    by_type_active = np.zeros((3, active.shape[1]))
+    by_type_pop = np.zeros(3)
+    np.add.at(by_type_active, types, active)
+    np.add.at(by_type_pop, types, terr.population_10k)
+    pooled = by_type_active[types] / np.maximum(by_type_pop[types], 1e-12)[:, None]
+    prior = SHRINK_ACTORS * pop / np.maximum(model.actors_per_territory[:, None], 1.0)  # in 10k inhabitants
+    return (active + pooled * prior) / (pop + prior)
 
 
 def effective_need(model: TerritorialModel) -> NDArray[np.float64]:
     """Need per (territory, domain): fragility discounted by the projects already at work on it."""
     cfg = model.config.ideas
-    active = model.projects.active_by_territory_domain()
-    half = cfg.need_half_saturation_per_10k * model.territories.population_10k[:, None]
-    return model.territories.fragility / (1.0 + (active / half) ** cfg.need_saturation_exponent)
+    rate = active_per_10k(model)
+    return model.territories.fragility / (
+        1.0 + (rate / cfg.need_half_saturation_per_10k) ** cfg.need_saturation_exponent
+    )
 
 
 def generate_ideas(model: TerritorialModel) -> list[Idea]:

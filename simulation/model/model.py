@@ -27,7 +27,7 @@ from simulation.model.impacts import create_value, update_trust_from_projects
 from simulation.model.ledger import Ledger
 from simulation.model.projects import ProjectTable, advance_projects
 from simulation.model.shocks import ShockState, shock_state
-from simulation.model.territory import Territories
+from simulation.model.territory import Territories, actor_counts, region_table
 from simulation.model.trust import TrustNetwork
 from simulation.policies import Hooks, make_policies
 from simulation.streams import stream
@@ -56,6 +56,10 @@ PROCESSES: tuple[str, ...] = (
     "update_generalised_trust",
     "collect",
 )
+#: Generalised trust follows the visible successes and failures of about this many past months (an exponential
+#: average): social capital changes slowly, and a sample's few successes of a small territory, counted month by
+#: month, would move it in jumps its real territory does not make.
+MEMORY_MONTHS = 12.0
 #: Above this many actors the network indicators are computed yearly unless the config says
 #: otherwise (``output.network_indicators_every_months``): passes over millions of ties; and the
 #: garbage collector's full collections wait for the end of the run (:func:`_full_collections_deferred`).
@@ -122,8 +126,12 @@ class TerritorialModel(mesa.Model):
         self.month = 0
         self.streams = {name: stream(cfg.seed, name) for name in STREAMS}
 
-        self.territories = Territories.from_config(cfg.region)
-        self.actors = ActorTable(cfg.region, cfg.actors, self.streams["setup"])
+        #: The region's territories, one row each, as the data (or the configuration) gives them.
+        self.territory_table = region_table(cfg.region)
+        self.territories = Territories.from_table(self.territory_table, cfg.region)
+        counts = actor_counts(self.territory_table, cfg.region)
+        self.actors_per_territory = counts.sum(axis=1).astype(np.float64)
+        self.actors = ActorTable(counts, cfg.region, cfg.actors, self.streams["setup"])
         # (Actor.create_agents would also build an AgentSet and a keyword dict per agent: 0.4 s at 100k actors.)
         with _full_collections_deferred(large=self.large_region):
             self.actor_agents: list[Actor] = [Actor(self, i) for i in range(self.actors.n)]
@@ -132,9 +140,10 @@ class TerritorialModel(mesa.Model):
 
         self.facilitators: list[Facilitator] = []
         self.facilitators_by_territory: list[list[Facilitator]] = [[] for _ in range(len(self.territories))]
-        for t, n in enumerate(self.territories.facilitators):
-            for _ in range(int(n)):
-                self.add_facilitator(t, "territory")
+        for t, fte in enumerate(self.territories.facilitators.tolist()):  # in the sample: whole ones, then a part
+            full, part = divmod(fte, 1.0)
+            for share in [1.0] * int(full) + ([part] if part > 1e-9 else []):
+                self.add_facilitator(t, "territory", share)
         self.facilitator_of: dict[int, Facilitator] = {}
 
         self.funding_rule = make_rule(cfg.funding)
@@ -146,6 +155,10 @@ class TerritorialModel(mesa.Model):
         self.coalitions = Coalitions.none()
         self.visible_successes = np.zeros(len(self.territories))
         self.visible_failures = np.zeros(len(self.territories))
+        #: Visible successes and failures per 10,000 inhabitants a month, as people remember them: an average
+        #: over about the last year (:data:`MEMORY_MONTHS`), which generalised trust follows.
+        self.success_rate = np.zeros(len(self.territories))
+        self.failure_rate = np.zeros(len(self.territories))
         self.shock = ShockState()
         self.policies = make_policies(cfg.policies, self, cfg.seed)
         self.hooks = Hooks(self.policies)
@@ -290,7 +303,7 @@ class TerritorialModel(mesa.Model):
         monthly = self.config.funding.facilitator_cost_eur_per_year / 12
         for f in self.facilitators:
             if f.funder == "territory":
-                self.ledger.book_engineering(self.month, f.territory, monthly)
+                self.ledger.book_engineering(self.month, f.territory, monthly * f.fte)
 
     def run_policies(self) -> None:
         """Each lever's monthly action (hire facilitators, hold events, ...)."""
@@ -344,8 +357,11 @@ class TerritorialModel(mesa.Model):
         g = terr.generalised_trust
         vis = self.hooks.visibility_multiplier(self)
         pop = terr.population_10k
-        g += t.generalised_gain_per_success * vis * self.visible_successes / pop * (1.0 - g)
-        g -= t.generalised_loss_per_failure * self.visible_failures / pop * g
+        keep = np.exp(-1.0 / MEMORY_MONTHS)
+        self.success_rate = keep * self.success_rate + (1.0 - keep) * self.visible_successes / pop
+        self.failure_rate = keep * self.failure_rate + (1.0 - keep) * self.visible_failures / pop
+        g += t.generalised_gain_per_success * vis * self.success_rate * (1.0 - g)
+        g -= t.generalised_loss_per_failure * self.failure_rate * g
         g += t.generalised_reversion_per_month * (terr.generalised_trust_initial - g)
         np.clip(g, 0.0, 1.0, out=g)
         self.visible_successes[:] = 0

@@ -167,9 +167,39 @@ def reporters() -> dict[str, Reporter]:
 # ---------------------------------------------------------------------- run level
 
 
+#: Monthly indicators that do not depend on how many actors there are (shares, ratios, means): the others are
+#: counts and euros of the sample, reported in real units (divided by ``region.sample_fraction``).
+INTENSIVE = frozenset(
+    {
+        "leverage",
+        "public_eur_per_job",
+        *(f"participation_{k.label}" for k in ActorKind),
+        *(f"participation_ever_{k.label}" for k in ActorKind),
+        "trust_density",
+        "trust_mean",
+        "cross_sector_tie_share",
+        "giant_component_share",
+        "generalised_trust_mean",
+        "territories_with_project_share",
+        "territorial_inequality_gini",
+        "shock_active",
+    }
+)
+
+
+def real(model: TerritorialModel) -> float:
+    """How many real organisations, projects or euros one of the sample's stands for (1 / the sample fraction)."""
+    return 1.0 / model.territories.sample_fraction
+
+
 def timeseries(model: TerritorialModel) -> pd.DataFrame:
-    """The monthly indicators, one row per month (``month`` 0-based, ``year`` 1-based)."""
+    """The monthly indicators, one row per month (``month`` 0-based, ``year`` 1-based), counts and euros in real
+    units (the sample's times :func:`real`)."""
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    scale = real(model)
+    for column in df.columns:
+        if column not in INTENSIVE:
+            df[column] = df[column] * scale
     df.insert(0, "month", np.arange(len(df), dtype=np.int64))
     df.insert(1, "year", df["month"] // 12 + 1)
     return df
@@ -228,15 +258,16 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
     )
     lasting = out["lasting_cooperations"]
     out["public_eur_per_lasting_cooperation"] = out["public_eur_cumulative"] / lasting if lasting > 0 else float("nan")
-    out["ideas_dropped_cumulative"] = float(model.counters.total.get("ideas_dropped", 0.0))
-    out["replications_cumulative"] = float(model.counters.total.get("replications", 0.0))
+    out["ideas_dropped_cumulative"] = float(model.counters.total.get("ideas_dropped", 0.0)) * real(model)
+    out["replications_cumulative"] = float(model.counters.total.get("replications", 0.0)) * real(model)
+    out["sample_fraction"] = model.territories.sample_fraction
     out["lever_budget_eur_per_year"] = yearly_budget_eur(model.config.policies)
     # Every lever of the registry, 0 when it is not in the run: the summary files of a sweep's
     # scenarios then share one schema, and even ``pd.read_parquet(<sweep>/"summary")`` (which takes
     # its columns from the first file it reads) keeps every lever's column.
     for name in sorted(set(LEVERS) | set(model.ledger.by_lever)):
         arr = model.ledger.by_lever.get(name)
-        out[f"public_eur_lever_{name}"] = float(arr.sum()) if arr is not None else 0.0
+        out[f"public_eur_lever_{name}"] = float(arr.sum()) * real(model) if arr is not None else 0.0
     return out
 
 
@@ -262,7 +293,7 @@ def spending(model: TerritorialModel) -> pd.DataFrame:
                     "month": month.astype(np.int64),
                     "territory": np.array(model.territories.names, dtype=object)[terr],
                     "channel": channel,
-                    "public_eur": arr[month, terr],
+                    "public_eur": arr[month, terr] * real(model),
                 }
             )
         )
@@ -276,11 +307,14 @@ def territories(model: TerritorialModel) -> pd.DataFrame:
     terr = model.territories
     counts = np.zeros((len(terr), len(ActorKind)), dtype=np.int64)
     np.add.at(counts, (model.actors.territory, model.actors.kind), 1)
-    out = pd.DataFrame({"territory": terr.names, "type": terr.types, "population": terr.population})
+    table = model.territory_table
+    out = pd.DataFrame({"code": terr.codes, "territory": terr.names, "type": terr.types, "population": terr.population})
+    for kind in ActorKind:
+        out[f"organisations_{kind.label}"] = table[f"organisations_{kind.label}"].to_numpy(dtype=float)
     for kind in ActorKind:
         out[f"actors_{kind.label}"] = counts[:, kind]
-    out["facilitators"] = terr.facilitators
-    return out.astype({"territory": str, "type": str})
+    out["facilitators"] = terr.facilitators * real(model)
+    return out.astype({"code": str, "territory": str, "type": str})
 
 
 #: Column types of the project registry, fixed so that every run's file has the same
@@ -299,6 +333,7 @@ REGISTRY_SCHEMA = pa.schema(
         ("form", pa.string()),
         ("phare_type", pa.string()),
         ("origin", pa.string()),
+        ("channel", pa.string()),
         ("parent_project", pa.int64()),
         ("facilitated", pa.bool_()),
         ("budget_eur", pa.float64()),
@@ -311,6 +346,7 @@ REGISTRY_SCHEMA = pa.schema(
         ("duration_months", pa.int64()),
         ("jobs", pa.float64()),
         ("value_eur", pa.float64()),
+        ("weight", pa.float64()),
     ]
 )
 
@@ -354,6 +390,7 @@ def registry(model: TerritorialModel) -> pd.DataFrame:
             "form": p.form.name.lower(),
             "phare_type": p.phare_type.name.lower(),
             "origin": p.origin,
+            "channel": p.channel,
             "parent_project": p.parent,
             "facilitated": p.facilitated,
             "budget_eur": p.budget_eur,
@@ -371,6 +408,7 @@ def registry(model: TerritorialModel) -> pd.DataFrame:
         row["duration_months"] = end - p.launched_month
         row["jobs"] = p.jobs
         row["value_eur"] = p.value_eur
+        row["weight"] = real(model)  # the real projects this simulated one stands for
         rows.append(row)
     if not rows:
         return REGISTRY_SCHEMA.empty_table().to_pandas()

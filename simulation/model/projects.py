@@ -70,6 +70,9 @@ class Project:
     origin: str
     parent: int
     facilitated: bool
+    #: How its members came together (``network``, ``territory``, ``cross_territory``, ``event``, ``facilitator``,
+    #: ``support_network``, ``follow_up``, ``replication``: ``alliances.channel_of``).
+    channel: str = "network"
     stage: Stage = Stage.SEED
     stage_month: dict[Stage, int] = field(default_factory=dict)
     failure_cause: FailureCause = FailureCause.NONE
@@ -208,6 +211,7 @@ class ProjectTable:
                 origin=idea.origin,
                 parent=idea.parent_project,
                 facilitated=c.facilitator is not None,
+                channel=c.channel,
                 table=self,
             )
             p.stage_month[Stage.SEED] = month

@@ -10,21 +10,52 @@ French region (CESER 2019) and the Oriental region of Morocco (CDG 2021, LeadeR 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
-from simulation.config import RegionConfig, TerritoryConfig
-from simulation.enums import ActorKind
+from simulation.config import RegionConfig
+from simulation.data import tables
+from simulation.enums import ActorKind, Domain
 
 TYPE_CODES = {"rural": 0, "peri_urban": 1, "urban": 2}
 
 
+def region_table(region: RegionConfig) -> pd.DataFrame:
+    """The region's territories, one row each (code, name, type, population, organisations by kind, fragility by
+    domain, ...), from the source its configuration names (``simulation.data.tables``).
+
+    Territories of the official data or a CSV file get their generalised trust and their own facilitators from
+    the region's rules by type; territories listed by hand keep theirs.
+    """
+    table = tables.region_table(
+        data=region.data,
+        departements=list(region.departements),
+        territories_file=region.territories_file,
+        territories=[dataclasses.asdict(t) for t in region.territories],
+        country=region.country,
+    )
+    by_type = {t: getattr(region.generalised_trust, t) for t in TYPE_CODES}
+    per_100k = {t: getattr(region.facilitators_per_100k, t) for t in TYPE_CODES}
+    if "generalised_trust" not in table:
+        table["generalised_trust"] = table["type"].map(by_type).astype(float)
+        table["facilitators"] = table["type"].map(per_100k).astype(float) * table["population"] / 1e5
+    return table
+
+
 @dataclass
 class Territories:
-    """State of every territory of the region, one array entry per territory."""
+    """State of every territory of the region, one array entry per territory.
 
+    ``population`` is the real population; ``population_10k`` the inhabitants the sample stands in for, in
+    units of 10,000 (the population times ``region.sample_fraction``): per-inhabitant rates use it, so that
+    they do not depend on the fraction.
+    """
+
+    codes: list[str]
     names: list[str]
     types: list[str]
     population: NDArray[np.float64]
@@ -32,49 +63,71 @@ class Territories:
     generalised_trust: NDArray[np.float64]
     generalised_trust_initial: NDArray[np.float64]
     local_fund_eur: NDArray[np.float64]
-    facilitators: NDArray[np.int64]
+    #: Full-time equivalents of the facilitators the territory funds, in the sample (real ones × the fraction).
+    facilitators: NDArray[np.float64]
+    sample_fraction: float
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, region: RegionConfig) -> Territories:
+        f = region.sample_fraction
+        g = table["generalised_trust"].to_numpy(dtype=np.float64)
+        return cls(
+            codes=table["code"].astype(str).tolist(),
+            names=table["name"].astype(str).tolist(),
+            types=table["type"].astype(str).tolist(),
+            population=table["population"].to_numpy(dtype=np.float64),
+            fragility=table[[f"fragility_{d.label}" for d in Domain]].to_numpy(dtype=np.float64),
+            generalised_trust=g.copy(),
+            generalised_trust_initial=g,
+            local_fund_eur=(
+                table["local_fund_eur"].to_numpy(dtype=np.float64) * f
+                if "local_fund_eur" in table
+                else np.zeros(len(table))
+            ),
+            facilitators=table["facilitators"].to_numpy(dtype=np.float64) * f,
+            sample_fraction=f,
+        )
 
     @classmethod
     def from_config(cls, region: RegionConfig) -> Territories:
-        ts: list[TerritoryConfig] = region.territories
-        g = np.array([t.generalised_trust for t in ts], dtype=np.float64)
-        return cls(
-            names=[t.name for t in ts],
-            types=[t.type for t in ts],
-            population=np.array([t.population * region.population_scale for t in ts], dtype=np.float64),
-            fragility=np.array([t.fragility.as_list() for t in ts], dtype=np.float64),
-            generalised_trust=g.copy(),
-            generalised_trust_initial=g,
-            local_fund_eur=np.array([t.local_fund_eur for t in ts], dtype=np.float64),
-            facilitators=np.array([t.facilitators for t in ts], dtype=np.int64),
-        )
+        return cls.from_table(region_table(region), region)
 
     def __len__(self) -> int:
         return len(self.names)
 
     @property
     def population_10k(self) -> NDArray[np.float64]:
-        """Population in units of 10,000 inhabitants (per-capita rates use it)."""
-        return self.population / 1e4
+        """The inhabitants the sample stands in for, in units of 10,000 (per-inhabitant rates use it)."""
+        return self.population * self.sample_fraction / 1e4
 
 
-def actor_counts(region: RegionConfig) -> NDArray[np.int64]:
-    """Number of actors of each kind in each territory, shape (territory, kind).
-
-    Counts are model samples: ``actors_per_10k_inhabitants`` times the
-    population, at least ``min_collectivites_per_territory`` collectivités.
-    Universities and media can be switched off (optional by design, docs/ODD.md § Parameters).
-    """
-    density = np.array(region.actors_per_10k_inhabitants.as_list())
+def organisations(table: pd.DataFrame, region: RegionConfig) -> NDArray[np.float64]:
+    """The real potential partners of each kind in each territory, shape (territory, kind): the organisations
+    times ``region.partner_share`` (universities and media left out when the region says so)."""
+    share = np.array(region.partner_share.as_list())
     if not region.include_universities:
-        density[ActorKind.UNIVERSITY] = 0.0
+        share[ActorKind.UNIVERSITY] = 0.0
     if not region.include_media:
-        density[ActorKind.MEDIA] = 0.0
-    pop10k = np.array([t.population * region.population_scale / 1e4 for t in region.territories])
-    counts = np.rint(pop10k[:, None] * density[None, :]).astype(np.int64)
-    counts[:, ActorKind.COLLECTIVITE] = np.maximum(
-        counts[:, ActorKind.COLLECTIVITE], region.min_collectivites_per_territory
-    )
+        share[ActorKind.MEDIA] = 0.0
+    real = table[[f"organisations_{k.label}" for k in ActorKind]].to_numpy(dtype=np.float64)
+    return real * share[None, :]
+
+
+def actor_counts(table: pd.DataFrame, region: RegionConfig) -> NDArray[np.int64]:
+    """Number of actors of each kind in each territory, shape (territory, kind): the sample of the potential
+    partners (:func:`organisations`) at ``region.sample_fraction``.
+
+    Each kind's total over the region is its expected count rounded; it is shared between territories by the
+    largest remainders, so that every territory gets its expected count within one actor.
+    """
+    expected = organisations(table, region) * region.sample_fraction
+    counts = np.floor(expected).astype(np.int64)
+    for k in range(expected.shape[1]):
+        remainder = expected[:, k] - counts[:, k]
+        extra = round(float(expected[:, k].sum())) - int(counts[:, k].sum())
+        if extra > 0:
+            order = np.lexsort((np.arange(len(remainder)), -remainder))  # largest remainder first, then by order
+            counts[order[:extra], k] += 1
     return counts
 
 

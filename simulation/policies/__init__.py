@@ -44,12 +44,22 @@ class Policy:
     PARAMS: ClassVar[dict[str, tuple[float, float, float]]] = {}
 
     def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
-        self.budget_eur_per_year = float(cfg.budget_eur_per_year)
+        #: The real region's yearly budget (what the configuration says): effects set per 100 k€ read it.
+        self.real_budget_eur_per_year = float(cfg.budget_eur_per_year)
+        #: What the sample spends: the real budget times the sample fraction (each actor stands for 1 / fraction
+        #: organisations, each simulated project for 1 / fraction projects). Reported spending is scaled back.
+        self.budget_eur_per_year = self.real_budget_eur_per_year * model.territories.sample_fraction
         self.params = {k: float(cfg.params.get(k, d)) for k, (d, _, _) in self.PARAMS.items()}
         self.rng = stream(seed, f"policy:{self.name}")
         self.spent_this_year_eur = 0.0
         self.spent_total_eur = 0.0
-        self._carry_eur = 0.0  # accrued, not yet spent, by levers that buy whole units (events, trainees)
+        #: The money accrued and not spent yet: a twelfth of the (sample's) yearly budget a month, kept from year
+        #: to year, so that whole units that cost more than a month's money (an event, a grant, a trainee) are
+        #: bought when it has accrued — or, when a sample's budget is smaller than one unit, with the probability
+        #: that makes its spending the budget on average (:meth:`affords`).
+        self.purse_eur = 0.0
+        #: Units promised this month (grant offers), not paid yet.
+        self._promised_eur = 0.0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -62,15 +72,47 @@ class Policy:
 
     @property
     def remaining_eur(self) -> float:
-        """What is left of this year's budget."""
-        return max(0.0, self.budget_eur_per_year - self.spent_this_year_eur)
+        """What the purse holds (accrued, not spent, not promised)."""
+        return max(0.0, self.purse_eur - self._promised_eur)
+
+    def accrue(self) -> None:
+        """A month's money joins the purse; last month's unpaid promises are released."""
+        self.purse_eur += self.budget_eur_per_year / 12.0
+        self._promised_eur = 0.0
+
+    def affords(self, eur: float) -> bool:
+        """Whether the lever buys a unit costing ``eur`` now (and promises it): surely if the purse holds it; with
+        the probability purse / cost if it holds part of it (then the purse runs into debt by less than one unit,
+        which the next months repay): a sample whose budget is smaller than one unit then buys, on average, what
+        its budget pays for."""
+        free = self.remaining_eur
+        if eur <= free + 1e-9:
+            buy = True
+        elif free <= 0:
+            buy = False
+        else:
+            buy = bool(self.rng.random() < free / eur)
+        if buy:
+            self._promised_eur += eur
+        return buy
 
     def pay(self, eur: float) -> None:
-        """Spend ``eur`` of this year's budget (never more than what remains)."""
-        if eur > self.remaining_eur + 1e-6:
-            raise RuntimeError(f"policy {self.name} would overspend: {eur:.2f} > {self.remaining_eur:.2f}")
+        """Spend ``eur`` from the purse (a promised unit, or at most what it holds)."""
+        self.purse_eur -= eur
+        self._promised_eur = max(0.0, self._promised_eur - eur)
         self.spent_this_year_eur += eur
         self.spent_total_eur += eur
+
+    @property
+    def unit_eur(self) -> float:
+        """The most one unit the lever buys costs (a grant, an event, a trainee); 0 for a lever that spends its
+        money month by month. Its spending never runs ahead of what accrued by more than this."""
+        return 0.0
+
+    @property
+    def committable_eur(self) -> float:
+        """What this month's commits may take of the lever's money: the purse, or the units promised if more."""
+        return max(self._promised_eur, self.remaining_eur + self._promised_eur)
 
     def new_year(self) -> None:
         self.spent_this_year_eur = 0.0
@@ -93,19 +135,10 @@ class Policy:
         model.ledger.lever(self.name)[model.month] += eur * w / w.sum()
         return eur
 
-    def accrue_monthly(self) -> float:
-        """Set aside a twelfth of the yearly budget (never more than remains) for whole-unit purchases.
-
-        Returns:
-            The euros accrued and not yet spent.
-        """
-        self._carry_eur += min(self.budget_eur_per_year / 12.0, self.remaining_eur - self._carry_eur)
-        return self._carry_eur
-
     @property
     def intensity(self) -> float:
-        """Yearly budget in units of 100 k€: the scale on which lever effects are set."""
-        return self.budget_eur_per_year / 1e5
+        """The real yearly budget in units of 100 k€: the scale on which lever effects are set."""
+        return self.real_budget_eur_per_year / 1e5
 
     # ------------------------------------------------------------------ hooks (neutral)
 
@@ -146,6 +179,7 @@ class Hooks:
 
     def on_month(self, model: TerritorialModel) -> None:
         for p in self.policies:
+            p.accrue()
             p.on_month(model)
 
     def new_year(self) -> None:
@@ -172,7 +206,7 @@ class Hooks:
     ) -> list[tuple[str, float]]:
         offers = []
         for p in self.policies:
-            eur = min(p.public_offer(model, coalition, idea, budget_eur), p.remaining_eur)
+            eur = p.public_offer(model, coalition, idea, budget_eur)  # a unit the lever affords (and promises)
             if eur > 0:
                 offers.append((p.name, eur))
         return offers
@@ -202,7 +236,12 @@ def lever_configs(cfg: PoliciesConfig) -> list[PolicyConfig]:
     """
     import dataclasses
 
-    configs = list(cfg.levers)
+    configs = [
+        dataclasses.replace(c, params={**c.params, **cfg.params_by_lever.get(c.name, {})})
+        if c.name in cfg.params_by_lever
+        else c
+        for c in cfg.levers
+    ]
     if cfg.equal_budget_eur_per_year is not None and configs:
         share = cfg.equal_budget_eur_per_year / len(configs)
         configs = [dataclasses.replace(c, budget_eur_per_year=share) for c in configs]

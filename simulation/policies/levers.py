@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.enums import ActorKind, Form, Governance
+from simulation.enums import DOMAINS, ActorKind, Form, Governance
+from simulation.model.ideas import Idea, effective_need
 from simulation.policies import EMPTY_PAIRS, Pairs, Policy
 
 if TYPE_CHECKING:
     from simulation.config import PolicyConfig
     from simulation.model.alliances import Coalition
-    from simulation.model.ideas import Idea
     from simulation.model.model import TerritorialModel
 
 
@@ -46,42 +46,63 @@ class Communication(Policy):
 class CreativeEvenings(Policy):
     """P2 — "Stimuler l'émergence de projets … par l'organisation de « soirées créatives »" (CESER 2019).
 
-    Each event gathers participants of one territory (territories take turns,
-    so that none is left out, as the CESER's conclusion asks) who meet across sectors.
+    Each event gathers participants of one territory (drawn in proportion to its inhabitants: a territory holds
+    as many events as its size calls for) who meet across sectors, and ideas are born there: each event starts
+    ``ideas_per_event`` ideas on average (a Poisson count), each with an initiator among the participants, in a
+    domain their interests and the territory's needs point to, and the other participants as people it may
+    invite to its coalition with less trust than usual (``alliances.event_trust_bonus``): "stimuler l'émergence
+    de projets de coopérations".
     """
 
     name = "p2_creative_evenings"
 
     def __init__(self, cfg: PolicyConfig, model: TerritorialModel, seed: int) -> None:
         super().__init__(cfg, model, seed)
-        self._next_territory = 0
         self._pairs: Pairs = EMPTY_PAIRS
+        population = model.territories.population
+        self._territory_weights = population / population.sum()
 
     def on_month(self, model: TerritorialModel) -> None:
         cost = self.params["cost_per_event_eur"]
-        self.accrue_monthly()
         a_parts, b_parts = [], []
-        skipped = 0  # territories in a row too small to hold an event: a whole round of them ends the month's events
-        while self._carry_eur >= cost and self.remaining_eur >= cost and skipped < len(model.territories):
-            t = self._next_territory % len(model.territories)
-            self._next_territory += 1
+        while self.affords(cost):
+            t = int(self.rng.choice(len(model.territories), p=self._territory_weights))
             lo, hi = model.actors.start[t], model.actors.start[t + 1]
             k = min(int(self.params["participants_per_event"]), int(hi - lo))
-            if k < 2:
-                skipped += 1
+            self.pay(cost)
+            model.ledger.lever(self.name)[model.month, t] += cost
+            if k < 2:  # a territory the sample holds (almost) no one of: the event's money is spent, no one met
                 continue
-            skipped = 0
             people = lo + self.rng.choice(hi - lo, size=k, replace=False)
             m = int(self.params["meetings_per_participant"])
             a_parts.append(np.repeat(people, m))
             b_parts.append(people[self.rng.integers(0, k, size=k * m)])
-            self.pay(cost)
-            self._carry_eur -= cost
-            model.ledger.lever(self.name)[model.month, t] += cost
+            self._ideas_at(model, t, people)
         self._pairs = (np.concatenate(a_parts), np.concatenate(b_parts)) if a_parts else EMPTY_PAIRS
+
+    def _ideas_at(self, model: TerritorialModel, territory: int, people: NDArray[np.int64]) -> None:
+        """The ideas an event starts: initiators among its participants, domains by their interests × needs."""
+        n = int(self.rng.poisson(self.params["ideas_per_event"]))
+        if n == 0:
+            return
+        need = effective_need(model)[territory]
+        for initiator in self.rng.choice(people, size=n):
+            weights = model.actors.interest[initiator] * need
+            total = weights.sum()
+            if total <= 0:
+                continue
+            domain = int(self.rng.choice(len(weights), p=weights / total))
+            idea = Idea(int(initiator), territory, DOMAINS[domain], model.month, "event", pool=tuple(people.tolist()))
+            model.pending_ideas.append(idea)
+            model.counters.add("ideas", 1)
+            model.counters.add("event_ideas", 1)
 
     def extra_encounters(self, model: TerritorialModel) -> Pairs:
         return self._pairs
+
+    @property
+    def unit_eur(self) -> float:
+        return self.params["cost_per_event_eur"]
 
 
 class Grant(Policy):
@@ -93,10 +114,15 @@ class Grant(Policy):
     def grant_eur(self, budget_eur: float) -> float:
         return self.params["grant_eur"]
 
+    @property
+    def unit_eur(self) -> float:
+        return self.params.get("grant_eur", self.params.get("max_eur_per_project", 0.0))
+
     def public_offer(self, model: TerritorialModel, coalition: Coalition, idea: Idea, budget_eur: float) -> float:
         if self.budget_eur_per_year <= 0 or not self.eligible(model, coalition, idea, budget_eur):
             return 0.0
-        return min(self.grant_eur(budget_eur), self.remaining_eur)
+        grant = self.grant_eur(budget_eur)
+        return grant if grant > 0 and self.affords(grant) else 0.0
 
 
 class SeedGrants(Grant):
@@ -193,7 +219,9 @@ class SupportNetworks(Policy):
         self.spend_monthly(model)
 
     def extra_encounters(self, model: TerritorialModel) -> Pairs:
-        n = int(self.params["encounters_per_100k_eur"] * self.intensity)
+        # the real region's meetings a month, in the sample: a Poisson count of their expected number
+        expected = self.params["encounters_per_100k_eur"] * self.intensity * model.territories.sample_fraction
+        n = int(self.rng.poisson(expected))
         experienced = np.flatnonzero(model.actors.experience >= 1)
         if n == 0 or len(experienced) < 2:
             return EMPTY_PAIRS
@@ -221,16 +249,20 @@ class CapacityBuilding(Policy):
 
     def on_month(self, model: TerritorialModel) -> None:
         cost = self.params["cost_per_trainee_eur"]
-        self.accrue_monthly()
         untrained = np.flatnonzero((model.actors.kind == ActorKind.COLLECTIVITE) & ~self.trained)
-        n = min(int(self._carry_eur // cost), len(untrained))
-        if n <= 0:
+        n = 0
+        while n < len(untrained) and self.affords(cost):
+            self.pay(cost)
+            n += 1
+        if n == 0:
             return
         who = self.rng.choice(untrained, size=n, replace=False)
         self.trained[who] = True
-        self.pay(n * cost)
-        self._carry_eur -= n * cost
         np.add.at(model.ledger.lever(self.name)[model.month], model.actors.territory[who], cost)
+
+    @property
+    def unit_eur(self) -> float:
+        return self.params["cost_per_trainee_eur"]
 
     def idea_rate_multiplier(self, model: TerritorialModel) -> NDArray[np.float64] | float:
         return np.where(self.trained, 1.0 + self.params["idea_gain"], 1.0)

@@ -19,7 +19,7 @@ import hydra
 from omegaconf import DictConfig
 
 from simulation.config import CONFIG_DIR, ConfigError, check_override_keys, to_config
-from simulation.config.compose import check_config_files
+from simulation.config.compose import check_config_files, check_group_choices
 from simulation.runs.simulate import (
     RunError,
     check_results_dir,
@@ -108,12 +108,22 @@ def _config_dirs(argv: list[str]) -> list[Path]:
     return [d for d in out if d.is_dir()]
 
 
-def _check_hydra_folders(overrides: list[str]) -> None:
+def _multirun(argv: list[str], overrides: list[str]) -> bool:
+    """Whether the command line asks for a multirun (``-m``, ``--multirun``, ``hydra.mode=MULTIRUN``)."""
+    return any(a in ("-m", "--multirun") for a in argv) or "hydra.mode=MULTIRUN" in overrides
+
+
+def _check_hydra_folders(overrides: list[str], multirun: bool = False) -> None:
     """Refuse, before anything runs, a Hydra run or sweep folder set on the command line where no folder can be
-    made (under ``/proc``, a file, a read-only place): Hydra would fail with a traceback, after composing."""
+    made (under ``/proc``, a file, a read-only place): Hydra would fail with a traceback, after composing.
+
+    In a multirun, ``output.results_dir`` holds the sweep folder (``hydra.sweep.dir``, relative to the working
+    directory): it is checked too, so that the refusal names the key (a single run checks it after composing).
+    """
+    keys = ("hydra.run.dir", "hydra.sweep.dir", *(("output.results_dir",) if multirun else ()))
     for override in overrides:
         key, eq, value = override.partition("=")
-        if eq and key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "$" not in value:
+        if eq and key.lstrip("+") in keys and value and "$" not in value and "," not in value:
             problem = folder_problem(Path(value).resolve())
             if problem:
                 raise ConfigError(f"{key.lstrip('+')} = {value}: {problem}")
@@ -136,7 +146,8 @@ def main() -> None:
     try:
         check_config_files([CONFIG_DIR, *_config_dirs(sys.argv[1:])])  # before Hydra reads them
         check_override_keys(overrides)  # Hydra would refuse an unknown key without saying which exist
-        _check_hydra_folders(overrides)
+        check_group_choices(overrides, _config_dirs(sys.argv[1:]))
+        _check_hydra_folders(overrides, multirun=_multirun(sys.argv[1:], overrides))
     except ConfigError as e:
         raise SystemExit(f"error: {e}") from None
     try:

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import warnings
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,7 +77,9 @@ def read_config(sweep_dir: Path | str, config: str, seed: int) -> Config | None:
     return dataclasses.replace(stored, seed=int(seed))
 
 
-def read_table(sweep_dir: Path | str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+def read_table(
+    sweep_dir: Path | str, table: str, columns: list[str] | None = None, optional: Sequence[str] = ()
+) -> pd.DataFrame:
     """One of a sweep's datasets (``summary``, ``timeseries``, ``registry``, ``spending``) as a DataFrame, with
     the columns of all its files.
 
@@ -88,6 +91,10 @@ def read_table(sweep_dir: Path | str, table: str, columns: list[str] | None = No
     The sweep folder is checked first (:func:`check_complete`, once per process until its files change).
     While a sweep command writes it, the rows are those of the runs finished when it was checked (with a
     warning): a batch being written is left out.
+
+    Args:
+        columns: the columns to read (all if None).
+        optional: more columns, read if the sweep's files have them (sweeps made by earlier versions may not).
 
     Raises:
         IncompleteSweepError: the folder is not whole (what is wrong, and how to repair it).
@@ -102,6 +109,8 @@ def read_table(sweep_dir: Path | str, table: str, columns: list[str] | None = No
     schema = pa.unify_schemas([*files, pa.schema(decoded)], promote_options="permissive")
     # While a command writes the folder, the runs finished when it was checked, and no batch half-written
     finished = pc.field("run_id").isin(sorted(state.done)) if state.writer and "run_id" in schema.names else None
+    if columns is not None:
+        columns = [*columns, *(c for c in optional if c in schema.names and c not in columns)]
     df = pq.ParquetDataset(path, schema=schema, filters=finished).read(columns=columns).to_pandas()
     if "scenario" in df:
         df["scenario"] = df["scenario"].astype("category")
