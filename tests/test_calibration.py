@@ -1,4 +1,4 @@
-"""Calibration (ABC rejection to PHARE 2015) and sensitivity analysis (SALib), fast versions."""
+"""Calibration (ABC-SMC to PHARE) and sensitivity analysis (SALib), fast versions."""
 
 from __future__ import annotations
 
@@ -8,28 +8,34 @@ import pytest
 import yaml
 
 from simulation.config import CONFIG_DIR, compose
-from simulation.study import calibration, sensitivity
+from simulation.study import abc, calibration, sensitivity
+
+
+def _stats(**changes: float) -> dict[str, float]:
+    base = {
+        "participation_firm": 0.37,
+        "participation_association": 0.38,
+        "cooperations_per_10k": abc.COOPERATIONS_PER_10K,
+        "year_one_share": 0.05,
+        "sse_ratio": 0.3,
+        "inflection_month": 60.0,
+        "peak_increment_year_share": 0.6,
+        "last_year_share_of_peak_increment": 0.5,
+        "horizon_months": 120.0,
+    }
+    return {**base, **changes}
 
 
 def test_distance_is_zero_on_target_and_penalises_a_fast_start_or_no_bend() -> None:
-    stats = pd.DataFrame(
-        {
-            "participation_firm": [0.37, 0.40, 0.37, 0.37, 0.37, 0.37],
-            "participation_association": [0.38] * 6,
-            "year_one_share": [0.05, 0.05, 0.5, 0.05, 0.05, 0.05],
-            "sse_ratio": [0.3, 0.3, 0.3, 0.9, 0.3, 0.3],
-            "inflection_month": [60.0] * 6,
-            "peak_increment_year_share": [0.6, 0.6, 0.6, 0.6, 0.9, 0.6],
-            "last_year_share_of_peak_increment": [0.5, 0.5, 0.5, 0.5, 0.5, 0.95],
-        }
-    )
-    d = calibration.distance(stats).to_numpy()
-    assert d[0] == pytest.approx(0.0)
-    assert d[1] == pytest.approx(1.0)  # 3 points off = one tolerance unit
-    assert d[2] >= 10  # an explosion in year one is not a slow infusion
-    assert d[3] >= 10  # nor is a straight line
-    assert d[4] >= 10  # nor a curve still accelerating in year 9
-    assert d[5] >= 10  # nor one whose last year adds almost as much as its best
+    assert abc.distance(_stats()) == pytest.approx(0.0)
+    assert abc.distance(_stats(participation_firm=0.40)) == pytest.approx(1.0)  # 3 points off = one unit
+    # the count of partnerships in units of its factor (1.5), on a log scale
+    assert abc.distance(_stats(cooperations_per_10k=abc.COOPERATIONS_PER_10K * 1.5)) == pytest.approx(1.0)
+    assert abc.distance(_stats(year_one_share=0.5)) >= 10  # an explosion in year one is not a slow infusion
+    assert abc.distance(_stats(sse_ratio=0.9)) >= 10  # nor is a straight line
+    assert abc.distance(_stats(peak_increment_year_share=0.9)) >= 10  # nor a curve still accelerating in year 9
+    assert abc.distance(_stats(last_year_share_of_peak_increment=0.95)) >= 10  # nor one with no bend
+    assert abc.abc_distance({"rejected": 1.0}, {}) == float("inf")  # outside the truncated prior
 
 
 def test_the_bend_of_a_curve() -> None:
@@ -42,29 +48,34 @@ def test_the_bend_of_a_curve() -> None:
     assert peak_share == 0.4 and last < 0.1
 
 
-def test_fast_calibration_writes_a_config_with_its_provenance(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    out = tmp_path / "calibration" / "fast.yaml"
-    calibration.main(
-        ["--fast", "--samples", "8", "--seeds", "1", "--accept", "0.25", "--check-seeds", "3", "--out", str(out)]
-    )
+@pytest.mark.slow
+def test_fast_calibration_writes_a_config_with_its_provenance_and_resumes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out, db, docs = tmp_path / "calibration" / "fast.yaml", tmp_path / "abc.db", tmp_path / "docs"
+    args = ["--fast", "--population", "4", "--simulations", "8", "--generations", "1", "--refine", "2"]
+    args += ["--refine-seeds", "1", "--predictive", "2", "--check-seeds", "2"]
+    calibration.main([*args, "--out", str(out), "--db", str(db), "--docs", str(docs)])
     meta = yaml.safe_load(out.read_text())
     assert out.read_text().startswith("# @package _global_")
     info = meta["calibration"]
-    assert info["targets"] == calibration.TARGETS and info["tolerance_points"] == calibration.TOLERANCE
-    assert info["samples"] == 8 and info["date"] and info["package_version"]
-    assert 1 <= info["samples_in_truncated_prior"] <= 8
-    assert info["accepted"] == max(1, round(0.25 * info["samples_in_truncated_prior"]))
-    point = pd.DataFrame([{f"ideas.rate_per_month.{k}": v for k, v in meta["ideas"]["rate_per_month"].items()}])
-    assert calibration.scouts_first(point).all(), "the calibrated point keeps the scouts first"
+    assert info["method"].startswith("ABC-SMC") and info["library"].startswith("pyabc")
+    assert info["targets"] == {k: round(v, 4) for k, v in calibration.TARGETS.items()}
+    assert info["tolerance_points"] == calibration.TOLERANCE and info["date"] and info["package_version"]
+    assert info["populations"] == 1 and info["simulations"] >= 4
+    assert set(info["posterior"]) == set(calibration.PRIORS)
+    rates = {f"ideas.rate_per_month.{k}": v for k, v in meta["ideas"]["rate_per_month"].items()}
+    assert abc.scouts_first(rates), "the calibrated point keeps the scouts first"
     for key, (lo, hi) in calibration.PRIORS.items():
         group, *rest = key.split(".")
         node = meta[group]
         for part in rest:
             node = node[part]
         assert lo <= node <= hi, key
-    for target in calibration.TARGETS:
-        assert 0.0 <= info["check"][target]["mean"] <= 1.0
-    assert (out.with_suffix(".draws.csv")).exists()
+    for target in ("participation_firm", "participation_association"):
+        assert 0.0 <= info["result"][target]["mean"] <= 1.0
+    assert (docs / "posterior.csv").exists() and (docs / "predictive.csv").exists()
+    # pyabc's database resumes: one more population, on top of the first
+    calibration.main([*args, "--generations", "2", "--resume", "--out", str(out), "--db", str(db), "--docs", str(docs)])
+    assert yaml.safe_load(out.read_text())["calibration"]["populations"] == 2
 
 
 def test_the_default_config_uses_the_stored_calibration_when_there_is_one() -> None:
@@ -73,7 +84,7 @@ def test_the_default_config_uses_the_stored_calibration_when_there_is_one() -> N
         pytest.skip("no calibration stored yet")
     cfg = compose()
     meta = yaml.safe_load(stored.read_text())
-    assert cfg.calibration["method"].startswith("ABC")
+    assert cfg.calibration["method"].startswith("ABC")  # (ABC-SMC since the model runs real regions)
     assert cfg.alliances.min_partner_trust == pytest.approx(meta["alliances"]["min_partner_trust"])
 
 
@@ -81,11 +92,9 @@ def test_the_prior_keeps_associations_and_citizens_the_best_scouts() -> None:
     """CESER 2019, P6: a draw where another kind proposes ideas faster than associations or citizen groups is outside
     the (truncated) prior, and so never accepted; the stored calibration keeps them first."""
     firm, assoc = "ideas.rate_per_month.firm", "ideas.rate_per_month.association"
-    draws = pd.DataFrame({firm: [0.005, 0.011, 0.013, 0.005], assoc: [0.011, 0.012, 0.0125, 0.009]})
     # collectivités 0.010 and citizen groups 0.012 by default: a firm above 0.012, an association under 0.010 fail
-    assert calibration.scouts_first(draws).tolist() == [True, True, False, False]
-    draws["distance"] = [3.0, 2.0, 0.0, 1.0]
-    assert calibration.accept_closest(draws, 0.5).index.tolist() == [1]  # half of the two draws in the prior
+    draws = [(0.005, 0.011), (0.011, 0.012), (0.013, 0.0125), (0.005, 0.009)]
+    assert [abc.scouts_first({firm: f, assoc: a}) for f, a in draws] == [True, True, False, False]
     rates = compose().ideas.rate_per_month
     scouts = min(rates.association, rates.citizen_group)
     assert scouts >= max(rates.collectivite, rates.firm, rates.university, rates.media), rates
@@ -104,7 +113,9 @@ def test_morris_screening_runs_through_the_sweep_machinery(tmp_path, monkeypatch
     runs = pd.read_parquet(out / "morris" / "summary")
     assert len(runs) == 2 * (len(small) + 1)  # r trajectories of k + 1 points
     # Run again by other code (a commit since), the same design is refused: its rows would pass for the new code's.
-    if sensitivity.git_revision()["git_revision"] == "unknown":
+    from simulation.runs.provenance import git_revision
+
+    if git_revision()["git_revision"] == "unknown":
         return  # outside a git checkout revisions are not compared
     rows = pd.read_parquet(out / "morris" / "summary").drop(columns="scenario").assign(git_revision="0123abc")
     for path in (out / "morris" / "summary").rglob("*.parquet"):

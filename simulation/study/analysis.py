@@ -15,6 +15,9 @@ command writes, into ``<sweep>/analysis/`` (or ``--out``):
   extra money is not positive, with Fieller's 95% interval over seeds (which
   includes 0 exactly when the difference's t-interval does; unbounded when the
   extra money itself is not above zero beyond the noise);
+* ``attribution.csv`` and ``channels.csv`` — each lever's effect both ways: the projects credited to it (by how
+  their members came together, or by the money they took) beside its causal effect (paired with the baseline),
+  and every scenario's projects by channel;
 * ``emergence.png`` — active cooperations over the horizon, mean and 95% band
   per scenario;
 * ``cost_effectiveness.png`` — the per-euro effect of each lever.
@@ -34,8 +37,10 @@ import matplotlib
 matplotlib.use("Agg")
 import pandas as pd
 
+from simulation.runs.datasets import read_table
 from simulation.runs.provenance import to_json
 from simulation.runs.simulate import folder_problem
+from simulation.study.attribution import both_ways, channel_shares
 from simulation.study.checks import (
     MAKING,
     finished_only,
@@ -152,6 +157,13 @@ def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None
         raise ValueError(f"the sweep holds only the baseline scenario {baseline!r}: nothing to compare it with")
     table = compare(summary, baseline)
     ce = cost_effectiveness(summary, baseline)
+    registry = finished_only(
+        read_table(
+            sweep_dir, "registry", ["scenario", "seed", "run_id", "policy_levers"], optional=("channel", "weight")
+        ),
+        summary,
+    )
+    ways = both_ways(registry, summary, baseline) if "channel" in registry else None
     out.mkdir(parents=True, exist_ok=True)
     (out / "cost_effectiveness.png").unlink(missing_ok=True)  # an earlier analysis's, if this one draws none
     table.to_csv(out / "comparison.csv", index=False)
@@ -163,6 +175,9 @@ def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None
     )
     (out / "provenance.json").write_text(to_json(provenance_of(sweep_dir, summary, baseline)))
     ce.to_csv(out / "cost_effectiveness.csv", index=False)
+    if ways is not None:  # each lever's effect both ways: the projects credited to it, and its causal effect
+        ways.to_csv(out / "attribution.csv", index=False)
+        channel_shares(registry).to_csv(out / "channels.csv")
     emergence_plot(ts, out / "emergence.png")
     if len(ce):
         cost_effectiveness_plot(ce, out / "cost_effectiveness.png")
@@ -175,12 +190,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", default="baseline", help="the scenario to compare against")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: <sweep>/analysis)")
     args = parser.parse_args(argv)
-    if not (args.sweep_dir / "summary").is_dir():
-        parser.error(f"{args.sweep_dir} is not a sweep folder (no summary/ dataset in it)")
+    import pyarrow as pa
+
+    from simulation.runs.datasets import read_table
+
+    if not args.sweep_dir.is_dir():
+        what = "is not a folder" if args.sweep_dir.exists() else "does not exist"
+        parser.error(f"sweep folder {str(args.sweep_dir)!r} {what} (expected results/sweeps/<name>)")
+    missing = [t for t in ("summary", "timeseries") if not (args.sweep_dir / t).is_dir()]
+    if missing:
+        parser.error(
+            f"{args.sweep_dir} is not a sweep folder (no {', '.join(t + '/' for t in missing)} dataset in it; "
+            "a sweep holds summary/, timeseries/, registry/, spending/: results/sweeps/<name>)"
+        )
+    try:  # the baseline named up front, with the scenarios the sweep has, before anything is computed
+        runs = read_table(args.sweep_dir, "summary", columns=["scenario", "seed", "run_id"])
+    except ValueError as e:
+        parser.error(str(e))
+    except (OSError, KeyError, pa.ArrowException) as e:  # a damaged or foreign dataset: say which folder
+        parser.error(f"{args.sweep_dir}: its summary dataset cannot be read as a sweep's ({type(e).__name__}: {e})")
+    scenarios = sorted(runs["scenario"].astype(str).unique())
+    if args.baseline not in scenarios:
+        held = ", ".join(scenarios) or "no run"
+        parser.error(f"--baseline {args.baseline!r}: no run of that scenario in {args.sweep_dir}; it holds {held}")
     try:
         folder = analyse(args.sweep_dir, args.baseline, args.out)
     except ValueError as e:
         parser.error(str(e))
+    except OSError as e:  # a write that failed (disk full, permission), or a file that vanished
+        parser.error(f"{e.filename or args.sweep_dir}: {e.strerror or e}")
     print(f"Comparison written to {folder}")
 
 

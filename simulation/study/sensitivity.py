@@ -37,20 +37,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy import stats
 from scipy.stats import qmc
 
-from simulation.config import compose, run_id
 from simulation.config.levers import LEVERS
-from simulation.config.uncertainties import screened
+from simulation.config.uncertainties import overrides, screened
 from simulation.model.indicators import SCREENED
-from simulation.runs.batches import clear_unfinished
-from simulation.runs.datasets import read_table
-from simulation.runs.lock import sweep_lock, wait_requested
-from simulation.runs.provenance import REPO, git_revision
-from simulation.runs.sweep import folder_runs, mixed_runs, run_in_sweep
+from simulation.runs.provenance import REPO, to_json
+from simulation.study import worlds
 from simulation.study.analysis import cost_effectiveness
+from simulation.study.designs import run_design
 
 #: The uncertain parameters the designs vary, with their ranges, as declared (``config.uncertainties``).
 UNCERTAIN: dict[str, tuple[float, float]] = screened()
@@ -62,27 +58,6 @@ LEVER_SCENARIOS = [name for name, lever in LEVERS.items() if lever.ceser]
 
 def _problem(names: list[str]) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": [list(UNCERTAIN[n]) for n in names]}
-
-
-def _one(overrides: list[str], folder: str) -> str:
-    config = compose(overrides)
-    run_in_sweep(config, Path(folder), overrides)
-    return run_id(config)
-
-
-def run_design(points: list[list[str]], folder: Path, jobs: int) -> pd.DataFrame:
-    """Run every design point (a list of overrides) through the sweep machinery; their summaries, in order."""
-    revision = git_revision()["git_revision"]
-    with sweep_lock(folder, wait=wait_requested()):  # one writer per folder, as for a sweep
-        problems = mixed_runs(folder_runs(folder), {}, revision)
-        if problems:  # its rows would be taken for this code's: a run id names a configuration, not the code
-            raise SystemExit(f"error: the design was not run: {folder}: {problems[0]} (give another --name)")
-        clear_unfinished(folder)
-        ids = Parallel(n_jobs=jobs, verbose=5)(delayed(_one)(p, str(folder)) for p in points)
-        summary = read_table(folder, "summary").set_index("run_id")
-    out = summary.loc[ids].reset_index()
-    out["jobs_per_public_meur"] = out["jobs_created_cumulative"] / out["public_eur_cumulative"] * 1e6
-    return out
 
 
 def _outcome(res: pd.DataFrame, outcome: str) -> np.ndarray:
@@ -103,7 +78,7 @@ def _indices(
 
 
 def _overrides(names: list[str], row: np.ndarray, extra: list[str]) -> list[str]:
-    return [f"{n}={float(v)!r}" for n, v in zip(names, row, strict=True)] + extra
+    return overrides({n: float(v) for n, v in zip(names, row, strict=True)}) + extra
 
 
 def morris(out: Path, trajectories: int, jobs: int, extra: list[str]) -> pd.DataFrame:
@@ -242,25 +217,51 @@ def ranking(out: Path, points: int, seeds: int, jobs: int, extra: list[str]) -> 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("stage", choices=("morris", "sobol", "ranking"))
+    parser.add_argument("stage", choices=("morris", "sobol", "ranking", "worlds"))
     parser.add_argument("--name", default="default", help="folder under results/sensitivity/")
     parser.add_argument("--trajectories", type=int, default=10)
     parser.add_argument("--n", type=int, default=32, help="Saltelli base sample size")
     parser.add_argument("--top", type=int, default=4)
     parser.add_argument("--points", type=int, default=16)
+    parser.add_argument("--worlds", type=int, default=24, help="plausible worlds (the worlds stage)")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--fast", action="store_true", help="small region, short horizon (tests)")
     args = parser.parse_args(argv)
+    import re
+
+    from simulation.config import FOLDER_NAME, FOLDER_NAME_SAYS
+    from simulation.runs.simulate import folder_problem
+
+    # Every argument checked before anything is made: a bad one must not leave a folder (or a lock) behind.
+    if not re.fullmatch(FOLDER_NAME, args.name) or len(args.name) > 100:
+        parser.error(f"--name {args.name!r}: allowed are {FOLDER_NAME_SAYS}, at most 100 characters")
+    least = {"trajectories": 1, "n": 1, "top": 1, "points": 1, "seeds": 1, "worlds": 2}
+    for key, low in least.items():
+        if getattr(args, key) < low:
+            parser.error(f"--{key} {getattr(args, key)}: must be >= {low}")
+    if args.jobs == 0:
+        parser.error("--jobs 0: must be >= 1 (or negative: all cores but |jobs| - 1, as joblib counts)")
     out = REPO / "results" / "sensitivity" / args.name
+    if args.stage == "sobol" and not (out / "morris.csv").is_file():
+        parser.error(
+            f"sobol needs the Morris screening of --name {args.name!r} first ({out / 'morris.csv'} is missing): "
+            f"run `python -m simulation.sensitivity morris --name {args.name}`"
+        )
+    problem = folder_problem(out)
+    if problem:
+        parser.error(f"{out}: {problem}")
     out.mkdir(parents=True, exist_ok=True)
-    extra = ["region.population_scale=0.3", "horizon_months=60"] if args.fast else []
+    # --fast: the Cantal (configs/region/cantal.yaml) sampled at 0.0343 (~430 actors), five years
+    extra = ["region=cantal", "region.sample_fraction=0.0343", "horizon_months=60"] if args.fast else []
     if args.stage == "morris":
         print(morris(out, args.trajectories, args.jobs, extra).to_string())
     elif args.stage == "sobol":
         print(sobol(out, args.n, args.top, args.jobs, extra).to_string())
-    else:
+    elif args.stage == "ranking":
         print(ranking(out, args.points, args.seeds, args.jobs, extra).to_string())
+    else:
+        print(to_json(worlds.run(out, args.worlds, args.seeds, args.jobs, extra)))
     print(f"Written to {out}")
 
 

@@ -11,7 +11,8 @@ from simulation.study.statistics import interval
 
 
 def territory_projects(registry: pd.DataFrame, summary: pd.DataFrame, territories: Sequence[str]) -> pd.DataFrame:
-    """Projects active and lasting at the horizon, per run and territory, from the project registry.
+    """Projects active and lasting at the horizon, per run and territory, from the project registry, in real units
+    (each simulated project counts for its ``weight``, the real projects it stands for).
 
     Every run of ``summary`` and every name of ``territories`` gets a row, so a
     territory (or a run) without any project counts as zero rather than vanishing.
@@ -20,14 +21,15 @@ def territory_projects(registry: pd.DataFrame, summary: pd.DataFrame, territorie
         Columns ``scenario``, ``seed``, ``territory``, ``active``, ``lasting``.
     """
     reg = registry.assign(scenario=registry["scenario"].astype(str), territory=registry["territory"].astype(str))
-    reg = reg.assign(active=reg["outcome"] != "failed", lasting=reg["outcome"] == "lasting")
+    weight = reg["weight"].astype(float) if "weight" in reg else 1.0
+    reg = reg.assign(active=(reg["outcome"] != "failed") * weight, lasting=(reg["outcome"] == "lasting") * weight)
     counts = reg.groupby(["scenario", "seed", "territory"])[["active", "lasting"]].sum()
     runs = summary[["scenario", "seed"]].astype({"scenario": str}).drop_duplicates()
     full = pd.MultiIndex.from_tuples(
         [(sc, sd, t) for sc, sd in runs.itertuples(index=False) for t in territories],
         names=["scenario", "seed", "territory"],
     )
-    return counts.reindex(full, fill_value=0).astype(int).reset_index()
+    return counts.reindex(full, fill_value=0.0).astype(float).reset_index()
 
 
 def territories_without_project(counts: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,228 @@
+"""A ranking over plausible worlds: the CESER's levers compared over draws of every uncertain parameter, paired by
+world and seed, and what the answer depends on (PRIM scenario discovery).
+
+    python -m simulation.sensitivity worlds [--worlds 24] [--seeds 3] [--jobs 2] [--name NAME] [--fast]
+
+A *world* is one draw of every declared uncertain parameter (``config.uncertainties``): the calibrated ones from
+the calibration's posterior (``docs/calibration/posterior.csv``, particles drawn by weight), the others from
+their declared ranges (a Latin hypercube). In each world every lever's scenario and the baseline run on the same
+seeds. Per world, a lever's value is the report's: extra lasting cooperations per extra public M€, the ratio of
+the mean paired differences over the world's seeds. Over worlds:
+
+* each lever's value with a 90% interval that includes parameter uncertainty (a bootstrap over worlds, each world
+  with the noise of its seeds);
+* the share of worlds in which each lever adds the most per M€ ("P4 adds the most in 62% of worlds");
+* for each lever that leads in a fair share of worlds, PRIM (the EMA Workbench's) finds the box of parameters
+  where it leads ("P3 leads where grants are large and facilitation weak").
+
+The runs go through the sweep machinery (resume, lock, completeness) into ``results/sensitivity/<name>/worlds``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from simulation.config.levers import LEVERS
+from simulation.config.uncertainties import UNCERTAINTIES, calibrated, overrides, screened
+from simulation.runs.provenance import REPO, to_json
+from simulation.study.designs import run_design
+
+#: The CESER's levers, the scenarios compared (each named after its lever).
+LEVER_SCENARIOS = [name for name, lever in LEVERS.items() if lever.ceser]
+#: The headline value compared: extra lasting cooperations per extra public M€.
+VALUE = "lasting_cooperations_per_meur"
+#: A lever is explained by PRIM when it leads in at least this share of worlds.
+PRIM_MIN_SHARE = 0.1
+POSTERIOR = REPO / "docs" / "calibration" / "posterior.csv"
+
+
+def draw_worlds(n: int, seed: int = 0, posterior: Path = POSTERIOR) -> pd.DataFrame:
+    """``n`` worlds: one row each, a value for every screened uncertain parameter (and the calibrated idea rates).
+
+    The calibrated parameters are drawn together, as particles of the posterior (their dependence kept); the
+    others, independently, by a Latin hypercube over their declared ranges.
+    """
+    rng = np.random.default_rng(seed)
+    names = [k for k in screened() if k not in calibrated()]
+    lhs = qmc.LatinHypercube(d=len(names), seed=seed).random(n)
+    lows = np.array([UNCERTAINTIES[k].low for k in names])
+    highs = np.array([UNCERTAINTIES[k].high for k in names])
+    worlds = pd.DataFrame(qmc.scale(lhs, lows, highs), columns=names)
+    calibrated_names = list(calibrated())
+    if posterior.is_file():
+        post = pd.read_csv(posterior)
+        weights = post["weight"].to_numpy(dtype=float)
+        picks = rng.choice(len(post), size=n, p=weights / weights.sum())
+        drawn = post.loc[picks, calibrated_names].reset_index(drop=True)
+    else:  # no calibration yet: the priors
+        drawn = pd.DataFrame({k: rng.uniform(*UNCERTAINTIES[k].bounds, size=n) for k in calibrated_names})
+    worlds = pd.concat([drawn, worlds], axis=1)
+    for k in worlds.columns:
+        if UNCERTAINTIES[k].integer:
+            worlds[k] = worlds[k].round()
+    worlds.insert(0, "world", np.arange(n))
+    return worlds
+
+
+def design(worlds: pd.DataFrame, seeds: int, extra: list[str]) -> tuple[list[list[str]], list[tuple[int, str, int]]]:
+    """Every run of the comparison: (overrides, (world, scenario, seed)), baseline and levers on the same seeds."""
+    params = [c for c in worlds.columns if c != "world"]
+    points, keys = [], []
+    for _, row in worlds.iterrows():
+        world_overrides = overrides({k: float(row[k]) for k in params})
+        for scenario in ["baseline", *LEVER_SCENARIOS]:
+            for s in range(seeds):
+                points.append([*world_overrides, f"scenario={scenario}", f"seed={s}", *extra])
+                keys.append((int(row["world"]), scenario, s))
+    return points, keys
+
+
+def per_world(res: pd.DataFrame) -> pd.DataFrame:
+    """Each lever's value in each world (ratio of its mean paired differences over the world's seeds)."""
+    from simulation.study.statistics import cost_effectiveness
+
+    rows = []
+    for w, group in res.groupby("world"):
+        ce = cost_effectiveness(group[["scenario", "seed", *_needed(group)]])
+        for _, r in ce.iterrows():
+            rows.append({"world": w, "scenario": r["scenario"], VALUE: r[VALUE]})
+    table = pd.DataFrame(rows).pivot(index="world", columns="scenario", values=VALUE)
+    return table[[s for s in LEVER_SCENARIOS if s in table.columns]]
+
+
+def _needed(frame: pd.DataFrame) -> list[str]:
+    return [c for c in ("lasting_cooperations", "jobs_created_cumulative", "projects_launched_cumulative",
+                        "public_eur_cumulative", "run_id") if c in frame.columns]  # fmt: skip
+
+
+def leaders(values: pd.DataFrame) -> pd.Series:
+    """The lever adding the most per M€ in each world (NaN values never lead)."""
+    return values.idxmax(axis=1, skipna=True)
+
+
+def paired(res: pd.DataFrame) -> pd.DataFrame:
+    """One row per lever, world and seed: its extra lasting cooperations and extra public M€ over the baseline."""
+    base = res[res.scenario == "baseline"][["world", "seed", "lasting_cooperations", "public_eur_cumulative"]]
+    lev = res[res.scenario.isin(LEVER_SCENARIOS)]
+    both = lev.merge(base, on=["world", "seed"], suffixes=("", "_base"))
+    return pd.DataFrame(
+        {
+            "scenario": both["scenario"],
+            "world": both["world"],
+            "seed": both["seed"],
+            "delta": both["lasting_cooperations"] - both["lasting_cooperations_base"],
+            "money_meur": (both["public_eur_cumulative"] - both["public_eur_cumulative_base"]) / 1e6,
+        }
+    )
+
+
+def pooled(pairs: pd.DataFrame, worlds: np.ndarray) -> dict[str, float]:
+    """Each lever's value over the given worlds (with repeats: a bootstrap sample), every world × seed pair pooled."""
+    counts = pd.Series(worlds).value_counts()
+    weight = pairs["world"].map(counts).fillna(0.0).to_numpy()
+    out = {}
+    for lever in LEVER_SCENARIOS:
+        mask = (pairs["scenario"] == lever).to_numpy()
+        w = weight[mask]
+        money = float((pairs["money_meur"].to_numpy()[mask] * w).sum())
+        delta = float((pairs["delta"].to_numpy()[mask] * w).sum())
+        out[lever] = delta / money if money > 0 else float("nan")
+    return out
+
+
+def summarise(res: pd.DataFrame, worlds: pd.DataFrame, boot: int = 400, seed: int = 0) -> dict[str, Any]:
+    """Values with intervals that include parameter uncertainty, leading shares, and their stability."""
+    rng = np.random.default_rng(seed)
+    ids = np.array(sorted(worlds["world"].astype(int)))
+    values = per_world(res)
+    lead = leaders(values)
+    pairs = paired(res)
+    point = pooled(pairs, ids)
+    samples = [rng.choice(ids, size=len(ids)) for _ in range(boot)]
+    draws = [pooled(pairs, sample) for sample in samples]
+    lead_share = lead.value_counts(normalize=True).reindex(LEVER_SCENARIOS, fill_value=0.0)
+    by_world = lead.reindex(ids).to_numpy()
+    boot_shares = np.array([[np.mean(by_world[sample] == lever) for lever in LEVER_SCENARIOS] for sample in samples])
+    levers = {}
+    for j, lever in enumerate(LEVER_SCENARIOS):
+        vals = np.array([d[lever] for d in draws], dtype=float)
+        levers[lever] = {
+            "value": point[lever],
+            "interval90": [float(np.nanquantile(vals, 0.05)), float(np.nanquantile(vals, 0.95))],
+            "lead_share": float(lead_share[lever]),
+            "lead_share_se": float(boot_shares[:, j].std(ddof=1)),
+        }
+    # how many worlds give stable shares: the running share of the most frequent leader, world by world
+    top = lead_share.idxmax()
+    running = (lead == top).expanding().mean()
+    return {
+        "worlds": len(ids),
+        "seeds": int(res["seed"].nunique()),
+        "levers": levers,
+        "leader": top,
+        "running_share_of_leader": [round(float(x), 3) for x in running.to_numpy()],
+        "depends_on": discover(worlds, lead),
+    }
+
+
+def discover(worlds: pd.DataFrame, lead: pd.Series) -> dict[str, list[dict[str, Any]]]:
+    """PRIM (EMA Workbench) boxes: for each lever leading in at least :data:`PRIM_MIN_SHARE` of worlds, the ranges
+    of the uncertain parameters where it leads (the first box of the peeling trajectory with a density of at least
+    twice its base share, or the densest)."""
+    from ema_workbench.analysis import prim
+
+    x = worlds.set_index("world").loc[lead.index]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for lever, share in lead.value_counts(normalize=True).items():
+        if share < PRIM_MIN_SHARE or share > 0.9:
+            continue
+        y = (lead == lever).to_numpy()
+        try:
+            box = prim.Prim(x.reset_index(drop=True), y, peel_alpha=0.1).find_box()
+        except (ValueError, AssertionError):  # too few worlds to peel
+            continue
+        if box is None:
+            continue
+        stats = box.peeling_trajectory
+        best = stats[stats["density"] >= min(0.99, 2 * share)]
+        i = int(best.index[0]) if len(best) else int(stats["density"].idxmax())
+        box.select(i)
+        limits = box.box_lims[i]
+        restricted = []
+        for name in x.columns:
+            lo, hi = float(limits[name].iloc[0]), float(limits[name].iloc[1])
+            full_lo, full_hi = float(x[name].min()), float(x[name].max())
+            if lo > full_lo + 1e-12 or hi < full_hi - 1e-12:
+                restricted.append({"parameter": name, "low": lo, "high": hi, "range": [full_lo, full_hi]})
+        out[str(lever)] = [
+            {
+                "coverage": float(stats.loc[i, "coverage"]),
+                "density": float(stats.loc[i, "density"]),
+                "base_share": float(share),
+                "box": restricted,
+            }
+        ]
+    return out
+
+
+def run(out: Path, n_worlds: int, seeds: int, jobs: int, extra: list[str]) -> dict[str, Any]:
+    """Draw the worlds, run them through the sweep machinery, and write ``worlds.csv``, ``values.csv``,
+    ``summary.json`` under ``out``."""
+    worlds = draw_worlds(n_worlds)
+    points, keys = design(worlds, seeds, extra)
+    res = run_design(points, out / "worlds", jobs)
+    res["world"] = [k[0] for k in keys]
+    res["scenario"] = [k[1] for k in keys]
+    res["seed"] = [k[2] for k in keys]
+    out.mkdir(parents=True, exist_ok=True)
+    worlds.to_csv(out / "worlds.csv", index=False)
+    values = per_world(res)
+    values.assign(leader=leaders(values)).to_csv(out / "values.csv")
+    summary = summarise(res, worlds)
+    (out / "summary.json").write_text(to_json(summary))
+    return summary

@@ -1,0 +1,40 @@
+"""The model under EMA Workbench: its uncertainties, levers and outcomes are the project's declarations, and a small
+EMA experiment runs."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from simulation.config.levers import LEVERS
+from simulation.config.uncertainties import UNCERTAINTIES
+from simulation.model.indicators import OUTCOMES
+from simulation.study.ema import _key, ema_model
+
+
+def test_the_ema_model_declares_what_the_project_declares() -> None:
+    model = ema_model(["region=cantal", "horizon_months=48"])
+    assert {_key(u.name) for u in model.uncertainties} == set(UNCERTAINTIES)
+    assert {lever.name for lever in model.levers} == {n for n, lever in LEVERS.items() if lever.ceser}
+    assert [o.name for o in model.outcomes] == list(OUTCOMES)
+    kinds = {o.name: o.kind for o in model.outcomes}
+    assert kinds["lasting_cooperations"] == 1 and kinds["failures_cumulative"] == -1  # EMA: MAXIMIZE 1, MINIMIZE -1
+
+
+@pytest.mark.slow
+def test_a_small_ema_experiment_runs_the_model() -> None:
+    from ema_workbench import SequentialEvaluator, perform_experiments
+
+    model = ema_model(["region=cantal", "horizon_months=48"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with SequentialEvaluator(model) as evaluator:
+            experiments, outcomes = perform_experiments(model, scenarios=3, policies=2, evaluator=evaluator)
+    assert len(experiments) == 6
+    assert set(outcomes) == set(OUTCOMES)
+    assert (outcomes["projects_launched_cumulative"] >= 0).all() and (
+        outcomes["projects_launched_cumulative"] > 0
+    ).any()
+    # the budgets EMA drew are spent: more public money where more levers were funded (same scenario, two policies)
+    assert set(experiments["policy"]) and experiments["p3_seed_grants"].between(0, 1e6).all()
