@@ -324,10 +324,12 @@ def test_the_too_slow_notice_needs_a_few_seconds_below_the_chosen_speed() -> Non
 
 
 def test_the_curves_y_limit_grows_in_few_steps() -> None:
-    """A decade's curve rescales a handful of times (1, 2, 5 × 10^k), not every month."""
-    assert [nice_ceiling(x) for x in (10, 10.5, 20, 23, 57, 100, 101, 493)] == [10, 20, 20, 50, 100, 100, 200, 500]
+    """A decade's curve rescales a handful of times (1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k), not every month, and always
+    fills more than half of its chart."""
+    assert [nice_ceiling(x) for x in (10, 10.5, 20, 23, 57, 100, 101, 493)] == [10, 15, 20, 30, 60, 100, 150, 500]
     limits = {nice_ceiling(max(10.0, 1.05 * peak)) for peak in range(0, 476)}
-    assert limits == {10, 20, 50, 100, 200, 500}
+    assert limits == {10, 15, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 400, 500}
+    assert all(1.05 * peak / nice_ceiling(1.05 * peak) > 0.5 for peak in range(10, 5000))
 
 
 def test_panel_figure_renders_and_large_regions_are_not_animated() -> None:

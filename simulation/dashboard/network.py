@@ -366,6 +366,7 @@ def shared_y_max(models: Sequence[TerritorialModel]) -> float:
 
 
 def nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 5 × 10^k that is at least ``x`` (> 0)."""
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k that is at least ``x`` (> 0): a round limit the curve
+    always fills to more than half (a 1-2-5 ladder would leave up to 60% of the chart empty)."""
     power = 10.0 ** np.floor(np.log10(x))
-    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12)))
+    return float(next(m * power for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if m * power >= x * (1 - 1e-12)))
