@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import run_sweep, small_region
 
-from simulation.runs import datasets
-from simulation.runs.datasets import IncompleteSweepError, check_complete, read_table
+from simulation.runs import completeness
+from simulation.runs.datasets import TABLES, IncompleteSweepError, check_complete, read_table
 from simulation.runs.lock import sweep_lock
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def test_a_lost_batch_file_is_named_with_its_runs(sweep: Path, table: str) -> No
         assert f"{rid} (seed {seed})" in message
     assert "scenario baseline" in message and "run the same sweep command again" in message
     # the batch's other files are to be deleted: the same command then makes its runs again
-    assert set(error.files) == {sweep / t / "scenario=baseline" / f"{name}.parquet" for t in datasets.TABLES} - {lost}
+    assert set(error.files) == {sweep / t / "scenario=baseline" / f"{name}.parquet" for t in TABLES} - {lost}
     assert str(sweep / "summary" / "scenario=baseline" / f"{name}.parquet") in message
 
 
@@ -149,8 +149,8 @@ def test_damage_after_a_read_is_seen_by_the_next(sweep: Path, monkeypatch: pytes
     """The check is made once per process while the files stay the same, and again when they change."""
     check_complete(sweep)
     read = []
-    real = datasets._file_runs
-    monkeypatch.setattr(datasets, "_file_runs", lambda *args: read.append(args) or real(*args))
+    real = completeness._file_runs
+    monkeypatch.setattr(completeness, "_file_runs", lambda *args: read.append(args) or real(*args))
     read_table(sweep, "summary")
     assert not read, "not checked again"
     next((sweep / "spending").glob("*/*.parquet")).unlink()

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
 def select(config: Config, key: str) -> Any:
     """The value at a dotted key (``trust.success_gain``, ``region.territories.0.population``), or None."""
     node: Any = config
