@@ -5,7 +5,7 @@
 #
 # The head and the command run inside a network namespace of their own that has
 # nothing but the loopback interface (Ray's head otherwise listens on every
-# interface, ../shared/PITFALLS.md), so no traffic can leave 127.0.0.1. At the
+# interface, docs/sweeps.md "Ray on loopback"), so no traffic can leave 127.0.0.1. At the
 # end, every process of that namespace is stopped — this head and whatever the
 # command left, and nothing else: `ray stop` would stop every Ray head of the
 # machine, so two heads started side by side (two tests at once) stopped each

@@ -14,9 +14,10 @@ from __future__ import annotations
 import functools
 import math
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,29 @@ def run_sweep(
     proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     return results / "sweeps" / name
+
+
+#: Debian's chromium, driven headless by Playwright in the dashboard's browser tests (``make test`` installs it).
+CHROMIUM = os.environ.get("TA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        pytest.fail(f"chromium not found at {CHROMIUM}: 'make test' installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

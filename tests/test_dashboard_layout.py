@@ -41,8 +41,6 @@ from simulation.dashboard.network import (
 from simulation.model.outcomes import INTENSIVE
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("TA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SIZES = [(1280, 720), (1920, 1080)]
 
 
@@ -256,18 +254,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        pytest.fail(f"chromium not found at {CHROMIUM}: 'make test' installs it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _month(pg: Any) -> int:

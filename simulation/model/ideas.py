@@ -66,7 +66,19 @@ def active_per_10k(model: TerritorialModel) -> NDArray[np.float64]:
 
 
 def effective_need(model: TerritorialModel) -> NDArray[np.float64]:
-    """Need per (territory, domain): fragility discounted by the projects already at work on it."""
+    """Need per (territory, domain): fragility discounted by the projects already at work on it.
+
+    Kept until the active projects next change (a month's follow-up ideas read it once per project that passes a
+    stage: recomputing it each time was most of a large region's run).
+    """
+    version = model.projects.active_version
+    cached = model.need_cache
+    if cached is None or cached[0] != version:
+        cached = model.need_cache = (version, _effective_need(model))
+    return cached[1].copy()
+
+
+def _effective_need(model: TerritorialModel) -> NDArray[np.float64]:
     cfg = model.config.ideas
     rate = active_per_10k(model)
     return model.territories.fragility / (

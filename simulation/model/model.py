@@ -164,6 +164,8 @@ class TerritorialModel(mesa.Model):
         self.hooks = Hooks(self.policies)
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
         self.network_cache: dict[str, float] = {}
+        #: The needs (``ideas.effective_need``) and the version of the active projects they were computed for.
+        self.need_cache: tuple[int, np.ndarray] | None = None
         #: Called after each process with its name and seconds, when set (a benchmark's or profiler's timer).
         self.process_timer: Callable[[str, float], None] | None = None
         #: Processes not run (names of :data:`PROCESSES`): for demonstrations only; results then differ.

@@ -101,6 +101,8 @@ class ProjectTable:
         self.records: list[Project] = []
         #: Active projects per (territory, domain), kept up to date at launch and failure.
         self.active_count = np.zeros((n_territories, len(Domain)), dtype=np.int64)
+        #: Counts the changes of ``active_count``: what is computed from it is computed again only after one.
+        self.active_version = 0
         cap = 256
         self.stage = np.zeros(cap, dtype=np.int64)
         self.due_month = np.zeros(cap, dtype=np.int64)
@@ -236,6 +238,7 @@ class ProjectTable:
         self.launched[ids] = month
         self.alive[ids] = True
         np.add.at(self.active_count, (territory, domain), 1)
+        self.active_version += 1
         self.coverage[ids] = coverage
         self.capture[ids] = capture  # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
         members = np.concatenate([c.members for c in coalitions]) if coalitions else np.empty(0, dtype=np.int64)
@@ -374,6 +377,7 @@ def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
     was = STAGES[table.stage[pid]]
     table.alive[pid] = False
     table.active_count[table.territory[pid], table.domain[pid]] -= 1
+    table.active_version += 1
     table.stage[pid] = Stage.FAILED
     p.stage = Stage.FAILED
     p.stage_month[Stage.FAILED] = model.month
