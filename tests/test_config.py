@@ -60,6 +60,26 @@ def test_resolved_config_round_trips_through_yaml(tmp_path: Path) -> None:
     assert from_yaml(path) == cfg
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        [],
+        ["region=oriental_morocco", "funding=matching_funds", "shocks=covid_year4", "seed=7"],
+        ["scenario=ceser_package", "region=cantal", "policies.equal_budget_eur_per_year=250000"],
+    ],
+)
+@pytest.mark.parametrize("seed", [True, False])
+def test_yaml_is_omegaconfs_text(overrides: list[str], seed: bool) -> None:
+    """A result folder's config.yaml is written without OmegaConf (faster), in the very text OmegaConf writes."""
+    from omegaconf import OmegaConf
+
+    cfg = compose(overrides)
+    node = OmegaConf.structured(cfg)
+    if not seed:
+        node = OmegaConf.masked_copy(node, [key for key in node if key != "seed"])
+    assert to_yaml(cfg, seed=seed) == OmegaConf.to_yaml(node)
+
+
 #: (overrides, text the error must contain: the bad key, and what is allowed where it applies)
 BAD = [
     (["nonexistent_key=3"], ["nonexistent_key: unknown key", "horizon_months, ideas"]),

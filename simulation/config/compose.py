@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
 import re
@@ -278,10 +279,23 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> Confi
 def to_yaml(cfg: Config, seed: bool = True) -> str:
     """The resolved config as YAML (what a result folder stores); without the ``seed`` key if ``seed`` is False
     (what a sweep stores of a configuration: :func:`from_yaml` then gives it the default seed)."""
-    node = OmegaConf.structured(cfg)
+    fields = _plain(dataclasses.asdict(cfg))
     if not seed:
-        node = OmegaConf.masked_copy(node, [key for key in node if key != "seed"])
-    return OmegaConf.to_yaml(node)
+        fields.pop("seed")
+    # the same text as OmegaConf.to_yaml(OmegaConf.structured(cfg)) (a test holds them equal), without building an
+    # OmegaConf node of the whole schema: a tenth of a second of every run's start
+    return yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict``'s output with enums by name and tuples as lists, as OmegaConf writes them."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.name
+    return value
 
 
 def from_yaml(path: str | Path) -> Config:

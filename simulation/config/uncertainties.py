@@ -213,6 +213,24 @@ _ALL = (
         "associations and citizen groups are the scouts of needs (CESER 2019, preconisation 6): up to two a year",
         prior_rank=2,
     ),
+    Uncertainty(
+        "actors.sociability.firm",
+        0.5,
+        1.5,
+        "meetings relative to the average actor's",
+        "no source counts how often firms meet other organisations; the most common firms are very small and "
+        "meet little, their networks (clubs, chambers) a lot: from half to one and a half times the average",
+        prior_rank=7,
+    ),
+    Uncertainty(
+        "actors.sociability.association",
+        0.5,
+        1.5,
+        "meetings relative to the average actor's",
+        "associations are rooted in their territory's life (CESER 2019) but most have no staff to go out: "
+        "from half to one and a half times the average",
+        prior_rank=8,
+    ),
     # ---- lever effects and unit costs (CESER 2019's preconisations give no size: each an assumption)
     Uncertainty(
         LEVER_PREFIX + "p1_communication.visibility_gain_per_100k_eur",

@@ -73,7 +73,7 @@ class Coalition:
     phare_type: PhareType
     facilitator: Facilitator | None = None
     funding: FundingPlan = field(default_factory=FundingPlan)
-    #: How its members came together (the registry's ``channel``: :func:`channel_of`).
+    #: How its members came together (the registry's ``channel``: :func:`channels_of`).
     channel: str = "network"
 
     @property
@@ -290,6 +290,8 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     diversity = np.minimum(present.sum(axis=1) - 1, 3) / 3
     form = np.where(trust_mean >= cfg.alliance_trust, Form.ALLIANCE, Form.PARTNERSHIP)
     each_members = np.split(members[valid], np.cumsum(size)[:-1]) if len(rows) else []
+    helped = rec.helped[rows] if rec.helped is not None else np.zeros(len(rows), dtype=bool)
+    channels = channels_of(model, [ideas[k] for k in rows.tolist()], members, helped)
     return [
         Coalition(
             members=m,
@@ -300,11 +302,11 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
             governance=GOVERNANCES[g],
             form=FORMS[f],
             phare_type=PHARE_TYPES[p],
-            channel=channel_of(model, ideas[k], m, bool(rec.helped[k]) if rec.helped is not None else False),
+            channel=ch,
         )
-        for k, m, c, t, d, i, g, f, p in zip(
-            rows.tolist(),
+        for m, ch, c, t, d, i, g, f, p in zip(
             each_members,
+            channels,
             rec.coverage[rows].tolist(),
             trust_mean.tolist(),
             diversity.tolist(),
@@ -317,8 +319,11 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     ]
 
 
-def channel_of(model: TerritorialModel, idea: Idea, members: NDArray[np.int64], helped: bool) -> str:
-    """How a coalition's members came together, as its formation shows it (the registry's ``channel``).
+def channels_of(
+    model: TerritorialModel, ideas: list[Idea], members: NDArray[np.int64], helped: NDArray[np.bool_]
+) -> list[str]:
+    """How each coalition's members came together, as its formation shows it (the registry's ``channel``);
+    ``members``: one row per coalition, initiator first, padded with -1.
 
     The idea's own origin first: an ``event`` (a creative evening, P2), a ``follow_up`` or a ``replication`` of
     another project. Else the recruitment: ``facilitator`` when a partner joined only because a facilitator
@@ -327,17 +332,30 @@ def channel_of(model: TerritorialModel, idea: Idea, members: NDArray[np.int64], 
     ``cross_territory``; partners who had already worked or met repeatedly with the initiator (trust above what
     acquaintance alone gives) make it ``network``; acquaintances of the territory only, ``territory``.
     """
-    if idea.origin in ("event", "follow_up", "replication"):
-        return idea.origin
-    if helped:
-        return "facilitator"
+    if not ideas:
+        return []
     actors = model.actors
-    partners = members[1:]
-    if (actors.territory[partners] != idea.territory).any():
-        networks = model.hooks.by_name.get("p8_networks")
-        return "support_network" if networks is not None and networks.budget_eur_per_year > 0 else "cross_territory"
-    trust = model.trust.get(np.full(len(partners), idea.initiator, dtype=np.int64), partners)
-    return "network" if (trust > model.config.trust.acquaintance_cap).any() else "territory"
+    partners = members[:, 1:]
+    valid = partners >= 0
+    safe = np.where(valid, partners, 0)
+    home = np.array([idea.territory for idea in ideas], dtype=np.int64)
+    away = ((actors.territory[safe] != home[:, None]) & valid).any(axis=1)
+    initiators = np.repeat(members[:, 0], partners.shape[1]).reshape(partners.shape)
+    trust = model.trust.get(initiators[valid], partners[valid])
+    known = np.zeros(partners.shape, dtype=bool)
+    known[valid] = trust > model.config.trust.acquaintance_cap
+    networks = model.hooks.by_name.get("p8_networks")
+    outside = "support_network" if networks is not None and networks.budget_eur_per_year > 0 else "cross_territory"
+    return [
+        idea.origin
+        if idea.origin in ("event", "follow_up", "replication")
+        else "facilitator"
+        if h
+        else outside
+        if a
+        else ("network" if k else "territory")
+        for idea, h, a, k in zip(ideas, helped.tolist(), away.tolist(), known.any(axis=1).tolist(), strict=True)
+    ]
 
 
 @dataclass

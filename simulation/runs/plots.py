@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display on servers and CI
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure  # a Figure without pyplot: no GUI backend, and 0.4 s less to import
 
 from simulation.enums import ActorKind, Stage
 
@@ -33,7 +29,6 @@ def emergence_plot(ts: pd.DataFrame, path: Path, title: str, lasting_after_month
     """Write :func:`emergence_figure` to ``path`` (a PNG)."""
     fig = emergence_figure(ts, title, lasting_after_months)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
@@ -47,7 +42,8 @@ def emergence_figure(ts: pd.DataFrame, title: str, lasting_after_months: int) ->
             (``projects.lasting_after_months``), for the label of its curve.
     """
     years = ts["month"] / 12
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True, height_ratios=(3, 2))
+    fig = Figure(figsize=(9, 7.5))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     stages = list(STAGE_COLOURS)
     top.stackplot(
         years,
