@@ -382,6 +382,18 @@ MAIN = [
     cli("calibration-simulations-word", CALIBRATION, ["--simulations", "many", *CALIBRATION_OUT], r"argument --simulations: invalid int value: 'many'"),
     cli("calibration-generations-zero", CALIBRATION, ["--generations", "0", *CALIBRATION_OUT], r"--generations 0: must be >= 1"),
     cli("calibration-jobs-zero", CALIBRATION, ["--jobs", "0", *CALIBRATION_OUT], r"--jobs 0: must be >= 1"),
+    cli(
+        "calibration-france-seeds-negative",
+        CALIBRATION,
+        ["--france-seeds", "-1", *CALIBRATION_OUT],
+        r"--france-seeds -1: must be >= 0",
+    ),
+    cli(
+        "calibration-france-only-nothing",
+        CALIBRATION,
+        ["--france-only", "--out", "{TMP}/none.yaml", "--db", "{TMP}/abc.db", "--docs", "{TMP}/docs"],
+        r"--france-only: needs --france-seeds >= 1 and a calibration already written at \S+/none\.yaml",
+    ),
     cli("calibration-out-under-file", CALIBRATION, ["--out", "{FILE}/c.yaml", "--db", "{TMP}/abc.db", "--docs", "{TMP}/docs"], r"--out: \S+/afile: is a file"),
     cli("calibration-out-folder", CALIBRATION, ["--out", "{EMPTY}", "--db", "{TMP}/abc.db", "--docs", "{TMP}/docs"], r"--out '\S+/empty': must be a YAML file"),
     cli("calibration-db-under-file", CALIBRATION, ["--db", "{FILE}/abc.db", "--out", "{TMP}/c.yaml", "--docs", "{TMP}/docs"], r"--db: \S+/afile: is a file"),

@@ -128,6 +128,31 @@ def check(params: dict[str, float], seeds: int, jobs: int, extra: tuple[str, ...
     return out
 
 
+#: The national check: all France at its default sample (PHARE's 1.2 million partnerships are a national count).
+FRANCE = ("region=france",)
+
+
+def national_check_only(path: Path, seeds: int, jobs: int) -> None:
+    """Check the point written in ``path`` at :data:`FRANCE` on ``seeds`` fresh seeds and write the result into it
+    (the key ``calibration.france``), the rest of the file unchanged."""
+    written = yaml.safe_load(path.read_text())
+    meta = written.pop("calibration")
+    params = {k: float(v) for k, v in _flat(written).items()}
+    meta["france"] = check(params, seeds, jobs, FRANCE)
+    write_config(params, meta, path)
+    print(yaml.safe_dump({"france": meta["france"]}, sort_keys=False))
+
+
+def _flat(nested: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in nested.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def write_config(params: dict[str, float], meta: dict[str, Any], path: Path) -> None:
     """The calibrated values as a config of the ``calibration`` group, with how they were made."""
     nested: dict[str, Any] = {}
@@ -163,6 +188,10 @@ def _checked_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) 
     ):
         if getattr(args, key) < 1:
             parser.error(f"--{key.replace('_', '-')} {getattr(args, key)}: must be >= 1")
+    if args.france_seeds < 0:
+        parser.error(f"--france-seeds {args.france_seeds}: must be >= 0")
+    if args.france_only and (args.france_seeds < 1 or not args.out.is_file()):
+        parser.error(f"--france-only: needs --france-seeds >= 1 and a calibration already written at {args.out}")
     if args.out.suffix not in (".yaml", ".yml") or args.out.is_dir():
         parser.error(f"--out {str(args.out)!r}: must be a YAML file (name ending in .yaml), not a folder")
     folders = [("--out", args.out.resolve().parent), ("--db", args.db.resolve().parent)]
@@ -190,8 +219,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--resume", action="store_true", help="continue the calibration stored in --db")
     parser.add_argument("--out", type=Path, default=OUTPUT)
     parser.add_argument("--docs", type=Path, default=DOCS, help="folder of the documentation's tables")
+    parser.add_argument(
+        "--france-seeds", type=int, default=4, help="seeds of the national check at region=france (0: none)"
+    )
+    parser.add_argument(
+        "--france-only",
+        action="store_true",
+        help="only the national check, of the point already in --out (written into it)",
+    )
     parser.add_argument("--fast", action="store_true", help="a quick run on a small region (for tests)")
     args = _checked_arguments(parser, argv)
+    if args.france_only:
+        national_check_only(args.out, args.france_seeds, args.jobs)
+        return
     extra: tuple[str, ...] = ("region=cantal", "horizon_months=60") if args.fast else ()
     history = abc.run_smc(args.db, args.population, args.simulations, args.generations, args.jobs, extra, args.resume)
     post = abc.posterior(history)
@@ -203,6 +243,9 @@ def main(argv: list[str] | None = None) -> None:
     predictive.to_csv(args.docs / "predictive.csv", index=False)
     refined.to_csv(args.docs / "refined.csv", index=False)
     populations = history.get_all_populations()
+    national = (
+        {"france": check(params, args.france_seeds, args.jobs, FRANCE)} if args.france_seeds and not args.fast else {}
+    )
     meta = {
         "method": (
             "ABC-SMC (pyabc): uniform priors over the declared ranges, truncated to keep the scouts first; "
@@ -235,6 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         "refine_seeds": args.refine_seeds,
         "region": "the default (auvergne_rhone_alpes at its default sample)" if not args.fast else " ".join(extra),
         "result": result,
+        **national,
         "date": dt.date.today().isoformat(),
         "package_version": package_version(),
     }
