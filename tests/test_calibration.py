@@ -31,10 +31,15 @@ def test_distance_is_zero_on_target_and_penalises_a_fast_start_or_no_bend() -> N
     assert abc.distance(_stats(participation_firm=0.40)) == pytest.approx(1.0)  # 3 points off = one unit
     # the count of partnerships in units of its factor (1.5), on a log scale
     assert abc.distance(_stats(cooperations_per_10k=abc.COOPERATIONS_PER_10K * 1.5)) == pytest.approx(1.0)
-    assert abc.distance(_stats(year_one_share=0.5)) >= 10  # an explosion in year one is not a slow infusion
-    assert abc.distance(_stats(sse_ratio=0.9)) >= 10  # nor is a straight line
-    assert abc.distance(_stats(peak_increment_year_share=0.9)) >= 10  # nor a curve still accelerating in year 9
-    assert abc.distance(_stats(last_year_share_of_peak_increment=0.95)) >= 10  # nor one with no bend
+    # a curve that is not a slow infusion: its miss in units of a typical miss (abc.MISS_UNITS), plus 1
+    assert abc.distance(_stats(year_one_share=0.5)) == pytest.approx(0.38 / 0.03 + 1)  # an explosion in year one
+    assert abc.distance(_stats(sse_ratio=0.9)) == pytest.approx(4 + 1)  # a straight line
+    assert abc.distance(_stats(inflection_month=108.0)) == pytest.approx(1 + 1)  # a year past month 96
+    assert abc.distance(_stats(peak_increment_year_share=0.9)) == pytest.approx(1 + 1)  # accelerating in year 9
+    assert abc.distance(_stats(last_year_share_of_peak_increment=0.95)) == pytest.approx(1.5 + 1)  # no bend
+    # graded: the nearer a slow infusion, the nearer the targets
+    misses = [abc.distance(_stats(last_year_share_of_peak_increment=x)) for x in (0.85, 0.9, 1.0, 1.2)]
+    assert misses == sorted(misses) and misses[0] > 1
     assert abc.abc_distance({"rejected": 1.0}, {}) == float("inf")  # outside the truncated prior
 
 

@@ -34,6 +34,61 @@ PACKAGE = "ceser_package"
 UNDERSPENT = 0.9
 
 
+#: The ranking of the CESER's levers over plausible worlds that the report quotes (``python -m simulation.sensitivity
+#: worlds``, copied to the docs: docs/sensitivity.md).
+WORLDS_SUMMARY = Path(__file__).resolve().parents[2] / "docs" / "sensitivity" / "worlds" / "summary.json"
+#: Fewer plausible worlds than this make a quick ranking, said as such on page 1.
+FEW_WORLDS = 50
+#: A PRIM box is quoted for a lever that leads in at least this share of worlds.
+QUOTED_SHARE = 0.1
+
+
+def plausible_worlds(path: Path = WORLDS_SUMMARY) -> dict[str, Any] | None:
+    """The ranking over plausible worlds the report quotes, language-free: how many worlds and seeds, each lever's
+    value with its 90% interval and share of worlds led (most first), and the parameter the leaders' PRIM boxes
+    restrict most; None when it has not been made."""
+    if not path.is_file():
+        return None
+    summary = json.loads(path.read_text())
+    levers = sorted(summary["levers"].items(), key=lambda kv: -kv[1]["lead_share"])
+    depends = []
+    for lever, boxes in summary.get("depends_on", {}).items():
+        share = summary["levers"][lever]["lead_share"]
+        if share < QUOTED_SHARE or not boxes or not boxes[0]["box"]:
+            continue
+        # the restriction that keeps the least of its parameter's range: what the lever's lead depends on most
+        box = min(boxes[0]["box"], key=lambda b: (b["high"] - b["low"]) / max(b["range"][1] - b["range"][0], 1e-12))
+        depends.append({"lever": lever, "share": share, "density": boxes[0]["density"], **box})
+    depends.sort(key=lambda d: -d["share"])
+    return {
+        "n": int(summary["worlds"]),
+        "seeds": int(summary["seeds"]),
+        "quick": int(summary["worlds"]) < FEW_WORLDS,
+        "setting": summary.get("setting", {}),
+        "levers": [{"lever": k, **v} for k, v in levers],
+        "leading": [{"lever": k, "share": v["lead_share"]} for k, v in levers if v["lead_share"] > 0],
+        "depends": depends[:2],
+    }
+
+
+def calibration_record() -> dict[str, Any]:
+    """How the baseline was calibrated, as its file records it: how many parameters, to which targets, and
+    whether each was reached on the check's fresh seeds."""
+    import yaml
+
+    from simulation.config import CONFIG_DIR
+
+    meta = yaml.safe_load((CONFIG_DIR / "calibration" / "phare2015.yaml").read_text())["calibration"]
+    checks = {"region": meta["result"], **({"france": meta["france"]} if "france" in meta else {})}
+    return {
+        "n_parameters": len(meta["priors_uniform"]),
+        "reached": {
+            where: {k: bool(v["within_tolerance"]) for k, v in result.items() if isinstance(v, dict)}
+            for where, result in checks.items()
+        },
+    }
+
+
 class ReportError(ValueError):
     """A bad input to the report: the message names the value and what is allowed."""
 
@@ -292,6 +347,8 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
         },
         "ranking": ranked.to_dict("records"),
         "verdict": verdict,
+        "worlds": plausible_worlds(),
+        "calibration": calibration_record(),
         "tied": others[~others["below_leader"]]["scenario"].tolist(),
         "below": others[others["below_leader"]]["scenario"].tolist(),
         "no_effect": valid[valid["includes_zero"]]["scenario"].tolist(),

@@ -6,6 +6,7 @@ document; the PDF is the same HTML printed by WeasyPrint.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import subprocess
 from pathlib import Path
@@ -117,6 +118,12 @@ def render_html(data: dict[str, Any], lang: str, command: str) -> str:
     return render_report(data, lang, command)[0]
 
 
+def _three_figures(value: float) -> int:
+    """Decimals that show ``value`` to about three significant figures (none for large values)."""
+    v = abs(float(value))
+    return 0 if v == 0 or v >= 100 else min(6, 2 - math.floor(math.log10(v)))
+
+
 def render_report(
     data: dict[str, Any],
     lang: str,
@@ -131,6 +138,7 @@ def render_report(
     now = dt.datetime.now(dt.UTC)
     env.globals |= {
         "num": lambda key, value, digits=1, kind="decimal": i18n.number_span(key, value, lang, digits, kind),
+        "param_num": lambda key, value: i18n.number_span(key, value, lang, _three_figures(value)),
         "doc": doc_reference,
         "lasting_months": data["compared"]["lasting_after_months"],
         "few_seeds": FEW_SEEDS,

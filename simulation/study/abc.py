@@ -86,13 +86,40 @@ def is_slow_infusion(stats: dict[str, float]) -> bool:
     )
 
 
+#: How far a curve misses each condition of the slow infusion, in units of a typical miss: 3 points of the first
+#: year's share, a tenth of the squared-error ratio, a year of the inflection or of the peak year, a tenth of the
+#: last year's share of the peak increment.
+MISS_UNITS = {"year_one": 0.03, "sse": 0.1, "inflection": 12.0, "peak_year": 0.1, "last_year": 0.1}
+
+
+def infusion_miss(stats: dict[str, float]) -> float:
+    """How far one run's curve is from a slow infusion (0 when it is one): the root sum of squares of each
+    condition's shortfall (:data:`SLOW_INFUSION`, scaled to the horizon) in :data:`MISS_UNITS`."""
+    horizon = stats.get("horizon_months", 120.0)
+    lo, hi = (m * horizon / 120 for m in SLOW_INFUSION["inflection_months"])
+    month = stats["inflection_month"]
+    gaps = {
+        "year_one": stats["year_one_share"] - SLOW_INFUSION["max_year_one_share"],
+        "sse": stats["sse_ratio"] - SLOW_INFUSION["max_sse_ratio_logistic_to_line"],
+        "inflection": max(lo - month, month - hi) * 120 / horizon,
+        "peak_year": stats["peak_increment_year_share"] - SLOW_INFUSION["peak_increment_by_year"] / 10,
+        "last_year": stats["last_year_share_of_peak_increment"]
+        - SLOW_INFUSION["max_last_year_share_of_peak_increment"],
+    }
+    total = sum((max(gap, 0.0) / MISS_UNITS[k]) ** 2 for k, gap in gaps.items())
+    return math.sqrt(total) if math.isfinite(total) else 1e6
+
+
 def distance(stats: dict[str, float], _observed: dict[str, float] | None = None) -> float:
     """Distance to the targets in tolerance units (participation in units of 3 points; the count of cooperations
-    in units of its factor, on a log scale), plus 10 for a curve that is not a slow infusion."""
+    in units of its factor, on a log scale), with how far the curve misses a slow infusion
+    (:func:`infusion_miss`) as one more term, and 1 more for a curve that is not one: a graded distance, so
+    that the populations move towards the slow infusion instead of only being told they miss it."""
     d2 = sum(((stats[k] - v) / TOLERANCE) ** 2 for k, v in PARTICIPATION.items())
     count = max(stats["cooperations_per_10k"], 1e-9)
     d2 += (math.log(count / COOPERATIONS_PER_10K) / math.log(COOPERATIONS_FACTOR)) ** 2
-    return math.sqrt(d2) + (0.0 if is_slow_infusion(stats) else 10.0)
+    d2 += infusion_miss(stats) ** 2
+    return math.sqrt(d2) + (0.0 if is_slow_infusion(stats) else 1.0)
 
 
 def scouts_first(params: dict[str, float]) -> bool:
