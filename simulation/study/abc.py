@@ -21,6 +21,7 @@ infusion that made the stock (no spin-up; ``docs/calibration.md``, "The start").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from pathlib import Path
@@ -125,9 +126,15 @@ def distance(stats: dict[str, float], _observed: dict[str, float] | None = None)
 def scouts_first(params: dict[str, float]) -> bool:
     """Associations and citizen groups stay the best scouts of needs (CESER 2019, preconisation 6): their idea
     rates at least every other kind's (a rate the draw does not set is the schema's default)."""
-    rates = compose(["calibration=none"]).ideas.rate_per_month
-    rate = {k: params.get(f"ideas.rate_per_month.{k}", getattr(rates, k)) for k in vars(rates)}
+    rate = {k: params.get(f"ideas.rate_per_month.{k}", v) for k, v in _default_rates().items()}
     return min(rate[k] for k in SCOUTS) >= max(v for k, v in rate.items() if k not in SCOUTS)
+
+
+@functools.cache
+def _default_rates() -> dict[str, float]:
+    """The schema's idea rates by kind (what a draw that does not set a rate runs with)."""
+    rates = compose(["calibration=none"]).ideas.rate_per_month
+    return {k: float(getattr(rates, k)) for k in vars(rates)}
 
 
 def _seed_of(params: dict[str, float]) -> int:
@@ -155,12 +162,24 @@ def abc_distance(x: dict[str, float], x0: dict[str, float]) -> float:
 
 
 def priors() -> Any:
-    """Uniform priors over the declared ranges of the calibrated parameters."""
+    """Uniform priors over the declared ranges of the calibrated parameters, truncated to the draws where the scouts
+    come first (:func:`scouts_first`): the truncation is the prior's own (zero density outside, draws made again),
+    so that pyabc never simulates, weighs or accepts a draw outside it."""
     import pyabc
 
-    return pyabc.Distribution(
-        **{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in calibrated().items()}  # scipy: loc, scale
-    )
+    class ScoutsFirst(pyabc.Distribution):
+        def rvs(self, *args: Any, **kwargs: Any) -> Any:
+            while True:
+                draw = super().rvs(*args, **kwargs)
+                if scouts_first({k: float(v) for k, v in draw.items()}):
+                    return draw
+
+        def pdf(self, x: Any) -> float:
+            inside = scouts_first({k: float(x[k]) for k in self})
+            return float(super().pdf(x)) if inside else 0.0
+
+    # scipy's uniform: loc, scale
+    return ScoutsFirst(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in calibrated().items()})
 
 
 def run_smc(
