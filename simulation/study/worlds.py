@@ -224,5 +224,15 @@ def run(out: Path, n_worlds: int, seeds: int, jobs: int, extra: list[str]) -> di
     values = per_world(res)
     values.assign(leader=leaders(values)).to_csv(out / "values.csv")
     summary = summarise(res, worlds)
+    from simulation.config import compose
+
+    setting = compose(extra)
+    summary["setting"] = {
+        "region": setting.region.label,
+        "sample_fraction": setting.region.sample_fraction,
+        "horizon_months": setting.horizon_months,
+        "overrides": extra,
+        "budgets": "each lever at its scenario's yearly budget (configs/policies/)",
+    }
     (out / "summary.json").write_text(to_json(summary))
     return summary
