@@ -2,7 +2,7 @@
 fractions f, 2f and 4f, over many seeds (docs/territories.md, "The sample").
 
     python experiments/invariance.py [--region auvergne_rhone_alpes] [--fraction 0.01] [--seeds 12]
-                                     [--lever p3_seed_grants] [--jobs 2] [--out docs/territories]
+                                     [--lever p3_seed_grants] [--budget EUR] [--jobs 2] [--out docs/territories]
 
 Each fraction runs the baseline and the lever's scenario on the same seeds; the lever's effect is the ratio of
 the mean paired differences (extra lasting cooperations per extra public M€, as the analysis computes it). The
@@ -42,15 +42,20 @@ def _run(job: tuple[list[str], int]) -> dict[str, float]:
     return {k: float(s[k]) for k in keep}
 
 
-def measure(region: str, fraction: float, seeds: int, lever: str, jobs: int) -> pd.DataFrame:
-    """One row per fraction, scenario and seed."""
+def measure(
+    region: str, fraction: float, seeds: int, lever: str, jobs: int, budget: float | None = None
+) -> pd.DataFrame:
+    """One row per fraction, scenario and seed (the lever at ``budget`` euros a year, else its scenario's)."""
     rows = []
     todo = []
     for factor in (1, 2, 4):
         f = fraction * factor
         for scenario in ("baseline", lever):
             for seed in range(seeds):
-                todo.append(((f"region={region}", f"region.sample_fraction={f!r}", f"scenario={scenario}"), seed))
+                overrides = [f"region={region}", f"region.sample_fraction={f!r}", f"scenario={scenario}"]
+                if budget is not None and scenario != "baseline":
+                    overrides.append(f"policies.equal_budget_eur_per_year={budget!r}")
+                todo.append((tuple(overrides), seed))
                 rows.append({"fraction": f, "scenario": scenario, "seed": seed})
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         results = list(pool.map(_run, [(list(o), s) for o, s in todo]))
@@ -90,14 +95,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fraction", type=float, default=0.01)
     parser.add_argument("--seeds", type=int, default=12)
     parser.add_argument("--lever", default="p3_seed_grants")
+    parser.add_argument("--budget", type=float, default=None, help="the lever's yearly budget, euros")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "territories")
     args = parser.parse_args(argv)
-    runs = measure(args.region, args.fraction, args.seeds, args.lever, args.jobs)
+    runs = measure(args.region, args.fraction, args.seeds, args.lever, args.jobs, args.budget)
     table = summarise(runs, args.lever)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "invariance.csv", index=False)
     meta = {"region": args.region, "fractions": sorted(runs.fraction.unique().tolist()), "seeds": args.seeds}
+    meta |= {"lever": args.lever, "lever_budget_eur_per_year": args.budget}
     meta["actors"] = {str(f): int(g["actors"].iloc[0]) for f, g in runs.groupby("fraction")}
     (args.out / "invariance.json").write_text(to_json(meta))
     with pd.option_context("display.width", 160):
