@@ -632,9 +632,12 @@ def test_the_network_title_agrees_with_its_count() -> None:
     assert network_title(en, str, 0, 0) == "Trust network: no strong tie yet"
     assert network_title(en, str, 1, 1) == "Trust network: 1 strong tie"
     assert network_title(en, str, 1500, 2256) == "Trust network: 1500 of its 2256 strong ties drawn"
+    assert network_title(fr, n, 1, 40) == "Réseau de confiance : 1 lien fort dessiné sur 40"  # not "1 liens"
+    assert network_title(en, str, 1, 40) == "Trust network: 1 of its 40 strong ties drawn"
     for lang in labels.LANGUAGES:  # no "1 liens", no "the 0 strongest ties"
         text = functools.partial(labels.text, lang=lang)
-        assert not re.search(r"\b[01] (liens|ties)\b", network_title(text, str, 0, 0) + network_title(text, str, 1, 1))
+        titles = [network_title(text, str, d, s) for d, s in ((0, 0), (1, 1), (1, 40))]
+        assert not any(re.search(r"\b[01] (liens|ties)\b", t) for t in titles)
 
 
 def test_the_y_scale_is_the_decades_from_the_start(finished_lesson: Lesson) -> None:

@@ -93,8 +93,11 @@ def network_title(text: Callable[..., str], number: Callable[[float], str], draw
         return text("network_title_none")
     if strong == 1:
         return text("network_title_one")
-    key = "network_title" if drawn >= strong else "network_title_subset"
-    return text(key, drawn=number(drawn), strong=number(strong))
+    if drawn >= strong:
+        return text("network_title", strong=number(strong))
+    if drawn == 1:  # "1 lien fort dessiné", singular in French
+        return text("network_title_subset_one", strong=number(strong))
+    return text("network_title_subset", drawn=number(drawn), strong=number(strong))
 
 
 def layout(territory: IntArray, kind: IntArray) -> FloatArray:
