@@ -44,6 +44,7 @@ from simulation.enums import (
     PhareType,
     Stage,
 )
+from simulation.model.channels import channels_of
 from simulation.model.funding import FundingPlan
 from simulation.model.projects import stage_durations
 from simulation.model.trust import mean_pair_trust
@@ -73,7 +74,7 @@ class Coalition:
     phare_type: PhareType
     facilitator: Facilitator | None = None
     funding: FundingPlan = field(default_factory=FundingPlan)
-    #: How its members came together (the registry's ``channel``: :func:`channels_of`).
+    #: How its members came together (the registry's ``channel``: ``channels.channels_of``).
     channel: str = "network"
 
     @property
@@ -316,45 +317,6 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
             phare.tolist(),
             strict=True,
         )
-    ]
-
-
-def channels_of(
-    model: TerritorialModel, ideas: list[Idea], members: NDArray[np.int64], helped: NDArray[np.bool_]
-) -> list[str]:
-    """How each coalition's members came together, as its formation shows it (the registry's ``channel``);
-    ``members``: one row per coalition, initiator first, padded with -1.
-
-    The idea's own origin first: an ``event`` (a creative evening, P2), a ``follow_up`` or a ``replication`` of
-    another project. Else the recruitment: ``facilitator`` when a partner joined only because a facilitator
-    lowered the trust needed (its aligning of interests and introductions); a partner from another territory
-    makes it ``support_network`` where a regional network (P8) brings territories together, else
-    ``cross_territory``; partners who had already worked or met repeatedly with the initiator (trust above what
-    acquaintance alone gives) make it ``network``; acquaintances of the territory only, ``territory``.
-    """
-    if not ideas:
-        return []
-    actors = model.actors
-    partners = members[:, 1:]
-    valid = partners >= 0
-    safe = np.where(valid, partners, 0)
-    home = np.array([idea.territory for idea in ideas], dtype=np.int64)
-    away = ((actors.territory[safe] != home[:, None]) & valid).any(axis=1)
-    initiators = np.repeat(members[:, 0], partners.shape[1]).reshape(partners.shape)
-    trust = model.trust.get(initiators[valid], partners[valid])
-    known = np.zeros(partners.shape, dtype=bool)
-    known[valid] = trust > model.config.trust.acquaintance_cap
-    networks = model.hooks.by_name.get("p8_networks")
-    outside = "support_network" if networks is not None and networks.budget_eur_per_year > 0 else "cross_territory"
-    return [
-        idea.origin
-        if idea.origin in ("event", "follow_up", "replication")
-        else "facilitator"
-        if h
-        else outside
-        if a
-        else ("network" if k else "territory")
-        for idea, h, a, k in zip(ideas, helped.tolist(), away.tolist(), known.any(axis=1).tolist(), strict=True)
     ]
 
 

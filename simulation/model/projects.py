@@ -71,7 +71,7 @@ class Project:
     parent: int
     facilitated: bool
     #: How its members came together (``network``, ``territory``, ``cross_territory``, ``event``, ``facilitator``,
-    #: ``support_network``, ``follow_up``, ``replication``: ``alliances.channels_of``).
+    #: ``support_network``, ``follow_up``, ``replication``: ``channels.channels_of``).
     channel: str = "network"
     stage: Stage = Stage.SEED
     stage_month: dict[Stage, int] = field(default_factory=dict)
