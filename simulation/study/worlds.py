@@ -4,7 +4,8 @@ world and seed, and what the answer depends on (PRIM scenario discovery).
     python -m simulation.sensitivity worlds [--worlds 24] [--seeds 3] [--jobs 2] [--name NAME] [--fast]
 
 A *world* is one draw of every declared uncertain parameter (``config.uncertainties``): the calibrated ones from
-the calibration's posterior (``docs/calibration/posterior.csv``, particles drawn by weight), the others from
+the calibration's last population (``docs/calibration/posterior.csv``, particles drawn alike: each fits the targets
+within the final tolerance), the others from
 their declared ranges (a Latin hypercube). In each world every lever's scenario and the baseline run on the same
 seeds. Per world, a lever's value is the report's: extra lasting cooperations per extra public M€, the ratio of
 the mean paired differences over the world's seeds. Over worlds:
@@ -56,8 +57,10 @@ def draw_worlds(n: int, seed: int = 0, posterior: Path = POSTERIOR) -> pd.DataFr
     calibrated_names = list(calibrated())
     if posterior.is_file():
         post = pd.read_csv(posterior)
-        weights = post["weight"].to_numpy(dtype=float)
-        picks = rng.choice(len(post), size=n, p=weights / weights.sum())
+        # every particle of the last population fits the targets within the final tolerance: each is a plausible
+        # calibrated world, drawn alike (the importance weights sit on one or two particles when the effective
+        # sample size collapses, which would put every world on the same calibrated values)
+        picks = rng.choice(len(post), size=n)
         drawn = post.loc[picks, calibrated_names].reset_index(drop=True)
     else:  # no calibration yet: the priors
         drawn = pd.DataFrame({k: rng.uniform(*UNCERTAINTIES[k].bounds, size=n) for k in calibrated_names})
