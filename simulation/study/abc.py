@@ -200,7 +200,13 @@ def run_smc(
     sampler = (
         pyabc.sampler.MulticoreEvalParallelSampler(n_procs=jobs) if jobs > 1 else pyabc.sampler.SingleCoreSampler()
     )
-    abc = pyabc.ABCSMC(Simulator(extra), priors(), abc_distance, population_size=population, sampler=sampler)
+    # Local covariances (each particle perturbed by the covariance of its nearest quarter of the population): the
+    # posterior is a ridge, and one global covariance built from weights that sit on a few particles collapses,
+    # until proposals get zero density under it and the weights become NaN.
+    transition = pyabc.LocalTransition(k_fraction=0.25)
+    abc = pyabc.ABCSMC(
+        Simulator(extra), priors(), abc_distance, population_size=population, sampler=sampler, transitions=transition
+    )
     db.parent.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{db}"
     if resume and db.exists():
