@@ -167,3 +167,18 @@ def test_the_ranking_robustness_ranks_levers_by_the_reports_value() -> None:
     assert list(ranked.index) == ["p2_creative_evenings", "p1_communication"]
     expected = cost_effectiveness(summary).set_index("scenario")["lasting_cooperations_per_meur"]
     assert ranked.to_dict() == pytest.approx(expected.to_dict()) and ranked["p1_communication"] == pytest.approx(5.0)
+
+
+def test_the_prior_is_truncated_to_the_scouts_first() -> None:
+    """Draws of the prior keep associations and citizen groups the best scouts; a point outside has no density,
+    so pyabc never proposes, weighs or accepts it."""
+    import numpy as np
+
+    np.random.seed(3)  # noqa: NPY002  (pyabc draws with numpy's global generator)
+    prior = abc.priors()
+    draws = [prior.rvs() for _ in range(100)]
+    assert all(abc.scouts_first({k: float(v) for k, v in d.items()}) for d in draws)
+    assert all(prior.pdf(d) > 0 for d in draws)
+    outside = dict(draws[0])
+    outside["ideas.rate_per_month.firm"], outside["ideas.rate_per_month.association"] = 0.013, 0.005
+    assert not abc.scouts_first(outside) and prior.pdf(outside) == 0.0
