@@ -56,6 +56,13 @@ OUTCOMES = SCREENED
 LEVER_SCENARIOS = [name for name, lever in LEVERS.items() if lever.ceser]
 
 
+def short_name(parameter: str) -> str:
+    """A parameter's label on a figure: its last two keys where the last alone is a kind or a stage
+    (``partner_share.firm``, ``sociability.firm``, ``duration_months.seed``), else its last key."""
+    keys = parameter.split(".")
+    return ".".join(keys[-2:]) if len(keys) > 2 and keys[-2] not in ("params_by_lever",) else keys[-1]
+
+
 def _problem(names: list[str]) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": [list(UNCERTAIN[n]) for n in names]}
 
@@ -101,7 +108,7 @@ def morris(out: Path, trajectories: int, jobs: int, extra: list[str]) -> pd.Data
         t = table[table.outcome == outcome]
         ax.scatter(t.mu_star, t.sigma)
         for _, r in t.nlargest(5, "mu_star").iterrows():
-            ax.annotate(r.parameter.split(".")[-1], (r.mu_star, r.sigma), fontsize=7)
+            ax.annotate(short_name(r.parameter), (r.mu_star, r.sigma), fontsize=7)
         ax.set_title(outcome)
         ax.set_xlabel("mu* (mean |elementary effect|)")
         ax.set_ylabel("sigma (non-linearity, interactions)")
@@ -141,7 +148,7 @@ def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFr
         y = np.arange(len(t))
         ax.barh(y - 0.2, t.S1, 0.4, xerr=t.S1_conf, label="first order")
         ax.barh(y + 0.2, t.ST, 0.4, xerr=t.ST_conf, label="total")
-        ax.set_yticks(y, [p.split(".")[-1] for p in t.parameter])
+        ax.set_yticks(y, [short_name(p) for p in t.parameter])
         ax.set_title(outcome)
         ax.grid(alpha=0.3, axis="x")
     axes[0].legend()
