@@ -287,14 +287,15 @@ def _expected_from_docs() -> dict[str, float]:
         # the box quoted: that of the lever leading most often (in at least a tenth of the worlds), and in it the
         # parameter whose range it narrows most
         quoted = [
-            (worlds["levers"][lever]["lead_share"], boxes[0]["box"])
+            (worlds["levers"][lever]["lead_share"], boxes[0]["box"], boxes[0]["density"])
             for lever, boxes in worlds["depends_on"].items()
             if boxes and boxes[0]["box"] and worlds["levers"][lever]["lead_share"] >= 0.1
         ]
         if quoted:
-            box = max(quoted, key=lambda q: q[0])[1]
+            share, box, density = max(quoted, key=lambda q: q[0])
             narrowest = min(box, key=lambda b: (b["high"] - b["low"]) / (b["range"][1] - b["range"][0]))
             e["worlds.depends.low"], e["worlds.depends.high"] = narrowest["low"], narrowest["high"]
+            e["worlds.depends.density"], e["worlds.depends.share"] = density, share
     return e
 
 

@@ -103,6 +103,12 @@ def morris(out: Path, trajectories: int, jobs: int, extra: list[str]) -> pd.Data
         ("mu_star", "mu_star_conf", "sigma"),
     )
     table.to_csv(out / "morris.csv", index=False)
+    morris_figure(table, trajectories, out / "morris.png")
+    return table
+
+
+def morris_figure(table: pd.DataFrame, trajectories: int, path: Path) -> None:
+    """mu* against sigma for each outcome, the five largest named (drawn again from ``morris.csv`` alone)."""
     fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(5 * len(OUTCOMES), 5))
     for ax, outcome in zip(axes, OUTCOMES, strict=True):
         t = table[table.outcome == outcome]
@@ -115,9 +121,8 @@ def morris(out: Path, trajectories: int, jobs: int, extra: list[str]) -> pd.Data
         ax.grid(alpha=0.3)
     fig.suptitle(f"Morris screening, {trajectories} trajectories")
     fig.tight_layout()
-    fig.savefig(out / "morris.png", dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
-    return table
 
 
 def top_parameters(morris_table: pd.DataFrame, k: int) -> list[str]:
@@ -142,6 +147,12 @@ def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFr
         ("S1", "S1_conf", "ST", "ST_conf"),
     )
     table.to_csv(out / "sobol.csv", index=False)
+    sobol_figure(table, n, out / "sobol.png")
+    return table
+
+
+def sobol_figure(table: pd.DataFrame, n: int, path: Path) -> None:
+    """First-order and total indices with their confidence half-widths (drawn again from ``sobol.csv`` alone)."""
     fig, axes = plt.subplots(1, len(OUTCOMES), figsize=(5 * len(OUTCOMES), 4), sharey=True)
     for ax, outcome in zip(axes, OUTCOMES, strict=True):
         t = table[table.outcome == outcome]
@@ -154,9 +165,8 @@ def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFr
     axes[0].legend()
     fig.suptitle(f"Sobol indices (Saltelli, N={n})")
     fig.tight_layout()
-    fig.savefig(out / "sobol.png", dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
-    return table
 
 
 def _lever_ranking(summary: pd.DataFrame) -> pd.Series:

@@ -7,8 +7,11 @@ A *world* is one draw of every declared uncertain parameter (``config.uncertaint
 the calibration's last population (``docs/calibration/posterior.csv``, particles drawn alike: each fits the targets
 within the final tolerance), the others from
 their declared ranges (a Latin hypercube). In each world every lever's scenario and the baseline run on the same
-seeds. Per world, a lever's value is the report's: extra lasting cooperations per extra public M€, the ratio of
-the mean paired differences over the world's seeds. Over worlds:
+seeds. Per world, a lever's value is its extra lasting cooperations (paired with the baseline by seed) per M€ of its
+own spending, the ratio of the means over the world's seeds: the council's money, every lever at its scenario's
+yearly budget. (The report's value for one sweep counts every extra public euro, the co-funding the lever's
+projects draw from other public bodies included; over plausible worlds that co-funding varies from seed to seed far
+more than a lever's budget, and the ratio would be undefined in half the worlds.) Over worlds:
 
 * each lever's value with a 90% interval that includes parameter uncertainty (a bootstrap over worlds, each world
   with the noise of its seeds);
@@ -35,8 +38,8 @@ from simulation.study.designs import run_design
 
 #: The CESER's levers, the scenarios compared (each named after its lever).
 LEVER_SCENARIOS = [name for name, lever in LEVERS.items() if lever.ceser]
-#: The headline value compared: extra lasting cooperations per extra public M€.
-VALUE = "lasting_cooperations_per_meur"
+#: The value compared: extra lasting cooperations per M€ of the lever's own spending.
+VALUE = "lasting_cooperations_per_lever_meur"
 #: A lever is explained by PRIM when it leads in at least this share of worlds.
 PRIM_MIN_SHARE = 0.1
 POSTERIOR = REPO / "docs" / "calibration" / "posterior.csv"
@@ -86,21 +89,13 @@ def design(worlds: pd.DataFrame, seeds: int, extra: list[str]) -> tuple[list[lis
 
 
 def per_world(res: pd.DataFrame) -> pd.DataFrame:
-    """Each lever's value in each world (ratio of its mean paired differences over the world's seeds)."""
-    from simulation.study.statistics import cost_effectiveness
-
-    rows = []
-    for w, group in res.groupby("world"):
-        ce = cost_effectiveness(group[["scenario", "seed", *_needed(group)]])
-        for _, r in ce.iterrows():
-            rows.append({"world": w, "scenario": r["scenario"], VALUE: r[VALUE]})
-    table = pd.DataFrame(rows).pivot(index="world", columns="scenario", values=VALUE)
+    """Each lever's value in each world: the mean over the world's seeds of its extra lasting cooperations (paired
+    with the baseline) per M€ of its mean own spending (:func:`paired`)."""
+    pairs = paired(res)
+    means = pairs.groupby(["world", "scenario"])[["delta", "money_meur"]].mean()
+    values = (means["delta"] / means["money_meur"].where(means["money_meur"] > 0)).rename(VALUE).reset_index()
+    table = values.pivot(index="world", columns="scenario", values=VALUE)
     return table[[s for s in LEVER_SCENARIOS if s in table.columns]]
-
-
-def _needed(frame: pd.DataFrame) -> list[str]:
-    return [c for c in ("lasting_cooperations", "jobs_created_cumulative", "projects_launched_cumulative",
-                        "public_eur_cumulative", "run_id") if c in frame.columns]  # fmt: skip
 
 
 def leaders(values: pd.DataFrame) -> pd.Series:
@@ -109,17 +104,23 @@ def leaders(values: pd.DataFrame) -> pd.Series:
 
 
 def paired(res: pd.DataFrame) -> pd.DataFrame:
-    """One row per lever, world and seed: its extra lasting cooperations and extra public M€ over the baseline."""
-    base = res[res.scenario == "baseline"][["world", "seed", "lasting_cooperations", "public_eur_cumulative"]]
+    """One row per lever, world and seed: its extra lasting cooperations over the baseline (same world, same seed)
+    and the M€ the lever itself spent (``public_eur_lever_<lever>``: the council's money, not the public
+    co-funding the projects it adds or removes draw from other public bodies, which varies from seed to seed far
+    more than a lever's budget and would make the ratio a ratio of two noises)."""
+    base = res[res.scenario == "baseline"][["world", "seed", "lasting_cooperations"]]
     lev = res[res.scenario.isin(LEVER_SCENARIOS)]
     both = lev.merge(base, on=["world", "seed"], suffixes=("", "_base"))
+    own = np.array(
+        [float(row[f"public_eur_lever_{row['scenario']}"]) for _, row in both.iterrows()], dtype=float
+    )
     return pd.DataFrame(
         {
-            "scenario": both["scenario"],
-            "world": both["world"],
-            "seed": both["seed"],
-            "delta": both["lasting_cooperations"] - both["lasting_cooperations_base"],
-            "money_meur": (both["public_eur_cumulative"] - both["public_eur_cumulative_base"]) / 1e6,
+            "scenario": both["scenario"].to_numpy(),
+            "world": both["world"].to_numpy(),
+            "seed": both["seed"].to_numpy(),
+            "delta": (both["lasting_cooperations"] - both["lasting_cooperations_base"]).to_numpy(),
+            "money_meur": own / 1e6,
         }
     )
 
