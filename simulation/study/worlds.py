@@ -216,7 +216,7 @@ def discover(worlds: pd.DataFrame, lead: pd.Series) -> dict[str, list[dict[str, 
 
 def run(out: Path, n_worlds: int, seeds: int, jobs: int, extra: list[str]) -> dict[str, Any]:
     """Draw the worlds, run them through the sweep machinery, and write ``worlds.csv``, ``values.csv``,
-    ``summary.json`` under ``out``."""
+    ``pairs.csv`` and ``summary.json`` under ``out``."""
     worlds = draw_worlds(n_worlds)
     points, keys = design(worlds, seeds, extra)
     res = run_design(points, out / "worlds", jobs)
@@ -227,6 +227,7 @@ def run(out: Path, n_worlds: int, seeds: int, jobs: int, extra: list[str]) -> di
     worlds.to_csv(out / "worlds.csv", index=False)
     values = per_world(res)
     values.assign(leader=leaders(values)).to_csv(out / "values.csv")
+    paired(res).to_csv(out / "pairs.csv", index=False)  # each lever, world and seed: extra lasting, own M€
     summary = summarise(res, worlds)
     from simulation.config import compose
 
