@@ -94,6 +94,23 @@ def test_cost_effectiveness_per_million() -> None:
     assert ce.loc["lever", "jobs_created_cumulative_per_meur"] == pytest.approx(10)
 
 
+def test_cost_effectiveness_divides_by_what_the_levers_spent() -> None:
+    """With the levers' own spending in the summary, a per-M€ value divides by it, not by every extra public euro:
+    here the lever spends 0.5 M€ each seed while the co-funding its projects draw swings by ±3 M€."""
+    summary = _summary()
+    summary["public_eur_lever_p3_seed_grants"] = np.where(summary["scenario"] == "lever", 5e5, 0.0)
+    swing = np.where(summary["scenario"] == "lever", np.resize([3e6, -3e6], len(summary)), 0.0)
+    summary["public_eur_cumulative"] = summary["public_eur_cumulative"] + swing
+    ce = cost_effectiveness(summary).set_index("scenario")
+    delta = (
+        summary[summary.scenario == "lever"].set_index("seed")["lasting_cooperations"]
+        - summary[summary.scenario == "baseline"].set_index("seed")["lasting_cooperations"]
+    ).mean()
+    assert ce.loc["lever", "lever_meur"] == pytest.approx(0.5)
+    assert ce.loc["lever", "lasting_cooperations_per_meur"] == pytest.approx(delta / 0.5)
+    assert np.isfinite(ce.loc["lever", "lasting_cooperations_per_meur_ci_high"])  # the money is not noise
+
+
 def test_a_sweep_without_baseline_is_refused() -> None:
     with pytest.raises(ValueError, match="baseline"):
         compare(_summary()[lambda d: d.scenario == "lever"])

@@ -331,8 +331,11 @@ def _expected(sweep: Path) -> dict[str, float]:
         e[f"compared.{s}.lever_budget_eur_per_year"] = float(equal if equal is not None else total)
         if s == "baseline":
             continue
-        extra = (runs["public_eur_cumulative"] - base["public_eur_cumulative"]) / 1e6
-        e[f"ce.{s}.extra_public_meur"] = float(extra.mean())
+        e[f"ce.{s}.extra_public_meur"] = float(
+            ((runs["public_eur_cumulative"] - base["public_eur_cumulative"]) / 1e6).mean()
+        )
+        # the per-M€ denominator: what the scenario's levers spent, from the spending records (the baseline's: none)
+        extra = by_seed / 1e6
         e[f"ce.{s}.n_seeds"] = len(runs)
         for ind in ("lasting_cooperations", "jobs_created_cumulative", "projects_launched_cumulative"):
             delta = (runs[ind] - base[ind]).to_numpy(dtype=float)

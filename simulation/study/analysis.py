@@ -10,9 +10,9 @@ command writes, into ``<sweep>/analysis/`` (or ``--out``):
 * ``comparison.csv`` and ``comparison.md`` — one row per scenario × indicator:
   scenario mean, baseline mean, paired difference and its interval, n seeds;
 * ``cost_effectiveness.csv`` — extra lasting cooperations, jobs and launched
-  projects per million euros of extra public money, per scenario: the ratio of the
-  mean paired differences, mean(Δ indicator) ÷ mean(Δ public M€), NaN when the mean
-  extra money is not positive, with Fieller's 95% interval over seeds (which
+  projects per million euros spent on the levers, per scenario: the ratio of the
+  mean paired differences, mean(Δ indicator) ÷ mean(levers' M€), NaN when the levers
+  spent nothing, with Fieller's 95% interval over seeds (which
   includes 0 exactly when the difference's t-interval does; unbounded when the
   extra money itself is not above zero beyond the noise);
 * ``attribution.csv`` and ``channels.csv`` — each lever's effect both ways: the projects credited to it (by how
@@ -101,8 +101,9 @@ __all__ = [
 METHOD = {
     "comparison": "per scenario and indicator: mean over seeds; difference to the baseline paired by seed, "
     "with a 95% t-interval over the seeds both ran",
-    "cost_effectiveness": "per extra M€ of public money: mean paired difference of the indicator / mean paired "
-    "difference of public money (NaN when that is not positive), with Fieller's 95% interval over the seeds "
+    "cost_effectiveness": "per M€ spent on the levers (lever_meur; extra_public_meur, all extra public money, is "
+    "given beside it): mean paired difference of the indicator / mean lever spending (NaN when the levers spent "
+    "nothing), with Fieller's 95% interval over the seeds "
     "(t with n - 1 degrees of freedom; it includes 0 exactly when the difference's t-interval does; -inf to inf "
     "when the extra money is not above zero beyond the noise)",
     "ranking": "difference of a lever's per-M€ value from the leader's on the same seeds, with a 95% t-interval "

@@ -133,16 +133,33 @@ def _paired(summary: pd.DataFrame, scenario: str, baseline: str, seeds: pd.Index
     runs = summary[summary["scenario"] == scenario].set_index("seed")
     common = runs.index.intersection(base.index) if seeds is None else seeds
     common = common.sort_values()
-    cols = [c for c in (*PER_MEUR, "public_eur_cumulative") if c in runs]
+    levers = [c for c in runs.columns if c.startswith(LEVER_EUR)]
+    cols = [c for c in (*PER_MEUR, "public_eur_cumulative", *levers) if c in runs]
     return runs.loc[common, cols] - base.loc[common, cols]
 
 
+#: The summary's columns of each lever's own spending, euros (``public_eur_lever_<lever>``).
+LEVER_EUR = "public_eur_lever_"
+
+
+def lever_meur(diff: pd.DataFrame) -> np.ndarray:
+    """The M€ a scenario spent on its levers more than the baseline, seed by seed: the council's money, the
+    denominator of every per-M€ value. Without the levers' columns (a summary of another kind), the extra public
+    money as a whole."""
+    levers = [c for c in diff.columns if c.startswith(LEVER_EUR)]
+    money = diff[levers].sum(axis=1) if levers else diff["public_eur_cumulative"]
+    return money.to_numpy(float) / 1e6
+
+
 def cost_effectiveness(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
-    """Extra lasting cooperations, jobs and launched projects per extra million public euros, paired by seed.
+    """Extra lasting cooperations, jobs and launched projects per million euros spent on the levers, paired by seed.
 
     For a scenario and an indicator, the value is the ratio of the mean paired differences
-    over seeds: mean(Δ indicator) ÷ mean(Δ public M€), NaN when the mean extra public money
-    is not positive. Its 95% interval is Fieller's (:func:`fieller_interval`): it includes 0
+    over seeds: mean(Δ indicator) ÷ mean(M€ spent on the scenario's levers, :func:`lever_meur`), NaN when that
+    money is not positive. The denominator is the council's money, not every extra public euro: the public
+    co-funding that the projects a lever adds or removes draw from other public bodies varies from seed to seed
+    far more than a lever's budget (``extra_public_meur``, also given, is that whole). Its 95% interval is
+    Fieller's (:func:`fieller_interval`): it includes 0
     exactly when the t-interval of the indicator's difference does (unbounded, −inf to inf, when the extra
     money is not above zero beyond the noise); NaN with fewer than 2 seeds.
     """
@@ -152,8 +169,13 @@ def cost_effectiveness(summary: pd.DataFrame, baseline: str = "baseline") -> pd.
             continue
         diff = _paired(summary, scenario, baseline)
         n = len(diff)
-        extra = diff["public_eur_cumulative"].to_numpy(float) / 1e6
-        row: dict[str, object] = {"scenario": scenario, "extra_public_meur": float(extra.mean()) if n else np.nan}
+        extra = lever_meur(diff)
+        public = diff["public_eur_cumulative"].to_numpy(float) / 1e6
+        row: dict[str, object] = {
+            "scenario": scenario,
+            "lever_meur": float(extra.mean()) if n else np.nan,
+            "extra_public_meur": float(public.mean()) if n else np.nan,
+        }
         for ind in PER_MEUR:
             if ind not in diff:
                 continue
@@ -210,7 +232,7 @@ def ranking(
             if len(seeds) < 2:
                 continue
             a, b = lead.loc[seeds], other.loc[seeds]
-            money = (a["public_eur_cumulative"].to_numpy(float) / 1e6, b["public_eur_cumulative"].to_numpy(float) / 1e6)
+            money = (lever_meur(a), lever_meur(b))
             vs[i] = ratio_difference_interval((a[ind].to_numpy(float), b[ind].to_numpy(float)), money)
     out["vs_leader"], out["vs_leader_ci_low"], out["vs_leader_ci_high"] = vs.T
     out["below_leader"] = (out["vs_leader_ci_high"] < 0) | (out["vs_leader_ci_low"] > 0)
