@@ -92,3 +92,17 @@ def test_every_column_of_the_result_tables_is_in_the_data_dictionary(tmp_path) -
     ]
     missing = [c for c in columns if c not in named and not c.startswith("public_eur_lever_")]
     assert not missing, f"columns missing from docs/data.md: {missing}"
+
+
+def test_participation_is_a_share_of_all_the_kinds_organisations() -> None:
+    """With half the firms counted as potential partners, firms' participation is half the simulated firms' share:
+    the others never partner, and PHARE's 37% is a share of all firms."""
+    from simulation.config import compose
+    from simulation.enums import ActorKind
+    from simulation.model.model import TerritorialModel
+
+    model = TerritorialModel(compose([*small_region(), "horizon_months=36", "region.partner_share.firm=0.5"])).run()
+    firms = model.actors.kind == ActorKind.FIRM
+    actors_share = float((model.actors.engaged[firms] > 0).mean())
+    assert actors_share > 0
+    assert outcomes.timeseries(model)["participation_firm"].iloc[-1] == pytest.approx(0.5 * actors_share)

@@ -51,12 +51,19 @@ def _stage_count(stage: Stage) -> Reporter:
 
 
 def _participation(kind: ActorKind, ever: bool) -> Reporter:
+    """The share of all the kind's real organisations in an active cooperation (``ever``: in one at some point).
+
+    The actors stand for the potential partners only (``region.partner_share`` of the kind's organisations); the
+    others never partner, so the share of all organisations is the actors' share times ``partner_share``: what
+    PHARE measures (a share of all firms, of all associations), whatever share counts as partners.
+    """
+
     def rep(m: TerritorialModel) -> float:
         mask = m.actors.kind == kind
         if not mask.any():
             return float("nan")
         engaged = m.actors.ever_engaged if ever else m.actors.engaged > 0
-        return float(engaged[mask].mean())
+        return float(engaged[mask].mean()) * float(getattr(m.config.region.partner_share, kind.label))
 
     return rep
 
