@@ -192,6 +192,24 @@ CHROMIUM_ARGS = [
 ]
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 90) -> None:
+    """Wait until ``url`` answers 200; fail with the server's log if ``proc`` ends or ``seconds`` pass first."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"dashboard server did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):

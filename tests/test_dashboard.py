@@ -19,7 +19,6 @@ import string
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import wait_until_serving
 
 from simulation.config import compose
 from simulation.dashboard import labels
@@ -404,17 +404,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dashboard server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+        wait_until_serving(url, proc, log)
         yield Server(url, log)
     finally:
         try:

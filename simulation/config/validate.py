@@ -275,13 +275,7 @@ def _region(cfg: Config) -> dict[str, Any]:
     from simulation.data import tables
 
     r = cfg.region
-    table = tables.region_table(
-        data=r.data,
-        departements=list(r.departements),
-        territories_file=r.territories_file,
-        territories=[dataclasses.asdict(t) for t in r.territories],
-        country=r.country,
-    )
+    table = tables.region_table_of(r)
     if "facilitators" in table:
         fte = float(table["facilitators"].fillna(0).sum())
     else:

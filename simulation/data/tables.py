@@ -77,6 +77,20 @@ def listed_table(territories: Sequence[Mapping[str, Any]], country: str) -> pd.D
     return table
 
 
+def region_table_of(region: Any) -> pd.DataFrame:
+    """:func:`region_table` of a region's configuration (``RegionConfig``: its ``data``, ``departements``,
+    ``territories_file``, ``territories`` and ``country``)."""
+    import dataclasses
+
+    return region_table(
+        data=region.data,
+        departements=list(region.departements),
+        territories_file=region.territories_file,
+        territories=[dataclasses.asdict(t) for t in region.territories],
+        country=region.country,
+    )
+
+
 def region_table(
     *,
     data: str,

@@ -10,7 +10,6 @@ French region (CESER 2019) and the Oriental region of Morocco (CDG 2021, LeadeR 
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,13 +30,7 @@ def region_table(region: RegionConfig) -> pd.DataFrame:
     Territories of the official data or a CSV file get their generalised trust and their own facilitators from
     the region's rules by type; territories listed by hand keep theirs.
     """
-    table = tables.region_table(
-        data=region.data,
-        departements=list(region.departements),
-        territories_file=region.territories_file,
-        territories=[dataclasses.asdict(t) for t in region.territories],
-        country=region.country,
-    )
+    table = tables.region_table_of(region)
     by_type = {t: getattr(region.generalised_trust, t) for t in TYPE_CODES}
     per_100k = {t: getattr(region.facilitators_per_100k, t) for t in TYPE_CODES}
     if "generalised_trust" not in table:
