@@ -66,3 +66,25 @@ def test_the_profile_times_every_process_of_a_run(bench) -> None:
     summary = bench.where_the_time_goes(prof, size)
     assert summary["per_actor_floor_s"] == pytest.approx(sum(seconds[k] for k in bench.PER_ACTOR))
     assert summary["budget_for_3x_s"] == pytest.approx(prof["actors"] * prof["months"] / 3e6)
+
+
+def test_each_size_runs_its_region_and_is_judged_by_its_targets(bench) -> None:
+    """The default run has no override, ``france`` is the country at its own default sample, a sized run is the
+    country sampled for that many actors; the country's targets read its own row, and a miss is a MISS."""
+    assert bench.size_overrides("default", 2e6) == []
+    assert bench.size_overrides("france", 2e6) == ["region=france"]
+    assert bench.size_overrides("100k", 2e6) == ["region=france", "region.sample_fraction=0.05"]
+
+    def size(ratio: float, rss: float) -> dict:
+        return {"ratio_model_reference": ratio, "model_median": {"peak_rss_mib": rss, "total_s": 1.0}}
+
+    rows = {
+        t["target"]: t["status"]
+        for t in bench.targets({"france": size(0.8, 700), "100k": size(3.2, 900)}, 2.4, {"france": 1.6})
+    }
+    assert rows["region=france at its default sample ≥ 3× the reference per actor-month"] == "MISS"
+    assert rows["region=france at its default sample, peak memory < 3 GiB"] == "PASS"
+    assert rows["time per actor-month france/default ≤ 1.5"] == "MISS"
+    assert rows["≥ 3× the bare Mesa reference at 100k"] == "PASS"
+    assert rows["default decade, start-up included ≤ 2.5 s"] == "PASS"
+    assert rows["time per actor-month 1M/default ≤ 1.5"] == "—"  # not run
