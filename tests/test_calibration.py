@@ -53,11 +53,18 @@ def test_the_bend_of_a_curve() -> None:
     assert peak_share == 0.4 and last < 0.1
 
 
+def node_value(nested: dict, key: str) -> float:
+    """The value at a dotted ``key`` of a nested mapping."""
+    for part in key.split("."):
+        nested = nested[part]
+    return float(nested)  # type: ignore[arg-type]
+
+
 @pytest.mark.slow
 def test_fast_calibration_writes_a_config_with_its_provenance_and_resumes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     out, db, docs = tmp_path / "calibration" / "fast.yaml", tmp_path / "abc.db", tmp_path / "docs"
     args = ["--fast", "--population", "4", "--simulations", "8", "--generations", "1", "--refine", "2"]
-    args += ["--refine-seeds", "1", "--predictive", "2", "--check-seeds", "2"]
+    args += ["--refine-seeds", "1", "--predictive", "2", "--check-seeds", "2", "--polish", "3"]
     calibration.main([*args, "--out", str(out), "--db", str(db), "--docs", str(docs)])
     meta = yaml.safe_load(out.read_text())
     assert out.read_text().startswith("# @package _global_")
@@ -70,14 +77,16 @@ def test_fast_calibration_writes_a_config_with_its_provenance_and_resumes(tmp_pa
     rates = {f"ideas.rate_per_month.{k}": v for k, v in meta["ideas"]["rate_per_month"].items()}
     assert abc.scouts_first(rates), "the calibrated point keeps the scouts first"
     for key, (lo, hi) in calibration.PRIORS.items():
-        group, *rest = key.split(".")
-        node = meta[group]
-        for part in rest:
-            node = node[part]
-        assert lo <= node <= hi, key
+        assert lo <= node_value(meta, key) <= hi, key
     for target in ("participation_firm", "participation_association"):
         assert 0.0 <= info["result"][target]["mean"] <= 1.0
     assert (docs / "posterior.csv").exists() and (docs / "predictive.csv").exists()
+    # the refined point is polished: the first evaluation is that point, and the point kept is the closest met
+    polished = pd.read_csv(docs / "polished.csv")
+    assert len(polished) == info["polish_evaluations"] >= 3 and "polished by Nelder-Mead" in info["method"]
+    kept = polished.loc[polished["distance"].idxmin()]
+    assert kept["distance"] <= polished["distance"].iloc[0]
+    assert all(node_value(meta, key) == pytest.approx(kept[key], abs=1e-6) for key in calibration.PRIORS)
     # pyabc's database resumes: one more population, on top of the first
     calibration.main([*args, "--generations", "2", "--resume", "--out", str(out), "--db", str(db), "--docs", str(docs)])
     assert yaml.safe_load(out.read_text())["calibration"]["populations"] == 2
@@ -182,3 +191,19 @@ def test_the_prior_is_truncated_to_the_scouts_first() -> None:
     outside = dict(draws[0])
     outside["ideas.rate_per_month.firm"], outside["ideas.rate_per_month.association"] = 0.013, 0.005
     assert not abc.scouts_first(outside) and prior.pdf(outside) == 0.0
+
+
+def test_the_calibration_in_force_competes_with_the_new_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``in_force`` reads the stored point, a calibrated parameter it lacks at the schema's default; no file, or a
+    point outside the truncated prior, gives no candidate."""
+    assert calibration.in_force(tmp_path / "none.yaml") == []
+    path = tmp_path / "old.yaml"
+    calibration.write_config({"alliances.min_partner_trust": 0.2, "actors.sociability.firm": 1.1}, {}, path)
+    (point,) = calibration.in_force(path)
+    assert set(point) == set(calibration.PRIORS)
+    assert point["alliances.min_partner_trust"] == 0.2 and point["actors.sociability.firm"] == 1.1
+    schema = compose(["calibration=none"])
+    assert point["alliances.partners_mean"] == schema.alliances.partners_mean
+    assert point["ideas.rate_per_month.firm"] == schema.ideas.rate_per_month.firm
+    calibration.write_config({"ideas.rate_per_month.firm": 0.013, "ideas.rate_per_month.association": 0.005}, {}, path)
+    assert calibration.in_force(path) == []  # firms would out-scout associations: outside the truncated prior

@@ -383,6 +383,7 @@ _ALL = (
         5.0,
         "partners",
         "most coalitions are small, a few large: the mean number of partners an initiator seeks is open",
+        prior_rank=9,
     ),
     Uncertainty(
         "alliances.event_trust_bonus",
