@@ -207,3 +207,22 @@ def test_the_calibration_in_force_competes_with_the_new_one(tmp_path) -> None:  
     assert point["ideas.rate_per_month.firm"] == schema.ideas.rate_per_month.firm
     calibration.write_config({"ideas.rate_per_month.firm": 0.013, "ideas.rate_per_month.association": 0.005}, {}, path)
     assert calibration.in_force(path) == []  # firms would out-scout associations: outside the truncated prior
+
+
+def test_candidates_compete_with_the_calibration_in_force_filling_what_they_do_not_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    base = {k: (lo + hi) / 2 for k, (lo, hi) in calibration.PRIORS.items()}
+    base["ideas.rate_per_month.association"] = 0.015  # the scouts first
+    good = tmp_path / "good.csv"
+    good.write_text("alliances.partners_mean,actors.sociability.association\n4.2,0.75\n")
+    (point,) = calibration.candidates(good, base)
+    assert point == {**base, "alliances.partners_mean": 4.2, "actors.sociability.association": 0.75}
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("trust.decay_per_month\n0.01\n")
+    with pytest.raises(SystemExit, match=r"trust\.decay_per_month.*not calibrated"):
+        calibration.candidates(unknown, base)
+    outside = tmp_path / "outside.csv"
+    outside.write_text("alliances.partners_mean\n9\n")
+    with pytest.raises(SystemExit, match="row 1 lies outside"):
+        calibration.candidates(outside, base)
+    with pytest.raises(SystemExit, match="no value for"):
+        calibration.candidates(good, None)

@@ -124,6 +124,32 @@ def in_force(path: Path) -> list[dict[str, float]]:
     return [point] if inside else []
 
 
+def candidates(path: Path, base: dict[str, float] | None) -> list[dict[str, float]]:
+    """Points to compete in the refine besides the particles (a CSV, one row per point, a column per calibrated
+    parameter it sets; the others from ``base``, the calibration in force): points found outside the ABC, for
+    instance by exploring the balance between kinds, judged by the same criterion on the same seeds."""
+    table = pd.read_csv(path)
+    if unknown := sorted(set(table.columns) - set(PRIORS)):
+        raise SystemExit(f"--candidates {path}: columns {unknown} are not calibrated parameters ({list(PRIORS)})")
+    points: list[dict[str, float]] = []
+    for _, row in table.iterrows():
+        point: dict[str, float] = {**(base or {}), **{str(k): float(v) for k, v in row.items()}}
+        if missing := [k for k in PRIORS if k not in point]:
+            raise SystemExit(f"--candidates {path}: no value for {missing} (and no calibration in force)")
+        if not all(lo <= point[k] <= hi for k, (lo, hi) in PRIORS.items()) or not abc.scouts_first(point):
+            raise SystemExit(f"--candidates {path}: row {len(points) + 1} lies outside the (truncated) prior")
+        points.append(point)
+    return points
+
+
+#: How the calibrated point is obtained (written into the calibration's record).
+METHOD = (
+    "ABC-SMC (pyabc): uniform priors over the declared ranges, truncated to keep the scouts first; point estimate: "
+    "of the last population's particles closest to the targets, the calibration in force and the candidates given, "
+    "the closest to the targets on average over more seeds"
+)
+
+
 #: The distance given to a point outside the truncated prior (the scouts would not come first): never the best.
 OUTSIDE_PRIOR = 100.0
 
@@ -266,6 +292,8 @@ def _checked_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) 
     ):
         if getattr(args, key) < 1:
             parser.error(f"--{key.replace('_', '-')} {getattr(args, key)}: must be >= 1")
+    if args.candidates is not None and not args.candidates.is_file():
+        parser.error(f"--candidates {str(args.candidates)!r}: no such file")
     if args.polish < 0:
         parser.error(f"--polish {args.polish}: must be >= 0")
     if args.france_seeds < 0:
@@ -292,8 +320,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--generations", type=int, default=6, help="most populations")
     parser.add_argument("--refine", type=int, default=5, help="closest particles re-simulated")
     parser.add_argument("--refine-seeds", type=int, default=8, help="seeds per re-simulated particle")
+    parser.add_argument("--polish", type=int, default=0, help="Nelder–Mead evaluations polishing the point (0: none)")
     parser.add_argument(
-        "--polish", type=int, default=120, help="Nelder–Mead evaluations polishing the refined point (0: none)"
+        "--candidates", type=Path, default=None, help="CSV of points that compete with the particles in the refine"
     )
     parser.add_argument("--predictive", type=int, default=30, help="posterior predictive draws")
     parser.add_argument("--check-seeds", type=int, default=30, help="fresh seeds to check the point on")
@@ -319,6 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     history = abc.run_smc(args.db, args.population, args.simulations, args.generations, args.jobs, extra, args.resume)
     post = abc.posterior(history)
     also = in_force(args.out) if not args.fast else []
+    also += candidates(args.candidates, also[0] if also else None) if args.candidates else []
     params, refined = refine(post, args.refine, args.refine_seeds, args.jobs, extra, also)
     polished = pd.DataFrame()
     if args.polish:
@@ -336,13 +366,7 @@ def main(argv: list[str] | None = None) -> None:
         {"france": check(params, args.france_seeds, args.jobs, FRANCE)} if args.france_seeds and not args.fast else {}
     )
     meta = {
-        "method": (
-            "ABC-SMC (pyabc): uniform priors over the declared ranges, truncated to keep the scouts first; "
-            "point estimate: the last population's particle closest to the targets on average over more seeds, "
-            "polished by Nelder-Mead (scipy) on those seeds"
-            if args.polish
-            else "point estimate: the last population's particle closest to the targets on average over more seeds"
-        ),
+        "method": METHOD + (", polished by Nelder-Mead (scipy) on those seeds" if args.polish else ""),
         "library": f"pyabc {_version('pyabc')}",
         "targets": {k: round(v, 4) for k, v in TARGETS.items()},
         "targets_source": (
@@ -368,6 +392,8 @@ def main(argv: list[str] | None = None) -> None:
         },
         "refined_particles": args.refine,
         "refine_seeds": args.refine_seeds,
+        "refine_also": ["the calibration in force"]
+        + ([f"the points of {args.candidates.as_posix()}"] if args.candidates else []),
         "polish_evaluations": len(polished),
         "region": "the default (auvergne_rhone_alpes at its default sample)" if not args.fast else " ".join(extra),
         "result": result,
