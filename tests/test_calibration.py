@@ -226,3 +226,19 @@ def test_candidates_compete_with_the_calibration_in_force_filling_what_they_do_n
         calibration.candidates(outside, base)
     with pytest.raises(SystemExit, match="no value for"):
         calibration.candidates(good, None)
+
+
+def test_the_mean_curve_bends_when_the_seeds_yearly_increments_do_on_average() -> None:
+    """The mean of the seeds' yearly increments is the mean curve's: it bends when its best year is by year 8 and
+    its last year adds at most 80% of it, whatever single seeds do."""
+
+    def runs(*rows: list[float]) -> pd.DataFrame:
+        return pd.DataFrame([{f"increment_year_{k + 1}": v for k, v in enumerate(r)} for r in rows])
+
+    rising = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    bent = [1, 2, 4, 6, 8, 9, 8, 6, 5, 4]
+    assert abc.mean_curve_bends(runs(bent, bent))
+    assert not abc.mean_curve_bends(runs(rising, rising))
+    assert abc.mean_curve_bends(runs(bent, bent, bent, rising))  # (mean last year 5.5 against a best of 8.25)
+    assert not abc.mean_curve_bends(runs(bent, rising))  # (mean last year 7 against 7.5)
+    assert not abc.mean_curve_bends(runs([0] * 10))

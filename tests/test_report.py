@@ -284,16 +284,20 @@ def _expected_from_docs() -> dict[str, float]:
             e[f"worlds.share.{lever}"] = e[f"worlds.levers.{lever}.lead_share"] = v["lead_share"]
             e[f"worlds.levers.{lever}.value"] = v["value"]
             e[f"worlds.levers.{lever}.low"], e[f"worlds.levers.{lever}.high"] = v["interval90"]
-        # the box quoted: that of the lever leading most often (in at least a tenth of the worlds), and in it the
-        # parameter whose range it narrows most
+
+        # the box quoted: that of the lever leading most often (in at least a tenth of the worlds) whose box keeps at
+        # most half the range of the parameter it narrows most, and that parameter's bounds
+        def kept(b: dict) -> float:
+            return (b["high"] - b["low"]) / (b["range"][1] - b["range"][0])
+
         quoted = [
-            (worlds["levers"][lever]["lead_share"], boxes[0]["box"], boxes[0]["density"])
+            (worlds["levers"][lever]["lead_share"], min(boxes[0]["box"], key=kept), boxes[0]["density"])
             for lever, boxes in worlds["depends_on"].items()
             if boxes and boxes[0]["box"] and worlds["levers"][lever]["lead_share"] >= 0.1
         ]
+        quoted = [q for q in quoted if kept(q[1]) <= 0.5]
         if quoted:
-            share, box, density = max(quoted, key=lambda q: q[0])
-            narrowest = min(box, key=lambda b: (b["high"] - b["low"]) / (b["range"][1] - b["range"][0]))
+            share, narrowest, density = max(quoted, key=lambda q: q[0])
             e["worlds.depends.low"], e["worlds.depends.high"] = narrowest["low"], narrowest["high"]
             e["worlds.depends.density"], e["worlds.depends.share"] = density, share
     return e

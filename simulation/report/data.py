@@ -43,6 +43,17 @@ FEW_WORLDS = 50
 QUOTED_SHARE = 0.1
 
 
+#: A PRIM box is quoted when it keeps at most this share of the range of the parameter it narrows most: a box that
+#: keeps most of every range it restricts says little about what a lever's lead depends on.
+NARROW_BOX = 0.5
+
+
+def kept_of_range(restriction: dict[str, Any]) -> float:
+    """The share of its parameter's range (over the worlds) that a PRIM box's restriction keeps."""
+    low, high = restriction["range"]
+    return float((restriction["high"] - restriction["low"]) / max(high - low, 1e-12))
+
+
 def plausible_worlds(path: Path = WORLDS_SUMMARY) -> dict[str, Any] | None:
     """The ranking over plausible worlds the report quotes, language-free: how many worlds and seeds, each lever's
     value with its 90% interval and share of worlds led (most first), and the parameter the leaders' PRIM boxes
@@ -57,8 +68,9 @@ def plausible_worlds(path: Path = WORLDS_SUMMARY) -> dict[str, Any] | None:
         if share < QUOTED_SHARE or not boxes or not boxes[0]["box"]:
             continue
         # the restriction that keeps the least of its parameter's range: what the lever's lead depends on most
-        box = min(boxes[0]["box"], key=lambda b: (b["high"] - b["low"]) / max(b["range"][1] - b["range"][0], 1e-12))
-        depends.append({"lever": lever, "share": share, "density": boxes[0]["density"], **box})
+        box = min(boxes[0]["box"], key=kept_of_range)
+        if kept_of_range(box) <= NARROW_BOX:
+            depends.append({"lever": lever, "share": share, "density": boxes[0]["density"], **box})
     depends.sort(key=lambda d: -d["share"])
     return {
         "n": int(summary["worlds"]),

@@ -33,7 +33,7 @@ import pandas as pd
 from simulation.config import compose
 from simulation.config.uncertainties import UNCERTAINTIES, calibrated
 from simulation.config.uncertainties import overrides as declared_overrides
-from simulation.study.targets import SCOUTS, SLOW_INFUSION, TOLERANCE, bend, s_shape
+from simulation.study.targets import SCOUTS, SLOW_INFUSION, TOLERANCE, bend, s_shape, yearly_increments
 
 #: PHARE 2015's shares of firms and associations in a partnership.
 PARTICIPATION = {"participation_firm": 0.37, "participation_association": 0.38}
@@ -71,6 +71,8 @@ def run_stats(params: dict[str, float], seed: int, extra: tuple[str, ...] = ()) 
         "peak_increment_year_share": peak_year,
         "last_year_share_of_peak_increment": last_share,
         "horizon_months": float(config.horizon_months),
+        # what each year adds: averaged over seeds, the yearly increments of the mean curve (they are linear in it)
+        **{f"increment_year_{k + 1}": float(v) for k, v in enumerate(yearly_increments(active))},
     }
 
 
@@ -121,6 +123,23 @@ def distance(stats: dict[str, float], _observed: dict[str, float] | None = None)
     d2 += (math.log(count / COOPERATIONS_PER_10K) / math.log(COOPERATIONS_FACTOR)) ** 2
     d2 += infusion_miss(stats) ** 2
     return math.sqrt(d2) + (0.0 if is_slow_infusion(stats) else 1.0)
+
+
+def mean_curve_bends(runs: pd.DataFrame) -> bool:
+    """Whether the mean curve of ``runs`` (one row of :func:`run_stats` per seed) bends over within the decade as
+    the slow infusion asks (:data:`SLOW_INFUSION`): its yearly increments peak by the peak year and the last year
+    adds at most the allowed share of the best one. The mean of the seeds' yearly increments is the mean curve's."""
+    years = sorted(
+        (c for c in runs.columns if str(c).startswith("increment_year_")), key=lambda c: int(c.split("_")[-1])
+    )
+    mean = runs[years].mean().to_numpy()
+    if len(mean) == 0 or mean.max() <= 0:
+        return False
+    peak_year = (int(mean.argmax()) + 1) / len(mean)
+    return bool(
+        peak_year <= SLOW_INFUSION["peak_increment_by_year"] / 10
+        and mean[-1] <= SLOW_INFUSION["max_last_year_share_of_peak_increment"] * mean.max()
+    )
 
 
 def scouts_first(params: dict[str, float]) -> bool:
