@@ -89,6 +89,27 @@ def summarise(runs: pd.DataFrame, lever: str) -> pd.DataFrame:
     return table.merge(pd.DataFrame(verdict), on="statistic")
 
 
+def figure(table: pd.DataFrame, path: Path) -> None:
+    """Each statistic at each fraction, relative to its mean at the largest fraction, with ±2 standard errors: the
+    answers drawn side by side, so that a dependence on the sample shows as a trend beyond the bars."""
+    from matplotlib.figure import Figure
+
+    stats = list(dict.fromkeys(table["statistic"]))
+    fractions = sorted(table["fraction"].unique())
+    fig = Figure(figsize=(7.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    for k, f in enumerate(fractions):
+        rows = table[table.fraction == f].set_index("statistic").loc[stats]
+        ref = table[table.fraction == fractions[-1]].set_index("statistic").loc[stats, "mean"]
+        x = np.arange(len(stats)) + (k - (len(fractions) - 1) / 2) * 0.22
+        ax.errorbar(x, rows["mean"] / ref, yerr=2 * rows["se"] / ref.abs(), fmt="o", capsize=3, label=f"{f:.0%}")
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set_xticks(np.arange(len(stats)), [s.replace("_", " ") for s in stats], rotation=15, fontsize=8)
+    ax.set_ylabel(f"relative to the {fractions[-1]:.0%} sample")
+    ax.legend(title="sample fraction", fontsize=8)
+    fig.savefig(path, dpi=120)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--region", default="auvergne_rhone_alpes")
@@ -103,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     table = summarise(runs, args.lever)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "invariance.csv", index=False)
+    figure(table, args.out / "invariance.png")
     meta = {"region": args.region, "fractions": sorted(runs.fraction.unique().tolist()), "seeds": args.seeds}
     meta |= {"lever": args.lever, "lever_budget_eur_per_year": args.budget}
     meta["actors"] = {str(f): int(g["actors"].iloc[0]) for f, g in runs.groupby("fraction")}
