@@ -73,7 +73,9 @@ def _sketch_has(net: TrustNetwork, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     h = j.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     bits = [(h >> np.uint64(55)).astype(np.int64), ((h >> np.uint64(46)) & np.uint64(511)).astype(np.int64)]
     words = net.sketch.reshape(net.n, ks.SKETCH_WORDS)
-    return np.logical_and.reduce([(words[i, b >> 6] >> (b & 63).astype(np.uint64)) & np.uint64(1) == 1 for b in bits])
+    return np.logical_and.reduce(
+        [(words[i, b >> 6] >> (b & 63).astype(np.uint64)) & np.uint64(1) == 1 for b in bits]
+    )
 
 
 def test_meet_creates_then_raises_towards_the_cap() -> None:

@@ -51,7 +51,9 @@ def run_function(overrides: Sequence[str] = (), seed: int = 0, **inputs: float) 
     values = {_key(k): v for k, v in inputs.items() if _key(k) in UNCERTAINTIES}
     levers = [(name, float(inputs[name])) for name in LEVERS if name in inputs and float(inputs[name]) > 0]
     lever_list = ", ".join(f"{{name: {name}, budget_eur_per_year: {budget!r}}}" for name, budget in levers)
-    config = compose([*declared_overrides(values), f"policies.levers=[{lever_list}]", *overrides, f"seed={int(seed)}"])
+    config = compose(
+        [*declared_overrides(values), f"policies.levers=[{lever_list}]", *overrides, f"seed={int(seed)}"]
+    )
     summary = simulate(config).summary
     out = {}
     for name in OUTCOMES:

@@ -111,7 +111,9 @@ def paired(res: pd.DataFrame) -> pd.DataFrame:
     base = res[res.scenario == "baseline"][["world", "seed", "lasting_cooperations"]]
     lev = res[res.scenario.isin(LEVER_SCENARIOS)]
     both = lev.merge(base, on=["world", "seed"], suffixes=("", "_base"))
-    own = np.array([float(row[f"public_eur_lever_{row['scenario']}"]) for _, row in both.iterrows()], dtype=float)
+    own = np.array(
+        [float(row[f"public_eur_lever_{row['scenario']}"]) for _, row in both.iterrows()], dtype=float
+    )
     return pd.DataFrame(
         {
             "scenario": both["scenario"].to_numpy(),
