@@ -69,7 +69,6 @@ def main() -> None:
     gap = ts_shock - ts_base
     mean_gap = gap.mean(axis=0)
     worst = int(np.argmin(mean_gap))
-    last = base[0][2].iloc[-1]
     result = {
         "seeds": args.seeds,
         "months_launch_to_experimentation_median": float(
@@ -94,7 +93,7 @@ def main() -> None:
         "shock_largest_gap_active": float(mean_gap[worst]),
         "shock_gap_at_horizon": float(mean_gap[-1]),
         "shock_gap_at_horizon_ci95": [float(np.percentile(gap[:, -1], 2.5)), float(np.percentile(gap[:, -1], 97.5))],
-        "participation_firm_end": float(last["participation_firm"]),
+        "participation_firm_end": float(np.mean([r[2]["participation_firm"].iloc[-1] for r in base])),
         "participation_collectivite_end": float(np.mean([r[2]["participation_collectivite"].iloc[-1] for r in base])),
         "share_of_projects_with_a_collectivite": float(regs.member_kinds.map(lambda k: "collectivite" in k).mean()),
     }
