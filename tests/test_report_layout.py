@@ -195,6 +195,68 @@ def test_a_ranked_brief_says_every_other_lever_is_below_only_when_all_are(quick:
     assert "Every other lever is below it" in _text(_brief(render_html(data, "en", "cmd")))
 
 
+class _BlockEnds(HTMLParser):
+    """The text of each block (a paragraph, a list item, a cell, ...), up to the next block's start or end: what
+    WeasyPrint lays out as one run of lines. Inline elements (numbers, names in bold, links) do not cut it."""
+
+    INLINE: ClassVar[set[str]] = {"a", "abbr", "b", "code", "em", "i", "small", "span", "strong", "sub", "sup", "time"}
+    VOID: ClassVar[set[str]] = {"br", "hr", "img", "link", "meta", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+        self.hidden = 0  # inside <head>: not laid out
+        self.ends: list[str] = []  # the last words of each block
+
+    def _boundary(self) -> None:
+        if self.text.strip() and not self.hidden:
+            self.ends.append(self.text[-60:])
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.INLINE:
+            self._boundary()
+        if tag == "head":
+            self.hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.INLINE | self.VOID:
+            self._boundary()
+        if tag == "head":
+            self.hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_block_of_text_ends_in_a_space(quick: tuple[Path, Path], resumed: tuple[Path, Path], lang: str) -> None:
+    """No paragraph or bullet ends in a space (a template's line break before ``</li>``): WeasyPrint measures a
+    block's last line with its trailing space, and when that space alone takes it past the width, it keeps only
+    the line's first word and pushes the rest to a new line (page 1 printed "... from it" / "with" / "these random
+    draws: ..."). Both sweeps' reports, and the report with page 1 in each of its ranked forms (ties, levers below,
+    several levers, none of the CESER's) and levers at an equal budget."""
+    sweep, _ = quick
+    data = collect(sweep)
+    first = dict(data["ranking"][0])
+    second = first | {"scenario": "p4_facilitation", "rank": 2}
+    ranked = {"ranking": [first, second], "verdict": "ranked"}
+    variants = [
+        ranked | {"n_levers": 2, "tied": ["p4_facilitation"], "below": []},
+        ranked | {"n_levers": 2, "tied": [], "below": ["p4_facilitation"]},
+        ranked | {"n_levers": 3, "tied": [], "below": ["p4_facilitation"]},
+        ranked | {"n_levers": 2, "tied": [], "below": [], "ceser_levers": [], "equal_budget": 250_000.0},
+    ]
+    pages = [_html(out, lang) for _, out in (quick, resumed)]
+    pages += [render_html(data | v, lang, "cmd") for v in variants]
+    spaced: list[str] = []
+    for page in pages:
+        parser = _BlockEnds()
+        parser.feed(page)
+        spaced += [end for end in parser.ends if end[-1] in " \t\r\n"]
+    assert not spaced, spaced
+
+
 # ---------------------------------------------------------------------- provenance
 
 
