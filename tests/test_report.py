@@ -11,6 +11,7 @@ of ``simulation.study.analysis``, and check the formatted text against the raw v
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import math
 import re
@@ -273,7 +274,7 @@ def _expected_from_docs() -> dict[str, float]:
 
     import yaml
 
-    from simulation.report.data import WORLDS_SUMMARY
+    from simulation.report.records import WORLDS_SUMMARY
 
     calibration = yaml.safe_load((REPO / "configs" / "calibration" / "phare2015.yaml").read_text())["calibration"]
     e = {"calibration.n_parameters": float(len(calibration["priors_uniform"]))}
@@ -507,9 +508,9 @@ def test_the_report_reads_the_configurations_the_sweep_stored(
 
     monkeypatch.setattr(report_data, "compose", changed_since)
     stored = collect(sweep)
-    assert {s["config_check"] for s in stored["compared"]["scenarios"]} == {"stored"}
-    assert stored["configs_match"]
-    budgets = {s["name"]: s["lever_budget_eur_per_year"] for s in stored["compared"]["scenarios"]}
+    assert {s.config_check for s in stored.compared.scenarios} == {"stored"}
+    assert stored.configs_match
+    budgets = {s.name: s.lever_budget_eur_per_year for s in stored.compared.scenarios}
     assert budgets == {"baseline": 0.0, "p3_seed_grants": 250_000.0, "p4_facilitation": budgets["p4_facilitation"]}
     assert budgets["p4_facilitation"] == compose(["scenario=p4_facilitation"]).policies.levers[0].budget_eur_per_year
 
@@ -517,10 +518,10 @@ def test_the_report_reads_the_configurations_the_sweep_stored(
     shutil.copytree(sweep, older)
     shutil.rmtree(older / "configs")
     recomposed = collect(older)
-    assert {s["config_check"] for s in recomposed["compared"]["scenarios"]} == {"differs"}
-    assert not recomposed["configs_match"]
+    assert {s.config_check for s in recomposed.compared.scenarios} == {"differs"}
+    assert not recomposed.configs_match
     # the budget is the one the runs recorded in their summary, whatever today's files say
-    assert recomposed["compared"]["scenarios"][1]["lever_budget_eur_per_year"] == 250_000
+    assert recomposed.compared.scenarios[1].lever_budget_eur_per_year == 250_000
 
     damaged = tmp_path / "damaged"  # stored by a version of the model with another schema: composed again
     shutil.copytree(sweep, damaged)
@@ -528,9 +529,9 @@ def test_the_report_reads_the_configurations_the_sweep_stored(
         path.write_text(path.read_text() + "a_key_of_another_version: 1\n")
     with pytest.warns(UserWarning, match="not a configuration this version of the model can read"):
         fallback = collect(damaged)
-    assert {s["config_check"] for s in fallback["compared"]["scenarios"]} == {"differs"}
+    assert {s.config_check for s in fallback.compared.scenarios} == {"differs"}
     monkeypatch.setattr(report_data, "compose", compose)
-    assert {s["config_check"] for s in collect(older)["compared"]["scenarios"]} == {"match"}
+    assert {s.config_check for s in collect(older).compared.scenarios} == {"match"}
 
 
 def test_the_ranking_sentences_state_the_plausible_worlds(report: Path) -> None:
@@ -540,7 +541,7 @@ def test_the_ranking_sentences_state_the_plausible_worlds(report: Path) -> None:
     not been tested across the uncertain parameters."""
     import json
 
-    from simulation.report.data import WORLDS_SUMMARY
+    from simulation.report.records import WORLDS_SUMMARY
 
     text = " ".join(re.sub(r"<[^>]+>", "", _html(report, "en")).split())
     if not WORLDS_SUMMARY.is_file():
@@ -626,7 +627,7 @@ def test_intervals_horizon_and_lasting_follow_the_sweep_and_locale(report: Path)
 
 def test_a_horizon_too_short_for_lasting_cooperations_is_flagged(sweep: Path) -> None:
     data = collect(sweep)
-    data["compared"] |= {"lasting_after_months": 48, "nothing_can_last": True}
+    data.compared = dataclasses.replace(data.compared, lasting_after_months=48, nothing_can_last=True)
     brief = render_html(data, "en", "cmd")
     brief = brief[: brief.index('id="compared"')]
     assert "Warning: no cooperation can count as lasting." in brief

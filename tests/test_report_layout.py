@@ -11,6 +11,7 @@ Two small sweeps of the Cantal (9 EPCI, 48 months), each made through the comman
 
 from __future__ import annotations
 
+import dataclasses
 import html as htmllib
 import re
 import shlex
@@ -146,7 +147,7 @@ def test_page_one_holds_for_one_lever_and_two_draws(
     _, out = quick
     brief = _brief(_html(out, lang))
     text = _text(brief)
-    from simulation.report.data import WORLDS_SUMMARY
+    from simulation.report.records import WORLDS_SUMMARY
 
     # what the ranking depends on: the ranking over plausible worlds when it has been made, else that it has not
     depends_on = depends[0] if WORLDS_SUMMARY.is_file() else depends[1]
@@ -175,7 +176,7 @@ def test_the_brief_counts_plausible_worlds_when_the_sweep_has_them(
 
     monkeypatch.setattr(analysis, "load", with_worlds)
     data = collect(sweep)
-    assert data["compared"]["n_worlds"] == 2
+    assert data.compared.n_worlds == 2
     brief = _brief(render_html(data, "en", "cmd"))
     assert "They span" in _text(brief) and 'data-key="compared.n_worlds" data-value="2.0"' in brief
     assert "calibrated parameters only" not in _text(brief)
@@ -186,12 +187,14 @@ def test_a_ranked_brief_says_every_other_lever_is_below_only_when_all_are(quick:
     """With several levers, "every other lever is below it" needs every other lever below beyond the noise."""
     sweep, _ = quick
     data = collect(sweep)
-    first = dict(data["ranking"][0])
+    first = dict(data.ranking[0])
     second = first | {"scenario": "p4_facilitation", "rank": 2}
-    data |= {"ranking": [first, second], "n_levers": 3, "tied": [], "below": ["p4_facilitation"], "verdict": "ranked"}
+    data = dataclasses.replace(
+        data, ranking=[first, second], n_levers=3, tied=[], below=["p4_facilitation"], verdict="ranked"
+    )
     text = _text(_brief(render_html(data, "en", "cmd")))
     assert "Every other lever is below it" not in text and "P4 Project engineering is below it" in text
-    data["n_levers"] = 2
+    data.n_levers = 2
     assert "Every other lever is below it" in _text(_brief(render_html(data, "en", "cmd")))
 
 
@@ -238,7 +241,7 @@ def test_no_block_of_text_ends_in_a_space(quick: tuple[Path, Path], resumed: tup
     several levers, none of the CESER's) and levers at an equal budget."""
     sweep, _ = quick
     data = collect(sweep)
-    first = dict(data["ranking"][0])
+    first = dict(data.ranking[0])
     second = first | {"scenario": "p4_facilitation", "rank": 2}
     ranked = {"ranking": [first, second], "verdict": "ranked"}
     variants = [
@@ -248,7 +251,7 @@ def test_no_block_of_text_ends_in_a_space(quick: tuple[Path, Path], resumed: tup
         ranked | {"n_levers": 2, "tied": [], "below": [], "ceser_levers": [], "equal_budget": 250_000.0},
     ]
     pages = [_html(out, lang) for _, out in (quick, resumed)]
-    pages += [render_html(data | v, lang, "cmd") for v in variants]
+    pages += [render_html(dataclasses.replace(data, **v), lang, "cmd") for v in variants]
     spaced: list[str] = []
     for page in pages:
         parser = _BlockEnds()
@@ -418,12 +421,10 @@ def test_a_long_list_of_territories_says_how_many_are_left_out(quick: tuple[Path
     data = collect(sweep)
     types = {f"CC {i:03d}": "rural" for i in range(30)}
     without = pd.DataFrame({"scenario": "baseline", "territory": list(types), "runs_without": 2, "runs": 2})
-    data["territories"] |= {
-        "without": places.without_by_type(without, types),
-        "never_without": places.region_by_type(
-            [f"CA {i:03d}" for i in range(30)], types | {f"CA {i:03d}": "rural" for i in range(30)}
-        ),
-    }
+    data.territories.without = places.without_by_type(without, types)
+    data.territories.never_without = places.region_by_type(
+        [f"CA {i:03d}" for i in range(30)], types | {f"CA {i:03d}": "rural" for i in range(30)}
+    )
     left_out, unnamed = 30 - places.MAX_NAMED_WITHOUT, 30 - places.MAX_NAMED_PER_TYPE
     for lang, words in (("en", "and {} other territories"), ("fr", "et {} autres territoires")):
         section = render_html(data, lang, "cmd")
@@ -441,8 +442,8 @@ def test_rounded_shares_that_do_not_add_up_are_said_to_be_rounded(quick: tuple[P
     sweep, _ = quick
     data = collect(sweep)
     note = "The shares are rounded to the whole percent"
-    assert data["territories"]["shares_add_up"] == (note not in render_html(data, "en", "cmd"))
-    data["territories"]["shares_add_up"] = False
+    assert data.territories.shares_add_up == (note not in render_html(data, "en", "cmd"))
+    data.territories.shares_add_up = False
     assert note in render_html(data, "en", "cmd")
 
 

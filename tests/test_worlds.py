@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from simulation.config.uncertainties import UNCERTAINTIES, calibrated, screened
-from simulation.report.data import plausible_worlds
+from simulation.report.records import plausible_worlds
 from simulation.study import worlds
 
 FAST = ["region=cantal", "region.sample_fraction=0.0343", "horizon_months=60"]
@@ -61,9 +61,9 @@ def test_each_lever_is_valued_per_meur_of_its_own_spending(ranked: Path) -> None
 
 def test_the_report_reads_the_summary(ranked: Path) -> None:
     read = plausible_worlds(ranked / "summary.json")
-    assert read is not None and read["n"] == 3 and read["quick"]  # 3 worlds: a quick ranking, said as such
+    assert read is not None and read.n == 3 and read.quick  # 3 worlds: a quick ranking, said as such
     summary = json.loads((ranked / "summary.json").read_text())
-    assert [x["lever"] for x in read["levers"]] == sorted(
+    assert [x["lever"] for x in read.levers] == sorted(
         worlds.LEVER_SCENARIOS, key=lambda k: -summary["levers"][k]["lead_share"]
     )
     assert plausible_worlds(ranked / "missing.json") is None

@@ -67,7 +67,7 @@ def build_reports(
     out = out or sweep_dir / "report"
     check_out(out)
     data = collect(sweep_dir, baseline)
-    command = report_command(data["sweep"]["name"], lang, baseline)
+    command = report_command(data.sweep.name, lang, baseline)
     documents: dict[str, bytes] = {}
     for code in langs:
         html, heights = render_report(data, code, command)

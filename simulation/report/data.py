@@ -3,7 +3,7 @@
 :func:`collect` checks the sweep (:func:`check_sweep`), compares its scenarios with the baseline through
 :mod:`simulation.study.analysis` (paired differences by seed, cost per M€, per-territory counts), reads the
 configuration each scenario's runs were made with (the one the sweep stored, or composed again and checked
-against the run id), and returns what the templates and the figures read.
+against the run id), and returns what the templates and the figures read (:mod:`simulation.report.contents`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import shlex
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ import pyarrow as pa
 
 from simulation.config import Config, ConfigError, compose, run_id
 from simulation.report import places
+from simulation.report.contents import Compared, Frames, Region, ReportData, ScenarioRuns, SweepInfo, Territories
+from simulation.report.records import calibration_record, plausible_worlds
 from simulation.runs import datasets
 from simulation.study import analysis
 
@@ -32,73 +35,6 @@ HEADLINE = "lasting_cooperations_per_meur"
 PACKAGE = "ceser_package"
 #: A lever that spent less than this share of its configured budget is pointed out.
 UNDERSPENT = 0.9
-
-
-#: The ranking of the CESER's levers over plausible worlds that the report quotes (``python -m simulation.sensitivity
-#: worlds``, copied to the docs: docs/sensitivity.md).
-WORLDS_SUMMARY = Path(__file__).resolve().parents[2] / "docs" / "sensitivity" / "worlds" / "summary.json"
-#: Fewer plausible worlds than this make a quick ranking, said as such on page 1.
-FEW_WORLDS = 50
-#: A PRIM box is quoted for a lever that leads in at least this share of worlds.
-QUOTED_SHARE = 0.1
-
-
-#: A PRIM box is quoted when it keeps at most this share of the range of the parameter it narrows most: a box that
-#: keeps most of every range it restricts says little about what a lever's lead depends on.
-NARROW_BOX = 0.5
-
-
-def kept_of_range(restriction: dict[str, Any]) -> float:
-    """The share of its parameter's range (over the worlds) that a PRIM box's restriction keeps."""
-    low, high = restriction["range"]
-    return float((restriction["high"] - restriction["low"]) / max(high - low, 1e-12))
-
-
-def plausible_worlds(path: Path = WORLDS_SUMMARY) -> dict[str, Any] | None:
-    """The ranking over plausible worlds the report quotes, language-free: how many worlds and seeds, each lever's
-    value with its 90% interval and share of worlds led (most first), and the parameter the leaders' PRIM boxes
-    restrict most; None when it has not been made."""
-    if not path.is_file():
-        return None
-    summary = json.loads(path.read_text())
-    levers = sorted(summary["levers"].items(), key=lambda kv: -kv[1]["lead_share"])
-    depends = []
-    for lever, boxes in summary.get("depends_on", {}).items():
-        share = summary["levers"][lever]["lead_share"]
-        if share < QUOTED_SHARE or not boxes or not boxes[0]["box"]:
-            continue
-        # the restriction that keeps the least of its parameter's range: what the lever's lead depends on most
-        box = min(boxes[0]["box"], key=kept_of_range)
-        if kept_of_range(box) <= NARROW_BOX:
-            depends.append({"lever": lever, "share": share, "density": boxes[0]["density"], **box})
-    depends.sort(key=lambda d: -d["share"])
-    return {
-        "n": int(summary["worlds"]),
-        "seeds": int(summary["seeds"]),
-        "quick": int(summary["worlds"]) < FEW_WORLDS,
-        "setting": summary.get("setting", {}),
-        "levers": [{"lever": k, **v} for k, v in levers],
-        "leading": [{"lever": k, "share": v["lead_share"]} for k, v in levers if v["lead_share"] > 0],
-        "depends": depends[:2],
-    }
-
-
-def calibration_record() -> dict[str, Any]:
-    """How the baseline was calibrated, as its file records it: how many parameters, to which targets, and
-    whether each was reached on the check's fresh seeds."""
-    import yaml
-
-    from simulation.config import CONFIG_DIR
-
-    meta = yaml.safe_load((CONFIG_DIR / "calibration" / "phare2015.yaml").read_text())["calibration"]
-    checks = {"region": meta["result"], **({"france": meta["france"]} if "france" in meta else {})}
-    return {
-        "n_parameters": len(meta["priors_uniform"]),
-        "reached": {
-            where: {k: bool(v["within_tolerance"]) for k, v in result.items() if isinstance(v, dict)}
-            for where, result in checks.items()
-        },
-    }
 
 
 class ReportError(ValueError):
@@ -208,9 +144,19 @@ def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple
 EXACT = ("stored", "match")
 
 
-def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
-    """Every number of the report, language-free, computed from the sweep's datasets."""
-    check_sweep(sweep_dir, baseline)
+@dataclass
+class _Tables:
+    """A sweep's datasets as the report reads them (finished runs only), and its manifest."""
+
+    summary: pd.DataFrame
+    timeseries: pd.DataFrame
+    registry: pd.DataFrame
+    spending: pd.DataFrame
+    manifest: dict[str, Any]
+
+
+def _read(sweep_dir: Path) -> _Tables:
+    """The sweep's summary, time series, registry and spending, and its ``sweep.json``."""
     try:
         summary, ts = analysis.load(sweep_dir)
     except (OSError, KeyError, pa.ArrowException) as e:
@@ -225,78 +171,87 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     )
     manifest_path = sweep_dir / "sweep.json"
     manifest: dict[str, Any] = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    return _Tables(summary, ts, registry, spending.astype({"scenario": str, "channel": str}), manifest)
 
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)  # indicators NaN in every run
-        comparison = analysis.compare(summary, baseline)
-    ce = analysis.cost_effectiveness(summary, baseline)
-    ranked = analysis.ranking(comparison, ce, summary, baseline, by=HEADLINE)
 
+def _horizon_months(summary: pd.DataFrame) -> int:
     horizons = sorted(int(h) for h in summary["horizon_months"].unique())
     if len(horizons) != 1:
         raise ReportError(f"the sweep mixes horizons {horizons}: one report compares runs of one horizon")
-    horizon_months = int(horizons[0])
-    years = horizon_months / 12
+    return int(horizons[0])
 
-    spending = spending.astype({"scenario": str, "channel": str})
-    lever = spending[spending["channel"].str.startswith("lever:")].groupby(["scenario", "seed"])["public_eur"].sum()
-    runs = summary.set_index(["scenario", "seed"]).index
-    lever_per_run = lever.reindex(runs, fill_value=0.0) / years
 
-    scenario_names = sorted(summary["scenario"].unique(), key=lambda s: _scenario_order(s, baseline))
+@dataclass
+class _Scenarios:
+    """Each scenario's runs, and what their configurations say of the region and of lasting cooperations."""
+
+    runs: list[ScenarioRuns]
+    region: Region | None
+    lasting_after_months: int
+    #: From the territories the sweep stored (None if it did not): names, types, inhabitants.
+    territory_names: list[str] | None
+    territory_types: dict[str, str]
+    populations: dict[str, float]
+
+
+def _scenarios(sweep_dir: Path, t: _Tables, ce: pd.DataFrame, baseline: str, years: float) -> _Scenarios:
+    """Each scenario's runs, budgets and spending, with the configuration they were made with."""
+    summary = t.summary
+    lever = t.spending[t.spending["channel"].str.startswith("lever:")].groupby(["scenario", "seed"])["public_eur"].sum()
+    lever_per_run = lever.reindex(summary.set_index(["scenario", "seed"]).index, fill_value=0.0) / years
     extra_public = ce.set_index("scenario")["extra_public_meur"] if len(ce) else pd.Series(dtype=float)
-    territory_names: list[str] | None = None
-    territory_types: dict[str, str] = {}
-    populations: dict[str, float] = {}
+    out = _Scenarios([], None, 0, None, {}, {})
     lasting_months: set[int] = set()
-    region_info: dict[str, str] = {}
-    scenarios = []
-    for name in scenario_names:
+    for name in sorted(summary["scenario"].unique(), key=lambda s: _scenario_order(s, baseline)):
         rows = summary[summary["scenario"] == name].sort_values("seed")
-        check, config = _configuration(sweep_dir, manifest, name, rows.iloc[0])
-        if territory_names is None and "config_id" in rows and isinstance(rows["config_id"].iloc[0], str):
+        check, config = _configuration(sweep_dir, t.manifest, name, rows.iloc[0])
+        if out.territory_names is None and "config_id" in rows and isinstance(rows["config_id"].iloc[0], str):
             # the region as the runs simulated it (inhabitants at the run's scale), as the sweep stored it
             region = datasets.read_territories(sweep_dir, rows["config_id"].iloc[0])
             if region is not None:
-                territory_names = region["territory"].astype(str).tolist()
-                territory_types = dict(zip(territory_names, region["type"].astype(str), strict=True))
-                populations = dict(zip(territory_names, region["population"].astype(float), strict=True))
+                out.territory_names = region["territory"].astype(str).tolist()
+                out.territory_types = dict(zip(out.territory_names, region["type"].astype(str), strict=True))
+                out.populations = dict(zip(out.territory_names, region["population"].astype(float), strict=True))
         if config is not None:
             lasting_months.add(config.projects.lasting_after_months)
-            if not region_info:  # the region's name, as its preset gives it ("Cantal (Auvergne-Rhône-Alpes)")
-                region_info = {
-                    "name": config.region.name,
-                    "label": config.region.label,
-                    "country": config.region.country,
-                }
+            if out.region is None:  # the region's name, as its preset gives it ("Cantal (Auvergne-Rhône-Alpes)")
+                out.region = Region(config.region.name, config.region.label, config.region.country)
         budget = rows.get("lever_budget_eur_per_year", None)
-        scenarios.append(
-            {
-                "name": name,
-                "n_seeds": int(rows["seed"].nunique()),
+        out.runs.append(
+            ScenarioRuns(
+                name=name,
+                n_seeds=int(rows["seed"].nunique()),
                 # the levers' yearly budget, as the runs recorded it (sweeps from before they did: unknown)
-                "lever_budget_eur_per_year": float(budget.iloc[0]) if budget is not None else math.nan,
-                "lever_eur_per_year": float(lever_per_run.loc[name].mean()),
-                "extra_public_meur": float(extra_public.get(name, math.nan)),
-                "run_ids": rows["run_id"].astype(str).tolist(),
-                "config_check": check,
-            }
+                lever_budget_eur_per_year=float(budget.iloc[0]) if budget is not None else math.nan,
+                lever_eur_per_year=float(lever_per_run.loc[name].mean()),
+                extra_public_meur=float(extra_public.get(name, math.nan)),
+                run_ids=rows["run_id"].astype(str).tolist(),
+                config_check=check,
+            )
         )
-    n_territories = int(summary["territories"].max())
-    seen = set(registry["territory"].astype(str))
-    if territory_names is None or len(territory_names) != n_territories or not seen <= set(territory_names):
-        # The preset could not be recomposed: name the territories the sweep's files show.
-        territory_names = sorted(seen)
     if not lasting_months:  # no scenario could be recomposed: the default configuration's definition
         lasting_months.add(compose([]).projects.lasting_after_months)
     if len(lasting_months) != 1:
         durations = sorted(lasting_months)
         raise ReportError(f"the scenarios count cooperations as lasting after different durations {durations}")
-    lasting_after = lasting_months.pop()
-    counts = analysis.territory_projects(registry, summary, territory_names)
+    out.lasting_after_months = lasting_months.pop()
+    return out
+
+
+def _territories(t: _Tables, s: _Scenarios, baseline: str) -> tuple[Territories, pd.DataFrame, pd.DataFrame | None]:
+    """Where cooperations last by type of territory and which territories are left without a project, with the
+    tables the territories' figures draw (projects by territory, and by type if the types are known)."""
+    names = s.territory_names
+    n_territories = int(t.summary["territories"].max())
+    seen = set(t.registry["territory"].astype(str))
+    if names is None or len(names) != n_territories or not seen <= set(names):
+        # The preset could not be recomposed: name the territories the sweep's files show.
+        names = sorted(seen)
+    types = s.territory_types
+    counts = analysis.territory_projects(t.registry, t.summary, names)
     without = analysis.territories_without_project(counts)
     # "In which territories": lasting cooperations per type of territory, if the preset's types are known.
-    by_type = analysis.by_territory_type(counts, territory_types, populations, baseline) if territory_types else None
+    by_type = analysis.by_territory_type(counts, types, s.populations, baseline) if types else None
     type_rows = by_type.to_dict("records") if by_type is not None else []
     type_names = list(dict.fromkeys(r["type"] for r in type_rows))
     base_types = [r for r in type_rows if r["scenario"] == baseline]
@@ -305,101 +260,119 @@ def collect(sweep_dir: Path, baseline: str = "baseline") -> dict[str, Any]:
     )
     # Per type, the funded lever(s) adding the most lasting cooperations beyond the noise (interval above zero):
     # all of them if tied; none if no interval clears zero. (A shock or a counterfactual is not a lever.)
-    funded_levers = {x["name"] for x in scenarios if x["name"] != baseline and x["lever_budget_eur_per_year"] > 0}
+    funded_levers = {x.name for x in s.runs if x.name != baseline and x.lever_budget_eur_per_year > 0}
     added = [r for r in type_rows if r["scenario"] in funded_levers and r["difference_ci_low"] > 0]
     type_leaders = {}
-    for t in type_names:
-        here = [r for r in added if r["type"] == t]
+    for kind in type_names:
+        here = [r for r in added if r["type"] == kind]
         if here:
             best = max(r["difference"] for r in here)
-            type_leaders[t] = [r for r in here if r["difference"] == best]
+            type_leaders[kind] = [r for r in here if r["difference"] == best]
+    territories = Territories(
+        names=names,
+        types=types,
+        without=places.without_by_type(without, types),
+        never_without=places.never_without(names, without, types),
+        any_without=bool(len(without)),
+        by_type={(r["scenario"], r["type"]): r for r in type_rows},
+        type_names=type_names,
+        type_leaders=type_leaders,
+        shares_add_up=shares_add_up,
+    )
+    return territories, counts, places.type_frame(counts, types, s.populations)
+
+
+def _sweep_info(sweep_dir: Path, t: _Tables) -> SweepInfo:
+    return SweepInfo(
+        name=sweep_dir.resolve().name,
+        date_utc=t.manifest.get("date_utc", "?"),
+        command=sweep_command(t.manifest),
+        commands=sweep_commands(t.manifest),
+        package_versions=sorted(t.summary["package_version"].astype(str).unique()),
+        git_revisions=sorted(t.summary["git_revision"].astype(str).unique()),
+        git_dirty=bool(t.manifest.get("git_dirty")),
+        libraries=", ".join(f"{k} {v}" for k, v in t.manifest.get("libraries", {}).items()),
+    )
+
+
+def _compared(t: _Tables, s: _Scenarios, baseline: str, horizon_months: int) -> Compared:
+    seeds = [x.n_seeds for x in s.runs]
+    summary = t.summary
+    return Compared(
+        baseline=baseline,
+        scenarios=s.runs,
+        n_runs=len(summary),
+        horizon_months=horizon_months,
+        horizon_years=horizon_months / 12,
+        lasting_after_months=s.lasting_after_months,
+        nothing_can_last=horizon_months <= s.lasting_after_months,
+        regions=sorted(summary["region"].astype(str).unique()),
+        seed_list=_seed_list(summary["seed"].unique()),
+        min_seeds=min(seeds, default=0),
+        max_seeds=max(seeds, default=0),
+        # Plausible worlds (draws of the uncertain parameters), when the sweep has them; None: the calibrated
+        # parameters only.
+        n_worlds=int(summary["world"].nunique()) if "world" in summary.columns else None,
+        region=s.region,
+    )
+
+
+def _equal_budget(levers: list[ScenarioRuns]) -> float | None:
+    """The levers' common configured yearly budget, said of two funded scenarios or more whose configurations are
+    the runs' own (stored, or composed again with the same digest); not of a shock-only sweep, whose budgets
+    are all 0, nor of one lever; a scenario without levers, such as a shock, is left out."""
+    funded = [x.lever_budget_eur_per_year for x in levers if x.lever_budget_eur_per_year > 0]
+    known = all(x.config_check in EXACT for x in levers)
+    known = known and not any(math.isnan(x.lever_budget_eur_per_year) for x in levers)
+    return funded[0] if known and len(funded) >= 2 and len(set(funded)) == 1 else None
+
+
+def collect(sweep_dir: Path, baseline: str = "baseline") -> ReportData:
+    """Every number of the report, language-free, computed from the sweep's datasets."""
+    check_sweep(sweep_dir, baseline)
+    t = _read(sweep_dir)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)  # indicators NaN in every run
+        comparison = analysis.compare(t.summary, baseline)
+    ce = analysis.cost_effectiveness(t.summary, baseline)
+    ranked = analysis.ranking(comparison, ce, t.summary, baseline, by=HEADLINE)
+    horizon_months = _horizon_months(t.summary)
+    scenarios = _scenarios(sweep_dir, t, ce, baseline, horizon_months / 12)
+    territories, counts, type_frame = _territories(t, scenarios, baseline)
 
     verdict = analysis.ranking_verdict(ranked, HEADLINE)
     others = ranked.iloc[1:][ranked[HEADLINE].iloc[1:].notna()] if verdict == "ranked" else ranked.iloc[:0]
     valid = ranked[ranked[f"{HEADLINE}_ci_low"].notna()]
     jobs = "jobs_created_cumulative_per_meur"
     creating_jobs = ranked[ranked[f"{jobs}_ci_low"] > 0]
-    levers = [x for x in scenarios if x["name"] != baseline]
-    seeds = [x["n_seeds"] for x in scenarios]
-    # "Every lever is given the same budget" is said of two funded scenarios or more whose configurations are
-    # the runs' own (stored, or composed again with the same digest); not of a shock-only sweep, whose budgets
-    # are all 0, nor of one lever; a scenario without levers, such as a shock, is left out.
-    funded = [x["lever_budget_eur_per_year"] for x in levers if x["lever_budget_eur_per_year"] > 0]
-    known = all(x["config_check"] in EXACT for x in levers)
-    known = known and not any(math.isnan(x["lever_budget_eur_per_year"]) for x in levers)
-    equal_budget = funded[0] if len(funded) >= 2 and len(set(funded)) == 1 else None
-    return {
-        "sweep": {
-            "name": sweep_dir.resolve().name,
-            "date_utc": manifest.get("date_utc", "?"),
-            "command": sweep_command(manifest),
-            # Every command run on the sweep's folder, oldest first: together they rebuild every scenario.
-            "commands": sweep_commands(manifest),
-            "package_versions": sorted(summary["package_version"].astype(str).unique()),
-            "git_revisions": sorted(summary["git_revision"].astype(str).unique()),
-            "git_dirty": bool(manifest.get("git_dirty")),
-            "libraries": ", ".join(f"{k} {v}" for k, v in manifest.get("libraries", {}).items()),
-        },
-        "compared": {
-            "baseline": baseline,
-            "scenarios": scenarios,
-            "n_runs": len(summary),
-            "horizon_months": horizon_months,
-            "horizon_years": years,
-            "lasting_after_months": lasting_after,
-            "nothing_can_last": horizon_months <= lasting_after,
-            "regions": sorted(summary["region"].astype(str).unique()),
-            "seed_list": _seed_list(summary["seed"].unique()),
-            "min_seeds": min(seeds, default=0),
-            "max_seeds": max(seeds, default=0),
-            # Plausible worlds (draws of the uncertain parameters), when the sweep has them; None: the calibrated
-            # parameters only.
-            "n_worlds": int(summary["world"].nunique()) if "world" in summary.columns else None,
-            "region": region_info,
-        },
-        "ranking": ranked.to_dict("records"),
-        "verdict": verdict,
-        "worlds": plausible_worlds(),
-        "calibration": calibration_record(),
-        "tied": others[~others["below_leader"]]["scenario"].tolist(),
-        "below": others[others["below_leader"]]["scenario"].tolist(),
-        "no_effect": valid[valid["includes_zero"]]["scenario"].tolist(),
+    levers = [x for x in scenarios.runs if x.name != baseline]
+    return ReportData(
+        sweep=_sweep_info(sweep_dir, t),
+        compared=_compared(t, scenarios, baseline, horizon_months),
+        ranking=ranked.to_dict("records"),
+        verdict=verdict,
+        worlds=plausible_worlds(),
+        calibration=calibration_record(),
+        tied=others[~others["below_leader"]]["scenario"].tolist(),
+        below=others[others["below_leader"]]["scenario"].tolist(),
+        no_effect=valid[valid["includes_zero"]]["scenario"].tolist(),
         # Levers whose effect on lasting cooperations per M€ is negative beyond the noise.
-        "harmful": valid[valid[f"{HEADLINE}_ci_high"] < 0]["scenario"].tolist(),
+        harmful=valid[valid[f"{HEADLINE}_ci_high"] < 0]["scenario"].tolist(),
         # The lever creating the most jobs per M€, among those whose interval is above zero.
-        "jobs_leader": creating_jobs.sort_values(jobs, ascending=False).iloc[0].to_dict()
-        if len(creating_jobs)
-        else None,
-        "package": next((r for r in ranked.to_dict("records") if r["scenario"] == PACKAGE), None),
-        "n_ranked": int(ranked[HEADLINE].notna().sum()),
-        "n_levers": len(ranked),
+        jobs_leader=creating_jobs.sort_values(jobs, ascending=False).iloc[0].to_dict() if len(creating_jobs) else None,
+        package=next((r for r in ranked.to_dict("records") if r["scenario"] == PACKAGE), None),
+        n_ranked=int(ranked[HEADLINE].notna().sum()),
+        n_levers=len(ranked),
         # The CESER's preconisations P1–P8 among the ranked levers: the robustness of their ranking is known.
-        "ceser_levers": [x for x in ranked["scenario"].astype(str) if re.match(r"p[1-8]_", x)],
-        # The levers' common configured yearly budget (None if they differ), and those that spent much less.
-        "equal_budget": equal_budget if known else None,
-        "underspent": [
-            x["name"] for x in levers if x["lever_eur_per_year"] < UNDERSPENT * x["lever_budget_eur_per_year"]
-        ],
-        "configs_match": all(x["config_check"] in EXACT for x in scenarios),
-        "ce": ranked[ce.columns].to_dict("records"),
-        "territories": {
-            "names": territory_names,
-            "types": territory_types,
-            "without": places.without_by_type(without, territory_types),
-            "never_without": places.never_without(territory_names, without, territory_types),
-            "any_without": bool(len(without)),
-            "by_type": {(r["scenario"], r["type"]): r for r in type_rows},
-            "type_names": type_names,
-            "type_leaders": type_leaders,
-            "shares_add_up": shares_add_up,
-        },
-        "frames": {
-            "timeseries": ts,
-            "cost_effectiveness": ranked[ce.columns],
-            "territory_counts": counts,
-            "territory_types": places.type_frame(counts, territory_types, populations),
-        },
-    }
+        ceser_levers=[x for x in ranked["scenario"].astype(str) if re.match(r"p[1-8]_", x)],
+        equal_budget=_equal_budget(levers),
+        # The levers that spent much less than their configured budget.
+        underspent=[x.name for x in levers if x.lever_eur_per_year < UNDERSPENT * x.lever_budget_eur_per_year],
+        configs_match=all(x.config_check in EXACT for x in scenarios.runs),
+        ce=ranked[ce.columns].to_dict("records"),
+        territories=territories,
+        frames=Frames(t.timeseries, ranked[ce.columns], counts, type_frame),
+    )
 
 
 def sweep_commands(manifest: dict[str, Any]) -> list[dict[str, str]]:

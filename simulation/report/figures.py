@@ -30,6 +30,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulation.model.indicators import PER_MEUR
+from simulation.report.contents import ReportData
 from simulation.study.statistics import interval
 
 #: The printed width of a figure: A4 (210 mm) less the page's side margins (16 mm each, ``report.css``).
@@ -196,13 +197,13 @@ def territory_type_figure(
     return fig
 
 
-def least_heights(data: dict[str, Any]) -> dict[str, float]:
+def least_heights(data: ReportData) -> dict[str, float]:
     """The least height (inches) each figure may be given to absorb a page's stray tail (``heights`` of
     :func:`report_figures`): enough for its panels, bars and labels to stay legible."""
-    n = len(data["compared"]["scenarios"])
+    n = len(data.compared.scenarios)
     levers = max(n - 1, 1)
     rows = math.ceil(levers / (1 if levers == 1 else 2 if levers <= 4 else 3))
-    frame = data["frames"]["territory_types"]
+    frame = data.frames.territory_types
     types = frame["type"].nunique() if frame is not None else 1
     return {
         "emergence": 1.6 * rows + 0.75,
@@ -212,7 +213,7 @@ def least_heights(data: dict[str, Any]) -> dict[str, float]:
 
 
 def report_figures(
-    data: dict[str, Any],
+    data: ReportData,
     words: Mapping[str, str],
     names: Mapping[str, str],
     type_names: Mapping[str, str],
@@ -222,22 +223,22 @@ def report_figures(
     """The report's figures (``emergence``, ``cost_effectiveness``, ``territories``), in ``words``, naming the
     scenarios by ``names`` and the types of territory by ``type_names``; ``heights`` (inches) overrides the height
     each would be given (never below :func:`least_heights`), to fit a page (:mod:`simulation.report.pages`)."""
-    frames = data["frames"]
-    scenarios = [s["name"] for s in data["compared"]["scenarios"]]
-    baseline = data["compared"]["baseline"]
+    frames = data.frames
+    scenarios = [s.name for s in data.compared.scenarios]
+    baseline = data.compared.baseline
     least = least_heights(data)
     h = {k: max(v, least[k]) for k, v in (heights or {}).items()}
     figures = {
         "emergence": emergence_figure(
-            frames["timeseries"], scenarios, baseline, words, names, number, h.get("emergence")
+            frames.timeseries, scenarios, baseline, words, names, number, h.get("emergence")
         ),
         "cost_effectiveness": cost_effectiveness_figure(
-            frames["cost_effectiveness"], words, names, number, h.get("cost_effectiveness")
+            frames.cost_effectiveness, words, names, number, h.get("cost_effectiveness")
         ),
     }
-    if frames["territory_types"] is not None:
+    if frames.territory_types is not None:
         figures["territories"] = territory_type_figure(
-            frames["territory_types"], scenarios, words, names, type_names, number, h.get("territories")
+            frames.territory_types, scenarios, words, names, type_names, number, h.get("territories")
         )
     return figures
 
@@ -248,7 +249,7 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _legacy_territory_plot(data: dict[str, Any], names: Mapping[str, str]) -> bytes:
+def _legacy_territory_plot(data: ReportData, names: Mapping[str, str]) -> bytes:
     """A sweep that did not store its territories' types: one panel per territory (``analysis.territory_plot``)."""
     import tempfile
     from pathlib import Path
@@ -258,13 +259,13 @@ def _legacy_territory_plot(data: dict[str, Any], names: Mapping[str, str]) -> by
     with tempfile.TemporaryDirectory(prefix="ta-report-") as tmp:
         path = Path(tmp) / "territories.png"
         analysis.territory_plot(
-            data["frames"]["territory_counts"], path, analysis.PlotText(scenario_labels=names), dpi=150
+            data.frames.territory_counts, path, analysis.PlotText(scenario_labels=names), dpi=150
         )
         return path.read_bytes()
 
 
 def draw_figures(
-    data: dict[str, Any],
+    data: ReportData,
     words: Mapping[str, str],
     names: Mapping[str, str],
     type_names: Mapping[str, str],

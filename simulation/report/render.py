@@ -10,12 +10,12 @@ import math
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from babel.numbers import format_decimal
 
 from simulation.report import i18n, pages
+from simulation.report.contents import ReportData
 from simulation.report.data import ReportError
 from simulation.report.figures import draw_figures
 from simulation.runs.provenance import REPO, git_revision, package_version
@@ -99,21 +99,21 @@ def doc_reference(path: str, heading: str) -> dict[str, str | None]:
     raise ReportError(f"no section starting with {heading!r} in {path}")
 
 
-def region_name(data: dict[str, Any], countries: dict[str, str]) -> str:
+def region_name(data: ReportData, countries: dict[str, str]) -> str:
     """The simulated region's name as its preset gives it ("Cantal (Auvergne-Rhône-Alpes)"), a Moroccan region's
     country in the report's language ("Oriental (Maroc)"); the preset's key for a sweep whose configuration could
     not be read."""
-    region = data["compared"].get("region") or {}
-    if not region:
-        return ", ".join(data["compared"]["regions"])
-    label = str(region["label"])
-    country = countries.get(str(region.get("country")))
+    region = data.compared.region
+    if region is None:
+        return ", ".join(data.compared.regions)
+    label = region.label
+    country = countries.get(region.country)
     if country:
         label = re.sub(r"\s*\([^)]*\)$", "", label) + f" ({country})"
     return label
 
 
-def render_html(data: dict[str, Any], lang: str, command: str) -> str:
+def render_html(data: ReportData, lang: str, command: str) -> str:
     """The report in ``lang``, as one self-contained HTML document."""
     return render_report(data, lang, command)[0]
 
@@ -125,7 +125,7 @@ def _three_figures(value: float) -> int:
 
 
 def render_report(
-    data: dict[str, Any],
+    data: ReportData,
     lang: str,
     command: str,
     heights: dict[str, float] | None = None,
@@ -140,7 +140,7 @@ def render_report(
         "num": lambda key, value, digits=1, kind="decimal": i18n.number_span(key, value, lang, digits, kind),
         "param_num": lambda key, value: i18n.number_span(key, value, lang, _three_figures(value)),
         "doc": doc_reference,
-        "lasting_months": data["compared"]["lasting_after_months"],
+        "lasting_months": data.compared.lasting_after_months,
         "few_seeds": FEW_SEEDS,
         "interval_separator": i18n.interval_separator(lang),
         "list_separator": i18n.list_separator(lang),
@@ -156,7 +156,6 @@ def render_report(
         "command": command,
         "region": region_name(data, labels["countries"]),
     }
-    context = {k: v for k, v in data.items() if k != "frames"}
     figures, drawn = draw_figures(
         data,
         labels["figure_words"],
@@ -166,7 +165,7 @@ def render_report(
         heights,
     )
     html = env.get_template("report.html.j2").render(
-        lang=lang, report=report, figures=figures, compact=compact, **context
+        lang=lang, report=report, figures=figures, compact=compact, **data.context()
     )
     return html, drawn
 
