@@ -25,6 +25,8 @@ in ``state`` and the round's arrays.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from simulation.kernels.network import draw_one
@@ -53,52 +55,82 @@ _NONE = -4
 _SCAN = -5
 
 
-def round_arrays() -> tuple[np.ndarray, ...]:
-    """The arrays a month's calls of :func:`month` keep their round in: actor, partner, entry, initial trust,
-    and the state."""
-    return (
+class Draws(NamedTuple):
+    """What a month's draws read of the actors and channels."""
+
+    #: Each actor's expected encounters this month, all channels together.
+    lam: np.ndarray
+    #: The cumulated shares of the first channels (network, territory): a uniform below ``edges[0]`` picks the
+    #: network, below ``edges[1]`` the territory, else the region.
+    edges: np.ndarray
+    #: Each actor's territory; territory ``t``'s actors are ``first[t]:first[t + 1]``.
+    territory: np.ndarray
+    first: np.ndarray
+    #: Each actor's sector.
+    sector: np.ndarray
+    #: The initial trust of a new tie within a sector and across sectors, by the actor's territory (stored values).
+    init_same: np.ndarray
+    init_cross: np.ndarray
+
+
+class Rules(NamedTuple):
+    """The month's rules, in the pool's unit where they are trust."""
+
+    #: The probability that a network encounter meets the partner again (else a friend of the partner's).
+    repeat_share: float
+    #: The probability that a cross-sector encounter happens at all.
+    acceptance: float
+    #: Trust that acquaintance alone cannot exceed, and the share of the gap to it a repeat encounter closes.
+    cap_trust: float
+    gain: float
+    #: Ties under this are forgotten.
+    prune_below: float
+
+
+class Round(NamedTuple):
+    """What a month's calls of :func:`month` keep their round in (:func:`new_round`)."""
+
+    #: Each encounter of the round: the actor, the partner, the entry (or what is left to resolve), the initial trust.
+    qi: np.ndarray
+    qj: np.ndarray
+    qh: np.ndarray
+    qx: np.ndarray
+    #: Where the month stands (:data:`STATE`), zero at its first call.
+    state: np.ndarray
+    #: ``counts[0]`` counts the month's new ties.
+    counts: np.ndarray
+
+
+def new_round() -> Round:
+    """The arrays of a month's round, its state at the month's start."""
+    return Round(
         np.empty(ROUND, dtype=np.int64),
         np.empty(ROUND, dtype=np.int64),
         np.empty(ROUND, dtype=np.int64),
         np.empty(ROUND),
         np.zeros(STATE, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
     )
 
 
 @jit
-def month(
-    start, deg, cap, nbr, w, back, row_max, sketch, meta,
-    lam, edges, territory, first, sector, init_same, init_cross,
-    repeat_share, acceptance, cap_trust, gain, prune_below, rng,
-    qi, qj, qh, qx, state, counts,
-):  # fmt: skip
-    """The month's encounters (see the module), in the pool's unit (``cap_trust``, ``prune_below`` and the
-    initial trust ``init_same`` / ``init_cross``, by territory of the actor, are stored values).
+def month(pool, draws, rules, rng, rnd):
+    """The month's encounters (see the module) in the :class:`~simulation.kernels.trust.Pool`: the actors and
+    channels of :class:`Draws`, the :class:`Rules`, the random stream ``rng``, and the :class:`Round` the calls
+    of a month share.
 
     A round is drawn in passes over its encounters, each pass asking for the memory a later one reads: who
     meets, and through which channel; the network partners, in proportion to trust; repeat contact or friend
     of a friend; the friends of friends; the sector filter and the initial trust; the tie looked up in the
     actor's row where its sketch says it may exist; then the encounters are applied in order.
 
-    Args:
-        lam: each actor's expected encounters this month, all channels together.
-        edges: the cumulated shares of the first channels (network, territory): a uniform below ``edges[0]``
-            picks the network, below ``edges[1]`` the territory, else the region.
-        territory, first: each actor's territory; territory ``t``'s actors are ``first[t]:first[t + 1]``.
-        sector: each actor's sector.
-        qi, qj, qh, qx, state: the round (:func:`round_arrays`); ``state`` zero at the month's first call.
-        counts: ``counts[0]`` counts the new ties.
-
     Returns:
         0 when the month is done, else how many entries the pool needs before the call is made again.
     """
-    start, deg, cap, nbr, w, back, row_max, sketch, meta = borrowed(
-        (start, deg, cap, nbr, w, back, row_max, sketch, meta)
-    )
-    lam, edges, territory, first, sector, init_same, init_cross = borrowed(
-        (lam, edges, territory, first, sector, init_same, init_cross)
-    )
-    qi, qj, qh, qx, state, counts = borrowed((qi, qj, qh, qx, state, counts))
+    start, deg, cap, nbr, w, back, row_max, sketch, meta = borrowed(pool)
+    lam, edges, territory, first, sector, init_same, init_cross = borrowed(draws)
+    qi, qj, qh, qx, state, counts = borrowed(rnd)
+    repeat_share, acceptance, cap_trust, gain, prune_below = rules
     n = len(lam)
     k, left, q, length = state[0], state[1], state[2], state[3]
     last, bound = -1.0, 1.0  # the last Poisson rate met, and exp(-rate)

@@ -36,6 +36,8 @@ reference count. Neither changes a result: the same operations run in the same o
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from simulation.kernels.sketch import mark, may_know, sketch_row
@@ -50,6 +52,25 @@ HOLES = 1
 SIZE_CLASSES = 32
 #: The type the pool stores trust in: seven significant digits, half the memory (and memory traffic) of float64.
 TRUST = np.float32
+
+
+class Pool(NamedTuple):
+    """The pool as the kernels that write it take it (:class:`simulation.model.pool.TiePool` holds it)."""
+
+    #: Each actor's row: where it starts, its entries, its room, and a bound of its trust (float64).
+    start: np.ndarray
+    deg: np.ndarray
+    cap: np.ndarray
+    #: Each entry: the neighbour, its trust (:data:`TRUST`), and the position of the same tie in the neighbour's
+    #: row (int32).
+    nbr: np.ndarray
+    w: np.ndarray
+    back: np.ndarray
+    row_max: np.ndarray
+    #: Each actor's sketch of its neighbours (:mod:`simulation.kernels.sketch`).
+    sketch: np.ndarray
+    #: The start of the pool's free end, then the first hole of each size (:data:`HOLES`).
+    meta: np.ndarray
 
 
 # ---------------------------------------------------------------------- entries
@@ -270,18 +291,15 @@ def encounter(start, deg, cap, nbr, w, back, row_max, sketch, meta, i, j, h, ini
 
 
 @jit
-def meet(
-    start, deg, cap, nbr, w, back, row_max, sketch, meta,
-    a, b, hint, initial, cap_trust, gain, prune_below, counts, begin,
-):  # fmt: skip
-    """Encounters ``a[k] — b[k]`` from ``begin`` on, in order (:func:`encounter`); returns where it stopped
-    (``len(a)``: done). ``counts[0]`` counts the new ties.
+def meet(pool, a, b, hint, initial, cap_trust, gain, prune_below, counts, begin):
+    """Encounters ``a[k] — b[k]`` from ``begin`` on, in order (:func:`encounter`), in the :class:`Pool`; returns
+    where it stopped (``len(a)``: done). ``counts[0]`` counts the new ties.
 
     The look-up scans ``a[k]``'s row. Where the encounter was drawn from that row, ``hint[k]`` is the entry
     drawn (-1 otherwise): if it still holds ``b[k]``, no scan is needed.
     """
-    start, deg, cap, nbr, w, back, row_max, meta = borrowed((start, deg, cap, nbr, w, back, row_max, meta))
-    a, b, hint, initial, counts, sketch = borrowed((a, b, hint, initial, counts, sketch))
+    start, deg, cap, nbr, w, back, row_max, sketch, meta = borrowed(pool)
+    a, b, hint, initial, counts = borrowed((a, b, hint, initial, counts))
     for k in range(begin, len(a)):
         _ask_for_encounter(start, deg, cap, nbr, w, back, row_max, a, b, hint, k)
         i, j = a[k], b[k]
@@ -298,15 +316,14 @@ def meet(
 
 
 @jit
-def succeed(start, deg, cap, nbr, w, back, row_max, sketch, meta, lo, hi, gain, floor, one, prune_below, begin):
-    """Joint successes of the pairs ``lo[k] — hi[k]`` from ``begin`` on: +gain × (one − w), ``one`` being
-    full trust in the pool's unit.
+def succeed(pool, lo, hi, gain, floor, one, prune_below, begin):
+    """Joint successes of the pairs ``lo[k] — hi[k]`` from ``begin`` on, in the :class:`Pool`: +gain × (one − w),
+    ``one`` being full trust in the pool's unit.
 
     A pair without a live tie starts at ``floor``. Returns where it stopped.
     """
-    start, deg, cap, nbr, w, back, row_max, sketch, meta, lo, hi = borrowed(
-        (start, deg, cap, nbr, w, back, row_max, sketch, meta, lo, hi)
-    )
+    start, deg, cap, nbr, w, back, row_max, sketch, meta = borrowed(pool)
+    lo, hi = borrowed((lo, hi))
     for k in range(begin, len(lo)):
         i, j = lo[k], hi[k]
         e = find(start, deg, nbr, back, sketch, i, j)
@@ -325,9 +342,11 @@ def succeed(start, deg, cap, nbr, w, back, row_max, sketch, meta, lo, hi, gain, 
 
 
 @jit
-def spread_reputation(start, deg, nbr, w, back, row_max, members, gain, cap_trust, prune_below):
-    """Each member's live ties under ``cap_trust`` close ``gain`` of their gap to it (once per listing)."""
-    start, deg, nbr, w, back, row_max, members = borrowed((start, deg, nbr, w, back, row_max, members))
+def spread_reputation(pool, members, gain, cap_trust, prune_below):
+    """Each member's live ties under ``cap_trust`` close ``gain`` of their gap to it (once per listing), in the
+    :class:`Pool`."""
+    start, deg, _, nbr, w, back, row_max, _, _ = borrowed(pool)
+    members = borrowed((members,))[0]
     for m in members:
         s = start[m]
         for e in range(s, s + deg[m]):
@@ -337,10 +356,11 @@ def spread_reputation(start, deg, nbr, w, back, row_max, members, gain, cap_trus
 
 
 @jit
-def fail(start, deg, nbr, w, back, sketch, lo, hi, loss, one, prune_below):
-    """Joint failures of the pairs ``lo[k] — hi[k]`` with a live tie: −loss × max(w, one − w), floored at 0
-    (``one``: full trust in the pool's unit)."""
-    start, deg, nbr, w, back, sketch, lo, hi = borrowed((start, deg, nbr, w, back, sketch, lo, hi))
+def fail(pool, lo, hi, loss, one, prune_below):
+    """Joint failures of the pairs ``lo[k] — hi[k]`` with a live tie, in the :class:`Pool`: −loss × max(w, one − w),
+    floored at 0 (``one``: full trust in the pool's unit)."""
+    start, deg, _, nbr, w, back, _, sketch, _ = borrowed(pool)
+    lo, hi = borrowed((lo, hi))
     for k in range(len(lo)):
         e = find(start, deg, nbr, back, sketch, lo[k], hi[k])
         if e >= 0:

@@ -78,13 +78,9 @@ class TiePool:
         self.repack(extra=4 * self.n)
 
     @property
-    def _state(
-        self,
-    ) -> tuple[
-        IntArray, IntArray, IntArray, NDArray[np.int32], StoredArray, NDArray[np.int32], FloatArray,
-        NDArray[np.uint64], IntArray,
-    ]:  # fmt: skip
-        return self.start, self.deg, self.cap, self.nbr, self.w, self.back, self.row_max, self.sketch, self.meta
+    def _state(self) -> k.Pool:
+        """The pool as the kernels that write it take it."""
+        return k.Pool(self.start, self.deg, self.cap, self.nbr, self.w, self.back, self.row_max, self.sketch, self.meta)
 
     def _use_rows(self, rows: NDArray) -> None:
         self._rows = rows
@@ -150,7 +146,7 @@ class TiePool:
         """Run a kernel that stops when the pool is full, making room and resuming until it is done."""
         begin, room = 0, 1
         while True:
-            done = kernel(*self._state, *args, begin)
+            done = kernel(self._state, *args, begin)
             if done >= total:
                 return
             room = room * 2 if done == begin else 1  # no progress: a big row needs more room

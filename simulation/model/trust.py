@@ -198,14 +198,12 @@ class TrustNetwork(TiePool):
         lam = np.asarray(rate, dtype=np.float64) * total
         edges = np.cumsum(channels[:2]) / total
         same, cross = (self._stored(np.asarray(x, dtype=np.float64)) for x in initial)
-        counts = np.zeros(1, dtype=np.int64)
-        qi, qj, qh, qx, state = ke.round_arrays()
-        args = (lam, edges, territory, first, self._sector_small, same, cross, float(repeat_share), float(acceptance))
-        while need := ke.month(
-            *self._state, *args, float(cap) / self.unit, float(gain), self._prune, rng, qi, qj, qh, qx, state, counts
-        ):
+        draws = ke.Draws(lam, edges, territory, first, self._sector_small, same, cross)
+        rules = ke.Rules(float(repeat_share), float(acceptance), float(cap) / self.unit, float(gain), self._prune)
+        rnd = ke.new_round()
+        while need := ke.month(self._state, draws, rules, rng, rnd):
             self._make_room(extra=int(need))
-        return int(counts[0])
+        return int(rnd.counts[0])
 
     # Joint successes and failures of the month are queued by the projects and applied
     # by :meth:`flush`, successes first, then reputation, then failures, each in the
@@ -245,14 +243,10 @@ class TrustNetwork(TiePool):
             self._until_done(k.succeed, len(lo), lo, hi, float(success_gain), floor_s, one, self._prune)
         if self._reputation:
             members = np.concatenate(self._reputation)
-            network = (self.start, self.deg, self.nbr, self.w, self.back, self.row_max)
-            k.spread_reputation(*network, members, float(reputation_gain), float(cap) / self.unit, self._prune)
+            k.spread_reputation(self._state, members, float(reputation_gain), float(cap) / self.unit, self._prune)
         if self._failure:
             lo, hi = _group_pairs(self._failure)
-            k.fail(
-                self.start, self.deg, self.nbr, self.w, self.back, self.sketch, lo, hi, float(failure_loss),
-                1.0 / self.unit, self._prune,
-            )  # fmt: skip
+            k.fail(self._state, lo, hi, float(failure_loss), 1.0 / self.unit, self._prune)
         self._success, self._reputation, self._failure = [], [], []
 
     # ------------------------------------------------------------------ indicators
