@@ -33,13 +33,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 def one(args: tuple[str, int]) -> tuple[str, int, pd.DataFrame, pd.DataFrame, dict]:
     from simulation.config import compose
+    from simulation.model import records
     from simulation.model.model import TerritorialModel, outcomes
     from simulation.model.trust import all_pairs
 
     scenario, seed = args
     model = TerritorialModel(compose([f"scenario={scenario}"]), seed=seed).run()
     ts = outcomes.timeseries(model)
-    reg = outcomes.registry(model)
+    reg = records.registry(model)
     # Trust among members of projects that succeeded vs of projects that failed, and vs all ties.
     trust = model.trust
     extra = {"all_ties_mean_trust": trust.mean_trust()}

@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 from simulation.config import Config, compose
+from simulation.model import records
 from simulation.model.model import TerritorialModel, outcomes
 
 DEFAULT_SEEDS = (0, 1, 2)
@@ -115,7 +116,7 @@ def registries(
     scale: float = DEFAULT_SCALE,
 ) -> pd.DataFrame:
     """The project registries of the runs, concatenated, with a ``seed`` column."""
-    frames = [outcomes.registry(run_once(tuple(overrides), s, horizon, scale)[0]).assign(seed=s) for s in seeds]
+    frames = [records.registry(run_once(tuple(overrides), s, horizon, scale)[0]).assign(seed=s) for s in seeds]
     return pd.concat(frames, ignore_index=True)
 
 

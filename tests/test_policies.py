@@ -11,6 +11,7 @@ import pytest
 from conftest import small_region
 
 from simulation.config import CONFIG_DIR, compose
+from simulation.model import records
 from simulation.model.model import TerritorialModel, outcomes
 from simulation.policies import REGISTRY, make_policies
 
@@ -24,7 +25,7 @@ def _run(*overrides: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     horizon = () if any(o.startswith("horizon_months=") for o in overrides) else (HORIZON,)
     model = TerritorialModel(compose([*SMALL, *horizon, *overrides])).run()
     ts = outcomes.timeseries(model)
-    return ts, outcomes.registry(model), outcomes.summarise(model, ts)
+    return ts, records.registry(model), outcomes.summarise(model, ts)
 
 
 def test_every_lever_of_model_md_is_registered() -> None:
@@ -76,7 +77,7 @@ def test_every_lever_spends_within_its_budget_and_books_it(group: str) -> None:
 def test_lever_spending_counts_as_public_money() -> None:
     model = TerritorialModel(compose([*SMALL, HORIZON, "policies=p1"])).run()
     s = outcomes.summarise(model, outcomes.timeseries(model))
-    spend = outcomes.spending(model)
+    spend = records.spending(model)
     by_channel = spend.groupby("channel")["public_eur"].sum()
     assert by_channel["lever:p1_communication"] == pytest.approx(s["public_eur_lever_p1_communication"])
     assert spend["public_eur"].sum() == pytest.approx(s["public_eur_cumulative"])  # levers are public money

@@ -129,7 +129,7 @@ def _frames(frames: list[pd.DataFrame], fixed: pa.Schema | None) -> pa.Table:
     """
     import pandas as pd
 
-    from simulation.model.outcomes import to_arrow
+    from simulation.model.records import to_arrow
 
     rows = [df for df in frames if len(df)] or frames[:1]  # an empty frame adds no row, and may lack dtypes
     return to_arrow(rows[0] if len(rows) == 1 else pd.concat(rows, ignore_index=True), fixed)
@@ -168,7 +168,7 @@ def write_batch(runs: list[tuple[str, RunResult]], sweep_dir: Path, overrides: l
     Returns:
         The summary file.
     """
-    from simulation.model.outcomes import REGISTRY_SCHEMA, SPENDING_SCHEMA
+    from simulation.model.records import REGISTRY_SCHEMA, SPENDING_SCHEMA
 
     first, scenario = runs[0][0], runs[0][1].config.scenario.name
     name = first if len(runs) == 1 else f"{first}-{len(runs)}"

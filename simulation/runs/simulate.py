@@ -8,7 +8,7 @@ validates every value, runs the model and writes a new folder under
 * ``config.yaml``        — the resolved configuration;
 * ``provenance.json``    — package version, git revision, seed, date, Python and library versions;
 * ``timeseries.parquet`` — the monthly indicators (``simulation.model.outcomes``);
-* ``registry.parquet``   — one row per project;
+* ``registry.parquet``   — one row per project (``simulation.model.records``);
 * ``spending.parquet``   — public money by month, territory and channel (each lever apart);
 * ``territories.parquet`` — one row per territory: type, inhabitants, actors simulated by kind;
 * ``summary.json`` / ``summary.md`` — the run-level indicators;
@@ -64,7 +64,7 @@ def simulate(config: Config) -> RunResult:
     """
     import numpy as np
 
-    from simulation.model import outcomes
+    from simulation.model import outcomes, records
     from simulation.model.model import TerritorialModel  # imported before the clock starts: not a run's time
 
     start = time.perf_counter()
@@ -75,10 +75,10 @@ def simulate(config: Config) -> RunResult:
             result = RunResult(
                 config,
                 ts,
-                outcomes.registry(model),
-                outcomes.spending(model),
+                records.registry(model),
+                records.spending(model),
                 outcomes.summarise(model, ts),
-                outcomes.territories(model),
+                records.territories(model),
                 time.perf_counter() - start,
             )
     except FloatingPointError as e:
@@ -200,7 +200,7 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
     Returns:
         The new folder.
     """
-    from simulation.model import outcomes
+    from simulation.model import records
     from simulation.runs.plots import emergence_plot
 
     root = results_root(result.config, results_dir)
@@ -213,10 +213,10 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
             result.config.seed, {"run_id": run_id(result.config), "run_seconds": round(result.seconds, 3)}
         )
         (tmp / "provenance.json").write_text(to_json(prov))
-        outcomes.write_parquet(result.timeseries, tmp / "timeseries.parquet")
-        outcomes.write_parquet(result.registry, tmp / "registry.parquet", outcomes.REGISTRY_SCHEMA)
-        outcomes.write_parquet(result.spending, tmp / "spending.parquet", outcomes.SPENDING_SCHEMA)
-        outcomes.write_parquet(result.territories, tmp / "territories.parquet")
+        records.write_parquet(result.timeseries, tmp / "timeseries.parquet")
+        records.write_parquet(result.registry, tmp / "registry.parquet", records.REGISTRY_SCHEMA)
+        records.write_parquet(result.spending, tmp / "spending.parquet", records.SPENDING_SCHEMA)
+        records.write_parquet(result.territories, tmp / "territories.parquet")
         (tmp / "summary.json").write_text(to_json(result.summary))
         (tmp / "summary.md").write_text(summary_markdown(result))
         if result.config.output.write_plot:
