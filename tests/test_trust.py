@@ -40,13 +40,13 @@ def _check_symmetric_sorted(net: TrustNetwork) -> None:
     assert all(c & (c - 1) == 0 for c in net.cap.tolist()), "a row's room is a power of two"
     for i in range(net.n):
         used[net.start[i] : net.start[i] + net.cap[i]] += 1
-    for hole, size in _holes(net):
-        used[hole : hole + size] += 1
         for e in range(net.start[i], net.start[i] + net.deg[i]):
             j = net.nbr[e]
             assert j != i and 0 <= net.back[e] < net.deg[j], "the copy lies in the neighbour's row"
             t = net.start[j] + net.back[e]
             assert net.nbr[t] == i and net.start[i] + net.back[t] == e and net.w[t] == net.w[e]
+    for hole, size in _holes(net):
+        used[hole : hole + size] += 1
     assert used.max(initial=0) <= 1, "rows and holes do not overlap"
     src = keys // net.n
     bound = np.full(net.n, -1.0)
