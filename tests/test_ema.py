@@ -36,5 +36,8 @@ def test_a_small_ema_experiment_runs_the_model() -> None:
     assert (outcomes["projects_launched_cumulative"] >= 0).all() and (
         outcomes["projects_launched_cumulative"] > 0
     ).any()
-    # the budgets EMA drew are spent: more public money where more levers were funded (same scenario, two policies)
-    assert set(experiments["policy"]) and experiments["p3_seed_grants"].between(0, 1e6).all()
+    # the levers' budgets EMA drew act: within each scenario (the same uncertain parameters and seed), the runs of
+    # the two policies differ in jobs per public M€, which every lever's spending moves
+    assert experiments["p3_seed_grants"].between(0, 1e6).all() and experiments["p3_seed_grants"].nunique() == 2
+    runs = experiments.assign(per_meur=outcomes["jobs_per_public_meur"])
+    assert (runs.groupby("scenario")["per_meur"].nunique() == 2).all(), runs[["scenario", "policy", "per_meur"]]
