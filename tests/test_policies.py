@@ -81,6 +81,21 @@ def test_lever_spending_counts_as_public_money() -> None:
     by_channel = spend.groupby("channel")["public_eur"].sum()
     assert by_channel["lever:p1_communication"] == pytest.approx(s["public_eur_lever_p1_communication"])
     assert spend["public_eur"].sum() == pytest.approx(s["public_eur_cumulative"])  # levers are public money
+    # and what the campaigns spent (the ledger) stays within the yearly budget the lever was given, in real euros
+    years = (model.month + 1) / 12
+    assert 0 < by_channel["lever:p1_communication"] <= model.policies[0].real_budget_eur_per_year * years * (1 + 1e-9)
+
+
+def test_the_grants_in_the_registry_are_the_levers_spending() -> None:
+    """Two records built apart: the projects' policy funding (the registry, from each project's money) and the
+    lever's spending (the ledger's public money by month and territory), in real euros (a simulated project
+    stands for ``weight`` real ones)."""
+    budget = "++policies.levers.0.budget_eur_per_year=2000000"
+    model = TerritorialModel(compose([*SMALL, HORIZON, "policies=p3", budget])).run()
+    reg, spend = records.registry(model), records.spending(model)
+    granted = float((reg["funding_public_policy_eur"] * reg["weight"]).sum())
+    assert granted > 0
+    assert granted == pytest.approx(spend.loc[spend["channel"] == "lever:p3_seed_grants", "public_eur"].sum())
 
 
 def test_switching_a_policy_on_keeps_the_baseline_draws_until_it_acts() -> None:
