@@ -43,17 +43,6 @@ def case(case_id: str, overrides: str | list[str], pattern: str, xfail: str | No
     return pytest.param(args, pattern, id=case_id, marks=marks)
 
 
-#: What compose() says of a value of the wrong type today: the override, not why (Hydra's cause is dropped).
-LOST_CAUSE = (
-    "simulation/config/compose.py: compose() reports Hydra's 'Error merging override ...' or 'Could not override "
-    "...' without its cause (the type expected, the key not in PolicyConfig); the command line prints it"
-)
-
-GROUP_CHOICE = (
-    "simulation/config/compose.py: compose(['region=1']) or (['scenario=true']) lets Hydra's ValueError 'Config "
-    "group override must be a string or a list. Got int' through, not a ConfigError (the command line refuses it)"
-)
-
 P2_AT_MAXIMA = (
     "policies=p2 +policies.levers.0.params.participants_per_event=500 "
     "+policies.levers.0.params.meetings_per_participant=50 +policies.levers.0.params.cost_per_event_eur=500 "

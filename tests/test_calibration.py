@@ -131,7 +131,7 @@ def test_morris_screening_runs_through_the_sweep_machinery(tmp_path, monkeypatch
     from simulation.runs.provenance import git_revision
 
     if git_revision()["git_revision"] == "unknown":
-        return  # outside a git checkout revisions are not compared
+        pytest.skip("outside a git checkout revisions are not compared")
     rows = pd.read_parquet(out / "morris" / "summary").drop(columns="scenario").assign(git_revision="0123abc")
     for path in (out / "morris" / "summary").rglob("*.parquet"):
         path.unlink()

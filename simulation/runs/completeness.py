@@ -10,13 +10,10 @@ import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-if TYPE_CHECKING:  # (a sweep's driver writes the configurations without importing pandas)
-    pass
 
 from simulation.runs.tables import TABLES
 
