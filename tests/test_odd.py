@@ -16,6 +16,8 @@ import re
 import typing
 from pathlib import Path
 
+import pytest
+
 from simulation.config import Brings, Config, Interests, PerDomain, PerKind, PerResource, PerStage
 from simulation.config.region import PerType
 
@@ -90,3 +92,37 @@ def test_every_documented_parameter_has_a_source() -> None:
     assert not unsourced, (
         "parameter row(s) of docs/ODD.md without a source key, 'design' or 'assumption': " + ", ".join(unsourced)
     )
+
+
+def _calibrated_values(node: dict, prefix: str = "") -> dict[str, float]:
+    """The values a calibration file sets, by dotted key (its ``calibration`` record aside)."""
+    out: dict[str, float] = {}
+    for key, value in node.items():
+        if key == "calibration":
+            continue
+        if isinstance(value, dict):
+            out |= _calibrated_values(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = float(value)
+    return out
+
+
+def test_the_odd_gives_the_calibrated_values_and_their_priors() -> None:
+    """Each calibrated parameter's row gives the value in force (``configs/calibration/phare2015.yaml``, to three
+    significant figures) and, where it names a prior, the range the calibration draws from
+    (``simulation.config.uncertainties``)."""
+    import yaml
+
+    from simulation.config import CONFIG_DIR
+    from simulation.config.uncertainties import calibrated
+
+    values = _calibrated_values(yaml.safe_load((CONFIG_DIR / "calibration" / "phare2015.yaml").read_text()))
+    assert len(values) == len(calibrated())
+    rows = _rows()
+    for key, value in values.items():
+        parameter = key if any(f"`{key}`" in _first_cell(r) for r in rows) else key.rsplit(".", 1)[0]
+        row = next(r for r in rows if f"`{parameter}`" in _first_cell(r))
+        assert f"calibrated {value:.3g}" in row, f"docs/ODD.md's row of {parameter} does not give {key} = {value:.3g}"
+        prior = re.search(r"prior ([\d.]+)–([\d.]+)", row)
+        if prior:
+            assert (float(prior[1]), float(prior[2])) == pytest.approx(calibrated()[key]), f"{key}: {prior[0]}"
