@@ -161,6 +161,30 @@ def test_grants_go_only_to_eligible_projects() -> None:
     assert granted["member_kinds"].map(lambda ks: "firm" in list(ks) and "collectivite" in list(ks)).all()
 
 
+def test_selection_and_attractiveness_grant_only_what_their_rules_admit() -> None:
+    """P5 grants coalitions of several kinds of actor with a governance other than the classic one (CESER 2019,
+    P5); the attractiveness counterfactual grants projects with a nomadic firm or an emblematic budget
+    (Reengineering). Three seeds each, every grant checked."""
+    for lever, rule in (("p5", "selection"), ("attractiveness", "attractiveness")):
+        granted = []
+        for seed in range(3):
+            budget = "policies.levers.0.budget_eur_per_year=500000"
+            model = TerritorialModel(compose([*SMALL, HORIZON, f"seed={seed}", f"policies={lever}", budget])).run()
+            reg = records.registry(model)
+            name = model.policies[0].name
+            rows = reg[reg["policy_levers"].map(lambda ls, name=name: name in list(ls))]
+            if rule == "selection":
+                kinds = rows["member_kinds"].map(lambda ks: len(set(ks)))
+                assert (kinds >= model.policies[0].params["min_kinds"]).all(), rows[["member_kinds"]]
+                assert (rows["governance"] != "classic").all()
+            else:
+                nomadic = rows["members"].map(lambda ms, a=model.actors: bool(a.nomadic[list(ms)].any()))
+                emblematic = rows["budget_eur"] >= model.policies[0].params["emblematic_budget_eur"]
+                assert (nomadic | emblematic).all(), rows[["members", "budget_eur"]]
+            granted.append(len(rows))
+        assert sum(granted) > 0, f"{lever} granted nothing in three seeds"
+
+
 def test_equal_budget_splits_one_budget_over_the_levers() -> None:
     cfg = compose([*SMALL, HORIZON, "policies=ceser_package", "policies.equal_budget_eur_per_year=800000"])
     model = TerritorialModel(cfg)
