@@ -2,9 +2,9 @@
 at fractions f, 2f and 4f within seed noise (docs/territories.md, "The sample").
 
 Statistic and tolerance, stated before looking: for each outcome, the means over seeds at 2f and at 4f each differ
-from the mean at f by at most 3 standard errors of their difference (a two-sided z-test at about 0.3%, with 10 seeds a fraction), and by at
-most 15% of the larger mean, so that a bias noise would hide on a noisy outcome is still caught. The region is the
-Cantal (9 EPCI), from 500 to 2,000 actors.
+from the mean at f by at most 3 standard errors of their difference (a two-sided z-test at about 0.3%, with 10
+seeds a fraction), and by at most 15% of the larger mean, so that a bias noise would hide on a noisy outcome is
+still caught. The region is the Cantal (9 EPCI), from 500 to 2,000 actors.
 """
 
 from __future__ import annotations
