@@ -50,11 +50,17 @@ def assert_moves(
     material: float = MATERIAL,
     **run: int,
 ) -> None:
-    """``summary[key]`` moves in ``direction`` (+1 up, -1 down) by more than ``material`` (relative)."""
+    """``summary[key]`` moves in ``direction`` (+1 up, -1 down) by more than ``material`` (relative) on the mean over
+    the seeds, and in that direction on every seed (paired: the same seed with and without the change), so that
+    one seed's noise cannot make the mean's move."""
     b = summarise_runs(base, **run)[key]
     c = summarise_runs(changed, **run)[key]
     d = rel_diff(c, b)
     assert direction * d > material, f"{key}: baseline {b:.4g} -> {c:.4g} ({d:+.1%}) with {changed}"
+    seeds = run.get("seeds", SEEDS)
+    rest = {k: v for k, v in run.items() if k != "seeds"}
+    pairs = [(run_once(base, s, **rest)[2][key], run_once(changed, s, **rest)[2][key]) for s in seeds]
+    assert all(direction * (y - x) > 0 for x, y in pairs), f"{key}: seed by seed {pairs} with {changed}"
 
 
 def tie_ends(model: TerritorialModel) -> tuple[np.ndarray, np.ndarray]:
@@ -282,11 +288,10 @@ def test_follow_up_ideas_feed_new_projects() -> None:
     base_reg, reg = registries(BASE), registries(changed)
     assert (base_reg["origin"] == "follow_up").sum() >= 10  # the baseline's successes spawn projects
     assert (reg["origin"] == "follow_up").sum() == 0  # exact: none without follow-ups
-    # Total launches fall only ~2%: need-driven ideas fill part of the room follow-ups leave
-    # (need saturation, actors' capacity). Tolerance: ideas fall > 2%; launches do not rise.
+    # Tolerance: ideas fall by more than 2%, on every seed. Total launches are not tested: need-driven ideas fill
+    # part of the room follow-ups leave (need saturation, actors' capacity), and their change, about -2% on the
+    # mean of these seeds, is within the seeds' noise (from -11% to +9% seed by seed).
     assert_moves("ideas_cumulative", changed, -1, material=0.02)
-    b = summarise_runs(BASE)["projects_launched_cumulative"]
-    assert summarise_runs(changed)["projects_launched_cumulative"] <= b
 
 
 @pytest.mark.slow
@@ -448,10 +453,19 @@ def test_higher_launch_coverage_launches_fewer_projects() -> None:
 
 
 def test_higher_base_hazards_raise_failures() -> None:
+    """Tripled hazards make a larger share of the launched projects fail, on every seed. (The count of failures
+    need not rise on every seed: with projects failing sooner, fewer are active to fail by month 72.)"""
     base = compose_small([], seed=0).projects.base_hazard_per_month
     stages = ("seed", "experimentation", "consolidation", "deployment")
     changed = tuple(f"projects.base_hazard_per_month.{s}={3 * getattr(base, s):.6f}" for s in stages)  # × 3
-    assert_moves("failures_cumulative", changed, +1)
+
+    def failed_share(overrides: tuple[str, ...]) -> pd.Series:
+        reg = registries(overrides)
+        return (reg["outcome"] == "failed").groupby(reg["seed"]).mean()
+
+    before, after = failed_share(BASE), failed_share(changed)
+    assert (after > before).all(), f"share of launched projects that failed, seed by seed: {before} -> {after}"
+    assert rel_diff(after.mean(), before.mean()) > MATERIAL
 
 
 @pytest.mark.slow

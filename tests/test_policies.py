@@ -111,6 +111,8 @@ def test_switching_a_policy_on_keeps_the_baseline_draws_until_it_acts() -> None:
     assert not ts["trust_mean"].equals(ts0["trust_mean"])  # and it does act afterwards
 
 
+#: Seeds of each lever's effect test, and the standard errors of the paired differences its mean change must exceed.
+EFFECT_SEEDS, EFFECT_T = 16, 2.0
 EFFECTS: list[tuple[str, ...]] = [
     ("p1", "generalised_trust_mean", +1),
     ("p2", "cross_sector_tie_share", +1),
@@ -134,20 +136,21 @@ EFFECTS: list[tuple[str, ...]] = [
 
 @pytest.mark.parametrize("effect", EFFECTS, ids=[e[0] for e in EFFECTS])
 def test_each_lever_moves_what_it_acts_on(effect: tuple) -> None:
-    """Mean over 3 seeds; the change must exceed 2% of the baseline value in the stated direction."""
+    """Paired over :data:`EFFECT_SEEDS` seeds (the same seed with and without the lever): the mean change must exceed
+    2% of the baseline value in the stated direction, and :data:`EFFECT_T` standard errors of the paired
+    differences (a one-sided test at about 3% with 15 degrees of freedom): one seed's luck cannot make it."""
     group, outcome, sign, *extra = effect
     setting = [o for o in extra if not o.lstrip("+").startswith("policies.")]
     params = [o for o in extra if o.lstrip("+").startswith("policies.")]  # the lever's own, after its budget
-    base = np.mean([_run(f"seed={s}", *setting)[2][outcome] for s in range(3)])
-    lever = np.mean(
-        [
-            _run(f"seed={s}", *setting, f"policies={group}", "policies.levers.0.budget_eur_per_year=500000", *params)[
-                2
-            ][outcome]
-            for s in range(3)
-        ]
-    )
-    assert sign * (lever - base) > 0.02 * abs(base), f"{group}: {outcome} {base:.4g} → {lever:.4g}"
+    budget = "policies.levers.0.budget_eur_per_year=500000"
+    seeds = range(EFFECT_SEEDS)
+    bases = np.array([_run(f"seed={s}", *setting)[2][outcome] for s in seeds])
+    levers = np.array([_run(f"seed={s}", *setting, f"policies={group}", budget, *params)[2][outcome] for s in seeds])
+    moved = sign * (levers - bases)
+    se = moved.std(ddof=1) / np.sqrt(len(moved))
+    said = f"{group}: {outcome} {bases.mean():.4g} → {levers.mean():.4g}, seed by seed {bases} → {levers}"
+    assert moved.mean() > 0.02 * abs(bases.mean()), said
+    assert moved.mean() > EFFECT_T * se, f"{said}: {moved.mean() / se:.1f} standard errors"
 
 
 def test_grants_go_only_to_eligible_projects() -> None:
