@@ -7,7 +7,9 @@ on a small real region (``region=cantal``: 9 EPCI, ~500 actors) over 72
 months unless stated, through the cached helpers of ``conftest.py``. A test
 asserts the direction of the named outcome *and* that the change is material:
 unless a test states otherwise, the relative difference of the mean over the
-three seeds must exceed ``MATERIAL`` (5%). Where a mechanism has an exact
+three seeds must exceed ``MATERIAL`` (5%), and the outcome must move the same
+way on each of the three seeds (paired: one seed's luck cannot make the mean's
+move). Where a mechanism has an exact
 consequence (a count that must be zero, a proportion that must hold), the
 test asserts it exactly, with the float tolerance stated in a comment.
 Unit tests of the rules (initial trust, governance, PHARE type, hazard
