@@ -35,6 +35,9 @@ HEADLINE = "lasting_cooperations_per_meur"
 PACKAGE = "ceser_package"
 #: A lever that spent less than this share of its configured budget is pointed out.
 UNDERSPENT = 0.9
+#: The configuration checks that give the runs' own configuration (stored with the sweep, or composed again
+#: with the same digest).
+EXACT = ("stored", "match")
 
 
 class ReportError(ValueError):
@@ -137,11 +140,6 @@ def _recompose(manifest: dict[str, Any], scenario: str, row: pd.Series) -> tuple
         return "unavailable", None
     status = "match" if run_id(config) == row["run_id"] else "differs"
     return status, config
-
-
-#: The configuration checks that give the runs' own configuration (stored with the sweep, or composed again
-#: with the same digest).
-EXACT = ("stored", "match")
 
 
 @dataclass
