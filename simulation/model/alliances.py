@@ -203,15 +203,20 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     seg, cand, w = seg[keep], cand[keep], w[keep]
     interest = actors.interest[cand, dom[seg]]
     brings = actors.brings[cand]
-    open_ = np.ones(len(cand), dtype=bool)
+    unchosen = np.ones(len(seg), dtype=bool)
 
     for r in range(1, members.shape[1]):
-        if not open_.any():
+        # the candidates still in the running (not chosen, of an idea that still needs a partner and has room for
+        # one), the others dropped: a candidate out of the running never comes back
+        live = unchosen & (coverage[seg] < 1.0) & (caps[seg] >= r)
+        if not live.all():
+            seg, cand, w, interest, brings = seg[live], cand[live], w[live], interest[live], brings[live]
+        if len(seg) == 0:
             break
         gain = np.minimum(supply[seg] + brings, 1.0).mean(axis=1) - coverage[seg]
-        score = np.where(open_ & (coverage[seg] < 1.0) & (caps[seg] >= r), w * interest * gain, 0.0)
-        firsts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]]) if len(seg) else np.empty(0, np.int64)
-        best_score = np.maximum.reduceat(score, firsts) if len(firsts) else np.empty(0)
+        score = w * interest * gain
+        firsts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+        best_score = np.maximum.reduceat(score, firsts)
         # the first candidate of each segment reaching its segment's best score
         is_best = (score == np.repeat(best_score, np.diff(np.r_[firsts, len(seg)]))) & (score > 0)
         pos = np.flatnonzero(is_best)
@@ -223,7 +228,8 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
         helped[k] |= w[pos] < unaided[k]
         supply[k] += brings[pos]
         coverage[k] += gain[pos]
-        open_[pos] = False
+        unchosen = np.ones(len(seg), dtype=bool)
+        unchosen[pos] = False
     return Recruitment(members, coverage, helped)
 
 

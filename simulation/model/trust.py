@@ -310,6 +310,8 @@ def mean_pair_trust(net: TrustNetwork, members: IntArray) -> FloatArray:
     i, j = _triu(m_n)
     valid = members >= 0
     both = valid[:, i] & valid[:, j]
-    safe = np.where(valid, members, 0)
-    w = net.get(safe[:, i].ravel(), safe[:, j].ravel()).reshape(k_n, len(i))
+    # Only the pairs of two members are looked up (groups of unequal size pad most of the matrix: at 100,000
+    # actors 8% of its pairs are real); the others hold 0, as they count 0 in the sum.
+    w = np.zeros((k_n, len(i)))
+    w[both] = net.get(members[:, i][both], members[:, j][both])
     return (w * both).sum(axis=1) / np.maximum(both.sum(axis=1), 1)
