@@ -12,6 +12,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import mesa
 import numpy as np
@@ -164,6 +165,7 @@ class TerritorialModel(mesa.Model):
         self.hooks = Hooks(self.policies)
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
         self.network_cache: dict[str, float] = {}
+        self.collecting: dict[str, Any] | None = None
         #: The needs (``ideas.effective_need``) and the version of the active projects they were computed for.
         self.need_cache: tuple[int, np.ndarray] | None = None
         #: Called after each process with its name and seconds, when set (a benchmark's or profiler's timer).
@@ -377,4 +379,8 @@ class TerritorialModel(mesa.Model):
             self.network_cache |= self.trust.indicators()
             if self.process_timer is not None:  # the network's pass, apart: it follows the ties, not the projects
                 self.process_timer("network_indicators", time.perf_counter() - start)
-        self.datacollector.collect(self)
+        self.collecting = {}  # what several indicators share, made once (simulation.model.outcomes)
+        try:
+            self.datacollector.collect(self)
+        finally:
+            self.collecting = None

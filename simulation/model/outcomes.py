@@ -31,6 +31,25 @@ Reporter = Callable[["TerritorialModel"], float]
 TAKEOFF_SHARE = 0.10
 
 
+def _once(m: TerritorialModel, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, made once per collection of the month's indicators (:meth:`TerritorialModel.collect`) for
+    the reporters that share it, and each time outside one."""
+    memo = m.collecting
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _active_ids(m: TerritorialModel) -> np.ndarray:
+    return _once(m, "active_ids", m.projects.active_ids)
+
+
+def _public_by_month(m: TerritorialModel) -> np.ndarray:
+    return _once(m, "public_by_month", m.ledger.public_by_month)
+
+
 def _month_count(name: str) -> Reporter:
     return lambda m: float(m.counters.month.get(name, 0.0))
 
@@ -45,7 +64,7 @@ def _network(name: str) -> Reporter:
 
 
 def _stage_count(stage: Stage) -> Reporter:
-    return lambda m: float(m.projects.count_by_stage()[stage])
+    return lambda m: float(_once(m, "count_by_stage", m.projects.count_by_stage)[stage])
 
 
 def _participation(kind: ActorKind, ever: bool) -> Reporter:
@@ -57,7 +76,7 @@ def _participation(kind: ActorKind, ever: bool) -> Reporter:
     """
 
     def rep(m: TerritorialModel) -> float:
-        mask = m.actors.kind == kind
+        mask = m.actors.of_kind[kind]
         if not mask.any():
             return float("nan")
         engaged = m.actors.ever_engaged if ever else m.actors.engaged > 0
@@ -68,30 +87,30 @@ def _participation(kind: ActorKind, ever: bool) -> Reporter:
 
 def active_cooperations(m: TerritorialModel) -> float:
     """Projects in any active stage (seed to deployment)."""
-    return float(len(m.projects.active_ids()))
+    return float(len(_active_ids(m)))
 
 
 def lasting_cooperations(m: TerritorialModel) -> float:
     """Active projects that have lasted at least ``lasting_after_months`` (36 months: Territoires Conseils 2018)."""
-    ids = m.projects.active_ids()
+    ids = _active_ids(m)
     age = m.month - m.projects.launched[ids]
     return float((age >= m.config.projects.lasting_after_months).sum())
 
 
 def jobs(m: TerritorialModel) -> float:
     """Jobs in active projects now."""
-    return float(m.projects.jobs[m.projects.active_ids()].sum())
+    return float(m.projects.jobs[_active_ids(m)].sum())
 
 
 def public_eur_cumulative(m: TerritorialModel) -> float:
     """Public money spent so far: public tiers of projects plus engineering."""
-    return float(m.ledger.public_by_month()[: m.month + 1].sum())
+    return float(_public_by_month(m)[: m.month + 1].sum())
 
 
 def other_eur_cumulative(m: TerritorialModel) -> float:
     """Non-public money and valorised time so far: private, volunteering, revenue, local fund."""
     others = [s for s in FundingSource if s not in PUBLIC_SOURCES]
-    return float(m.ledger.flows[: m.month + 1][:, :, others].sum())
+    return _once(m, "other_eur_cumulative", lambda: float(m.ledger.flows[: m.month + 1][:, :, others].sum()))
 
 
 def leverage(m: TerritorialModel) -> float:
@@ -107,8 +126,12 @@ def public_eur_per_job(m: TerritorialModel) -> float:
 
 
 def _active_per_territory(m: TerritorialModel) -> np.ndarray:
-    ids = m.projects.active_ids()
-    return np.bincount(m.projects.territory[ids], minlength=len(m.territories)).astype(float)
+    ids = _active_ids(m)
+    return _once(
+        m,
+        "active_per_territory",
+        lambda: np.bincount(m.projects.territory[ids], minlength=len(m.territories)).astype(float),
+    )
 
 
 def territories_with_project_share(m: TerritorialModel) -> float:
@@ -144,7 +167,7 @@ def reporters() -> dict[str, Reporter]:
         "jobs_created_cumulative": _total_count("jobs_created"),
         "value_eur_cumulative": _total_count("value_eur"),
         "reinvested_eur_cumulative": lambda m: float(m.ledger.reinvested[: m.month + 1].sum()),
-        "public_eur": lambda m: float(m.ledger.public_by_month()[m.month]),
+        "public_eur": lambda m: float(_public_by_month(m)[m.month]),
         "public_eur_cumulative": public_eur_cumulative,
         "engineering_eur_cumulative": lambda m: float(m.ledger.engineering[: m.month + 1].sum()),
         "other_eur_cumulative": other_eur_cumulative,
