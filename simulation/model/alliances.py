@@ -267,8 +267,24 @@ def _with_event_participants(
 # ---------------------------------------------------------------------- the month's batch
 
 
-def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> list[Coalition]:
-    """Coalition objects (governance, form, PHARE type, trust, diversity, imbalance) for chosen rows.
+#: What :func:`_describe` gives of each coalition: :class:`Coalition`'s fields but the facilitator and funding.
+Description = tuple[NDArray[np.int64], float, float, float, float, Governance, Form, PhareType, str]
+
+
+def _coalition(d: Description, funding: FundingPlan | None = None) -> Coalition:
+    """The :class:`Coalition` a :func:`_describe` row describes."""
+    members, coverage, trust, diversity, imbalance, governance, form, phare, channel = d
+    return Coalition(
+        members, coverage, trust, diversity, imbalance, governance, form, phare,
+        funding=FundingPlan() if funding is None else funding, channel=channel,
+    )  # fmt: skip
+
+
+def _describe(
+    model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]
+) -> list[Description]:
+    """What the chosen rows' coalitions are (governance, form, PHARE type, trust, diversity, imbalance), as they
+    stand now: the coalitions (:func:`_coalition`) are made only of those that need to be.
 
     Every quantity is computed for all rows at once from the members matrix.
     """
@@ -299,31 +315,20 @@ def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     each_members = np.split(members[valid], np.cumsum(size)[:-1]) if len(rows) else []
     helped = rec.helped[rows] if rec.helped is not None else np.zeros(len(rows), dtype=bool)
     channels = channels_of(model, [ideas[k] for k in rows.tolist()], members, helped)
-    return [
-        Coalition(
-            members=m,
-            resource_coverage=c,
-            mean_trust=t,
-            diversity=d,
-            imbalance=i,
-            governance=GOVERNANCES[g],
-            form=FORMS[f],
-            phare_type=PHARE_TYPES[p],
-            channel=ch,
-        )
-        for m, ch, c, t, d, i, g, f, p in zip(
+    return list(
+        zip(
             each_members,
-            channels,
             rec.coverage[rows].tolist(),
             trust_mean.tolist(),
             diversity.tolist(),
             imbalance.tolist(),
-            governance.tolist(),
-            form.tolist(),
-            phare.tolist(),
+            [GOVERNANCES[g] for g in governance.tolist()],
+            [FORMS[f] for f in form.tolist()],
+            [PHARE_TYPES[p] for p in phare.tolist()],
+            channels,
             strict=True,
         )
-    ]
+    )
 
 
 @dataclass
@@ -366,25 +371,30 @@ def fund_coalitions(model: TerritorialModel, batch: Coalitions) -> list[Project 
     if rec is None or len(viable) == 0:
         return result
     cfg = model.config.alliances
-    coalitions = _describe(model, rec, ideas, viable) if model.hooks.offers_funding else None
+    # The policies that offer funding read the coalitions when they plan; else only the launched ones are made,
+    # described as they stand before the commits take their members' money.
+    described = _describe(model, rec, ideas, viable) if model.hooks.offers_funding else None
+    coalitions = None if described is None else [_coalition(d) for d in described]
     plans = model.funding_rule.plan(model, rec.members[viable], [ideas[k] for k in viable], coalitions)
     funded = np.flatnonzero(plans.coverage >= cfg.min_launch_coverage)
-    if coalitions is None:
-        coalitions_f = _describe(model, rec, ideas, viable[funded])
+    if described is None:
+        described_f = _describe(model, rec, ideas, viable[funded])
     else:
-        coalitions_f = [coalitions[j] for j in funded.tolist()]
+        described_f = [described[j] for j in funded.tolist()]
     # Committed one by one in idea order, each with the money and project slots the earlier ones left.
     rows = viable[funded]
     commits = model.funding_rule.commit_in_order(
         model, rec.members[rows], [ideas[k] for k in rows], plans.subset(funded)
     )
     launched = np.flatnonzero(commits.launched).tolist()
-    for j in launched:
-        coalitions_f[j].funding = commits.plans.row(j)
+    if coalitions is None:
+        made = [_coalition(described_f[j], commits.plans.row(j)) for j in launched]
+    else:
+        made = [coalitions[funded[j]] for j in launched]
+        for c, j in zip(made, launched, strict=True):
+            c.funding = commits.plans.row(j)
     seed_months = stage_durations(model, np.full(len(launched), Stage.SEED, dtype=np.int64))
-    projects = model.projects.launch_all(
-        model, [ideas[rows[j]] for j in launched], [coalitions_f[j] for j in launched], seed_months
-    )
+    projects = model.projects.launch_all(model, [ideas[rows[j]] for j in launched], made, seed_months)
     for j, p in zip(launched, projects, strict=True):
         result[rows[j]] = p
     model.projects.set_hazards(model, [p.id for p in projects])

@@ -71,11 +71,16 @@ def effective_need(model: TerritorialModel) -> NDArray[np.float64]:
     Kept until the active projects next change (a month's follow-up ideas read it once per project that passes a
     stage: recomputing it each time was most of a large region's run).
     """
+    return _need(model).copy()
+
+
+def _need(model: TerritorialModel) -> NDArray[np.float64]:
+    """:func:`effective_need` itself, to be read, not written."""
     version = model.projects.active_version
     cached = model.need_cache
     if cached is None or cached[0] != version:
         cached = model.need_cache = (version, _effective_need(model))
-    return cached[1].copy()
+    return cached[1]
 
 
 def _effective_need(model: TerritorialModel) -> NDArray[np.float64]:
@@ -117,7 +122,7 @@ def generate_ideas(model: TerritorialModel) -> list[Idea]:
 def unmet_share(model: TerritorialModel, territory: int, domain: int) -> float:
     """Share of a territory's need in a domain that active projects leave unmet (0..1)."""
     frag = model.territories.fragility[territory, domain]
-    return float(effective_need(model)[territory, domain] / frag) if frag > 0 else 0.0
+    return float(_need(model)[territory, domain] / frag) if frag > 0 else 0.0
 
 
 def follow_up_idea(model: TerritorialModel, project_id: int) -> Idea | None:
@@ -137,8 +142,8 @@ def replication_idea(model: TerritorialModel, project_id: int) -> Idea | None:
     p = model.projects.records[project_id]
     if len(model.territories) < 2:
         return None
-    others = [t for t in range(len(model.territories)) if t != p.territory]
-    t = others[int(rng.integers(len(others)))]
+    t = int(rng.integers(len(model.territories) - 1))  # any territory but the project's, uniformly
+    t += t >= p.territory
     prob = model.config.ideas.replication_probability * model.hooks.replication_multiplier(model)
     if rng.random() >= min(prob * unmet_share(model, t, p.domain), 1.0):
         return None
