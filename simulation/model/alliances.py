@@ -387,12 +387,13 @@ def fund_coalitions(model: TerritorialModel, batch: Coalitions) -> list[Project 
         model, rec.members[rows], [ideas[k] for k in rows], plans.subset(funded)
     )
     launched = np.flatnonzero(commits.launched).tolist()
+    funding = commits.plans.rows(launched)
     if coalitions is None:
-        made = [_coalition(described_f[j], commits.plans.row(j)) for j in launched]
+        made = [_coalition(described_f[j], plan) for j, plan in zip(launched, funding, strict=True)]
     else:
         made = [coalitions[funded[j]] for j in launched]
-        for c, j in zip(made, launched, strict=True):
-            c.funding = commits.plans.row(j)
+        for c, plan in zip(made, funding, strict=True):
+            c.funding = plan
     seed_months = stage_durations(model, np.full(len(launched), Stage.SEED, dtype=np.int64))
     projects = model.projects.launch_all(model, [ideas[rows[j]] for j in launched], made, seed_months)
     for j, p in zip(launched, projects, strict=True):

@@ -96,13 +96,21 @@ class FundingPlans:
         raised = self.amount_eur.sum(axis=1) + self.expected_revenue_eur
         return np.minimum(1.0, raised / np.maximum(self.budget_eur, 1e-12))
 
-    def row(self, k: int) -> FundingPlan:
-        return FundingPlan(
-            float(self.budget_eur[k]),
-            self.amount_eur[k].copy(),
-            float(self.expected_revenue_eur[k]),
-            [(name, float(eur)) for name, eur in zip(self.policies, self.policy_taken_eur[k], strict=True) if eur > 0],
-        )
+    def rows(self, ks: list[int]) -> list[FundingPlan]:
+        """The plan of each row of ``ks`` (the policies' euros: those it takes, by name)."""
+        budget = self.budget_eur[ks].tolist()
+        revenue = self.expected_revenue_eur[ks].tolist()
+        taken = self.policy_taken_eur[ks].tolist()
+        amount = self.amount_eur[ks]  # (a new array: the plans' rows are theirs)
+        return [
+            FundingPlan(
+                budget[j],
+                amount[j],
+                revenue[j],
+                [(name, eur) for name, eur in zip(self.policies, taken[j], strict=True) if eur > 0],
+            )
+            for j in range(len(ks))
+        ]
 
 
 @dataclass
