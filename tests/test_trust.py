@@ -288,6 +288,20 @@ def test_entry_hints_spare_look_ups_and_change_nothing() -> None:
     _check_symmetric_sorted(nets[0])
 
 
+def test_trusted_rows_are_the_rows_above_each_floor() -> None:
+    """The ties each actor trusts at least as much as its floor: :meth:`rows` with the others left out, in the
+    same order and to the bit (recruitment reads them so)."""
+    net = _random_network(np.random.default_rng(9), months=6, encounters=120)
+    who = np.array([3, 0, 3, 17, 29, 8], dtype=np.int64)  # an actor twice, in no order
+    floor = np.array([0.0, 0.1, 0.2, -1.0, 0.3, 2.0])  # none excluded, some, all
+    seg, nbr, w = net.rows(who)
+    keep = w >= floor[seg]
+    assert 0 < keep.sum() < len(keep), "the floors leave some ties out and keep others"
+    got = net.trusted_rows(who, floor)
+    for a, b in zip(got, (seg[keep], nbr[keep], w[keep]), strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
 def test_compaction_changes_nothing_observable() -> None:
     net = _random_network(np.random.default_rng(5), months=4, encounters=80)
     before = (_as_dict(net), net.n_ties, net.cross_sector_share(), net.giant_component_share())

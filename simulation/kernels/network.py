@@ -66,6 +66,30 @@ def rows(start, deg, nbr, w, who, prune_below):
     return seg[:c], out_nbr[:c], out_w[:c]
 
 
+@jit
+def trusted_rows(start, deg, nbr, w, who, floor, unit, prune_below):
+    """:func:`rows` of the ties whose trust (stored value × ``unit``, at most 1) is at least ``floor[k]`` for the
+    ``k``-th actor of ``who``: (position, neighbour, stored value)."""
+    total = 0
+    for i in who:
+        total += deg[i]
+    seg = np.empty(total, dtype=np.int64)
+    out_nbr = np.empty(total, dtype=np.int64)
+    out_w = np.empty(total)
+    c = 0
+    for k in range(len(who)):
+        s = start[who[k]]
+        least = floor[k]
+        for e in range(s, s + deg[who[k]]):
+            x = np.float64(w[e])
+            if x >= prune_below and min(x * unit, 1.0) >= least:
+                seg[c] = k
+                out_nbr[c] = nbr[e]
+                out_w[c] = x
+                c += 1
+    return seg[:c], out_nbr[:c], out_w[:c]
+
+
 @inline
 def _propose(s, d, w, bound, rng, weighted, prune_below):
     """One proposal of a rejection draw in the row ``s : s + d``: its entry if kept, else -1.

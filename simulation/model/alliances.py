@@ -196,7 +196,9 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
 
     # Every idea's candidates, as one flat array of segments (seg = idea index).
     free = np.flatnonzero(actors.busy[init] < actors.max_projects[init])
-    seg, cand, w = trust.rows(init[free])
+    # (the ties under the idea's trust threshold, most of them, are left out at once: the threshold is applied
+    # again below, to the event's participants too)
+    seg, cand, w = trust.trusted_rows(init[free], threshold[free])
     seg = free[seg]
     seg, cand, w = _with_event_participants(model, ideas, init, free, (seg, cand, w))
     keep = (w >= threshold[seg]) & (actors.busy[cand] < actors.max_projects[cand])

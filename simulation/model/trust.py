@@ -66,6 +66,14 @@ class TrustNetwork(TiePool):
         seg, nbr, stored = kn.rows(self.start, self.deg, self.nbr, self.w, np.asarray(who, dtype=np.int64), self._prune)
         return seg, nbr, self._trust(stored)
 
+    def trusted_rows(self, who: IntArray, floor: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+        """:meth:`rows` of the ties each actor of ``who`` trusts at least as much as its ``floor``."""
+        seg, nbr, stored = kn.trusted_rows(
+            self.start, self.deg, self.nbr, self.w, np.asarray(who, dtype=np.int64),
+            np.asarray(floor, dtype=np.float64), self.unit, self._prune,
+        )  # fmt: skip
+        return seg, nbr, self._trust(stored)
+
     def entries(self) -> tuple[IntArray, FloatArray]:
         """Every live stored entry (both directions of each tie): sorted keys ``i * n + j`` and trust."""
         src, dst, trust = self.rows(np.arange(self.n, dtype=np.int64))
