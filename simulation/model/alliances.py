@@ -269,17 +269,24 @@ def _with_event_participants(
 # ---------------------------------------------------------------------- the month's batch
 
 
-#: What :func:`_describe` gives of each coalition: :class:`Coalition`'s fields but the facilitator and funding.
-Description = tuple[NDArray[np.int64], float, float, float, float, Governance, Form, PhareType, str]
+#: What :func:`_describe` gives of each coalition: its row of the members matrix (padded with -1), then
+#: :class:`Coalition`'s fields but the facilitator, funding and channel.
+Description = tuple[NDArray[np.int64], float, float, float, float, Governance, Form, PhareType]
 
 
-def _coalition(d: Description, funding: FundingPlan | None = None) -> Coalition:
+def _coalition(d: Description, channel: str, funding: FundingPlan | None = None) -> Coalition:
     """The :class:`Coalition` a :func:`_describe` row describes."""
-    members, coverage, trust, diversity, imbalance, governance, form, phare, channel = d
+    row, coverage, trust, diversity, imbalance, governance, form, phare = d
     return Coalition(
-        members, coverage, trust, diversity, imbalance, governance, form, phare,
+        row[row >= 0], coverage, trust, diversity, imbalance, governance, form, phare,
         funding=FundingPlan() if funding is None else funding, channel=channel,
     )  # fmt: skip
+
+
+def _channels(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> list[str]:
+    """How the chosen rows' members came together (:func:`channels_of`)."""
+    helped = rec.helped[rows] if rec.helped is not None else np.zeros(len(rows), dtype=bool)
+    return channels_of(model, [ideas[k] for k in rows.tolist()], rec.members[rows], helped)
 
 
 def _describe(
@@ -314,12 +321,9 @@ def _describe(
     imbalance = np.clip((share_max - 1 / size) / (1 - 1 / size), 0.0, 1.0)
     diversity = np.minimum(present.sum(axis=1) - 1, 3) / 3
     form = np.where(trust_mean >= cfg.alliance_trust, Form.ALLIANCE, Form.PARTNERSHIP)
-    each_members = np.split(members[valid], np.cumsum(size)[:-1]) if len(rows) else []
-    helped = rec.helped[rows] if rec.helped is not None else np.zeros(len(rows), dtype=bool)
-    channels = channels_of(model, [ideas[k] for k in rows.tolist()], members, helped)
     return list(
         zip(
-            each_members,
+            list(members),
             rec.coverage[rows].tolist(),
             trust_mean.tolist(),
             diversity.tolist(),
@@ -327,7 +331,6 @@ def _describe(
             [GOVERNANCES[g] for g in governance.tolist()],
             [FORMS[f] for f in form.tolist()],
             [PHARE_TYPES[p] for p in phare.tolist()],
-            channels,
             strict=True,
         )
     )
@@ -376,7 +379,10 @@ def fund_coalitions(model: TerritorialModel, batch: Coalitions) -> list[Project 
     # The policies that offer funding read the coalitions when they plan; else only the launched ones are made,
     # described as they stand before the commits take their members' money.
     described = _describe(model, rec, ideas, viable) if model.hooks.offers_funding else None
-    coalitions = None if described is None else [_coalition(d) for d in described]
+    coalitions = None
+    if described is not None:
+        channels = _channels(model, rec, ideas, viable)
+        coalitions = [_coalition(d, ch) for d, ch in zip(described, channels, strict=True)]
     plans = model.funding_rule.plan(model, rec.members[viable], [ideas[k] for k in viable], coalitions)
     funded = np.flatnonzero(plans.coverage >= cfg.min_launch_coverage)
     if described is None:
@@ -391,7 +397,10 @@ def fund_coalitions(model: TerritorialModel, batch: Coalitions) -> list[Project 
     launched = np.flatnonzero(commits.launched).tolist()
     funding = commits.plans.rows(launched)
     if coalitions is None:
-        made = [_coalition(described_f[j], plan) for j, plan in zip(launched, funding, strict=True)]
+        channels = _channels(model, rec, ideas, rows[launched])
+        made = [
+            _coalition(described_f[j], ch, plan) for j, ch, plan in zip(launched, channels, funding, strict=True)
+        ]
     else:
         made = [coalitions[funded[j]] for j in launched]
         for c, plan in zip(made, funding, strict=True):
