@@ -76,13 +76,22 @@ def _participation(kind: ActorKind, ever: bool) -> Reporter:
     """
 
     def rep(m: TerritorialModel) -> float:
-        mask = m.actors.of_kind[kind]
-        if not mask.any():
+        engaged, actors = _once(m, f"engaged_by_kind_{ever}", lambda: _engaged_by_kind(m, ever))
+        if actors[kind] == 0:
             return float("nan")
-        engaged = m.actors.ever_engaged if ever else m.actors.engaged > 0
-        return float(engaged[mask].mean()) * float(getattr(m.config.region.partner_share, kind.label))
+        return float(engaged[kind] / actors[kind]) * float(getattr(m.config.region.partner_share, kind.label))
 
     return rep
+
+
+def _engaged_by_kind(m: TerritorialModel, ever: bool) -> tuple[np.ndarray, np.ndarray]:
+    """How many actors of each kind are in an active cooperation (``ever``: have been in one), and how many there
+    are: counts, exact in floats (their ratio is the mean of the kind's 0/1 values, to the bit)."""
+    engaged = m.actors.ever_engaged if ever else m.actors.engaged > 0
+    return (
+        np.bincount(m.actors.kind[engaged], minlength=len(ActorKind)).astype(np.float64),
+        m.actors.count_by_kind.astype(np.float64),
+    )
 
 
 def active_cooperations(m: TerritorialModel) -> float:
