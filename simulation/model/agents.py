@@ -48,6 +48,7 @@ class ActorTable:
         self.kind: NDArray[np.int64] = np.repeat(np.tile(np.arange(n_kinds), n_terr), flat)
         self.n = len(self.kind)
         self.start: NDArray[np.int64] = np.concatenate([[0], np.cumsum(counts.sum(axis=1))]).astype(np.int64)
+        #: How many actors of each kind (by kind value).
         self.count_by_kind = np.bincount(self.kind, minlength=len(ActorKind))
         self.sector = np.array([SECTOR_OF_KIND[ActorKind(k)] for k in range(n_kinds)])[self.kind]
 
