@@ -46,30 +46,10 @@ def get(start, deg, nbr, w, back, sketch, a, b, prune_below, unit):
 
 
 @jit
-def rows(start, deg, nbr, w, who, prune_below):
-    """The live ties of each actor of ``who``, grouped in the order of ``who``: (position, neighbour, trust)."""
-    total = 0
-    for i in who:
-        total += deg[i]
-    seg = np.empty(total, dtype=np.int64)
-    out_nbr = np.empty(total, dtype=np.int64)
-    out_w = np.empty(total)
-    c = 0
-    for k in range(len(who)):
-        s = start[who[k]]
-        for e in range(s, s + deg[who[k]]):
-            if w[e] >= prune_below:
-                seg[c] = k
-                out_nbr[c] = nbr[e]
-                out_w[c] = w[e]
-                c += 1
-    return seg[:c], out_nbr[:c], out_w[:c]
-
-
-@jit
-def trusted_rows(start, deg, nbr, w, who, floor, unit, prune_below):
-    """:func:`rows` of the ties whose trust (stored value × ``unit``, at most 1) is at least ``floor[k]`` for the
-    ``k``-th actor of ``who``: (position, neighbour, stored value)."""
+def rows(start, deg, nbr, w, who, floor, unit, prune_below):
+    """The live ties of each actor of ``who`` whose trust (stored value × ``unit``, at most 1) is at least
+    ``floor[k]`` for the ``k``-th actor (``-inf``: every live tie), grouped in the order of ``who``: (position,
+    neighbour, stored value)."""
     total = 0
     for i in who:
         total += deg[i]

@@ -63,12 +63,12 @@ class TrustNetwork(TiePool):
         Returns:
             (position in ``who``, neighbour, trust) of every tie.
         """
-        seg, nbr, stored = kn.rows(self.start, self.deg, self.nbr, self.w, np.asarray(who, dtype=np.int64), self._prune)
-        return seg, nbr, self._trust(stored)
+        who = np.asarray(who, dtype=np.int64)
+        return self.trusted_rows(who, np.full(len(who), -np.inf))
 
     def trusted_rows(self, who: IntArray, floor: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
         """:meth:`rows` of the ties each actor of ``who`` trusts at least as much as its ``floor``."""
-        seg, nbr, stored = kn.trusted_rows(
+        seg, nbr, stored = kn.rows(
             self.start, self.deg, self.nbr, self.w, np.asarray(who, dtype=np.int64),
             np.asarray(floor, dtype=np.float64), self.unit, self._prune,
         )  # fmt: skip
