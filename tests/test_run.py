@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,8 @@ import pandas as pd
 import pytest
 from conftest import small_region
 
-from simulation.config import compose, from_yaml, run_id
+from simulation.config import ConfigError, compose, from_yaml, run_id
+from simulation.runs.plot_process import PlotProcess
 from simulation.runs.simulate import simulate, write_run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,6 +131,48 @@ def test_the_command_line_run_matches_the_library_run_bit_for_bit(tmp_path: Path
     (cli,) = (tmp_path / "cli").iterdir()
     lib = write_run(simulate(compose([*small_overrides, f"output.results_dir={tmp_path / 'cli'}"])), tmp_path / "lib")
     assert _digest(cli) == _digest(lib)
+
+
+def test_the_plot_drawn_in_a_second_process_is_the_same_to_the_byte(tmp_path: Path, small_overrides: list[str]) -> None:
+    """The command draws the plot in a forked process (simulation.runs.plot_process): the same PNG as here."""
+    result = simulate(compose(small_overrides))
+    here = write_run(result, tmp_path / "here")
+    plotter = PlotProcess()
+    there = write_run(result, tmp_path / "there", plotter=plotter)
+    assert _digest(there) == _digest(here)
+    assert plotter._process.exitcode == 0, "the drawing process has ended"
+
+
+def test_a_drawing_that_fails_fails_the_write_and_leaves_nothing(
+    tmp_path: Path, small_overrides: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drawing process's error is the run's: a full disk while drawing is refused like any write."""
+    import simulation.runs.plots
+
+    def full_disk(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    result = simulate(compose(small_overrides))
+    monkeypatch.setattr(simulation.runs.plots, "emergence_plot", full_disk)  # (the fork inherits it)
+    plotter = PlotProcess()
+    with pytest.raises(ConfigError, match=r"output\.results_dir"):
+        write_run(result, tmp_path, plotter=plotter)
+    assert list(tmp_path.iterdir()) == [], "no result folder and no temporary folder"
+    assert plotter._process.exitcode == 0
+
+
+def test_the_plot_process_is_declined_where_threads_run_and_stops_when_closed() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert PlotProcess.start() is None, "a fork would copy the locks other threads hold"
+    finally:
+        stop.set()
+        thread.join()
+    plotter = PlotProcess()  # a run that fails before its plot: the process ends as soon as it is closed
+    plotter.close()
+    assert plotter._process.exitcode == 0
 
 
 def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds_participation() -> None:

@@ -128,6 +128,8 @@ def registry(model: TerritorialModel) -> pd.DataFrame:
     rows = []
     horizon = model.month
     lasting_after = model.config.projects.lasting_after_months
+    funding_columns = [(f"funding_{src.name.lower()}_eur", src) for src in FundingSource]
+    stage_columns = [(f"month_{s.label}", s) for s in Stage]
     for p in model.projects.records:
         row: dict[str, Any] = {
             "project_id": p.id,
@@ -147,11 +149,12 @@ def registry(model: TerritorialModel) -> pd.DataFrame:
             "facilitated": p.facilitated,
             "budget_eur": p.budget_eur,
         }
-        for src in FundingSource:
-            row[f"funding_{src.name.lower()}_eur"] = float(p.funding_eur[src])
+        funding = p.funding_eur  # (a copy, with the revenue so far: once per project)
+        for column, src in funding_columns:
+            row[column] = float(funding[src])
         row["policy_levers"] = [name for name, _ in p.policy_eur]
-        for s in Stage:
-            row[f"month_{s.label}"] = p.stage_month.get(s, -1)
+        for column, s in stage_columns:
+            row[column] = p.stage_month.get(s, -1)
         ended = p.stage == Stage.FAILED
         end = p.stage_month.get(Stage.FAILED, horizon)
         row["stage"] = p.stage.label

@@ -38,6 +38,8 @@ from simulation.runs.provenance import REPO, provenance, to_json
 if TYPE_CHECKING:
     import pandas as pd
 
+    from simulation.runs.plot_process import PlotProcess
+
 
 @dataclass
 class RunResult:
@@ -194,20 +196,28 @@ def check_results_dir(root: Path) -> None:
         raise ConfigError(f"output.results_dir = {root}: {problem}")
 
 
-def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
+def write_run(result: RunResult, results_dir: str | Path | None = None, plotter: PlotProcess | None = None) -> Path:
     """Write a run's folder atomically; never overwrite an earlier one.
+
+    Args:
+        plotter: a process to draw the plot in while the tables are written
+            (:class:`simulation.runs.plot_process.PlotProcess`); else it is drawn here. Either way it is
+            stopped before this returns.
 
     Returns:
         The new folder.
     """
     from simulation.model import records
-    from simulation.runs.plots import emergence_plot
 
     root = results_root(result.config, results_dir)
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     tmp.chmod(0o777 & ~private_umask())  # mkdtemp makes it private: the result folder is as readable as the umask says
     try:
+        c = result.config
+        plot = (tmp / "emergence.png", f"{c.scenario.label} — {c.region.label}, seed {c.seed}")
+        if c.output.write_plot and plotter is not None:
+            plotter.draw(result.timeseries, *plot, c.projects.lasting_after_months)
         (tmp / "config.yaml").write_text(to_yaml(result.config))
         prov = provenance(
             result.config.seed, {"run_id": run_id(result.config), "run_seconds": round(result.seconds, 3)}
@@ -219,10 +229,14 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
         records.write_parquet(result.territories, tmp / "territories.parquet")
         (tmp / "summary.json").write_text(to_json(result.summary))
         (tmp / "summary.md").write_text(summary_markdown(result))
-        if result.config.output.write_plot:
-            c = result.config
-            title = f"{c.scenario.label} — {c.region.label}, seed {c.seed}"
-            emergence_plot(result.timeseries, tmp / "emergence.png", title, c.projects.lasting_after_months)
+        if c.output.write_plot and plotter is not None:
+            plotter.wait()
+        elif c.output.write_plot:
+            from simulation.runs.plots import emergence_plot
+
+            emergence_plot(result.timeseries, *plot, c.projects.lasting_after_months)
+        if plotter is not None:
+            plotter.close()
         name = _folder_name(result.config)
         for k in range(1, 10_000):
             final = root / (name if k == 1 else f"{name}-{k}")
@@ -234,6 +248,8 @@ def write_run(result: RunResult, results_dir: str | Path | None = None) -> Path:
                     raise
         raise RuntimeError(f"no free result folder name under {root}")
     except BaseException as e:
+        if plotter is not None:
+            plotter.close()  # (before the folder goes: it may be drawing into it)
         for p in sorted(tmp.glob("*")):
             p.unlink()
         tmp.rmdir()
