@@ -15,6 +15,7 @@ workers, under Ray, in a notebook.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import sys
@@ -83,6 +84,7 @@ class PlotProcess:
 
 def _serve(conn: Connection, parents_end: Connection) -> None:
     """The drawing process: import matplotlib, wait for one plot, draw it, answer ``None`` or the exception."""
+    gc.freeze()  # the objects inherited stay out of this process's collections: their pages stay shared
     parents_end.close()  # so that the pipe ends when the run's process closes its end
     try:
         from simulation.runs.plots import emergence_plot
