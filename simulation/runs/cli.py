@@ -60,16 +60,12 @@ def _hydra_main(cfg: DictConfig) -> None:
     plotter = PlotProcess.start() if config.output.write_plot else None
     try:
         result = simulate(config)
-    except RunError as e:
-        raise SystemExit(f"error: {e}") from None
-    except BaseException:
-        if plotter is not None:
-            plotter.close()
-        raise
-    try:
         folder = write_run(result, plotter=plotter)
-    except ConfigError as e:
+    except (RunError, ConfigError) as e:
         raise SystemExit(f"error: {e}") from None
+    finally:
+        if plotter is not None:
+            plotter.close()  # (it has ended already, unless the run failed)
     print(summary_markdown(result))
     print(f"Run time: {result.seconds:.2f} s (also in provenance.json). Results written to {folder}")
     _end_at_once = True

@@ -90,13 +90,13 @@ def _serve(conn: Connection, parents_end: Connection) -> None:
         from simulation.runs.plots import emergence_plot
 
         job = conn.recv()
-    except (EOFError, KeyboardInterrupt):  # the run ended without a plot to draw, or was interrupted
-        return
-    try:
-        emergence_plot(*job)
-        answer: BaseException | None = None
-    except Exception as e:
-        answer = e
+        try:
+            emergence_plot(*job)
+            answer: BaseException | None = None
+        except Exception as e:
+            answer = e
+    except (EOFError, KeyboardInterrupt):  # the run ended without a plot to draw, or was interrupted (Ctrl-C
+        return  # reaches both processes: the run's says so)
     with contextlib.suppress(OSError):  # (a closed pipe: the run stopped waiting, having failed elsewhere)
         try:
             conn.send(answer)
