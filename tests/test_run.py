@@ -198,3 +198,22 @@ def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds
             np.testing.assert_allclose(drawn[kind.label.replace("_", " ")], 100 * column)
     assert {"collectivite", "firm", "association", "citizen group"} <= set(drawn)
     plt.close(fig)
+
+
+def test_the_emergence_plot_says_how_many_actors_each_kinds_share_is_of() -> None:
+    """A share of one or two actors jumps by 50 or 100 points: its label says so, and it is drawn thin and dotted."""
+    import matplotlib.pyplot as plt
+
+    from simulation.enums import ActorKind
+    from simulation.model.model import TerritorialModel, outcomes
+    from simulation.runs.plots import FEW_ACTORS, emergence_figure
+
+    model = TerritorialModel(compose([*small_region(0.3), "horizon_months=24"])).run()
+    counts = {k: int(model.actors.count_by_kind[k]) for k in ActorKind}
+    counts[ActorKind.FIRM], counts[ActorKind.ASSOCIATION] = 1, 1234
+    fig = emergence_figure(outcomes.timeseries(model), "title", 36, counts)
+    lines = {line.get_label(): line for line in fig.axes[1].get_lines()}
+    assert "firm (1 actor)" in lines and "association (1,234 actors)" in lines
+    assert lines["firm (1 actor)"].get_linestyle() == ":" and lines["association (1,234 actors)"].get_linestyle() == "-"
+    assert 1 < FEW_ACTORS <= 1234
+    plt.close(fig)

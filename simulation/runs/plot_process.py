@@ -26,7 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
+
+    from simulation.enums import ActorKind
 
 #: How long the run waits for the drawing process to end once it has answered or its pipe closed.
 JOIN_SECONDS = 10.0
@@ -56,9 +60,16 @@ class PlotProcess:
             return None
         return cls()
 
-    def draw(self, ts: pd.DataFrame, path: Path, title: str, lasting_after_months: int) -> None:
+    def draw(
+        self,
+        ts: pd.DataFrame,
+        path: Path,
+        title: str,
+        lasting_after_months: int,
+        actors_by_kind: Mapping[ActorKind, int] | None = None,
+    ) -> None:
         """Send the plot to draw (the arguments of :func:`simulation.runs.plots.emergence_plot`)."""
-        self._conn.send((ts, Path(path), title, lasting_after_months))
+        self._conn.send((ts, Path(path), title, lasting_after_months, actors_by_kind))
 
     def wait(self) -> None:
         """Wait until the plot is written; raise the drawing's exception, if any."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -25,14 +26,27 @@ KIND_COLOURS = {
 }
 
 
-def emergence_plot(ts: pd.DataFrame, path: Path, title: str, lasting_after_months: int) -> Path:
+#: A kind with fewer simulated actors than this has its participation drawn thin and dotted: its share moves by
+#: steps of more than three points (one actor of a university, two of media in the default sample).
+FEW_ACTORS = 30
+
+
+def emergence_plot(
+    ts: pd.DataFrame,
+    path: Path,
+    title: str,
+    lasting_after_months: int,
+    actors_by_kind: Mapping[ActorKind, int] | None = None,
+) -> Path:
     """Write :func:`emergence_figure` to ``path`` (a PNG)."""
-    fig = emergence_figure(ts, title, lasting_after_months)
+    fig = emergence_figure(ts, title, lasting_after_months, actors_by_kind)
     fig.savefig(path, dpi=120)
     return path
 
 
-def emergence_figure(ts: pd.DataFrame, title: str, lasting_after_months: int) -> Figure:
+def emergence_figure(
+    ts: pd.DataFrame, title: str, lasting_after_months: int, actors_by_kind: Mapping[ActorKind, int] | None = None
+) -> Figure:
     """Projects by stage over the decade (stacked), with each kind's participation rate.
 
     Args:
@@ -40,6 +54,8 @@ def emergence_figure(ts: pd.DataFrame, title: str, lasting_after_months: int) ->
         title: the plot title (scenario, region, seed).
         lasting_after_months: the age from which a cooperation counts as lasting
             (``projects.lasting_after_months``), for the label of its curve.
+        actors_by_kind: how many actors of each kind the run simulated; each kind's label then says it, and a
+            kind of fewer than :data:`FEW_ACTORS` is drawn thin and dotted.
     """
     years = ts["month"] / 12
     fig = Figure(figsize=(9, 7.5))
@@ -66,7 +82,13 @@ def emergence_figure(ts: pd.DataFrame, title: str, lasting_after_months: int) ->
     for kind, colour in KIND_COLOURS.items():
         col = f"participation_{kind.label}"
         if col in ts and ts[col].notna().any():
-            bottom.plot(years, 100 * ts[col], color=colour, label=kind.label.replace("_", " "))
+            label, style = kind.label.replace("_", " "), {}
+            if actors_by_kind is not None:
+                n = actors_by_kind[kind]
+                label += f" ({n:,} actor{'s' if n != 1 else ''})"
+                if n < FEW_ACTORS:
+                    style = {"lw": 0.8, "ls": ":"}
+            bottom.plot(years, 100 * ts[col], color=colour, label=label, **style)
     shock = ts["shock_active"] > 0
     if shock.any():
         for ax in (top, bottom):

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulation.config import Config, ConfigError, run_id, to_yaml
+from simulation.enums import ActorKind
 from simulation.runs.provenance import REPO, provenance, to_json
 
 # The model (Mesa, numba, pandas) and the plots (matplotlib) are imported where they are used: the
@@ -215,9 +216,15 @@ def write_run(result: RunResult, results_dir: str | Path | None = None, plotter:
     tmp.chmod(0o777 & ~private_umask())  # mkdtemp makes it private: the result folder is as readable as the umask says
     try:
         c = result.config
-        plot = (tmp / "emergence.png", f"{c.scenario.label} — {c.region.label}, seed {c.seed}")
+        plot = (
+            result.timeseries,
+            tmp / "emergence.png",
+            f"{c.scenario.label} — {c.region.label}, seed {c.seed}",
+            c.projects.lasting_after_months,
+            {k: int(result.territories[f"actors_{k.label}"].sum()) for k in ActorKind},
+        )
         if c.output.write_plot and plotter is not None:
-            plotter.draw(result.timeseries, *plot, c.projects.lasting_after_months)
+            plotter.draw(*plot)
         (tmp / "config.yaml").write_text(to_yaml(result.config))
         prov = provenance(
             result.config.seed, {"run_id": run_id(result.config), "run_seconds": round(result.seconds, 3)}
@@ -234,7 +241,7 @@ def write_run(result: RunResult, results_dir: str | Path | None = None, plotter:
         elif c.output.write_plot:
             from simulation.runs.plots import emergence_plot
 
-            emergence_plot(result.timeseries, *plot, c.projects.lasting_after_months)
+            emergence_plot(*plot)
         if plotter is not None:
             plotter.close()
         name = _folder_name(result.config)
