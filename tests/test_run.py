@@ -161,6 +161,54 @@ def test_a_drawing_that_fails_fails_the_write_and_leaves_nothing(
     assert plotter._process.exitcode == 0
 
 
+class _TwoArgumentError(Exception):
+    """An exception that pickles but cannot be rebuilt from its arguments."""
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__(f"{a} {b}")
+
+
+@pytest.mark.parametrize("failure", ["matplotlib missing", "unrebuildable error"])
+def test_a_drawing_process_that_fails_otherwise_is_not_taken_for_a_full_disk(
+    tmp_path: Path, small_overrides: list[str], monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """The drawing's own error reaches the run (not a pipe's error, read as the results folder's), and nothing
+    is left."""
+    import simulation.runs.plots
+
+    def fails(*args: object) -> None:
+        raise _TwoArgumentError("no", "plot")
+
+    result = simulate(compose(small_overrides))
+    if failure == "matplotlib missing":
+        monkeypatch.setitem(sys.modules, "simulation.runs.plots", None)  # (the fork inherits it: an ImportError)
+        expected: type[Exception] = ImportError
+    else:
+        monkeypatch.setattr(simulation.runs.plots, "emergence_plot", fails)
+        expected = RuntimeError
+    with pytest.raises(expected) as raised:
+        write_run(result, tmp_path, plotter=PlotProcess())
+    assert "drawing process" in "".join([str(raised.value), *getattr(raised.value, "__notes__", [])])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plot_still_drawing_is_stopped_at_once_and_one_plotter_does_not_hold_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import simulation.runs.plots
+
+    monkeypatch.setattr(simulation.runs.plots, "emergence_plot", lambda *args: time.sleep(60))
+    first, second = PlotProcess(), PlotProcess()
+    second.draw(pd.DataFrame(), tmp_path / "x.png", "title", 36)
+    start = time.perf_counter()
+    first.close()  # (its process must see its pipe closed, though the second was forked after it)
+    second.close()  # a run that failed while its plot was drawing
+    assert time.perf_counter() - start < 5
+    assert first._process.exitcode == 0 and second._process.exitcode is not None
+
+
 def test_the_plot_process_is_declined_where_threads_run_and_stops_when_closed() -> None:
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)

@@ -186,10 +186,6 @@ def _literal_problems(key: str, value: str, cls: Any) -> list[str]:
     return []
 
 
-#: libyaml's parser where PyYAML was built with it (PyPI's wheels are), else PyYAML's own: the same events.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def check_config_files(folders: Sequence[Path]) -> None:
     """Refuse, before Hydra reads them, YAML files of the configuration folders that do not parse, or that use
     anchors and aliases (none of the project's do; an alias bomb would make composing hang): the error names
@@ -202,7 +198,8 @@ def check_config_files(folders: Sequence[Path]) -> None:
     for folder in folders:
         for path in sorted(Path(folder).rglob("*.yaml")):
             try:
-                for event in yaml.parse(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER):
+                # (PyYAML's own parser, as OmegaConf's: libyaml's accepts tabs that Hydra would then refuse)
+                for event in yaml.parse(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader):
                     if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                         mark = event.start_mark
                         problems.append(f"{path}, line {mark.line + 1}: anchors and aliases are not allowed")

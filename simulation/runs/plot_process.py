@@ -1,15 +1,16 @@
 """A run's plot drawn in a second process, which imports matplotlib while the model runs.
 
-matplotlib takes about 0.4 s to import and the emergence plot about 0.2 s to draw, a fifth of the default
-run's 3 s. In a single run of the command, a process forked before the run imports matplotlib on the
-machine's second core while the model runs, then draws the plot while the run's tables are written
-(``docs/performance.md``). The drawing is the same as in the run's own process (``simulation.runs.plots``),
-to the byte.
+matplotlib takes about 0.4 s to import and the emergence plot about 0.2 s to draw. In a single run of the
+command, a process forked before the model is imported imports matplotlib on the machine's second core while
+the model runs, then draws the plot while the run's tables are written (``docs/performance.md``). The drawing
+is the same as in the run's own process (``simulation.runs.plots``), to the byte.
 
 The plot is drawn in the run's own process instead (:meth:`PlotProcess.start` gives ``None``) where forking
-is not safe or gains nothing: other than on Linux (macOS's system libraries do not support fork), on one
-core, or when the process already runs Python threads (a fork copies the locks they hold): in a sweep's
-workers, under Ray, in a notebook.
+is not safe or gains nothing: other than on Linux (macOS's system libraries do not support fork), with one
+core to run on, when the process already runs other Python threads (a fork copies the locks they hold), or
+when the fork fails.
+
+Ctrl-C is the run's to handle: the drawing process ignores it, and the run stops it when it stops.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import pickle
+import signal
 import sys
 import threading
+import traceback
 import warnings
+import weakref
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -32,33 +37,50 @@ if TYPE_CHECKING:
 
     from simulation.enums import ActorKind
 
-#: How long the run waits for the drawing process to end once it has answered or its pipe closed.
+#: How long closing waits for a drawing process with nothing left to do (it ends on reading the closed pipe).
 JOIN_SECONDS = 10.0
+
+#: The open drawing processes of this process: a process forked later closes their ends of the pipes, so that
+#: each drawing process sees its run close its pipe.
+_OPEN: weakref.WeakSet[PlotProcess] = weakref.WeakSet()
 
 
 class PlotProcess:
     """One emergence plot, drawn by a forked process: :meth:`draw` sends the job, :meth:`wait` waits for it
     and raises what the drawing raised (an ``OSError`` of a full disk, say), as the run's own process
-    would have."""
+    would have; :meth:`close` stops the process (at once if it was still drawing)."""
 
     def __init__(self) -> None:
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(theirs, self._conn), name="plot", daemon=True)
-        with warnings.catch_warnings():
-            # Python warns of a fork in a process with threads of any kind; the native ones here are the thread
-            # pools of numpy's OpenBLAS and of Arrow, which stop or start anew around a fork (their fork
-            # handlers); Python threads, whose locks would be copied, are refused by start().
-            warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-            self._process.start()  # (multiprocessing flushes the output streams first: nothing is printed twice)
-        theirs.close()
+        self._drawing = False  # a job sent and not answered
+        self._process = ctx.Process(target=_serve, args=(theirs,), name="plot", daemon=True)
+        _OPEN.add(self)
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # (until the process ignores it)
+        try:
+            with warnings.catch_warnings():
+                # Python warns of a fork in a process with threads of any kind; the native ones here are the thread
+                # pools of numpy's OpenBLAS and of Arrow, which stop or start anew around a fork (their fork
+                # handlers); Python threads, whose locks would be copied, are refused by start().
+                warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+                self._process.start()  # (multiprocessing flushes the output streams first: nothing printed twice)
+        except BaseException:
+            _OPEN.discard(self)
+            self._conn.close()
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            theirs.close()
 
     @classmethod
     def start(cls) -> Self | None:
         """A drawing process, or ``None`` where the plot is better drawn in this process (module docstring)."""
-        if sys.platform != "linux" or (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+        if sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2 or threading.active_count() > 1:
             return None
-        return cls()
+        try:
+            return cls()
+        except OSError:  # no fork now (too many processes, no memory): drawn here
+            return None
 
     def draw(
         self,
@@ -69,49 +91,76 @@ class PlotProcess:
         actors_by_kind: Mapping[ActorKind, int] | None = None,
     ) -> None:
         """Send the plot to draw (the arguments of :func:`simulation.runs.plots.emergence_plot`)."""
-        self._conn.send((ts, Path(path), title, lasting_after_months, actors_by_kind))
+        self._drawing = True
+        # A closed pipe means the process has ended: :meth:`wait` says so, not as a failure to write the results.
+        with contextlib.suppress(OSError):
+            self._conn.send((ts, Path(path), title, lasting_after_months, actors_by_kind))
 
     def wait(self) -> None:
         """Wait until the plot is written; raise the drawing's exception, if any."""
         try:
-            error = self._conn.recv()
-        except EOFError:
-            self._process.join(JOIN_SECONDS)
-            code = self._process.exitcode
-            error = RuntimeError(f"the plot's drawing process ended without drawing (exit code {code})")
+            try:
+                error = self._conn.recv()
+            except (EOFError, OSError):
+                self._process.join(JOIN_SECONDS)
+                code = self._process.exitcode
+                error = RuntimeError(f"the plot's drawing process ended without drawing (exit code {code})")
+            except Exception as e:  # (an answer that does not unpickle here)
+                error = RuntimeError(f"the plot's drawing failed, and its error cannot be read: {e}")
+            self._drawing = False
         finally:
             self.close()
         if error is not None:
             raise error
 
     def close(self) -> None:
-        """Stop the drawing process (at once if it has nothing to draw)."""
-        self._conn.close()  # the process, waiting for a job, reads the end of the pipe and returns
+        """Stop the drawing process: at once if it is still drawing (the run failed or was interrupted), else
+        as soon as it reads the closed pipe."""
+        _OPEN.discard(self)
+        self._conn.close()
+        if self._drawing and self._process.is_alive():
+            self._process.kill()
         self._process.join(JOIN_SECONDS)
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
 
 
-def _serve(conn: Connection, parents_end: Connection) -> None:
+def _serve(conn: Connection) -> None:
     """The drawing process: import matplotlib, wait for one plot, draw it, answer ``None`` or the exception."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run handles Ctrl-C, and stops this process
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     gc.freeze()  # the objects inherited stay out of this process's collections: their pages stay shared
-    parents_end.close()  # so that the pipe ends when the run's process closes its end
+    for other in list(_OPEN):  # this process's copies of the runs' ends of the pipes, its own included
+        other._conn.close()
+    try:
+        answer = _draw(conn)
+    except EOFError:  # the run ended without a plot to draw
+        return
+    with contextlib.suppress(OSError):  # (a closed pipe: the run stopped waiting, having failed elsewhere)
+        conn.send(answer)
+
+
+def _draw(conn: Connection) -> BaseException | None:
+    """Draw the plot received on ``conn``; the exception to raise in the run, or ``None``."""
     try:
         from simulation.runs.plots import emergence_plot
+    except Exception as e:  # matplotlib cannot be imported or set up: the run's error, once it asks
+        conn.recv()  # (the job, or EOFError if the run ended first)
+        return _portable(e)
+    job = conn.recv()
+    try:
+        emergence_plot(*job)
+    except Exception as e:
+        return _portable(e)
+    return None
 
-        job = conn.recv()
-        try:
-            emergence_plot(*job)
-            answer: BaseException | None = None
-        except Exception as e:
-            answer = e
-    except (EOFError, KeyboardInterrupt):  # the run ended without a plot to draw, or was interrupted (Ctrl-C
-        return  # reaches both processes: the run's says so)
-    with contextlib.suppress(OSError):  # (a closed pipe: the run stopped waiting, having failed elsewhere)
-        try:
-            conn.send(answer)
-        except OSError:
-            raise
-        except Exception as e:  # an exception that does not pickle: its text
-            conn.send(RuntimeError(f"{type(answer).__name__}: {answer} ({e})"))
+
+def _portable(e: Exception) -> BaseException:
+    """``e``, with the drawing process's traceback as a note, if it survives pickling; else its text."""
+    e.add_note("(in the plot's drawing process)\n" + traceback.format_exc().rstrip())
+    try:
+        pickle.loads(pickle.dumps(e))
+    except Exception as problem:
+        return RuntimeError(f"{type(e).__name__}: {e} (in the plot's drawing process; not passed on: {problem})")
+    return e

@@ -255,11 +255,13 @@ def write_run(result: RunResult, results_dir: str | Path | None = None, plotter:
                     raise
         raise RuntimeError(f"no free result folder name under {root}")
     except BaseException as e:
-        if plotter is not None:
-            plotter.close()  # (before the folder goes: it may be drawing into it)
-        for p in sorted(tmp.glob("*")):
-            p.unlink()
-        tmp.rmdir()
+        try:
+            if plotter is not None:
+                plotter.close()  # (before the folder goes: it may be drawing into it)
+        finally:
+            for p in sorted(tmp.glob("*")):
+                p.unlink()
+            tmp.rmdir()
         if isinstance(e, OSError):
             raise write_failure(e, root, "output.results_dir") from None
         raise
