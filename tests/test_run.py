@@ -134,13 +134,17 @@ def test_the_command_line_run_matches_the_library_run_bit_for_bit(tmp_path: Path
 
 
 def test_the_plot_drawn_in_a_second_process_is_the_same_to_the_byte(tmp_path: Path, small_overrides: list[str]) -> None:
-    """The command draws the plot in a forked process (simulation.runs.plot_process): the same PNG as here."""
-    result = simulate(compose(small_overrides))
+    """The command draws the plot in a forked process (simulation.runs.plot_process), sent it as soon as the time
+    series is made: the same PNG as here, and as when the process is sent it by write_run."""
+    cfg = compose(small_overrides)
+    result = simulate(cfg)
     here = write_run(result, tmp_path / "here")
     plotter = PlotProcess()
     there = write_run(result, tmp_path / "there", plotter=plotter)
-    assert _digest(there) == _digest(here)
-    assert plotter._process.exitcode == 0, "the drawing process has ended"
+    early = PlotProcess()
+    sooner = write_run(simulate(cfg, early), tmp_path / "sooner", plotter=early)
+    assert _digest(there) == _digest(here) == _digest(sooner)
+    assert plotter._process.exitcode == 0 and early._process.exitcode == 0, "the drawing processes have ended"
 
 
 def test_a_drawing_that_fails_fails_the_write_and_leaves_nothing(
@@ -153,7 +157,7 @@ def test_a_drawing_that_fails_fails_the_write_and_leaves_nothing(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     result = simulate(compose(small_overrides))
-    monkeypatch.setattr(simulation.runs.plots, "emergence_plot", full_disk)  # (the fork inherits it)
+    monkeypatch.setattr(simulation.runs.plots, "emergence_png", full_disk)  # (the fork inherits it)
     plotter = PlotProcess()
     with pytest.raises(ConfigError, match=r"output\.results_dir"):
         write_run(result, tmp_path, plotter=plotter)
@@ -184,7 +188,7 @@ def test_a_drawing_process_that_fails_otherwise_is_not_taken_for_a_full_disk(
         monkeypatch.setitem(sys.modules, "simulation.runs.plots", None)  # (the fork inherits it: an ImportError)
         expected: type[Exception] = ImportError
     else:
-        monkeypatch.setattr(simulation.runs.plots, "emergence_plot", fails)
+        monkeypatch.setattr(simulation.runs.plots, "emergence_png", fails)
         expected = RuntimeError
     with pytest.raises(expected) as raised:
         write_run(result, tmp_path, plotter=PlotProcess())
@@ -199,9 +203,9 @@ def test_a_plot_still_drawing_is_stopped_at_once_and_one_plotter_does_not_hold_a
 
     import simulation.runs.plots
 
-    monkeypatch.setattr(simulation.runs.plots, "emergence_plot", lambda *args: time.sleep(60))
+    monkeypatch.setattr(simulation.runs.plots, "emergence_png", lambda *args: time.sleep(60))
     first, second = PlotProcess(), PlotProcess()
-    second.draw(pd.DataFrame(), tmp_path / "x.png", "title", 36)
+    second.draw(pd.DataFrame(), "title", 36)
     start = time.perf_counter()
     first.close()  # (its process must see its pipe closed, though the second was forked after it)
     second.close()  # a run that failed while its plot was drawing

@@ -59,7 +59,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     # matplotlib is imported, and the plot drawn, in a second process while the model runs (plot_process)
     plotter = PlotProcess.start() if config.output.write_plot else None
     try:
-        result = simulate(config)
+        result = simulate(config, plotter)
         folder = write_run(result, plotter=plotter)
     except (RunError, ConfigError) as e:
         raise SystemExit(f"error: {e}") from None

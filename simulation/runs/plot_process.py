@@ -27,7 +27,6 @@ import traceback
 import warnings
 import weakref
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
@@ -36,6 +35,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from simulation.enums import ActorKind
+
+    #: The arguments of :func:`simulation.runs.plots.emergence_png`.
+    PlotArgs = tuple[pd.DataFrame, str, int, Mapping[ActorKind, int] | None]
 
 #: How long closing waits for a drawing process with nothing left to do (it ends on reading the closed pipe).
 JOIN_SECONDS = 10.0
@@ -46,13 +48,14 @@ _OPEN: weakref.WeakSet[PlotProcess] = weakref.WeakSet()
 
 
 class PlotProcess:
-    """One emergence plot, drawn by a forked process: :meth:`draw` sends the job, :meth:`wait` waits for it
-    and raises what the drawing raised (an ``OSError`` of a full disk, say), as the run's own process
-    would have; :meth:`close` stops the process (at once if it was still drawing)."""
+    """One emergence plot, drawn by a forked process: :meth:`draw` sends the job, :meth:`png` waits for the
+    PNG's bytes and raises what the drawing raised, as the run's own process would have; :meth:`close` stops
+    the process (at once if it was still drawing)."""
 
     def __init__(self) -> None:
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe()
+        self._sent = False
         self._drawing = False  # a job sent and not answered
         self._process = ctx.Process(target=_serve, args=(theirs,), name="plot", daemon=True)
         _OPEN.add(self)
@@ -82,36 +85,42 @@ class PlotProcess:
         except OSError:  # no fork now (too many processes, no memory): drawn here
             return None
 
+    @property
+    def sent(self) -> bool:
+        """Whether the plot has been sent to draw."""
+        return self._sent
+
     def draw(
         self,
         ts: pd.DataFrame,
-        path: Path,
         title: str,
         lasting_after_months: int,
         actors_by_kind: Mapping[ActorKind, int] | None = None,
     ) -> None:
-        """Send the plot to draw (the arguments of :func:`simulation.runs.plots.emergence_plot`)."""
-        self._drawing = True
-        # A closed pipe means the process has ended: :meth:`wait` says so, not as a failure to write the results.
+        """Send the plot to draw (the arguments of :func:`simulation.runs.plots.emergence_png`)."""
+        self._sent = self._drawing = True
+        # A closed pipe means the process has ended: :meth:`png` says so, not as a failure to write the results.
         with contextlib.suppress(OSError):
-            self._conn.send((ts, Path(path), title, lasting_after_months, actors_by_kind))
+            self._conn.send((ts, title, lasting_after_months, actors_by_kind))
 
-    def wait(self) -> None:
-        """Wait until the plot is written; raise the drawing's exception, if any."""
+    def png(self) -> bytes:
+        """Wait for the plot; its PNG file's bytes. Raises the drawing's exception, if any."""
         try:
             try:
-                error = self._conn.recv()
+                answer = self._conn.recv()
             except (EOFError, OSError):
                 self._process.join(JOIN_SECONDS)
                 code = self._process.exitcode
-                error = RuntimeError(f"the plot's drawing process ended without drawing (exit code {code})")
+                answer = RuntimeError(f"the plot's drawing process ended without drawing (exit code {code})")
             except Exception as e:  # (an answer that does not unpickle here)
-                error = RuntimeError(f"the plot's drawing failed, and its error cannot be read: {e}")
+                answer = RuntimeError(f"the plot's drawing failed, and its error cannot be read: {e}")
             self._drawing = False
         finally:
             self.close()
-        if error is not None:
-            raise error
+        if isinstance(answer, BaseException):
+            raise answer
+        result: bytes = answer
+        return result
 
     def close(self) -> None:
         """Stop the drawing process: at once if it is still drawing (the run failed or was interrupted), else
@@ -127,7 +136,7 @@ class PlotProcess:
 
 
 def _serve(conn: Connection) -> None:
-    """The drawing process: import matplotlib, wait for one plot, draw it, answer ``None`` or the exception."""
+    """The drawing process: import matplotlib, wait for one plot, draw it, answer its PNG or the exception."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run handles Ctrl-C, and stops this process
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     gc.freeze()  # the objects inherited stay out of this process's collections: their pages stay shared
@@ -141,19 +150,18 @@ def _serve(conn: Connection) -> None:
         conn.send(answer)
 
 
-def _draw(conn: Connection) -> BaseException | None:
-    """Draw the plot received on ``conn``; the exception to raise in the run, or ``None``."""
+def _draw(conn: Connection) -> bytes | BaseException:
+    """Draw the plot received on ``conn``: its PNG, or the exception to raise in the run."""
     try:
-        from simulation.runs.plots import emergence_plot
+        from simulation.runs.plots import emergence_png
     except Exception as e:  # matplotlib cannot be imported or set up: the run's error, once it asks
         conn.recv()  # (the job, or EOFError if the run ended first)
         return _portable(e)
     job = conn.recv()
     try:
-        emergence_plot(*job)
+        return emergence_png(*job)
     except Exception as e:
         return _portable(e)
-    return None
 
 
 def _portable(e: Exception) -> BaseException:

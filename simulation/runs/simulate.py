@@ -39,7 +39,7 @@ from simulation.runs.provenance import REPO, provenance, to_json
 if TYPE_CHECKING:
     import pandas as pd
 
-    from simulation.runs.plot_process import PlotProcess
+    from simulation.runs.plot_process import PlotArgs, PlotProcess
 
 
 @dataclass
@@ -60,10 +60,15 @@ class RunError(RuntimeError):
     model); nothing was written."""
 
 
-def simulate(config: Config) -> RunResult:
+def simulate(config: Config, plotter: PlotProcess | None = None) -> RunResult:
     """Run the model over its horizon and gather its outputs.
 
     A numeric overflow anywhere in the run is an error (:class:`RunError`), never a warning beside results.
+
+    Args:
+        plotter: a process that draws the run's plot (:class:`simulation.runs.plot_process.PlotProcess`): it
+            is sent the plot as soon as the time series is made, and draws it while the other tables are made
+            and written (:func:`write_run`, given the same process, writes it).
     """
     import numpy as np
 
@@ -75,13 +80,16 @@ def simulate(config: Config) -> RunResult:
         with np.errstate(over="raise"):
             model = TerritorialModel(config).run()
             ts = outcomes.timeseries(model)
+            territories = records.territories(model)
+            if plotter is not None and config.output.write_plot:
+                plotter.draw(*_plot(config, ts, territories))
             result = RunResult(
                 config,
                 ts,
                 records.registry(model),
                 records.spending(model),
                 outcomes.summarise(model, ts),
-                records.territories(model),
+                territories,
                 time.perf_counter() - start,
             )
     except FloatingPointError as e:
@@ -197,13 +205,20 @@ def check_results_dir(root: Path) -> None:
         raise ConfigError(f"output.results_dir = {root}: {problem}")
 
 
+def _plot(c: Config, ts: pd.DataFrame, territories: pd.DataFrame) -> PlotArgs:
+    """The emergence plot's arguments (:func:`simulation.runs.plots.emergence_png`), the path apart."""
+    title = f"{c.scenario.label} — {c.region.label}, seed {c.seed}"
+    kinds = {k: int(territories[f"actors_{k.label}"].sum()) for k in ActorKind}
+    return ts, title, c.projects.lasting_after_months, kinds
+
+
 def write_run(result: RunResult, results_dir: str | Path | None = None, plotter: PlotProcess | None = None) -> Path:
     """Write a run's folder atomically; never overwrite an earlier one.
 
     Args:
-        plotter: a process to draw the plot in while the tables are written
-            (:class:`simulation.runs.plot_process.PlotProcess`); else it is drawn here. Either way it is
-            stopped before this returns.
+        plotter: the process that draws the plot (:class:`simulation.runs.plot_process.PlotProcess`), sent
+            it by :func:`simulate` or else here, before the tables are written; without it the plot is drawn
+            here. Either way the process is stopped before this returns.
 
     Returns:
         The new folder.
@@ -216,15 +231,8 @@ def write_run(result: RunResult, results_dir: str | Path | None = None, plotter:
     tmp.chmod(0o777 & ~private_umask())  # mkdtemp makes it private: the result folder is as readable as the umask says
     try:
         c = result.config
-        plot = (
-            result.timeseries,
-            tmp / "emergence.png",
-            f"{c.scenario.label} — {c.region.label}, seed {c.seed}",
-            c.projects.lasting_after_months,
-            {k: int(result.territories[f"actors_{k.label}"].sum()) for k in ActorKind},
-        )
-        if c.output.write_plot and plotter is not None:
-            plotter.draw(*plot)
+        if c.output.write_plot and plotter is not None and not plotter.sent:
+            plotter.draw(*_plot(c, result.timeseries, result.territories))
         (tmp / "config.yaml").write_text(to_yaml(result.config))
         prov = provenance(
             result.config.seed, {"run_id": run_id(result.config), "run_seconds": round(result.seconds, 3)}
@@ -237,11 +245,11 @@ def write_run(result: RunResult, results_dir: str | Path | None = None, plotter:
         (tmp / "summary.json").write_text(to_json(result.summary))
         (tmp / "summary.md").write_text(summary_markdown(result))
         if c.output.write_plot and plotter is not None:
-            plotter.wait()
+            (tmp / "emergence.png").write_bytes(plotter.png())
         elif c.output.write_plot:
-            from simulation.runs.plots import emergence_plot
+            from simulation.runs.plots import emergence_png
 
-            emergence_plot(*plot)
+            (tmp / "emergence.png").write_bytes(emergence_png(*_plot(c, result.timeseries, result.territories)))
         if plotter is not None:
             plotter.close()
         name = _folder_name(result.config)
