@@ -265,7 +265,7 @@ def write_run(result: RunResult, results_dir: str | Path | None = None, plotter:
     except BaseException as e:
         try:
             if plotter is not None:
-                plotter.close()  # (before the folder goes: it may be drawing into it)
+                plotter.close()  # (at once: its plot is no longer wanted)
         finally:
             for p in sorted(tmp.glob("*")):
                 p.unlink()
