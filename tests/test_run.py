@@ -166,10 +166,13 @@ def test_a_drawing_that_fails_fails_the_write_and_leaves_nothing(
 
 
 class _TwoArgumentError(Exception):
-    """An exception that pickles but cannot be rebuilt from its arguments."""
+    """An exception that cannot be passed from process to process: it cannot be rebuilt from its arguments, and
+    (should a library teach pickle to rebuild exceptions without ``__init__``, as dask installs tblib's support
+    for) it holds a lock, which does not pickle."""
 
     def __init__(self, a: str, b: str) -> None:
         super().__init__(f"{a} {b}")
+        self.lock = threading.Lock()
 
 
 @pytest.mark.parametrize("failure", ["matplotlib missing", "unrebuildable error"])
