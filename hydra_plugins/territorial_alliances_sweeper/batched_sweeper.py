@@ -330,6 +330,10 @@ class SweeperCheck(Callback):
     """
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from simulation.runs import config_process
+
+        if config_process.composing():  # (its mode set in a file): the run's process runs it, from the start
+            config_process.hand_over(config_process.MULTIRUN)
         choice = config.hydra.runtime.choices.get("hydra/sweeper")
         if choice != "batched":
             raise SystemExit(

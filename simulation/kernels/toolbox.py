@@ -123,3 +123,16 @@ def block_sum(a, n):
         res += a[i]
         i += 1
     return res
+
+
+@jit
+def _increment(x):
+    return x + 1
+
+
+def warm_up() -> None:
+    """Load numba's compiler by calling a trivial kernel: its registries of types and functions (about 0.2 s)
+    are loaded on the first call of any kernel, even when every kernel comes from the cache. A single run of the
+    command does it while its configuration is composed in another process (:mod:`simulation.runs.config_process`);
+    nothing is drawn, nothing of a run changes."""
+    _increment(1)

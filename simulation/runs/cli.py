@@ -18,13 +18,16 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from simulation.config import CONFIG_DIR, ConfigError, check_override_keys, to_config
+from simulation.config import CONFIG_DIR, Config, ConfigError, check_override_keys, to_config
 from simulation.config.compose import check_config_files, check_group_choices
+from simulation.runs import config_process
+from simulation.runs.config_process import ConfigProcess
 from simulation.runs.plot_process import PlotProcess
 from simulation.runs.simulate import (
     RunError,
     check_results_dir,
     folder_problem,
+    load_model,
     results_root,
     simulate,
     summary_markdown,
@@ -56,8 +59,15 @@ def _hydra_main(cfg: DictConfig) -> None:
         check_results_dir(results_root(config))
     except ConfigError as e:
         raise SystemExit(f"error: {e}") from None
+    if config_process.composing():  # composed for the run's process, which has imported the model meanwhile
+        config_process.hand_over(config)
     # matplotlib is imported, and the plot drawn, in a second process while the model runs (plot_process)
-    plotter = PlotProcess.start() if config.output.write_plot else None
+    _run(config, PlotProcess.start() if config.output.write_plot else None)
+
+
+def _run(config: Config, plotter: PlotProcess | None) -> None:
+    """The single run of a validated configuration: its folder written and its summary printed."""
+    global _end_at_once
     try:
         result = simulate(config, plotter)
         folder = write_run(result, plotter=plotter)
@@ -69,6 +79,23 @@ def _hydra_main(cfg: DictConfig) -> None:
     print(summary_markdown(result))
     print(f"Run time: {result.seconds:.2f} s (also in provenance.json). Results written to {folder}")
     _end_at_once = True
+
+
+def _run_composed(composer: ConfigProcess) -> None:
+    """A single run whose configuration is composed by ``composer`` while this process imports the model."""
+    try:
+        load_model()
+        answer = composer.result()
+    except BaseException:
+        composer.close()
+        raise
+    if not isinstance(answer, Config):  # a multirun after all, or a configuration refused (and said why)
+        if answer == config_process.MULTIRUN:
+            _hydra_main()
+            return
+        raise SystemExit(composer.exitcode)
+    composer.close()
+    _run(answer, PlotProcess.start() if answer.output.write_plot else None)
 
 
 BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
@@ -133,6 +160,20 @@ def _check_hydra_folders(overrides: list[str], multirun: bool = False) -> None:
                 raise ConfigError(f"{key.lstrip('+')} = {value}: {problem}")
 
 
+def _check_and_compose() -> None:
+    """Check the command line and the configuration files, then compose the configuration and run it (Hydra's
+    main): whatever is refused is refused before Hydra reads anything."""
+    overrides = _overrides(sys.argv[1:])
+    try:
+        check_config_files([CONFIG_DIR, *_config_dirs(sys.argv[1:])])  # before Hydra reads them
+        check_override_keys(overrides)  # Hydra would refuse an unknown key without saying which exist
+        check_group_choices(overrides, _config_dirs(sys.argv[1:]))
+        _check_hydra_folders(overrides, multirun=_multirun(sys.argv[1:], overrides))
+    except ConfigError as e:
+        raise SystemExit(f"error: {e}") from None
+    _hydra_main()
+
+
 def main() -> None:
     """Console entry point (``ta-run``); takes Hydra overrides on the command line.
 
@@ -146,16 +187,13 @@ def main() -> None:
     workers at exit).
     """
     _collect_less()
-    overrides = _overrides(sys.argv[1:])
     try:
-        check_config_files([CONFIG_DIR, *_config_dirs(sys.argv[1:])])  # before Hydra reads them
-        check_override_keys(overrides)  # Hydra would refuse an unknown key without saying which exist
-        check_group_choices(overrides, _config_dirs(sys.argv[1:]))
-        _check_hydra_folders(overrides, multirun=_multirun(sys.argv[1:], overrides))
-    except ConfigError as e:
-        raise SystemExit(f"error: {e}") from None
-    try:
-        _hydra_main()
+        # A single run's configuration is composed in a forked process while this one imports the model
+        composer = ConfigProcess.start(sys.argv[1:], _check_and_compose)
+        if composer is None:
+            _check_and_compose()
+        else:
+            _run_composed(composer)
     except ConfigError as e:  # a write that failed after the run (disk full), naming the path and the key
         raise SystemExit(f"error: {e}") from None
     except KeyboardInterrupt:

@@ -60,6 +60,17 @@ class RunError(RuntimeError):
     model); nothing was written."""
 
 
+def load_model() -> None:
+    """Import what :func:`simulate` imports and load numba's compiler, as a run's first kernel would: a single
+    run of the command does it while its configuration is composed in another process
+    (:mod:`simulation.runs.config_process`)."""
+    from simulation.kernels.toolbox import warm_up
+    from simulation.model import outcomes, records  # noqa: F401
+    from simulation.model.model import TerritorialModel  # noqa: F401
+
+    warm_up()
+
+
 def simulate(config: Config, plotter: PlotProcess | None = None) -> RunResult:
     """Run the model over its horizon and gather its outputs.
 
