@@ -164,6 +164,46 @@ def test_decay_and_prune() -> None:
     _check_symmetric_sorted(net)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_largest_component_month_after_month_matches_networkx(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The indicators' largest component, month after month while ties are made, fade, fail and move (rows grow,
+    the pool is repacked): networkx's, whether the union–find ran or the spanning tree kept from an earlier month
+    showed the network still connected (both happen here)."""
+    from simulation.kernels import network as kn
+
+    runs = {"union–find": 0, "spanning tree still live": 0}
+    totals, still_live = kn.totals, kn.spanning_ties_live
+
+    def counted_totals(*args: object) -> tuple[object, ...]:
+        runs["union–find"] += bool(args[-1])
+        return totals(*args)
+
+    def counted_still_live(*args: object) -> bool:
+        live = still_live(*args)
+        runs["spanning tree still live"] += live
+        return live
+
+    monkeypatch.setattr(kn, "totals", counted_totals)
+    monkeypatch.setattr(kn, "spanning_ties_live", counted_still_live)
+    rng = np.random.default_rng(seed)
+    net = _net(rng.integers(0, 3, N), prune_below=0.06)
+    for month in range(64):
+        busy = (month // 8) % 2 == 0  # eight months of many encounters, eight of few: connected, then apart
+        a, b = rng.integers(0, N, 30 if busy else 2), rng.integers(0, N, 30 if busy else 2)
+        net.meet(a, b, rng.uniform(0.07, 0.3, len(a)), cap=0.35, gain=0.2)
+        if month % 3 == 0:
+            net.queue_failure(rng.choice(N, 4, replace=False))  # a joint failure: its ties fall, some below the prune
+            net.flush(success_gain=0.3, floor=0.05, reputation_gain=0.0, cap=0.35, failure_loss=0.6)
+        net.decay(rate=0.05 if busy else 0.25)
+        if month % 7 == 6:
+            net.compact()
+        g = nx.Graph()
+        g.add_nodes_from(range(N))
+        g.add_edges_from((int(x), int(y)) for x, y in zip(*np.divmod(net.entries()[0], N), strict=True))
+        assert net.giant_component_share() * N == pytest.approx(max(len(c) for c in nx.connected_components(g)))
+    assert runs["union–find"] > 0 and runs["spanning tree still live"] > 0, runs
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, N - 1), st.integers(0, N - 1)), min_size=1, max_size=120), st.integers(0, 99))
 def test_structure_and_indicators_match_networkx(pairs: list[tuple[int, int]], seed: int) -> None:

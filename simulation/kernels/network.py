@@ -153,7 +153,9 @@ def _root(parent, i):
 @jit
 def totals(start, deg, nbr, w, sector, prune_below, components):
     """Over every live stored entry: (count, sum of trust, count joining two sectors, and with ``components`` the
-    size of the largest connected component — union–find over every tie in the same pass —, else 0).
+    size of the largest connected component — union–find over every tie in the same pass —, else 0; and the
+    ties that joined two components: the rows, entries and neighbours of a spanning forest, of which
+    :func:`spanning_ties_live` tells whether the network is still connected).
 
     Rows are read in actor order, each asked for two rows ahead; the root of the row's actor is kept
     through its row (it changes only when its component joins a larger one). Once one component holds every
@@ -163,6 +165,10 @@ def totals(start, deg, nbr, w, sector, prune_below, components):
     n = len(start) if components else 0
     parent = np.arange(n).astype(np.int32)
     size = np.ones(n, dtype=np.int32)
+    tie_row = np.empty(max(n - 1, 0), dtype=np.int64)
+    tie_entry = np.empty(max(n - 1, 0), dtype=np.int64)
+    tie_nbr = np.empty(max(n - 1, 0), dtype=np.int64)
+    ties = 0
     small_sector = sector.astype(np.int8)  # (three sectors) an eighth of the cache
     count, cross = 0, 0
     total = 0.0
@@ -190,8 +196,31 @@ def totals(start, deg, nbr, w, sector, prune_below, components):
                         parent[rj] = ri
                         size[ri] += size[rj]
                         linking = size[ri] < n
+                        tie_row[ties], tie_entry[ties], tie_nbr[ties] = i, e, j
+                        ties += 1
     best = 0
     for i in range(n):
         if parent[i] == i and size[i] > best:
             best = size[i]
-    return count, total, cross, best
+    return count, total, cross, best, tie_row[:ties], tie_entry[:ties], tie_nbr[:ties]
+
+
+@jit
+def spanning_ties_live(start, deg, nbr, w, prune_below, tie_row, tie_entry, tie_nbr):
+    """Whether every tie of a spanning tree (:func:`totals`' ties when one component held every actor) is still
+    live: its trust not below ``prune_below``. If so, the network is still connected, whatever else changed
+    (ties only join). A tie is looked for where it was, else (its row has moved since, as rows do when they grow)
+    along its row, and the entry where it is found is kept for the next time."""
+    for t in range(len(tie_row)):
+        i, e, j = tie_row[t], tie_entry[t], tie_nbr[t]
+        if e >= start[i] and e < start[i] + deg[i] and nbr[e] == j and w[e] >= prune_below:
+            continue
+        found = -1
+        for f in range(start[i], start[i] + deg[i]):
+            if nbr[f] == j and w[f] >= prune_below:
+                found = f
+                break
+        if found < 0:
+            return False
+        tie_entry[t] = found
+    return True

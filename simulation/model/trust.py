@@ -53,6 +53,8 @@ class TrustNetwork(TiePool):
         self._success: list[IntArray] = []
         self._reputation: list[IntArray] = []
         self._failure: list[IntArray] = []
+        #: The ties of a spanning tree while one component holds every actor (:meth:`_scan`), else ``None``.
+        self._spanning: tuple[IntArray, ...] | None = None
         super().__init__(n_actors, prune_below)
 
     # ------------------------------------------------------------------ reading
@@ -92,10 +94,22 @@ class TrustNetwork(TiePool):
         return count, total, cross
 
     def _scan(self, components: bool) -> tuple[int, float, int, int]:
-        """(live entries, their summed trust, those joining two sectors, the largest component's size or 0)."""
-        count, total, cross, largest = kn.totals(
-            self.start, self.deg, self.nbr, self.w, self.sector, self._prune, components
+        """(live entries, their summed trust, those joining two sectors, the largest component's size or 0).
+
+        Once one component holds every actor, the ties that joined them (a spanning tree) are kept: while they
+        are all live where they were, the network is still connected and the union–find is not run again (the
+        largest component is every actor, as the union–find would find: ties that are only added cannot split
+        it). Most months of a decade, from its third year, are so (``tests/test_trust.py``).
+        """
+        pool = (self.start, self.deg, self.nbr, self.w)
+        connected = (
+            components and self._spanning is not None and kn.spanning_ties_live(*pool, self._prune, *self._spanning)
         )
+        count, total, cross, largest, *ties = kn.totals(*pool, self.sector, self._prune, components and not connected)
+        if connected:
+            largest = self.n
+        elif components:
+            self._spanning = tuple(ties) if largest == self.n else None
         return int(count), float(total) * self.unit, int(cross), int(largest)
 
     def degree(self) -> IntArray:
