@@ -121,9 +121,7 @@ def hand_over(answer: Config | str) -> None:
     assert _to_run is not None
     with contextlib.suppress(OSError):  # (the run's process has stopped: nothing is left to do)
         _to_run.send(answer)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    raise SystemExit(0)  # (through Hydra, which lets it pass, to the process's end)
 
 
 def _serve(conn: Connection, compose: Callable[[], object]) -> None:
