@@ -44,7 +44,7 @@ def test_a_refused_configuration_is_said_once_with_the_commands_exit_code_and_no
     assert not (tmp_path / "results").exists()
 
 
-def test_a_composing_process_answers_the_configuration_a_multirun_or_its_exit_status() -> None:
+def test_a_composing_process_answers_the_configuration_a_multirun_or_its_exit_status(tmp_path: Path) -> None:
     config = compose([])
 
     def answer(what: object) -> None:
@@ -55,6 +55,17 @@ def test_a_composing_process_answers_the_configuration_a_multirun_or_its_exit_st
     assert composer.exitcode == 0
     composer = ConfigProcess(lambda: answer(MULTIRUN))
     assert composer.result() == MULTIRUN
+    here = os.getcwd()
+
+    def composed_elsewhere() -> None:  # (Hydra's hydra.job.chdir=true)
+        os.chdir(tmp_path)
+        answer(config)
+
+    try:
+        assert ConfigProcess(composed_elsewhere).result() == config
+        assert os.getcwd() == str(tmp_path), "the run runs where Hydra would have run it"
+    finally:
+        os.chdir(here)
     for compose_fails, status in [
         (lambda: sys.exit("error: refused"), 1),  # the command's refusals (printed by the composing process)
         (lambda: os._exit(3), 3),

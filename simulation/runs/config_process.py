@@ -88,13 +88,20 @@ class ConfigProcess:
     def result(self) -> Config | str | None:
         """Wait for the composing process: the run's configuration; :data:`MULTIRUN` when the command line is a
         multirun; ``None`` when the process ended without a configuration (it has said why:
-        :attr:`exitcode`)."""
+        :attr:`exitcode`).
+
+        A configuration comes with the working directory it was composed in, which this process then takes:
+        the run runs where Hydra would have run it (another folder with ``hydra.job.chdir=true``).
+        """
         try:
-            answer: Config | str = self._conn.recv()
+            answer: Config | str
+            answer, cwd = self._conn.recv()
         except (EOFError, OSError):
             return None
         finally:
             self._conn.close()
+        if cwd != os.getcwd():
+            os.chdir(cwd)
         return answer
 
     def close(self) -> None:
@@ -120,7 +127,7 @@ def hand_over(answer: Config | str) -> None:
     """In a composing process, send the run's process its configuration (or :data:`MULTIRUN`) and end."""
     assert _to_run is not None
     with contextlib.suppress(OSError):  # (the run's process has stopped: nothing is left to do)
-        _to_run.send(answer)
+        _to_run.send((answer, os.getcwd()))
     raise SystemExit(0)  # (through Hydra, which lets it pass, to the process's end)
 
 
