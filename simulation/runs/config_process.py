@@ -25,13 +25,11 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import signal
-import sys
-import threading
-import warnings
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Final, Self
+
+from simulation.runs import forking
 
 if TYPE_CHECKING:
     from simulation.config import Config
@@ -50,18 +48,12 @@ class ConfigProcess:
         ctx = multiprocessing.get_context("fork")
         self._conn, theirs = ctx.Pipe(duplex=False)
         self._process = ctx.Process(target=_serve, args=(theirs, compose), name="compose", daemon=True)
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # (until the process ignores it)
         try:
-            with warnings.catch_warnings():
-                # (the native thread pools of numpy's OpenBLAS and of Arrow have fork handlers; Python threads
-                # are refused by start())
-                warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-                self._process.start()  # (multiprocessing flushes the output streams first)
+            forking.start(self._process)
         except BaseException:
             self._conn.close()
             raise
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             theirs.close()
 
     @classmethod
@@ -70,7 +62,7 @@ class ConfigProcess:
         where the configuration is better composed in this process (module docstring)."""
         if not single_run(argv):
             return None
-        if sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2 or threading.active_count() > 1:
+        if not forking.worth_forking():
             return None
         try:
             return cls(compose)
@@ -134,7 +126,6 @@ def hand_over(answer: Config | str) -> None:
 def _serve(conn: Connection, compose: Callable[[], object]) -> None:
     """The composing process: compose as the command does, until :func:`hand_over` ends it."""
     global _to_run
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run handles Ctrl-C, and stops this process
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    forking.leave_interrupts_to_the_run()
     _to_run = conn
     compose()

@@ -18,16 +18,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
-import os
 import pickle
-import signal
-import sys
-import threading
 import traceback
-import warnings
 import weakref
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Self
+
+from simulation.runs import forking
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -59,26 +56,19 @@ class PlotProcess:
         self._drawing = False  # a job sent and not answered
         self._process = ctx.Process(target=_serve, args=(theirs,), name="plot", daemon=True)
         _OPEN.add(self)
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # (until the process ignores it)
         try:
-            with warnings.catch_warnings():
-                # Python warns of a fork in a process with threads of any kind; the native ones here are the thread
-                # pools of numpy's OpenBLAS and of Arrow, which stop or start anew around a fork (their fork
-                # handlers); Python threads, whose locks would be copied, are refused by start().
-                warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-                self._process.start()  # (multiprocessing flushes the output streams first: nothing printed twice)
+            forking.start(self._process)
         except BaseException:
             _OPEN.discard(self)
             self._conn.close()
             raise
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             theirs.close()
 
     @classmethod
     def start(cls) -> Self | None:
         """A drawing process, or ``None`` where the plot is better drawn in this process (module docstring)."""
-        if sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2 or threading.active_count() > 1:
+        if not forking.worth_forking():
             return None
         try:
             return cls()
@@ -137,8 +127,7 @@ class PlotProcess:
 
 def _serve(conn: Connection) -> None:
     """The drawing process: import matplotlib, wait for one plot, draw it, answer its PNG or the exception."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run handles Ctrl-C, and stops this process
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    forking.leave_interrupts_to_the_run()
     gc.freeze()  # the objects inherited stay out of this process's collections: their pages stay shared
     for other in list(_OPEN):  # this process's copies of the runs' ends of the pipes, its own included
         other._conn.close()
