@@ -31,7 +31,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulation.model.indicators import PER_MEUR
 from simulation.report.contents import ReportData
-from simulation.study.statistics import interval
+from simulation.study.statistics import monthly_band
 
 #: The printed width of a figure: A4 (210 mm) less the page's side margins (16 mm each, ``report.css``).
 PRINT_WIDTH_IN = (210 - 2 * 16) / 25.4
@@ -72,13 +72,6 @@ def _numbers(ax: Any, number: Number, axis: str = "both") -> None:
     ax.tick_params(labelsize=TICK_PT)
 
 
-def _band(runs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Years, mean and 95% band of active cooperations across a scenario's random draws."""
-    wide = runs.pivot_table(index="month", columns="seed", values="active_cooperations")
-    stats = np.array([interval(row)[:3] for row in wide.to_numpy()], dtype=float)
-    return wide.index.to_numpy() / 12, stats[:, 0], stats[:, 1], stats[:, 2]
-
-
 def emergence_figure(
     ts: pd.DataFrame,
     scenarios: Sequence[str],
@@ -97,9 +90,9 @@ def emergence_figure(
     row_in = min(4.4, 7.0 / nrows) if height_in is None else (height_in - 0.75) / nrows
     fig = _figure(row_in * nrows + 0.75)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
-    base = _band(ts[ts["scenario"] == baseline])
+    base = monthly_band(ts[ts["scenario"] == baseline])
     for ax, scenario in zip(axes.flat, others, strict=False):
-        years, mean, lo, hi = _band(ts[ts["scenario"] == scenario])
+        years, mean, lo, hi = monthly_band(ts[ts["scenario"] == scenario])
         ax.fill_between(base[0], base[2], base[3], color=BASELINE_COLOUR, alpha=0.12, lw=0)
         ax.plot(base[0], base[1], color=BASELINE_COLOUR, lw=1.1)
         ax.fill_between(years, lo, hi, color=LEVER_COLOUR, alpha=0.25, lw=0)

@@ -18,7 +18,7 @@ from matplotlib.axis import Axis
 from matplotlib.ticker import FuncFormatter
 
 from simulation.model.indicators import PER_MEUR
-from simulation.study.statistics import interval
+from simulation.study.statistics import monthly_band
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,7 @@ def emergence_plot(ts: pd.DataFrame, path: Path, text: PlotText | None = None, d
     # The baseline in black, the others in tab10's colours but its grey, which would pass for the baseline.
     colours = iter([f"C{i}" for i in range(10) if i != 7] * 3)  # matplotlib's default cycle is tab10
     for scenario, runs in ts.groupby("scenario", sort=True):
-        wide = runs.pivot_table(index="month", columns="seed", values="active_cooperations")
-        stats_ = [interval(row) for row in wide.to_numpy()]
-        mean = np.array([s[0] for s in stats_])
-        lo = np.array([s[1] for s in stats_])
-        hi = np.array([s[2] for s in stats_])
-        years = wide.index.to_numpy() / 12
+        years, mean, lo, hi = monthly_band(runs)
         lw = 2.5 if scenario == "baseline" else 1.2
         colour = "black" if scenario == "baseline" else next(colours)
         (line,) = ax.plot(years, mean, lw=lw, label=text.scenario(str(scenario)), color=colour)

@@ -33,6 +33,16 @@ def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, flo
     return mean, mean - half, mean + half, n
 
 
+def monthly_band(
+    runs: pd.DataFrame, value: str = "active_cooperations"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Years, and the mean and 95% t-interval of ``value`` month by month across the seeds of ``runs`` (a time
+    series with ``month`` and ``seed`` columns: one scenario's)."""
+    wide = runs.pivot_table(index="month", columns="seed", values=value)
+    stats_ = np.array([interval(row)[:3] for row in wide.to_numpy()], dtype=float).reshape(-1, 3)
+    return wide.index.to_numpy() / 12, stats_[:, 0], stats_[:, 1], stats_[:, 2]
+
+
 def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
     """Paired differences to the baseline, per scenario and indicator."""
     if baseline not in set(summary["scenario"]):
