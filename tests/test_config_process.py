@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -12,10 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from omegaconf import DictConfig, OmegaConf
 
 from simulation.config import compose
 from simulation.runs import cli, config_process
-from simulation.runs.config_process import MULTIRUN, ConfigProcess
+from simulation.runs.config_process import COMPOSE_HERE, ConfigProcess
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -44,28 +46,47 @@ def test_a_refused_configuration_is_said_once_with_the_commands_exit_code_and_no
     assert not (tmp_path / "results").exists()
 
 
-def test_a_composing_process_answers_the_configuration_a_multirun_or_its_exit_status(tmp_path: Path) -> None:
-    config = compose([])
+def _hydra_job(**env_set: str) -> DictConfig:
+    """Hydra's configuration of a job (``HydraConfig.get()``), as much of it as the hand-over reads."""
+    return OmegaConf.create(
+        {
+            "job": {"env_set": env_set},
+            "hydra_logging": {"version": 1, "root": {"level": "INFO"}},
+            "job_logging": {"version": 1, "root": None},
+            "verbose": ["simulation"],
+            "overrides": {"task": ["seed=3"]},
+        }
+    )
 
-    def answer(what: object) -> None:
-        config_process.hand_over(what)  # type: ignore[arg-type]
 
-    composer = ConfigProcess(lambda: answer(config))
-    assert composer.result() == config
-    assert composer.exitcode == 0
-    composer = ConfigProcess(lambda: answer(MULTIRUN))
-    assert composer.result() == MULTIRUN
-    here = os.getcwd()
+def test_a_composing_process_answers_the_configuration_and_its_set_up_or_compose_here_or_its_exit_status(
+    tmp_path: Path,
+) -> None:
+    config = compose(["seed=3"])
 
     def composed_elsewhere() -> None:  # (Hydra's hydra.job.chdir=true)
         os.chdir(tmp_path)
-        answer(config)
+        config_process.hand_over(config, _hydra_job())  # type: ignore[arg-type]
 
+    composer = ConfigProcess(composed_elsewhere)
+    answer = composer.result()
+    assert isinstance(answer, tuple) and answer[0] == config
+    setup = answer[1]
+    assert (setup.cwd, setup.overrides, setup.verbose) == (str(tmp_path), ["seed=3"], ["simulation"])
+    assert composer.exitcode == 0
+    here = os.getcwd()
     try:
-        assert ConfigProcess(composed_elsewhere).result() == config
+        setup.take()
         assert os.getcwd() == str(tmp_path), "the run runs where Hydra would have run it"
+        assert logging.getLogger("simulation").getEffectiveLevel() == logging.DEBUG, "hydra.verbose, as Hydra sets it"
     finally:
         os.chdir(here)
+        logging.getLogger("simulation").setLevel(logging.NOTSET)
+    for hands_back in [
+        lambda: config_process.hand_over(None),  # a multirun after all (hydra.mode in a configuration file)
+        lambda: config_process.hand_over(config, _hydra_job(NUMBA_DEBUG_CACHE="1")),  # type: ignore[arg-type]
+    ]:
+        assert ConfigProcess(hands_back).result() == COMPOSE_HERE
     for compose_fails, status in [
         (lambda: sys.exit("error: refused"), 1),  # the command's refusals (printed by the composing process)
         (lambda: os._exit(3), 3),
@@ -78,21 +99,105 @@ def test_a_composing_process_answers_the_configuration_a_multirun_or_its_exit_st
 
 def test_a_multirun_set_in_a_file_is_handed_back_before_its_sweep_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     """A command line without -m may still be a multirun (hydra.mode in a configuration file): the composing
-    process hands it back at the multirun's start, before the sweeper is made, and the run's process runs the
-    command as it always does."""
+    process hands it back at the multirun's start, before the sweeper is made, and the command starts again with
+    its configuration composed in its own process, as it always was."""
     from hydra_plugins.territorial_alliances_sweeper.batched_sweeper import SweeperCheck
 
     def multirun_starts() -> None:
         SweeperCheck().on_multirun_start(config=None)  # type: ignore[arg-type]
         raise AssertionError("not handed back")
 
-    ran = []
+    def start_again() -> None:
+        raise SystemExit("started again")
+
     monkeypatch.setattr(cli, "load_model", lambda: None)
-    monkeypatch.setattr(cli, "_hydra_main", lambda: ran.append("the command, in the run's process"))
+    monkeypatch.setattr(config_process, "start_again_composing_here", start_again)
     composer = ConfigProcess(multirun_starts)
-    cli._run_composed(composer)
-    assert ran == ["the command, in the run's process"]
+    with pytest.raises(SystemExit, match="started again"):
+        cli._run_composed(composer)
     assert composer.exitcode == 0
+
+
+@pytest.mark.parametrize("composed", ["apart", "in the run's process"])
+def test_an_environment_set_for_the_run_reaches_its_libraries(tmp_path: Path, composed: str) -> None:
+    """hydra.job.env_set reaches the run's libraries (numba reads its environment when it is imported), whichever
+    way the configuration is composed (set in a configuration file, it is handed back: the test above)."""
+    env = {**os.environ, config_process.IN_PROCESS: "1" if composed != "apart" else "0"}
+    env.pop("NUMBA_DEBUG_CACHE", None)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulation.run",
+            "+hydra.job.env_set.NUMBA_DEBUG_CACHE=1",
+            "horizon_months=2",
+            f"output.results_dir={tmp_path}",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "[cache]" in proc.stdout + proc.stderr, "numba saw NUMBA_DEBUG_CACHE"
+
+
+def test_starting_again_runs_the_same_command_line_composing_in_its_own_process() -> None:
+    script = (
+        "import os, sys; from simulation.runs import config_process as c; "
+        "print(os.environ.get(c.IN_PROCESS), sys.argv[1:], flush=True); "
+        "os.environ.get(c.IN_PROCESS) == '1' or c.start_again_composing_here()"
+    )
+    env = {k: v for k, v in os.environ.items() if k != config_process.IN_PROCESS}
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "seed=3", "region=bretagne"], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["None ['seed=3', 'region=bretagne']", "1 ['seed=3', 'region=bretagne']"]
+
+
+@pytest.mark.parametrize("composed", ["apart", "in the run's process"])
+def test_an_error_in_the_run_is_reported_as_hydra_reports_a_failed_job(tmp_path: Path, composed: str) -> None:
+    env = {**os.environ, config_process.IN_PROCESS: "1" if composed != "apart" else "0", "MPLBACKEND": "nonexistent"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation.run", "horizon_months=2", f"output.results_dir={tmp_path / 'results'}"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Error executing job with overrides: ['horizon_months=2', 'output.results_dir="), (
+        proc.stderr
+    )
+    assert "ValueError: Key backend: 'nonexistent'" in proc.stderr
+    assert proc.stderr.rstrip().endswith("Set the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.")
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").iterdir())
+
+
+@pytest.mark.parametrize("composed", ["apart", "in the run's process"])
+def test_the_run_logs_as_hydra_set_its_logging(tmp_path: Path, composed: str) -> None:
+    """Hydra's logging (hydra.verbose here) is the run's, whichever process composed its configuration."""
+    env = {**os.environ, config_process.IN_PROCESS: "1" if composed != "apart" else "0"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulation.run",
+            "hydra.verbose=[matplotlib.font_manager]",
+            "horizon_months=2",
+            f"output.results_dir={tmp_path}",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "][HYDRA] findfont: " in proc.stdout, "the plot's font look-ups, logged at DEBUG to stdout as Hydra set it"
 
 
 def test_an_interrupted_run_stops_the_composing_process_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,9 +213,13 @@ def test_an_interrupted_run_stops_the_composing_process_at_once(monkeypatch: pyt
     assert composer.exitcode == 128 + signal.SIGKILL
 
 
-def test_ctrl_c_while_the_configuration_is_composed_leaves_nothing(tmp_path: Path) -> None:
-    """Ctrl-C (SIGINT to the command's process group) while the model is imported and the configuration
-    composed: the command says it was interrupted, writes nothing and leaves no process behind."""
+@pytest.mark.parametrize("after", [0.0, 0.3, 0.8, 1.3])
+def test_ctrl_c_while_the_configuration_is_composed_or_the_model_runs_leaves_nothing(
+    tmp_path: Path, after: float
+) -> None:
+    """Ctrl-C (SIGINT to the command's process group) ``after`` seconds after the command forked its composing
+    process (while the configuration is composed and the model imported, then while the model runs): the command
+    says it was interrupted, exits with code 1, writes nothing and leaves no process behind."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "simulation.run", f"output.results_dir={tmp_path / 'results'}"],
         cwd=REPO,
@@ -119,9 +228,12 @@ def test_ctrl_c_while_the_configuration_is_composed_leaves_nothing(tmp_path: Pat
         text=True,
         start_new_session=True,
     )
-    time.sleep(0.5)  # (the command's modules take 0.2 s to import, the model about 1 s)
+    _composing_process(proc.pid)
+    time.sleep(after)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # (the run was done before the signal: a slow machine)
+        pytest.skip(f"the run ended before Ctrl-C ({after} s after the fork)")
     assert proc.returncode == 1, err
     assert err.strip().endswith("interrupted"), err
     assert err.count("interrupted") == 1 and "Traceback" not in err, err
@@ -129,6 +241,42 @@ def test_ctrl_c_while_the_configuration_is_composed_leaves_nothing(tmp_path: Pat
     assert not (tmp_path / "results").exists() or not any((tmp_path / "results").iterdir())
     time.sleep(0.2)
     assert _session(proc.pid) == [], "a process of the command is left"
+
+
+@pytest.mark.parametrize("end", [signal.SIGTERM, signal.SIGKILL])
+def test_the_composing_process_ends_with_the_run(tmp_path: Path, end: signal.Signals) -> None:
+    """The run's process ended by a signal of its own (not Ctrl-C to the group) while its configuration is
+    composed: the composing process ends with it, and says nothing."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulation.run", f"output.results_dir={tmp_path / 'results'}"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    composer = _composing_process(proc.pid)
+    os.kill(proc.pid, end)
+    assert proc.wait(timeout=60) == -end
+    deadline = time.monotonic() + 0.25  # (composing takes 0.5 s or more: it was stopped, not left to end)
+    while _session(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _session(proc.pid) == [], f"the composing process {composer} outlived the run"
+    assert proc.communicate(timeout=60) == ("", "")
+
+
+def _composing_process(command: int) -> int:
+    """Wait for the command's first process; check that it is the composing one (it names itself so)."""
+    children = Path(f"/proc/{command}/task/{command}/children")
+    deadline = time.monotonic() + 10
+    while not children.read_text().split() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    (first,) = map(int, children.read_text().split())
+    comm = Path(f"/proc/{first}/comm")
+    while comm.read_text().strip() != "ta-compose" and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert comm.read_text().strip() == "ta-compose", "the command's first process composes its configuration"
+    return first
 
 
 def _session(sid: int) -> list[int]:

@@ -333,7 +333,7 @@ class SweeperCheck(Callback):
         from simulation.runs import config_process
 
         if config_process.composing():  # (its mode set in a file): the run's process runs it, from the start
-            config_process.hand_over(config_process.MULTIRUN)
+            config_process.hand_over(None)
         choice = config.hydra.runtime.choices.get("hydra/sweeper")
         if choice != "batched":
             raise SystemExit(

@@ -12,8 +12,12 @@ import gc
 import io
 import logging
 import os
+import signal
 import sys
+import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 import hydra
 from omegaconf import DictConfig
@@ -60,7 +64,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     except ConfigError as e:
         raise SystemExit(f"error: {e}") from None
     if config_process.composing():  # composed for the run's process, which has imported the model meanwhile
-        config_process.hand_over(config)
+        config_process.hand_over(config, hc)
     # matplotlib is imported, and the plot drawn, in a second process while the model runs (plot_process)
     _run(config, PlotProcess.start() if config.output.write_plot else None)
 
@@ -69,7 +73,8 @@ def _run(config: Config, plotter: PlotProcess | None) -> None:
     """The single run of a validated configuration: its folder written and its summary printed."""
     global _end_at_once
     try:
-        result = simulate(config, plotter)
+        with _ctrl_c_as_itself():
+            result = simulate(config, plotter)
         folder = write_run(result, plotter=plotter)
     except (RunError, ConfigError) as e:
         raise SystemExit(f"error: {e}") from None
@@ -84,18 +89,61 @@ def _run(config: Config, plotter: PlotProcess | None) -> None:
 def _run_composed(composer: ConfigProcess) -> None:
     """A single run whose configuration is composed by ``composer`` while this process imports the model."""
     try:
-        load_model()
+        with _ctrl_c_as_itself():
+            load_model()
         answer = composer.result()
-    except BaseException:
-        composer.close()
-        raise
-    if not isinstance(answer, Config):  # a multirun after all, or a configuration refused (and said why)
-        if answer == config_process.MULTIRUN:
-            _hydra_main()
-            return
+    finally:
+        composer.close()  # (at once, if this process was interrupted)
+    if answer is None:  # a configuration refused (the composing process has said why)
         raise SystemExit(composer.exitcode)
-    composer.close()
-    _run(answer, PlotProcess.start() if answer.output.write_plot else None)
+    if answer == config_process.COMPOSE_HERE:
+        config_process.start_again_composing_here()
+    assert isinstance(answer, tuple)
+    config, setup = answer
+    setup.take()
+    _as_hydra_job(lambda: _run(config, PlotProcess.start() if config.output.write_plot else None), setup.overrides)
+
+
+def _as_hydra_job(job: Callable[[], None], overrides: list[str]) -> None:
+    """Run ``job`` as Hydra runs a job: an unexpected error is reported as Hydra reports one (the overrides, the
+    traceback from the job down, or all of it with ``HYDRA_FULL_ERROR=1``), with exit code 1."""
+    try:
+        job()
+    except Exception:
+        sys.stderr.write(f"Error executing job with overrides: {overrides}\n")
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        traceback.print_exc()
+        sys.stderr.write("\nSet the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.\n")
+        raise SystemExit(1) from None
+
+
+#: Set by Ctrl-C (:func:`_on_ctrl_c`), and never cleared: a run checks it where a library may have swallowed the
+#: KeyboardInterrupt, or turned it into another error (:func:`_ctrl_c_as_itself`).
+_interrupted = False
+
+
+def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    """Python's own handler of Ctrl-C (a KeyboardInterrupt), which also remembers it was pressed."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _ctrl_c_as_itself() -> Iterator[None]:
+    """Inside: a Ctrl-C that a library swallowed, or turned into another error, is raised as the KeyboardInterrupt
+    it was, so that the command stops as interrupted and writes nothing. numba does both while a kernel loads
+    from its cache: its callbacks print the interrupt as "Exception ignored" and go on, or the kernel's call
+    raises a SystemError ("returned a result with an exception set")."""
+    try:
+        yield
+    except Exception:
+        if _interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    if _interrupted:
+        raise KeyboardInterrupt
 
 
 BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
@@ -187,6 +235,7 @@ def main() -> None:
     workers at exit).
     """
     _collect_less()
+    signal.signal(signal.SIGINT, _on_ctrl_c)
     try:
         # A single run's configuration is composed in a forked process while this one imports the model
         composer = ConfigProcess.start(sys.argv[1:], _check_and_compose)
@@ -199,6 +248,10 @@ def main() -> None:
     except KeyboardInterrupt:
         multirun = any(a in ("-m", "--multirun") for a in sys.argv[1:])
         hint = " (what is written is kept: the same command, same output.sweep_name, resumes)" if multirun else ""
+        # A KeyboardInterrupt that went through code run by exec() (dataclasses and named tuples make their methods
+        # so, as modules are imported) leaves CPython's mark of an unhandled Ctrl-C, and the interpreter would
+        # end by SIGINT instead of exit code 1: the next exec() clears it.
+        exec("None")
         raise SystemExit(f"interrupted{hint}") from None
     if _end_at_once:
         logging.shutdown()

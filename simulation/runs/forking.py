@@ -40,3 +40,19 @@ def leave_interrupts_to_the_run() -> None:
     signals again."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def serve_the_run(name: str, run_pid: int) -> None:
+    """In a helper process, first thing: take ``name`` (what ``ps`` and ``top`` show, ``/proc/<pid>/comm``),
+    leave Ctrl-C to the run (:func:`leave_interrupts_to_the_run`), and be killed when the run's process ends,
+    whatever ends it (Linux's parent-death signal), so that no helper outlives its run; end at once if it has
+    ended already. The names and the signal are set with ``prctl(2)``."""
+    import ctypes
+
+    leave_interrupts_to_the_run()
+    pr_set_pdeathsig, pr_set_name = 1, 15
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    prctl(pr_set_name, name.encode()[:15])
+    prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != run_pid:  # (the run ended before its end was asked to be told)
+        raise SystemExit(0)

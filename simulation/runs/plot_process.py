@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
 import pickle
 import traceback
 import weakref
@@ -54,7 +55,7 @@ class PlotProcess:
         self._conn, theirs = ctx.Pipe()
         self._sent = False
         self._drawing = False  # a job sent and not answered
-        self._process = ctx.Process(target=_serve, args=(theirs,), name="plot", daemon=True)
+        self._process = ctx.Process(target=_serve, args=(theirs, os.getpid()), name="plot", daemon=True)
         _OPEN.add(self)
         try:
             forking.start(self._process)
@@ -125,9 +126,9 @@ class PlotProcess:
             self._process.join()
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, run_pid: int) -> None:
     """The drawing process: import matplotlib, wait for one plot, draw it, answer its PNG or the exception."""
-    forking.leave_interrupts_to_the_run()
+    forking.serve_the_run("ta-plot", run_pid)
     gc.freeze()  # the objects inherited stay out of this process's collections: their pages stay shared
     for other in list(_OPEN):  # this process's copies of the runs' ends of the pipes, its own included
         other._conn.close()
