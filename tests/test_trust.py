@@ -167,24 +167,25 @@ def test_decay_and_prune() -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_the_largest_component_month_after_month_matches_networkx(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The indicators' largest component, month after month while ties are made, fade, fail and move (rows grow,
-    the pool is repacked): networkx's, whether the union–find ran or the spanning tree kept from an earlier month
-    showed the network still connected (both happen here)."""
+    the pool is repacked): networkx's, whether the union–find started from nothing or from the last month's
+    spanning forest, all of it still live or not (all happen here)."""
     from simulation.kernels import network as kn
 
-    runs = {"union–find": 0, "spanning tree still live": 0}
-    totals, still_live = kn.totals, kn.spanning_ties_live
+    runs = {"from nothing": 0, "from a forest all live": 0, "from a forest partly gone": 0}
+    totals, live_ties = kn.totals, kn.live_ties
 
     def counted_totals(*args: object) -> tuple[object, ...]:
-        runs["union–find"] += bool(args[-1])
+        if args[6] and not len(args[7]):  # type: ignore[arg-type]
+            runs["from nothing"] += 1
         return totals(*args)
 
-    def counted_still_live(*args: object) -> bool:
-        live = still_live(*args)
-        runs["spanning tree still live"] += live
+    def counted_live_ties(*args: object) -> int:
+        live = live_ties(*args)
+        runs["from a forest all live" if live == len(args[5]) else "from a forest partly gone"] += 1  # type: ignore[arg-type]
         return live
 
     monkeypatch.setattr(kn, "totals", counted_totals)
-    monkeypatch.setattr(kn, "spanning_ties_live", counted_still_live)
+    monkeypatch.setattr(kn, "live_ties", counted_live_ties)
     rng = np.random.default_rng(seed)
     net = _net(rng.integers(0, 3, N), prune_below=0.06)
     for month in range(64):
@@ -201,7 +202,7 @@ def test_the_largest_component_month_after_month_matches_networkx(seed: int, mon
         g.add_nodes_from(range(N))
         g.add_edges_from((int(x), int(y)) for x, y in zip(*np.divmod(net.entries()[0], N), strict=True))
         assert net.giant_component_share() * N == pytest.approx(max(len(c) for c in nx.connected_components(g)))
-    assert runs["union–find"] > 0 and runs["spanning tree still live"] > 0, runs
+    assert all(runs.values()), runs
 
 
 @settings(max_examples=40, deadline=None)

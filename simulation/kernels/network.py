@@ -151,15 +151,19 @@ def _root(parent, i):
 
 
 @jit
-def totals(start, deg, nbr, w, sector, prune_below, components):
+def totals(start, deg, nbr, w, sector, prune_below, components, seed_row, seed_entry, seed_nbr):
     """Over every live stored entry: (count, sum of trust, count joining two sectors, and with ``components`` the
     size of the largest connected component — union–find over every tie in the same pass —, else 0; and the
-    ties that joined two components: the rows, entries and neighbours of a spanning forest, of which
-    :func:`spanning_ties_live` tells whether the network is still connected).
+    ties that joined two components: the rows, entries and neighbours of a spanning forest).
+
+    The union–find starts from the ties of an earlier spanning forest that are still live (``seed_*``, those
+    whose entry is not -1: :func:`live_ties`): they join what they joined, and the pass only adds the joins of
+    the ties made since. Once one component holds every actor (at once, when the earlier forest was a tree and
+    is all live), the union–find stops and the rest of the pass only counts. The components are those of the
+    live ties, whatever the seeds: each seed is one of them.
 
     Rows are read in actor order, each asked for two rows ahead; the root of the row's actor is kept
-    through its row (it changes only when its component joins a larger one). Once one component holds every
-    actor, the union–find stops (the rest of the pass only counts).
+    through its row (it changes only when its component joins a larger one).
     """
     start, deg, nbr, w, sector = borrowed((start, deg, nbr, w, sector))
     n = len(start) if components else 0
@@ -169,10 +173,23 @@ def totals(start, deg, nbr, w, sector, prune_below, components):
     tie_entry = np.empty(max(n - 1, 0), dtype=np.int64)
     tie_nbr = np.empty(max(n - 1, 0), dtype=np.int64)
     ties = 0
+    linking = n > 0  # the union–find still running
+    for t in range(len(seed_row) if n > 0 else 0):
+        if seed_entry[t] >= 0:
+            ri, rj = _root(parent, seed_row[t]), _root(parent, seed_nbr[t])
+            if ri != rj:
+                if size[ri] < size[rj]:
+                    ri, rj = rj, ri
+                parent[rj] = ri
+                size[ri] += size[rj]
+                linking = size[ri] < n
+                tie_row[ties], tie_entry[ties], tie_nbr[ties] = seed_row[t], seed_entry[t], seed_nbr[t]
+                ties += 1
+    for x in range(n if len(seed_row) else 0):  # every actor pointing at its root: most checks below need no walk
+        parent[x] = _root(parent, x)
     small_sector = sector.astype(np.int8)  # (three sectors) an eighth of the cache
     count, cross = 0, 0
     total = 0.0
-    linking = n > 0  # the union–find still running
     for i in range(len(start)):
         if i + 2 < len(start):
             _ask_for_row(nbr, start, deg, i + 2)
@@ -206,21 +223,19 @@ def totals(start, deg, nbr, w, sector, prune_below, components):
 
 
 @jit
-def spanning_ties_live(start, deg, nbr, w, prune_below, tie_row, tie_entry, tie_nbr):
-    """Whether every tie of a spanning tree (:func:`totals`' ties when one component held every actor) is still
-    live: its trust not below ``prune_below``. If so, the network is still connected, whatever else changed
-    (ties only join). A tie is looked for where it was, else (its row has moved since, as rows do when they grow)
-    along its row, and the entry where it is found is kept for the next time."""
+def live_ties(start, deg, nbr, w, prune_below, tie_row, tie_entry, tie_nbr):
+    """Mark the ties of a spanning forest (:func:`totals`' ties) that are no longer live: their entry becomes
+    -1. A tie is looked for where it was, else (its row has moved since, as rows do when they grow) along its
+    row, and the entry where it is found is kept. Returns how many are still live."""
+    live = 0
     for t in range(len(tie_row)):
         i, e, j = tie_row[t], tie_entry[t], tie_nbr[t]
-        if e >= start[i] and e < start[i] + deg[i] and nbr[e] == j and w[e] >= prune_below:
-            continue
-        found = -1
-        for f in range(start[i], start[i] + deg[i]):
-            if nbr[f] == j and w[f] >= prune_below:
-                found = f
-                break
-        if found < 0:
-            return False
-        tie_entry[t] = found
-    return True
+        if not (e >= start[i] and e < start[i] + deg[i] and nbr[e] == j and w[e] >= prune_below):
+            e = -1
+            for f in range(start[i], start[i] + deg[i]):
+                if nbr[f] == j and w[f] >= prune_below:
+                    e = f
+                    break
+            tie_entry[t] = e
+        live += e >= 0
+    return live

@@ -53,8 +53,8 @@ class TrustNetwork(TiePool):
         self._success: list[IntArray] = []
         self._reputation: list[IntArray] = []
         self._failure: list[IntArray] = []
-        #: The ties of a spanning tree while one component holds every actor (:meth:`_scan`), else ``None``.
-        self._spanning: tuple[IntArray, ...] | None = None
+        #: The ties of the spanning forest of the last scan with components (:meth:`_scan`), else ``None``.
+        self._spanning: tuple[IntArray, IntArray, IntArray] | None = None
         super().__init__(n_actors, prune_below)
 
     # ------------------------------------------------------------------ reading
@@ -96,20 +96,18 @@ class TrustNetwork(TiePool):
     def _scan(self, components: bool) -> tuple[int, float, int, int]:
         """(live entries, their summed trust, those joining two sectors, the largest component's size or 0).
 
-        Once one component holds every actor, the ties that joined them (a spanning tree) are kept: while they
-        are all live where they were, the network is still connected and the union–find is not run again (the
-        largest component is every actor, as the union–find would find: ties that are only added cannot split
-        it). Most months of a decade, from its third year, are so (``tests/test_trust.py``).
+        The ties that joined the components (a spanning forest) are kept from one scan to the next: those still
+        live start the next union–find (:func:`simulation.kernels.network.totals`), which then only adds the
+        joins of the ties made since; once they hold every actor in one component, as most months of a decade
+        do from its third year, the union–find stops before it starts (``tests/test_trust.py``).
         """
         pool = (self.start, self.deg, self.nbr, self.w)
-        connected = (
-            components and self._spanning is not None and kn.spanning_ties_live(*pool, self._prune, *self._spanning)
-        )
-        count, total, cross, largest, *ties = kn.totals(*pool, self.sector, self._prune, components and not connected)
-        if connected:
-            largest = self.n
-        elif components:
-            self._spanning = tuple(ties) if largest == self.n else None
+        seeds = self._spanning if components and self._spanning is not None else _NO_TIES
+        if components and self._spanning is not None:
+            kn.live_ties(*pool, self._prune, *seeds)
+        count, total, cross, largest, *ties = kn.totals(*pool, self.sector, self._prune, components, *seeds)
+        if components:
+            self._spanning = (ties[0], ties[1], ties[2])
         return int(count), float(total) * self.unit, int(cross), int(largest)
 
     def degree(self) -> IntArray:
@@ -302,6 +300,10 @@ class TrustNetwork(TiePool):
     def giant_component_share(self) -> float:
         """Share of actors in the largest connected component."""
         return self.indicators()["giant_component_share"]
+
+
+#: No ties: the seeds of a union–find that starts from nothing (:meth:`TrustNetwork._scan`).
+_NO_TIES = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
 
 
 @functools.cache
