@@ -22,9 +22,35 @@ from simulation.runs.config_process import COMPOSE_HERE, ConfigProcess
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _command(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _environment(composed: str = "apart", **variables: str) -> dict[str, str]:
+    """The command's environment: its configuration composed ``apart`` (the default) or ``in the run's process``."""
+    env = {**os.environ, config_process.IN_PROCESS: "1" if composed != "apart" else "0", **variables}
+    env.pop("NUMBA_DEBUG_CACHE", None)
+    return env
+
+
+def _command(*argv: str, composed: str = "apart", **variables: str) -> subprocess.CompletedProcess[str]:
+    """The command run to its end."""
     return subprocess.run(
-        [sys.executable, "-m", "simulation.run", *argv], cwd=REPO, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "simulation.run", *argv],
+        cwd=REPO,
+        env=_environment(composed, **variables),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _started(results: Path) -> subprocess.Popen[str]:
+    """The default run started in a session of its own (its processes are those of the session)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulation.run", f"output.results_dir={results}"],
+        cwd=REPO,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
 
 
@@ -122,22 +148,11 @@ def test_a_multirun_set_in_a_file_is_handed_back_before_its_sweep_starts(monkeyp
 def test_an_environment_set_for_the_run_reaches_its_libraries(tmp_path: Path, composed: str) -> None:
     """hydra.job.env_set reaches the run's libraries (numba reads its environment when it is imported), whichever
     way the configuration is composed (set in a configuration file, it is handed back: the test above)."""
-    env = {**os.environ, config_process.IN_PROCESS: "1" if composed != "apart" else "0"}
-    env.pop("NUMBA_DEBUG_CACHE", None)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "simulation.run",
-            "+hydra.job.env_set.NUMBA_DEBUG_CACHE=1",
-            "horizon_months=2",
-            f"output.results_dir={tmp_path}",
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = _command(
+        "+hydra.job.env_set.NUMBA_DEBUG_CACHE=1",
+        "horizon_months=2",
+        f"output.results_dir={tmp_path}",
+        composed=composed,
     )
     assert proc.returncode == 0, proc.stderr
     assert "[cache]" in proc.stdout + proc.stderr, "numba saw NUMBA_DEBUG_CACHE"
@@ -159,14 +174,8 @@ def test_starting_again_runs_the_same_command_line_composing_in_its_own_process(
 
 @pytest.mark.parametrize("composed", ["apart", "in the run's process"])
 def test_an_error_in_the_run_is_reported_as_hydra_reports_a_failed_job(tmp_path: Path, composed: str) -> None:
-    env = {**os.environ, config_process.IN_PROCESS: "1" if composed != "apart" else "0", "MPLBACKEND": "nonexistent"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "simulation.run", "horizon_months=2", f"output.results_dir={tmp_path / 'results'}"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = _command(
+        "horizon_months=2", f"output.results_dir={tmp_path / 'results'}", composed=composed, MPLBACKEND="nonexistent"
     )
     assert proc.returncode == 1
     assert proc.stderr.startswith("Error executing job with overrides: ['horizon_months=2', 'output.results_dir="), (
@@ -180,21 +189,11 @@ def test_an_error_in_the_run_is_reported_as_hydra_reports_a_failed_job(tmp_path:
 @pytest.mark.parametrize("composed", ["apart", "in the run's process"])
 def test_the_run_logs_as_hydra_set_its_logging(tmp_path: Path, composed: str) -> None:
     """Hydra's logging (hydra.verbose here) is the run's, whichever process composed its configuration."""
-    env = {**os.environ, config_process.IN_PROCESS: "1" if composed != "apart" else "0"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "simulation.run",
-            "hydra.verbose=[matplotlib.font_manager]",
-            "horizon_months=2",
-            f"output.results_dir={tmp_path}",
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = _command(
+        "hydra.verbose=[matplotlib.font_manager]",
+        "horizon_months=2",
+        f"output.results_dir={tmp_path}",
+        composed=composed,
     )
     assert proc.returncode == 0, proc.stderr
     assert "][HYDRA] findfont: " in proc.stdout, "the plot's font look-ups, logged at DEBUG to stdout as Hydra set it"
@@ -220,14 +219,7 @@ def test_ctrl_c_while_the_configuration_is_composed_or_the_model_runs_leaves_not
     """Ctrl-C (SIGINT to the command's process group) ``after`` seconds after the command forked its composing
     process (while the configuration is composed and the model imported, then while the model runs): the command
     says it was interrupted, exits with code 1, writes nothing and leaves no process behind."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulation.run", f"output.results_dir={tmp_path / 'results'}"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _started(tmp_path / "results")
     _composing_process(proc.pid)
     time.sleep(after)
     os.killpg(proc.pid, signal.SIGINT)
@@ -247,14 +239,7 @@ def test_ctrl_c_while_the_configuration_is_composed_or_the_model_runs_leaves_not
 def test_the_composing_process_ends_with_the_run(tmp_path: Path, end: signal.Signals) -> None:
     """The run's process ended by a signal of its own (not Ctrl-C to the group) while its configuration is
     composed: the composing process ends with it, and says nothing."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulation.run", f"output.results_dir={tmp_path / 'results'}"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _started(tmp_path / "results")
     composer = _composing_process(proc.pid)
     os.kill(proc.pid, end)
     assert proc.wait(timeout=60) == -end

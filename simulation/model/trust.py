@@ -102,8 +102,9 @@ class TrustNetwork(TiePool):
         do from its third year, the union–find stops before it starts (``tests/test_trust.py``).
         """
         pool = (self.start, self.deg, self.nbr, self.w)
-        seeds = self._spanning if components and self._spanning is not None else _NO_TIES
+        seeds = _NO_TIES
         if components and self._spanning is not None:
+            seeds = self._spanning
             kn.live_ties(*pool, self._prune, *seeds)
         count, total, cross, largest, *ties = kn.totals(*pool, self.sector, self._prune, components, *seeds)
         if components:

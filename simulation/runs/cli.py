@@ -65,13 +65,14 @@ def _hydra_main(cfg: DictConfig) -> None:
         raise SystemExit(f"error: {e}") from None
     if config_process.composing():  # composed for the run's process, which has imported the model meanwhile
         config_process.hand_over(config, hc)
-    # matplotlib is imported, and the plot drawn, in a second process while the model runs (plot_process)
-    _run(config, PlotProcess.start() if config.output.write_plot else None)
+    _run(config)
 
 
-def _run(config: Config, plotter: PlotProcess | None) -> None:
+def _run(config: Config) -> None:
     """The single run of a validated configuration: its folder written and its summary printed."""
     global _end_at_once
+    # matplotlib is imported, and the plot drawn, in a second process while the model runs (plot_process)
+    plotter = PlotProcess.start() if config.output.write_plot else None
     try:
         with _ctrl_c_as_itself():
             result = simulate(config, plotter)
@@ -101,7 +102,7 @@ def _run_composed(composer: ConfigProcess) -> None:
     assert isinstance(answer, tuple)
     config, setup = answer
     setup.take()
-    _as_hydra_job(lambda: _run(config, PlotProcess.start() if config.output.write_plot else None), setup.overrides)
+    _as_hydra_job(lambda: _run(config), setup.overrides)
 
 
 def _as_hydra_job(job: Callable[[], None], overrides: list[str]) -> None:
