@@ -413,9 +413,9 @@ from simulation.model.model import TerritorialModel
 
 gc.set_threshold(50_000, 50, 100)  # the command's thresholds
 models, run = [], TerritorialModel.run
-def tracked(self):
+def tracked(self, **kwargs):
     models.append(weakref.ref(self))
-    return run(self)
+    return run(self, **kwargs)
 TerritorialModel.run = tracked
 sweep.GARBAGE_MIB = 0  # free after every run
 configs = [compose({SMALL!r} + [f"seed={{seed}}"]) for seed in range(3)]

@@ -264,11 +264,14 @@ class TerritorialModel(mesa.Model):
         """Process 7: value, revenue and reinvested profit of consolidated projects (``model.impacts``)."""
         create_value(self)
 
-    def run(self, months: int | None = None) -> TerritorialModel:
-        """Run ``months`` steps (default: the configured horizon)."""
+    def run(self, months: int | None = None, between_months: Callable[[], None] | None = None) -> TerritorialModel:
+        """Run ``months`` steps (default: the configured horizon), calling ``between_months`` after each (the
+        command's check for Ctrl-C, :func:`simulation.runs.interrupts.check`)."""
         with _full_collections_deferred(large=self.large_region):
             for _ in range(self.config.horizon_months if months is None else months):
                 self.step()
+                if between_months is not None:
+                    between_months()
         return self
 
     # ------------------------------------------------------------------ processes

@@ -12,19 +12,17 @@ import gc
 import io
 import logging
 import os
-import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 import hydra
 from omegaconf import DictConfig
 
 from simulation.config import CONFIG_DIR, Config, ConfigError, check_override_keys, to_config
 from simulation.config.compose import check_config_files, check_group_choices
-from simulation.runs import config_process
+from simulation.runs import config_process, interrupts
 from simulation.runs.config_process import ConfigProcess
 from simulation.runs.plot_process import PlotProcess
 from simulation.runs.simulate import (
@@ -74,8 +72,7 @@ def _run(config: Config) -> None:
     # matplotlib is imported, and the plot drawn, in a second process while the model runs (plot_process)
     plotter = PlotProcess.start() if config.output.write_plot else None
     try:
-        with _ctrl_c_as_itself():
-            result = simulate(config, plotter)
+        result = simulate(config, plotter)  # (Ctrl-C is taken between months)
         folder = write_run(result, plotter=plotter)
     except (RunError, ConfigError) as e:
         raise SystemExit(f"error: {e}") from None
@@ -90,7 +87,7 @@ def _run(config: Config) -> None:
 def _run_composed(composer: ConfigProcess) -> None:
     """A single run whose configuration is composed by ``composer`` while this process imports the model."""
     try:
-        with _ctrl_c_as_itself():
+        with interrupts.deferred():  # (Ctrl-C is taken once numba's compiler is loaded)
             load_model()
         answer = composer.result()
     finally:
@@ -117,34 +114,6 @@ def _as_hydra_job(job: Callable[[], None], overrides: list[str]) -> None:
         traceback.print_exc()
         sys.stderr.write("\nSet the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.\n")
         raise SystemExit(1) from None
-
-
-#: Set by Ctrl-C (:func:`_on_ctrl_c`), and never cleared: a run checks it where a library may have swallowed the
-#: KeyboardInterrupt, or turned it into another error (:func:`_ctrl_c_as_itself`).
-_interrupted = False
-
-
-def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
-    """Python's own handler of Ctrl-C (a KeyboardInterrupt), which also remembers it was pressed."""
-    global _interrupted
-    _interrupted = True
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _ctrl_c_as_itself() -> Iterator[None]:
-    """Inside: a Ctrl-C that a library swallowed, or turned into another error, is raised as the KeyboardInterrupt
-    it was, so that the command stops as interrupted and writes nothing. numba does both while a kernel loads
-    from its cache: its callbacks print the interrupt as "Exception ignored" and go on, or the kernel's call
-    raises a SystemError ("returned a result with an exception set")."""
-    try:
-        yield
-    except Exception:
-        if _interrupted:
-            raise KeyboardInterrupt from None
-        raise
-    if _interrupted:
-        raise KeyboardInterrupt
 
 
 BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
@@ -236,7 +205,7 @@ def main() -> None:
     workers at exit).
     """
     _collect_less()
-    signal.signal(signal.SIGINT, _on_ctrl_c)
+    interrupts.install()
     try:
         # A single run's configuration is composed in a forked process while this one imports the model
         composer = ConfigProcess.start(sys.argv[1:], _check_and_compose)

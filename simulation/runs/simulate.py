@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulation.config import Config, ConfigError, run_id, to_yaml
 from simulation.enums import ActorKind
+from simulation.runs import interrupts
 from simulation.runs.provenance import REPO, provenance, to_json
 
 # The model (Mesa, numba, pandas) and the plots (matplotlib) are imported where they are used: the
@@ -74,13 +75,20 @@ def load_model() -> None:
 def simulate(config: Config, plotter: PlotProcess | None = None) -> RunResult:
     """Run the model over its horizon and gather its outputs.
 
-    A numeric overflow anywhere in the run is an error (:class:`RunError`), never a warning beside results.
+    A numeric overflow anywhere in the run is an error (:class:`RunError`), never a warning beside results. In
+    the command's process, Ctrl-C stops the run at the end of its month (:mod:`simulation.runs.interrupts`).
 
     Args:
         plotter: a process that draws the run's plot (:class:`simulation.runs.plot_process.PlotProcess`): it
             is sent the plot as soon as the time series is made, and draws it while the other tables are made
             and written (:func:`write_run`, given the same process, writes it).
     """
+    # Ctrl-C in the command is taken between months, never inside numba's code (simulation.runs.interrupts)
+    with interrupts.deferred():
+        return _simulate(config, plotter)
+
+
+def _simulate(config: Config, plotter: PlotProcess | None) -> RunResult:
     import numpy as np
 
     from simulation.model import outcomes, records
@@ -89,7 +97,7 @@ def simulate(config: Config, plotter: PlotProcess | None = None) -> RunResult:
     start = time.perf_counter()
     try:
         with np.errstate(over="raise"):
-            model = TerritorialModel(config).run()
+            model = TerritorialModel(config).run(between_months=interrupts.check)
             ts = outcomes.timeseries(model)
             territories = records.territories(model)
             if plotter is not None and config.output.write_plot:
