@@ -129,3 +129,25 @@ def test_a_run_stops_at_the_end_of_the_month_in_which_ctrl_c_was_pressed() -> No
     assert done.returncode == 0, done.stderr
     assert done.stdout == "6 months run\n"
     assert done.stderr == ""
+
+
+def test_a_ctrl_c_while_the_command_imports_its_modules_says_interrupted() -> None:
+    """Ctrl-C as the command imports its own modules (Hydra's here), before it has composed anything: it says
+    "interrupted", with exit code 1 and no traceback."""
+    done = _python(
+        f"""
+        import builtins
+        from simulation import run
+
+        imported = builtins.__import__
+
+        def ctrl_c_at_hydra(name, *args, **kwargs):
+            if name == "hydra":
+                {CTRL_C}
+            return imported(name, *args, **kwargs)
+
+        builtins.__import__ = ctrl_c_at_hydra
+        run.main()
+        """
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (1, "interrupted\n", "")

@@ -218,11 +218,7 @@ def main() -> None:
     except KeyboardInterrupt:
         multirun = any(a in ("-m", "--multirun") for a in sys.argv[1:])
         hint = " (what is written is kept: the same command, same output.sweep_name, resumes)" if multirun else ""
-        # A KeyboardInterrupt that went through code run by exec() (dataclasses and named tuples make their methods
-        # so, as modules are imported) leaves CPython's mark of an unhandled Ctrl-C, and the interpreter would
-        # end by SIGINT instead of exit code 1: the next exec() clears it.
-        exec("None")
-        raise SystemExit(f"interrupted{hint}") from None
+        interrupts.exit_interrupted(hint)
     if _end_at_once:
         logging.shutdown()
         sys.stdout.flush()

@@ -20,6 +20,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from types import FrameType
+from typing import NoReturn
 
 #: Set by Ctrl-C in a process whose handler is :func:`_on_ctrl_c`, and never cleared.
 _pressed = False
@@ -55,6 +56,15 @@ def deferred() -> Iterator[None]:
     finally:
         _deferring -= 1
     check()
+
+
+def exit_interrupted(hint: str = "") -> NoReturn:
+    """End the command after Ctrl-C: say "interrupted" (and ``hint``), with exit code 1."""
+    # A KeyboardInterrupt that went through code run by exec() (dataclasses and named tuples make their methods so,
+    # as modules are imported) leaves CPython's mark of an unhandled Ctrl-C, and the interpreter would end by
+    # SIGINT instead of exit code 1: the next exec() clears it.
+    exec("None")
+    raise SystemExit(f"interrupted{hint}") from None
 
 
 def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
