@@ -27,7 +27,7 @@ from conftest import compose_small, registries, rel_diff, run_once, summarise_ru
 
 from simulation.config import FundingConfig, compose
 from simulation.enums import ActorKind, Domain, FailureCause, Form, FundingSource, Governance, PhareType, Stage
-from simulation.model.alliances import governance_of, phare_type_of
+from simulation.model.composition import governance_of, phare_type_of
 from simulation.model.encounters import initial_trust
 from simulation.model.funding import Available, MatchingFunds
 from simulation.model.model import TerritorialModel
@@ -370,7 +370,7 @@ def test_governance_of_follows_the_composition(kinds: set[ActorKind], expected: 
     ],
 )
 def test_phare_type_of_follows_its_rules(kinds: list[ActorKind], domain: Domain, expected: PhareType) -> None:
-    # The initiator is the first kind listed (rules in simulation.model.alliances.phare_code's docstring).
+    # The initiator is the first kind listed (rules in simulation.model.composition.phare_code's docstring).
     assert phare_type_of(kinds, domain, kinds[0]) == expected
 
 
