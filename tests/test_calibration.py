@@ -9,6 +9,7 @@ import yaml
 
 from simulation.config import CONFIG_DIR, compose
 from simulation.study import abc, calibration, sensitivity
+from simulation.study import point as calibration_point
 
 
 def _stats(**changes: float) -> dict[str, float]:
@@ -197,17 +198,17 @@ def test_the_prior_is_truncated_to_the_scouts_first() -> None:
 def test_the_calibration_in_force_competes_with_the_new_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """``in_force`` reads the stored point, a calibrated parameter it lacks at the schema's default; no file, or a
     point outside the truncated prior, gives no candidate."""
-    assert calibration.in_force(tmp_path / "none.yaml") == []
+    assert calibration_point.in_force(tmp_path / "none.yaml") == []
     path = tmp_path / "old.yaml"
     calibration.write_config({"alliances.min_partner_trust": 0.2, "actors.sociability.firm": 1.1}, {}, path)
-    (point,) = calibration.in_force(path)
+    (point,) = calibration_point.in_force(path)
     assert set(point) == set(calibration.PRIORS)
     assert point["alliances.min_partner_trust"] == 0.2 and point["actors.sociability.firm"] == 1.1
     schema = compose(["calibration=none"])
     assert point["alliances.partners_mean"] == schema.alliances.partners_mean
     assert point["ideas.rate_per_month.firm"] == schema.ideas.rate_per_month.firm
     calibration.write_config({"ideas.rate_per_month.firm": 0.013, "ideas.rate_per_month.association": 0.005}, {}, path)
-    assert calibration.in_force(path) == []  # firms would out-scout associations: outside the truncated prior
+    assert calibration_point.in_force(path) == []  # firms would out-scout associations: outside the truncated prior
 
 
 def test_candidates_compete_with_the_calibration_in_force_filling_what_they_do_not_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -215,18 +216,18 @@ def test_candidates_compete_with_the_calibration_in_force_filling_what_they_do_n
     base["ideas.rate_per_month.association"] = 0.015  # the scouts first
     good = tmp_path / "good.csv"
     good.write_text("alliances.partners_mean,actors.sociability.association\n4.2,0.75\n")
-    (point,) = calibration.candidates(good, base)
+    (point,) = calibration_point.candidates(good, base)
     assert point == {**base, "alliances.partners_mean": 4.2, "actors.sociability.association": 0.75}
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("trust.decay_per_month\n0.01\n")
     with pytest.raises(SystemExit, match=r"trust\.decay_per_month.*not calibrated"):
-        calibration.candidates(unknown, base)
+        calibration_point.candidates(unknown, base)
     outside = tmp_path / "outside.csv"
     outside.write_text("alliances.partners_mean\n9\n")
     with pytest.raises(SystemExit, match="row 1 lies outside"):
-        calibration.candidates(outside, base)
+        calibration_point.candidates(outside, base)
     with pytest.raises(SystemExit, match="no value for"):
-        calibration.candidates(good, None)
+        calibration_point.candidates(good, None)
 
 
 def test_the_mean_curve_bends_when_the_seeds_yearly_increments_do_on_average() -> None:
