@@ -23,7 +23,8 @@ every value passed to these kernels (caps, floors, ``prune_below``, full trust
 Each actor also has a *sketch* of its row (:mod:`simulation.kernels.sketch`): a look-up is skipped
 where the sketch says there is no tie. Repacking the pool and reclaiming its holes are in
 :mod:`simulation.kernels.repack`; the kernels that read the network — draws, indicators — are in
-:mod:`simulation.kernels.network`. No fast-math: every float operation is done
+:mod:`simulation.kernels.network`; those of what projects do to it — joint successes, reputation, joint
+failures — in :mod:`simulation.kernels.joint`. No fast-math: every float operation is done
 in the written order.
 
 Speed (the pool is far larger than the cache at 100,000 actors, so a month's
@@ -131,7 +132,7 @@ def _drop_forgotten(start, deg, nbr, w, back, row, prune_below):
 
 
 @inline
-def _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, row, prune_below):
+def make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, row, prune_below):
     """Room for one more entry in ``row``; False if the pool is full (nothing then changed)."""
     if deg[row] < cap[row]:
         return True
@@ -183,7 +184,7 @@ def _size_class(c):
 
 
 @inline
-def _insert(start, deg, nbr, w, back, row_max, sketch, i, j, value):
+def insert(start, deg, nbr, w, back, row_max, sketch, i, j, value):
     """A new tie ``i — j`` (both rows have room)."""
     value = _rounded(w, value)
     p = start[i] + deg[i]
@@ -209,7 +210,7 @@ def _rounded(w, value):
 
 
 @inline
-def _set(start, nbr, w, back, row_max, i, e, value):
+def set_trust(start, nbr, w, back, row_max, i, e, value):
     """Write ``value`` into both copies of the tie at entry ``e`` of ``i``'s row."""
     value = _rounded(w, value)
     j = nbr[e]
@@ -280,13 +281,13 @@ def encounter(start, deg, cap, nbr, w, back, row_max, sketch, meta, i, j, h, ini
             new = 1
         elif x < cap_trust:
             x = x + gain * (cap_trust - x)
-        _set(start, nbr, w, back, row_max, i, e, x)
+        set_trust(start, nbr, w, back, row_max, i, e, x)
         return new
-    if not _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, i, prune_below):
+    if not make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, i, prune_below):
         return -1
-    if not _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, j, prune_below):
+    if not make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, j, prune_below):
         return -1
-    _insert(start, deg, nbr, w, back, row_max, sketch, i, j, initial)
+    insert(start, deg, nbr, w, back, row_max, sketch, i, j, initial)
     return 1
 
 
@@ -313,99 +314,3 @@ def meet(pool, a, b, hint, initial, cap_trust, gain, prune_below, counts, begin)
             return k
         counts[0] += new
     return len(a)
-
-
-@jit
-def succeed(pool, lo, hi, gain, floor, one, prune_below, begin):
-    """Joint successes of the pairs ``lo[k] — hi[k]`` from ``begin`` on, in the :class:`Pool`: +gain × (one − w),
-    ``one`` being full trust in the pool's unit.
-
-    A pair without a live tie starts at ``floor``. Returns where it stopped.
-    """
-    start, deg, cap, nbr, w, back, row_max, sketch, meta = borrowed(pool)
-    lo, hi = borrowed((lo, hi))
-    for k in range(begin, len(lo)):
-        i, j = lo[k], hi[k]
-        e = find(start, deg, nbr, back, sketch, i, j)
-        if e < 0:
-            if not _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, i, prune_below):
-                return k
-            if not _make_room(start, deg, cap, nbr, w, back, row_max, sketch, meta, j, prune_below):
-                return k
-            _insert(start, deg, nbr, w, back, row_max, sketch, i, j, floor)
-            e = start[i] + deg[i] - 1
-        x = w[e]
-        if x < prune_below:
-            x = floor
-        _set(start, nbr, w, back, row_max, i, e, one - (one - x) * (1.0 - gain))
-    return len(lo)
-
-
-@jit
-def spread_reputation(pool, members, gain, cap_trust, prune_below):
-    """Each member's live ties under ``cap_trust`` close ``gain`` of their gap to it (once per listing), in the
-    :class:`Pool`."""
-    start, deg, _, nbr, w, back, row_max, _, _ = borrowed(pool)
-    members = borrowed((members,))[0]
-    for m in members:
-        s = start[m]
-        for e in range(s, s + deg[m]):
-            x = w[e]
-            if prune_below <= x < cap_trust:
-                _set(start, nbr, w, back, row_max, m, e, cap_trust - (cap_trust - x) * (1.0 - gain))
-
-
-@jit
-def fail(pool, lo, hi, loss, one, prune_below):
-    """Joint failures of the pairs ``lo[k] — hi[k]`` with a live tie, in the :class:`Pool`: −loss × max(w, one − w),
-    floored at 0 (``one``: full trust in the pool's unit)."""
-    start, deg, _, nbr, w, back, _, sketch, _ = borrowed(pool)
-    lo, hi = borrowed((lo, hi))
-    for k in range(len(lo)):
-        e = find(start, deg, nbr, back, sketch, lo[k], hi[k])
-        if e >= 0:
-            x = w[e]
-            if x >= prune_below:
-                x = max(0.0, x - loss * max(x, one - x))
-                w[e] = x  # trust only falls: the row bounds hold
-                w[start[nbr[e]] + back[e]] = x
-
-
-# ---------------------------------------------------------------------- pairs
-
-
-@jit
-def group_pairs(members, bounds):
-    """Every unordered pair (lo < hi) of distinct members within each group ``members[bounds[g]:bounds[g + 1]]``,
-    group after group; within a group, in the order of ``numpy.triu_indices`` over its sorted distinct members."""
-    distinct = members.copy()
-    ends = np.zeros(len(bounds), dtype=np.int64)
-    total = 0
-    for g in range(len(bounds) - 1):
-        # each group (a project's members: a few) sorted in place by insertion, then its repeats dropped
-        lo_, hi_ = bounds[g], bounds[g + 1]
-        for x in range(lo_ + 1, hi_):
-            v = distinct[x]
-            y = x - 1
-            while y >= lo_ and distinct[y] > v:
-                distinct[y + 1] = distinct[y]
-                y -= 1
-            distinct[y + 1] = v
-        c = ends[g]
-        for x in range(lo_, hi_):
-            if x == lo_ or distinct[x] != distinct[x - 1]:
-                distinct[c] = distinct[x]
-                c += 1
-        ends[g + 1] = c
-        size = c - ends[g]
-        total += size * (size - 1) // 2
-    lo = np.empty(total, dtype=np.int64)
-    hi = np.empty(total, dtype=np.int64)
-    p = 0
-    for g in range(len(bounds) - 1):
-        for x in range(ends[g], ends[g + 1]):
-            for y in range(x + 1, ends[g + 1]):
-                lo[p] = distinct[x]
-                hi[p] = distinct[y]
-                p += 1
-    return lo, hi

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.kernels import encounters as ke
+from simulation.kernels import joint as kj
 from simulation.kernels import network as kn
 from simulation.kernels import repack as kr
 from simulation.kernels import trust as k
@@ -261,13 +262,13 @@ class TrustNetwork(TiePool):
         if self._success:
             lo, hi = _group_pairs(self._success)
             floor_s, one = min(max(float(floor), 0.0), 1.0) / self.unit, 1.0 / self.unit
-            self._until_done(k.succeed, len(lo), lo, hi, float(success_gain), floor_s, one, self._prune)
+            self._until_done(kj.succeed, len(lo), lo, hi, float(success_gain), floor_s, one, self._prune)
         if self._reputation:
             members = np.concatenate(self._reputation)
-            k.spread_reputation(self._state, members, float(reputation_gain), float(cap) / self.unit, self._prune)
+            kj.spread_reputation(self._state, members, float(reputation_gain), float(cap) / self.unit, self._prune)
         if self._failure:
             lo, hi = _group_pairs(self._failure)
-            k.fail(self._state, lo, hi, float(failure_loss), 1.0 / self.unit, self._prune)
+            kj.fail(self._state, lo, hi, float(failure_loss), 1.0 / self.unit, self._prune)
         self._success, self._reputation, self._failure = [], [], []
 
     # ------------------------------------------------------------------ indicators
@@ -321,7 +322,7 @@ def _group_pairs(groups: list[IntArray]) -> tuple[IntArray, IntArray]:
     """Every pair within each group, group after group."""
     bounds = np.zeros(len(groups) + 1, dtype=np.int64)
     np.cumsum([len(g) for g in groups], out=bounds[1:])
-    result: tuple[IntArray, IntArray] = k.group_pairs(np.concatenate(groups).astype(np.int64, copy=False), bounds)
+    result: tuple[IntArray, IntArray] = kj.group_pairs(np.concatenate(groups).astype(np.int64, copy=False), bounds)
     return result
 
 
