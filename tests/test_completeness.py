@@ -16,7 +16,6 @@ from conftest import run_sweep, small_region
 
 from simulation.runs import completeness
 from simulation.runs.datasets import TABLES, IncompleteSweepError, check_complete, read_table
-from simulation.runs.lock import sweep_lock
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = [*small_region(0.3), "horizon_months=30"]
@@ -163,8 +162,16 @@ def test_a_batch_being_written_is_left_out_while_its_command_holds_the_folder(sw
     finished runs, with a warning, not an error (the same files without a live command are an error)."""
     name, runs = _batch(sweep)
     (sweep / "summary" / "scenario=baseline" / f"{name}.parquet").unlink()
-    with sweep_lock(sweep), pytest.warns(UserWarning, match=r"is being written by process \d+ .*the 2 runs finished"):
-        ts = read_table(sweep, "timeseries")
+    code = f"import time\nfrom simulation.runs.lock import sweep_lock\nwith sweep_lock({str(sweep)!r}):\n"
+    code += "    print('held', flush=True)\n    time.sleep(60)\n"
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.warns(UserWarning, match=rf"(?s)is being written by process {holder.pid} .*the 2 runs finished"):
+            ts = read_table(sweep, "timeseries")
+    finally:
+        holder.kill()
+        holder.wait()
     assert not set(ts["run_id"]) & {rid for rid, _ in runs} and ts["run_id"].nunique() == 2
     message = str(_error(sweep))
     assert f"timeseries/scenario=baseline/{name}.parquet: rows of runs" in message and "with no summary row" in message

@@ -56,6 +56,7 @@ def test_a_second_command_is_refused_at_once_naming_the_holder(tmp_path: Path) -
         holder.wait()
     with sweep_lock(folder) as me:  # its lock went with it
         assert json.loads((folder / HOLDER).read_text()) == me and me["pid"] == os.getpid()
+        assert writing(folder) is None, "the holder itself is not told that another command writes its folder"
     assert not (folder / HOLDER).exists() and writing(folder) is None, "released: the holder's note removed"
 
 

@@ -437,6 +437,7 @@ def test_a_serial_sweep_ends_at_once_when_done_and_fails_with_the_traceback(tmp_
 
     ok = sweep("ok")
     assert ok.returncode == 0, ok.stderr
+    assert "is being written by" not in ok.stderr, "the command is not warned of itself"
     assert "Launching 1 jobs locally" in ok.stdout, "Hydra's log is flushed before the process ends"
     assert len(pd.read_parquet(tmp_path / "sweeps" / "ok" / "summary")) == 2
     (tmp_path / "sweeps" / "bad").mkdir(parents=True)

@@ -136,10 +136,12 @@ def is_alive(holder: dict[str, Any]) -> bool | None:
 
 def writing(sweep_dir: Path | str) -> dict[str, Any] | None:
     """The command writing the sweep folder, as far as a reader can tell: the holder named by ``.lock.json``
-    unless it is a process of this host that no longer exists (a holder on another host is taken as alive).
-    None when no command writes it."""
+    unless it is a process of this host that no longer exists (a holder on another host is taken as alive), or
+    this very process (a sweep command checking the folder it holds). None when no other command writes it."""
     holder = read_holder(sweep_dir)
-    return holder if holder is not None and is_alive(holder) is not False else None
+    if holder is None or is_alive(holder) is False:
+        return None
+    return None if holder.get("host") == socket.gethostname() and holder["pid"] == os.getpid() else holder
 
 
 def describe(holder: dict[str, Any] | None) -> str:
