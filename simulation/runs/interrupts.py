@@ -7,7 +7,7 @@ then reports the interrupt as "Exception ignored" and goes on, raises a SystemEr
 exception set"), or leaves a half-made object whose destructor fails at exit. The command's handler
 (:func:`install`) therefore remembers Ctrl-C, and raises it at once only outside the parts that call into numba:
 loading the model and running it are :func:`deferred`, and the run checks between its months (:func:`check`), so
-that it stops within a month. What is raised is a KeyboardInterrupt, as before: the command says "interrupted",
+that it stops within a month. What is raised is a KeyboardInterrupt: the command says "interrupted",
 exits with code 1 and writes nothing.
 
 Elsewhere (a sweep's worker, a notebook) Python's handler is left alone, and these calls do nothing.
@@ -32,11 +32,6 @@ def install() -> None:
     """Take Ctrl-C in this process (the command's), and say nothing of what it leaves unraisable."""
     signal.signal(signal.SIGINT, _on_ctrl_c)
     sys.unraisablehook = _quiet_after_ctrl_c
-
-
-def pressed() -> bool:
-    """Whether Ctrl-C was pressed (in a process that :func:`install` set up)."""
-    return _pressed
 
 
 def check() -> None:
