@@ -270,21 +270,21 @@ def check_policy_money(model: TerritorialModel) -> None:
         assert _close(this_year, p.spent_this_year_eur, scale), (
             f"{p.name}: this year {this_year:.2f} vs {p.spent_this_year_eur:.2f}"
         )
-        # Never ahead of what accrued (a twelfth of its yearly budget a month) by more than one unit it bought
-        # (a grant, an event, a trainee: a sample's budget may be smaller than one unit).
-        cumulative = np.cumsum(spent[:n_months].sum(axis=1))
-        accrued = budget / 12.0 * np.arange(1, n_months + 1)
-        ahead = float((cumulative - accrued).max(initial=0.0))
-        assert ahead <= p.unit_eur + tol, f"{p.name} ran {ahead:.2f} € ahead of its accrual (one unit: {p.unit_eur})"
+        # Never beyond what its purse received: a twelfth of its yearly budget a month, in whole units for a lever
+        # that buys units (a grant, an event, a trainee: Policy.accrue), exactly that budget for the others.
+        assert float(spent.sum()) <= p.accrued_eur + tol, f"{p.name} spent beyond the {p.accrued_eur:.2f} € it received"
+        if p.unit_eur > 0:
+            units = p.accrued_eur / p.unit_eur
+            assert abs(units - round(units)) <= 1e-6, f"{p.name} received {units} units, not whole ones"
+        else:
+            assert abs(p.accrued_eur - budget / 12.0 * n_months) <= tol, f"{p.name} received more than its budget"
         # Its own costs: what it spent beyond its grants to projects.
         own = spent - grants[p.name]
         assert own.min(initial=0.0) >= -tol, f"{p.name} granted {-own.min():.2f} € more than it booked"
         # Levers that pace their own spending (campaigns, events, training, facilitators) spend at most a
         # twelfth of their budget a month on average (whole events and trainees are paid from what accrued).
         paced = float(own.sum())
-        assert paced <= n_months * _monthly_share(p) + p.unit_eur + tol, (
-            f"{p.name}: own costs {paced:.2f} beyond its accrual"
-        )
+        assert paced <= p.accrued_eur + tol, f"{p.name}: own costs {paced:.2f} beyond what it received"
         if isinstance(p, lv.Grant):
             assert np.abs(own).max(initial=0.0) <= tol, f"{p.name} books costs besides its grants"
         if isinstance(p, (lv.Communication, lv.CivilSocietyScouts, lv.SupportNetworks)):

@@ -53,11 +53,14 @@ class Policy:
         self.rng = stream(seed, f"policy:{self.name}")
         self.spent_this_year_eur = 0.0
         self.spent_total_eur = 0.0
-        #: The money accrued and not spent yet: a twelfth of the (sample's) yearly budget a month, kept from year
-        #: to year, so that whole units that cost more than a month's money (an event, a grant, a trainee) are
-        #: bought when it has accrued — or, when a sample's budget is smaller than one unit, with the probability
-        #: that makes its spending the budget on average (:meth:`affords`).
+        #: The money accrued and not spent yet: a twelfth of the (sample's) yearly budget a month (:meth:`accrue`),
+        #: kept from year to year, so that whole units that cost more than a month's money (an event, a grant, a
+        #: trainee) are bought when it has accrued; never spent beyond what it holds (:meth:`affords`).
         self.purse_eur = 0.0
+        #: What the purse has received since the start: what the lever may have spent, at most.
+        self.accrued_eur = 0.0
+        #: The draws that round a month's money to whole units (:meth:`accrue`), apart from the lever's own.
+        self._rounding = stream(seed, f"policy:{self.name}:purse")
         #: Units promised this month (grant offers), not paid yet.
         self._promised_eur = 0.0
 
@@ -76,22 +79,27 @@ class Policy:
         return max(0.0, self.purse_eur - self._promised_eur)
 
     def accrue(self) -> None:
-        """A month's money joins the purse; last month's unpaid promises are released."""
-        self.purse_eur += self.budget_eur_per_year / 12.0
+        """A month's money joins the purse; last month's unpaid promises are released.
+
+        A lever that buys whole units (:attr:`unit_eur`: a grant, an event, a trainee) receives its month's money
+        as whole units' worth: a twelfth of its yearly budget, in units, rounded down or up at random, up with the
+        probability of its fraction. What it receives is then its budget on average, and a sample whose budget is
+        smaller than one unit (a grant of 20 k€ for a sample's 2.5 k€ a year) buys, on average, what its budget
+        pays for, without ever spending more than its purse holds.
+        """
+        month = self.budget_eur_per_year / 12.0
+        unit = self.unit_eur
+        if unit > 0.0 and month > 0.0:
+            units = month / unit
+            whole = float(np.floor(units))
+            month = unit * (whole + float(self._rounding.random() < units - whole))
+        self.purse_eur += month
+        self.accrued_eur += month
         self._promised_eur = 0.0
 
     def affords(self, eur: float) -> bool:
-        """Whether the lever buys a unit costing ``eur`` now (and promises it): surely if the purse holds it; with
-        the probability purse / cost if it holds part of it (then the purse runs into debt by less than one unit,
-        which the next months repay): a sample whose budget is smaller than one unit then buys, on average, what
-        its budget pays for."""
-        free = self.remaining_eur
-        if eur <= free + 1e-9:
-            buy = True
-        elif free <= 0:
-            buy = False
-        else:
-            buy = bool(self.rng.random() < free / eur)
+        """Whether the lever buys a unit costing ``eur`` now (and promises it): if its purse holds it."""
+        buy = eur <= self.remaining_eur + 1e-9
         if buy:
             self._promised_eur += eur
         return buy
@@ -106,7 +114,7 @@ class Policy:
     @property
     def unit_eur(self) -> float:
         """The most one unit the lever buys costs (a grant, an event, a trainee); 0 for a lever that spends its
-        money month by month. Its spending never runs ahead of what accrued by more than this."""
+        money month by month. Its purse receives its money in whole units (:meth:`accrue`)."""
         return 0.0
 
     @property
