@@ -236,7 +236,7 @@ def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds
 
     from simulation.enums import ActorKind, Stage
     from simulation.model.model import TerritorialModel, outcomes
-    from simulation.runs.plots import emergence_figure
+    from simulation.runs.plots import KIND_NAMES, emergence_figure
 
     model = TerritorialModel(compose([*small_region(0.3), "horizon_months=36"])).run()
     ts = outcomes.timeseries(model)
@@ -250,7 +250,7 @@ def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds
     for kind in ActorKind:
         column = ts[f"participation_{kind.label}"]
         if column.notna().any():
-            np.testing.assert_allclose(drawn[kind.label.replace("_", " ")], 100 * column)
+            np.testing.assert_allclose(drawn[KIND_NAMES[kind]], 100 * column)
     assert {"collectivités", "firms", "associations", "citizen groups"} <= set(drawn)
     plt.close(fig)
 
