@@ -107,8 +107,8 @@ BAD = [
         ["region.data=''", "region.territories=[{name: a, type: suburb}]"],
         ["region.territories[0].type", "rural, peri_urban, urban"],
     ),
-    (["region=atlantis"], ["region/atlantis", "auvergne_rhone_alpes", "oriental_morocco"]),
-    (["funding=magic"], ["funding/magic", "four_tiers"]),
+    (["region=atlantis"], ["region has no preset 'atlantis'", "auvergne_rhone_alpes", "oriental_morocco"]),
+    (["funding=magic"], ["funding has no preset 'magic'", "four_tiers"]),
     (
         ["funding.rule=magic"],
         ["funding.rule = 'magic'", "four_tiers, public_led, private_led, matching_funds, free_mix"],

@@ -58,7 +58,7 @@ def _started(results: Path) -> subprocess.Popen[str]:
     ("override", "said"),
     [
         ("trust.decay_per_month=1.5", "trust.decay_per_month = 1.5: must be <= 1"),  # refused by the validation
-        ("region=atlantis", "Could not find 'region/atlantis'"),  # refused by Hydra (after the group's check)
+        ("region=atlantis", "region has no preset 'atlantis'"),  # refused by the groups' check
         ("trust.no_such_key=1", "trust.no_such_key"),  # refused before Hydra reads anything
     ],
 )

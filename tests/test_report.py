@@ -697,3 +697,25 @@ def test_out_pointing_at_a_file_is_refused_before_rendering(sweep: Path, tmp_pat
     proc = _report_cmd(str(sweep), "--lang", "fr", "--no-pdf", "--out", str(target))
     assert proc.returncode == 2 and f"--out {str(target)!r} exists and is not a folder" in proc.stderr, proc.stderr
     assert target.read_bytes() == b"not a folder"
+
+
+@pytest.mark.parametrize("panels", [1, 4, 9])
+def test_the_emergence_figures_axis_label_clears_its_tick_labels(panels: int) -> None:
+    """The shared y label sits left of the longest tick label ("160,000"), not over it, however many panels."""
+    from simulation.report.figures import emergence_figure
+
+    scenarios = ["baseline", *(f"s{i}" for i in range(panels))]
+    months = np.arange(121)
+    ts = pd.DataFrame(
+        [(s, seed, m, 160_000 * (m / 120) ** 1.3 + seed) for s in scenarios for seed in range(3) for m in months],
+        columns=["scenario", "seed", "month", "active_cooperations"],
+    )
+    words = {"year": "year", "active_cooperations": "active cooperations (mean and 95% band)", "scenario_curve": "x"}
+    fig = emergence_figure(ts, scenarios, "baseline", words, {}, lambda v: f"{v:,.0f}", height_in=8.0)
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    label = fig._supylabel.get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for ax in fig.axes for t in ax.get_yticklabels() if t.get_visible()]
+    ticks = [t for t in ticks if t.width > 0]
+    assert ticks and label.x1 < min(t.x0 for t in ticks), (label, min(t.x0 for t in ticks))
+    assert label.x0 >= 0, "the label is on the page"

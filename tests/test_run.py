@@ -236,7 +236,7 @@ def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds
 
     from simulation.enums import ActorKind, Stage
     from simulation.model.model import TerritorialModel, outcomes
-    from simulation.runs.plots import emergence_figure
+    from simulation.runs.plots import KIND_NAMES, emergence_figure
 
     model = TerritorialModel(compose([*small_region(0.3), "horizon_months=36"])).run()
     ts = outcomes.timeseries(model)
@@ -250,8 +250,8 @@ def test_the_emergence_plot_shows_the_stages_lasting_cooperations_and_each_kinds
     for kind in ActorKind:
         column = ts[f"participation_{kind.label}"]
         if column.notna().any():
-            np.testing.assert_allclose(drawn[kind.label.replace("_", " ")], 100 * column)
-    assert {"collectivite", "firm", "association", "citizen group"} <= set(drawn)
+            np.testing.assert_allclose(drawn[KIND_NAMES[kind]], 100 * column)
+    assert {"collectivités", "firms", "associations", "citizen groups"} <= set(drawn)
     plt.close(fig)
 
 
@@ -268,7 +268,8 @@ def test_the_emergence_plot_says_how_many_actors_each_kinds_share_is_of() -> Non
     counts[ActorKind.FIRM], counts[ActorKind.ASSOCIATION] = 1, 1234
     fig = emergence_figure(outcomes.timeseries(model), "title", 36, counts)
     lines = {line.get_label(): line for line in fig.axes[1].get_lines()}
-    assert "firm (1 actor)" in lines and "association (1,234 actors)" in lines
-    assert lines["firm (1 actor)"].get_linestyle() == ":" and lines["association (1,234 actors)"].get_linestyle() == "-"
+    assert "firms (1 actor)" in lines and "associations (1,234 actors)" in lines
+    assert lines["firms (1 actor)"].get_linestyle() == ":"
+    assert lines["associations (1,234 actors)"].get_linestyle() == "-"
     assert 1 < FEW_ACTORS <= 1234
     plt.close(fig)

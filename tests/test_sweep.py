@@ -478,6 +478,8 @@ def test_the_analysis_command_reads_a_sweep(parallel_sweep: Path, tmp_path: Path
         "cost_effectiveness.png",
     ):
         assert (out / name).stat().st_size > 0
+    markdown = (out / "comparison.md").read_text()
+    assert "e+" not in markdown and "e-0" not in markdown, "the readable table writes counts, not 7.413e+04"
     table = pd.read_csv(out / "comparison.csv")
     summary = _tables(parallel_sweep)["summary"]
     row = table[(table.scenario == "p3_seed_grants") & (table.indicator == "lasting_cooperations")].iloc[0]

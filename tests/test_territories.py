@@ -15,7 +15,7 @@ from simulation.data import france, load
 from simulation.enums import ActorKind
 from simulation.model.model import TerritorialModel
 from simulation.model.territory import Territories, actor_counts, organisations, region_table
-from simulation.runs.simulate import simulate, write_run
+from simulation.runs.simulate import simulate, summary_markdown, write_run
 
 KINDS = [k.label for k in ActorKind]
 #: The columns of a run's territories.parquet (docs/data.md), in order.
@@ -135,6 +135,9 @@ def test_a_users_csv_of_territories_runs_a_decade(tmp_path: Path) -> None:
     assert result.territories["territory"].tolist() == ["Val Haut", "Bourg Centre", "Grande Ville"]
     assert result.summary["actors"] == int(actor_counts(table, cfg.region).sum()) > 0
     assert set(result.registry["territory"].astype(str)) <= set(table["name"])
+    # named after its file, not after the preset left on (unless region.label names it)
+    assert cfg.region.title == "my_territories" and "Region **my_territories**" in summary_markdown(result)
+    assert compose([f"region.territories_file={path}", "region.label=Pays de Test"]).region.title == "Pays de Test"
 
 
 def test_a_bad_csv_is_refused_naming_its_rows_and_columns(tmp_path: Path) -> None:
@@ -148,6 +151,7 @@ def test_a_bad_csv_is_refused_naming_its_rows_and_columns(tmp_path: Path) -> Non
     assert "region.territories_file" in message
     assert "row 3, column population" in message and "'abc'" in message
     assert "row 4, column type" in message and "'suburb'" in message
+    assert message.count("  - region.territories_file: bad.csv row") == 2, "each row's problem on a line of its own"
     with pytest.raises(ConfigError, match=r"region\.territories_file = .*no such file"):
         compose(["region.data=''", f"region.territories_file={tmp_path / 'missing.csv'}"])
 

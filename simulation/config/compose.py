@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import enum
 import hashlib
 import json
@@ -183,6 +184,11 @@ def _literal_problems(key: str, value: str, cls: Any) -> list[str]:
         return [f"{key} = {text!r}: allowed values are true, false"]
     if cls is int and not re.fullmatch(r"[+-]?\d+(_\d+)*", text) and text.lower() not in ("null",):
         return [f"{key} = {text!r}: must be a whole number"]
+    if cls is float and text.lower() != "null":
+        try:
+            float(text.replace("_", ""))
+        except ValueError:
+            return [f"{key} = {text!r}: must be a number"]
     return []
 
 
@@ -245,9 +251,16 @@ def check_group_choices(overrides: Sequence[str], config_dirs: Sequence[Path] = 
             values = list(override.sweep_iterator()) if override.is_sweep_override() else [value]
         except (HydraException, ValueError, TypeError):  # a sweep Hydra cannot expand: Hydra says why
             continue
+        presets = sorted({p.stem for folder in folders for p in folder.glob("*.yaml")})
+        options = ", ".join(presets)
         if all(isinstance(v, str | QuotedString | list) for v in values):
+            # a name that is no preset of the group (Hydra's own groups have their plugins' presets too)
+            unknown = [str(v) for v in values if isinstance(v, str | QuotedString) and str(v) not in presets]
+            if unknown and presets and not group.startswith("hydra/"):
+                near = difflib.get_close_matches(unknown[0], presets, n=1)
+                hint = f" (did you mean {near[0]}?)" if near else ""
+                raise ConfigError(f"{text}: {group} has no preset {unknown[0]!r}{hint}; allowed values are {options}")
             continue
-        options = ", ".join(sorted({p.stem for folder in folders for p in folder.glob("*.yaml")}))
         # (Hydra's own groups have presets of its plugins too: those of configs/ are examples)
         allowed = f"e.g. {options}" if group.startswith("hydra/") else f"allowed values are {options}"
         allowed = f" ({allowed})" if options else ""

@@ -83,3 +83,21 @@ class RegionConfig:
     include_media: bool = True
     #: Share of firms that are "nomadic" (not anchored in the territory, Reengineering).
     nomadic_firm_share: float = param(0.15, ge=0, le=1)
+
+    @property
+    def title(self) -> str:
+        """The region's name as a run and its report show it: its label, unless the territories come from a file
+        and the label is still the preset's (the region of the data the file replaces): then the file's name (a
+        council's own territories are not called Auvergne-Rhône-Alpes because the default preset was left on)."""
+        if self.territories_file:
+            from pathlib import Path
+
+            import yaml
+
+            from simulation.config.compose import CONFIG_DIR
+
+            preset = CONFIG_DIR / "region" / f"{self.name}.yaml"
+            written = yaml.safe_load(preset.read_text()) if preset.is_file() else None
+            if isinstance(written, dict) and written.get("label") == self.label:
+                return Path(self.territories_file).stem
+        return self.label

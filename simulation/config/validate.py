@@ -319,5 +319,5 @@ def _region_problems(cfg: Config) -> list[str]:
         key = "region"
         if r.territories_file or r.departements:
             key = "region.territories_file" if r.territories_file else "region.departements"
-        return [f"{key}: {e}"]
+        return [f"{key}: {line}" for line in str(e).splitlines()]  # one problem a line: a file's rows, each said
     return []

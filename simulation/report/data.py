@@ -213,7 +213,7 @@ def _scenarios(sweep_dir: Path, t: _Tables, ce: pd.DataFrame, baseline: str, yea
         if config is not None:
             lasting_months.add(config.projects.lasting_after_months)
             if out.region is None:  # the region's name, as its preset gives it ("Cantal (Auvergne-Rhône-Alpes)")
-                out.region = Region(config.region.name, config.region.label, config.region.country)
+                out.region = Region(config.region.name, config.region.title, config.region.country)
         budget = rows.get("lever_budget_eur_per_year", None)
         out.runs.append(
             ScenarioRuns(

@@ -112,8 +112,13 @@ def emergence_figure(
     ]
     height = fig.get_figheight()
     fig.legend(handles=handles, loc="upper center", ncols=2, frameon=False, fontsize=LABEL_PT, bbox_to_anchor=(0.5, 1))
-    # Room above the panels for the legend, and above each panel for its title.
-    fig.subplots_adjust(left=0.09, right=0.99, bottom=0.45 / height, top=1 - 0.5 / height, wspace=0.1)
+    # Room above the panels for the legend, and above each panel for its title; on the left for the longest
+    # tick label and, beyond it, the axis's label (one line of LABEL_PT, a point being 1/72 in).
+    first = axes.flat[0]
+    low, high = first.get_ylim()
+    ticks = [number(v) for v in first.get_yticks() if low <= v <= high]
+    left = _left_for(fig, ticks, pad_in=0.12 + LABEL_PT / 72 + 0.1)
+    fig.subplots_adjust(left=left, right=0.99, bottom=0.45 / height, top=1 - 0.5 / height, wspace=0.1)
     fig.subplots_adjust(hspace=0.4 / (row_in - 0.4))
     return fig
 

@@ -26,6 +26,17 @@ KIND_COLOURS = {
 }
 
 
+#: Each kind as the plot's legend names it.
+KIND_NAMES = {
+    ActorKind.COLLECTIVITE: "collectivités",
+    ActorKind.FIRM: "firms",
+    ActorKind.ASSOCIATION: "associations",
+    ActorKind.CITIZEN_GROUP: "citizen groups",
+    ActorKind.UNIVERSITY: "universities",
+    ActorKind.MEDIA: "media",
+}
+
+
 #: A kind with fewer simulated actors than this has its participation drawn thin and dotted: its share moves by
 #: steps of more than three points (one actor of a university, two of media in the default sample).
 FEW_ACTORS = 30
@@ -78,7 +89,7 @@ def emergence_figure(
     for kind, colour in KIND_COLOURS.items():
         col = f"participation_{kind.label}"
         if col in ts and ts[col].notna().any():
-            label, style = kind.label.replace("_", " "), {}
+            label, style = KIND_NAMES[kind], {}
             if actors_by_kind is not None:
                 n = actors_by_kind[kind]
                 label += f" ({n:,} actor{'s' if n != 1 else ''})"

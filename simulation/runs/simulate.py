@@ -131,7 +131,7 @@ def summary_markdown(result: RunResult) -> str:
     lines = [
         f"# {c.scenario.label}",
         "",
-        f"Region **{c.region.label}** ({s['territories']} territories, {s['actors']:,} actors), "
+        f"Region **{c.region.title}** ({s['territories']} territories, {s['actors']:,} actors), "
         f"{c.horizon_months} months, funding rule `{c.funding.rule}`, seed {c.seed}.",
         "",
         "| indicator | value |",
@@ -226,7 +226,7 @@ def check_results_dir(root: Path) -> None:
 
 def _plot(c: Config, ts: pd.DataFrame, territories: pd.DataFrame) -> PlotArgs:
     """The emergence plot's arguments (:func:`simulation.runs.plots.emergence_png`), the path apart."""
-    title = f"{c.scenario.label} — {c.region.label}, seed {c.seed}"
+    title = f"{c.scenario.label} — {c.region.title}, seed {c.seed}"
     kinds = {k: int(territories[f"actors_{k.label}"].sum()) for k in ActorKind}
     return ts, title, c.projects.lasting_after_months, kinds
 

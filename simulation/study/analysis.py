@@ -171,7 +171,11 @@ def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None
     (out / "comparison.md").write_text(
         f"# Scenarios against `{baseline}` (paired by seed, 95% t-intervals)\n\n"
         f"Sweep `{sweep_dir.resolve().name}`, {len(summary)} runs; method and run ids in `provenance.json`.\n\n"
-        + table.to_markdown(index=False, floatfmt=".4g")
+        + _readable(table).to_markdown(
+            index=False,
+            disable_numparse=True,
+            colalign=["right" if k in "iuf" else "left" for k in table.dtypes.map(lambda d: d.kind)],
+        )
         + "\n"
     )
     (out / "provenance.json").write_text(to_json(provenance_of(sweep_dir, summary, baseline)))
@@ -225,3 +229,17 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    """The table's numbers as a reader reads them: whole numbers with thousands separators from 1,000 on (counts,
+    euros), four significant digits below (shares, ratios); never in scientific notation."""
+
+    def text(v: object) -> object:
+        if not isinstance(v, float):
+            return v
+        if v != v:  # NaN
+            return ""
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}" if abs(v) >= 1e-4 or v == 0 else f"{v:.2e}"
+
+    return table.apply(lambda column: column.map(text) if column.dtype.kind == "f" else column)
