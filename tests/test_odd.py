@@ -102,11 +102,11 @@ def test_the_odd_gives_the_calibrated_values_and_their_priors() -> None:
 
     from simulation.config import CONFIG_DIR
     from simulation.config.uncertainties import calibrated
-    from simulation.study.calibration import _flat
+    from simulation.study.point import flat
 
     written = yaml.safe_load((CONFIG_DIR / "calibration" / "phare2015.yaml").read_text())
     written.pop("calibration")  # the record of how, not a value
-    values = {k: float(v) for k, v in _flat(written).items()}
+    values = {k: float(v) for k, v in flat(written).items()}
     assert len(values) == len(calibrated())
     rows = _rows()
     for key, value in values.items():

@@ -43,13 +43,18 @@ def test_each_lever_is_valued_per_meur_of_its_own_spending(ranked: Path) -> None
     assert set(summary["levers"]) == set(worlds.LEVER_SCENARIOS)
     shares = [v["lead_share"] for v in summary["levers"].values()]
     assert sum(shares) == pytest.approx(1.0)  # every world has one leader
-    for v in summary["levers"].values():
-        assert np.isfinite(v["value"]) and v["interval90"][0] <= v["value"] + 1e-9 <= v["interval90"][1] + 2e-9
     values = worlds.pd.read_csv(ranked / "values.csv", index_col="world")
     # a value is undefined only where the lever spent nothing of its own in the world (P5 when no coalition of the
-    # small region shows its success factors): the public co-funding of its projects never enters the ratio
+    # small region shows its success factors; a lever buying whole grants whose small sample's budget bought none
+    # in a short decade): the public co-funding of its projects never enters the ratio
     pairs = worlds.pd.read_csv(ranked / "pairs.csv")
     own = pairs.groupby(["world", "scenario"])["money_meur"].mean().unstack()[worlds.LEVER_SCENARIOS]
+    for lever, v in summary["levers"].items():
+        if v["value"] is None:  # (JSON's null: no world where the lever spent anything)
+            assert (own[lever] <= 0).all(), lever
+            continue
+        assert np.isfinite(v["value"]) and v["interval90"][0] <= v["value"] + 1e-9 <= v["interval90"][1] + 2e-9
+    assert sum(v["value"] is not None for v in summary["levers"].values()) >= 4
     lever_values = values[worlds.LEVER_SCENARIOS]
     assert (lever_values.isna().to_numpy() == (own <= 0).to_numpy()).all()
     assert (own > 0).any(axis=None)
@@ -63,7 +68,14 @@ def test_the_report_reads_the_summary(ranked: Path) -> None:
     read = plausible_worlds(ranked / "summary.json")
     assert read is not None and read.n == 3 and read.quick  # 3 worlds: a quick ranking, said as such
     summary = json.loads((ranked / "summary.json").read_text())
-    assert [x["lever"] for x in read.levers] == sorted(
-        worlds.LEVER_SCENARIOS, key=lambda k: -summary["levers"][k]["lead_share"]
-    )
+    valued = [k for k in worlds.LEVER_SCENARIOS if summary["levers"][k]["value"] is not None]  # (spent something)
+    assert [x["lever"] for x in read.levers] == sorted(valued, key=lambda k: -summary["levers"][k]["lead_share"])
     assert plausible_worlds(ranked / "missing.json") is None
+
+
+def test_the_report_leaves_out_a_lever_that_spent_nothing_in_any_world(ranked: Path, tmp_path: Path) -> None:
+    summary = json.loads((ranked / "summary.json").read_text())
+    summary["levers"]["p7_innovation_fund"] |= {"value": None, "interval90": [None, None], "lead_share": 0.0}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    read = plausible_worlds(tmp_path / "summary.json")
+    assert read is not None and "p7_innovation_fund" not in [x["lever"] for x in read.levers]

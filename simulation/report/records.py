@@ -37,7 +37,9 @@ def plausible_worlds(path: Path = WORLDS_SUMMARY) -> Worlds | None:
     if not path.is_file():
         return None
     summary = json.loads(path.read_text())
-    levers = sorted(summary["levers"].items(), key=lambda kv: -kv[1]["lead_share"])
+    # (a lever that spent nothing in any world has no value, JSON's null: there is nothing to rank it by)
+    valued = {k: v for k, v in summary["levers"].items() if v.get("value") is not None}
+    levers = sorted(valued.items(), key=lambda kv: -kv[1]["lead_share"])
     depends = []
     for lever, boxes in summary.get("depends_on", {}).items():
         share = summary["levers"][lever]["lead_share"]
