@@ -273,3 +273,15 @@ def test_the_emergence_plot_says_how_many_actors_each_kinds_share_is_of() -> Non
     assert lines["associations (1,234 actors)"].get_linestyle() == "-"
     assert 1 < FEW_ACTORS <= 1234
     plt.close(fig)
+
+
+def test_a_run_with_a_shock_says_so_in_its_summary_and_plot_title() -> None:
+    from simulation.runs.simulate import _plot, summary_markdown
+
+    shock = ["shocks=covid_year4", "shocks.events.0.start_month=6"]
+    shocked = simulate(compose([*small_region(0.3), "horizon_months=12", *shock]))
+    assert "shock `covid` from month 6 for 12 months" in summary_markdown(shocked)
+    assert "(shock: covid)" in _plot(shocked.config, shocked.timeseries, shocked.territories)[1]
+    plain = simulate(compose([*small_region(0.3), "horizon_months=12"]))
+    assert ", shock " not in summary_markdown(plain)  # (its table has a row "recovery after the shock")
+    assert "shock" not in _plot(plain.config, plain.timeseries, plain.territories)[1]

@@ -119,6 +119,15 @@ def _simulate(config: Config, plotter: PlotProcess | None) -> RunResult:
     return result
 
 
+def _shocks(c: Config) -> str:
+    """The run's dated shocks, as its summary says them (none: nothing)."""
+    said = [
+        f"`{e.name}` from month {e.start_month} for {e.duration_months} month{'s' if e.duration_months != 1 else ''}"
+        for e in c.shocks.events
+    ]
+    return f", shock {', '.join(said)}" if said else ""
+
+
 def summary_markdown(result: RunResult) -> str:
     """A short, readable summary of a run."""
     s = result.summary
@@ -132,7 +141,7 @@ def summary_markdown(result: RunResult) -> str:
         f"# {c.scenario.label}",
         "",
         f"Region **{c.region.title}** ({s['territories']} territories, {s['actors']:,} actors), "
-        f"{c.horizon_months} months, funding rule `{c.funding.rule}`, seed {c.seed}.",
+        f"{c.horizon_months} months, funding rule `{c.funding.rule}`{_shocks(c)}, seed {c.seed}.",
         "",
         "| indicator | value |",
         "|---|---|",
@@ -226,7 +235,8 @@ def check_results_dir(root: Path) -> None:
 
 def _plot(c: Config, ts: pd.DataFrame, territories: pd.DataFrame) -> PlotArgs:
     """The emergence plot's arguments (:func:`simulation.runs.plots.emergence_png`), the path apart."""
-    title = f"{c.scenario.label} — {c.region.title}, seed {c.seed}"
+    shocks = ", ".join(e.name for e in c.shocks.events)
+    title = f"{c.scenario.label}{f' (shock: {shocks})' if shocks else ''} — {c.region.title}, seed {c.seed}"
     kinds = {k: int(territories[f"actors_{k.label}"].sum()) for k in ActorKind}
     return ts, title, c.projects.lasting_after_months, kinds
 

@@ -190,7 +190,7 @@ def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m simulation.analysis", description=__doc__.split("\n\n")[0])
     parser.add_argument("sweep_dir", type=Path, help="a sweep folder (results/sweeps/<name>)")
     parser.add_argument("--baseline", default="baseline", help="the scenario to compare against")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: <sweep>/analysis)")
