@@ -549,7 +549,8 @@ def test_the_ranking_sentences_state_the_plausible_worlds(report: Path) -> None:
         return
     summary = json.loads(WORLDS_SUMMARY.read_text())
     n = f"{summary['worlds']:,}"
-    assert f"Across {n} plausible worlds of the default region" in text
+    assert f"Across {n} plausible worlds of the region {summary['setting']['region']}" in text  # (named: a council's
+    # report on another region reads whose worlds they are)
     assert f"{summary['seeds']} random draws each" in text
     levers = sorted(summary["levers"].items(), key=lambda kv: -kv[1]["lead_share"])
     for lever, v in levers:
