@@ -120,7 +120,7 @@ def _brief(html: str) -> str:
             "A quick sweep.",
             "Each value is a mean over 2 random draws per scenario",
             "They are for the calibrated parameters only",
-            ("plausible worlds of the default region", "The ranking has not been tested across the uncertain"),
+            ("plausible worlds of the region ", "The ranking has not been tested across the uncertain"),
         ),
         (
             "fr",
@@ -128,7 +128,7 @@ def _brief(html: str) -> str:
             "Série de simulations rapide.",
             "Chaque valeur est une moyenne sur 2 tirages aléatoires par scénario",
             "Elles valent pour les paramètres calibrés seulement",
-            ("mondes plausibles de la région par défaut", "Le classement n’a pas été éprouvé sur les paramètres"),
+            ("mondes plausibles de la région ", "Le classement n’a pas été éprouvé sur les paramètres"),
         ),
     ],
 )
