@@ -402,7 +402,12 @@ def main() -> None:
     }
     result["targets"] = targets(results, startup_s, scaling)
     report(result)
-    out = args.out or REPO / "results" / "benchmarks" / f"benchmark-{now:%Y-%m-%dT%H-%M-%SZ}.json"
+    write_result(result, args.out, "benchmark", now)
+
+
+def write_result(result: dict[str, Any], out: Path | None, kind: str, now: datetime) -> None:
+    """Write a measurement's JSON to ``out``, by default ``results/benchmarks/<kind>-<UTC time>.json``."""
+    out = out or REPO / "results" / "benchmarks" / f"{kind}-{now:%Y-%m-%dT%H-%M-%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(to_json(result))
     print(f"\nWritten to {out}")

@@ -32,12 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from benchmark import SIZES, in_child, machine, size_overrides  # (experiments/, the script's folder)
+from benchmark import SIZES, in_child, machine, size_overrides, write_result  # (experiments/, the script's folder)
 from numba import njit
 
-from simulation.runs.provenance import to_json
-
-REPO = Path(__file__).resolve().parent.parent
 READS = 4_000_000
 REPEATS = 5
 
@@ -153,10 +150,7 @@ def main() -> None:
         f"{reads['dependent_ns']:.0f} ns dependent\n"
         f"an encounter costs the time of {result['reads_per_encounter']:.1f} independent random reads"
     )
-    out = args.out or REPO / "results" / "benchmarks" / f"memory-floor-{now:%Y-%m-%dT%H-%M-%SZ}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_json(result))
-    print(f"\nWritten to {out}")
+    write_result(result, args.out, "memory-floor", now)
 
 
 if __name__ == "__main__":
