@@ -8,6 +8,7 @@ filesystem. The bar (``tqdm``, on the error stream) shows runs done, their rate 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -58,8 +59,13 @@ class SweepProgress:
 
     def __enter__(self) -> SweepProgress:
         from tqdm import tqdm
+        from tqdm.contrib.logging import logging_redirect_tqdm
 
         todo = self.total - self.done_before
+        # Log records written to the console while the bar is shown (the launcher's "Launching jobs", a job's
+        # warning) go through the bar, each on a line of its own, rather than after the bar on its line.
+        self._logging = contextlib.ExitStack()
+        self._logging.enter_context(logging_redirect_tqdm())
         self._bar = tqdm(
             total=todo,
             unit="run",
@@ -91,6 +97,7 @@ class SweepProgress:
             self._thread.join()
         self._update()
         self._bar.close()
+        self._logging.close()
 
     def failed(self) -> dict[str, dict[str, Any]]:
         """The planned runs that failed (recorded in ``failures/`` and not done since)."""
