@@ -190,7 +190,7 @@ def _t_interval(values: np.ndarray) -> tuple[float, float, float]:
 
 
 def _ratio(delta: np.ndarray, extra: np.ndarray) -> float:
-    """mean(Δ indicator) / mean(Δ public M€), NaN where the mean extra money is not positive."""
+    """mean(Δ indicator) / mean(M€ spent on the levers), NaN where that mean is not positive."""
     return float(delta.mean() / extra.mean()) if extra.mean() > 0 else math.nan
 
 

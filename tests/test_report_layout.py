@@ -334,6 +334,29 @@ def test_french_written_for_a_french_council() -> None:
 
 
 @pytest.mark.parametrize(
+    ("lang", "wrong", "right"),
+    [
+        ("en", ("per extra M€", "per extra million"), "per M€ spent on the levers"),
+        ("fr", ("M€ supplémentaire", "million d’euros supplémentaire"), "par M€ dépensé pour les leviers"),
+    ],
+    ids=["en", "fr"],
+)
+def test_per_meur_values_are_said_to_divide_by_the_levers_spending(
+    lang: str, wrong: tuple[str, ...], right: str
+) -> None:
+    """A per-M€ value divides by what the levers spent, not by the extra public money printed beside it: no text
+    of the report calls it an effect per extra M€, and its figure says which money it is."""
+    from simulation.report import i18n
+
+    text = " ".join(
+        " ".join(m.string) if isinstance(m.string, tuple) else m.string for m in i18n.read_catalogue(lang) if m.id
+    )
+    for w in wrong:
+        assert w not in text, w
+    assert right in text
+
+
+@pytest.mark.parametrize(
     ("lang", "odd"),
     [
         ("en", 'See the model\'s documentation (ODD), section 7.9 “<span lang="en">Policy levers</span>”'),

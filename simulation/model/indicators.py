@@ -27,7 +27,7 @@ class Outcome:
         label: a short English label (translations live in the report's and dashboard's catalogues).
         kind: ``maximize``, ``minimize`` or ``info``.
         compared: compared between scenarios by the analysis and the report.
-        per_meur: also shown per extra public M€ (cost-effectiveness).
+        per_meur: also shown per M€ spent on the levers (cost-effectiveness).
         screened: an outcome of the sensitivity analysis.
     """
 
@@ -107,9 +107,9 @@ _ALL = (
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in _ALL}
 #: Outcomes compared between scenarios (summary columns), in the analysis's order.
 COMPARED: list[str] = [o.name for o in _ALL if o.compared]
-#: Outcomes shown per extra M€, in the report's order.
+#: Outcomes shown per M€ spent on the levers, in the report's order.
 PER_MEUR: tuple[str, ...] = tuple(o.name for o in _ALL if o.per_meur)
 #: Outcomes of the sensitivity analysis, in its order.
 SCREENED: tuple[str, ...] = tuple(o.name for o in _ALL if o.screened)
-#: The report's headline: extra lasting cooperations per extra public M€.
+#: The report's headline: extra lasting cooperations per M€ spent on the levers.
 HEADLINE = "lasting_cooperations"

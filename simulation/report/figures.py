@@ -126,8 +126,8 @@ def emergence_figure(
 def cost_effectiveness_figure(
     ce: pd.DataFrame, words: Mapping[str, str], names: Mapping[str, str], number: Number, height_in: float | None = None
 ) -> Figure:
-    """Extra lasting cooperations, jobs created and projects launched per extra M€, with 95% intervals, the
-    best (in the first panel's sense) at the top."""
+    """Extra lasting cooperations, jobs created and projects launched per M€ spent on the levers, with 95% intervals,
+    the best (in the first panel's sense) at the top."""
     panels = [
         (ind, label)
         for ind, label in zip(

@@ -34,9 +34,9 @@ class PlotText:
     year: str = "year"
     active_cooperations: str = "active cooperations (mean, 95% band across seeds)"
     emergence_title: str = "Emergence of cooperations: the slow infusion"
-    lasting_per_meur: str = "extra lasting cooperations per extra M€"
-    jobs_per_meur: str = "extra jobs per extra M€"
-    launched_per_meur: str = "extra projects launched per extra M€"
+    lasting_per_meur: str = "extra lasting cooperations per M€ spent on the levers"
+    jobs_per_meur: str = "extra jobs per M€ spent on the levers"
+    launched_per_meur: str = "extra projects launched per M€ spent on the levers"
     cost_effectiveness_title: str = "Cost-effectiveness against the baseline (paired by seed, 95% intervals)"
     projects_per_territory: str = "projects at the horizon (mean over seeds)"
     active_label: str = "active"
@@ -79,7 +79,7 @@ def emergence_plot(ts: pd.DataFrame, path: Path, text: PlotText | None = None, d
 
 
 def cost_effectiveness_plot(ce: pd.DataFrame, path: Path, text: PlotText | None = None, dpi: int = 120) -> None:
-    """Extra lasting cooperations, jobs and launched projects per extra M€, with 95% intervals."""
+    """Extra lasting cooperations, jobs and launched projects per M€ spent on the levers, with 95% intervals."""
     text = text or PlotText()
     panels = [
         (ind, label)

@@ -16,7 +16,7 @@ and take-off month of the emergence curve.
 * ``sobol`` computes first-order and total Sobol indices of the ``--top`` most
   influential parameters by Morris mu* (Saltelli sampling), ``sobol.csv``, ``sobol.png``;
 * ``ranking`` asks whether the ranking of the CESER levers P1–P8 (extra
-  lasting cooperations per extra M€ against the baseline, paired by seed) holds
+  lasting cooperations per M€ spent on the levers against the baseline, paired by seed) holds
   across the uncertain parameters: for Sobol points of the parameter space it
   ranks the levers, measures Kendall's tau against the ranking at the
   defaults, and reports for which parameter ranges the ranking changes
@@ -170,7 +170,7 @@ def sobol_figure(table: pd.DataFrame, n: int, path: Path) -> None:
 
 
 def _lever_ranking(summary: pd.DataFrame) -> pd.Series:
-    """Extra lasting cooperations per extra M€ of each lever, against the baseline, paired by seed: the value the
+    """Extra lasting cooperations per M€ spent on each lever, against the baseline, paired by seed: the value the
     council report ranks the levers by (:func:`simulation.study.analysis.cost_effectiveness`, a ratio of mean paired
     differences), best first."""
     ce = cost_effectiveness(summary[summary.scenario.isin(["baseline", *LEVER_SCENARIOS])])
