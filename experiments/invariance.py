@@ -5,7 +5,8 @@ fractions f, 2f and 4f, over many seeds (docs/territories.md, "The sample").
                                      [--lever p3_seed_grants] [--budget EUR] [--jobs 2] [--out docs/territories]
 
 Each fraction runs the baseline and the lever's scenario on the same seeds; the lever's effect is the ratio of
-the mean paired differences (extra lasting cooperations per extra public M€, as the analysis computes it). The
+the mean paired differences (extra lasting cooperations per extra public M€: all the public money of the
+scenario beyond the baseline's, the lever's and the co-funding its projects draw alike). The
 table gives each statistic's mean and standard error by fraction, and whether the largest and the smallest
 fraction agree within seed noise: |difference| ≤ 2.5 standard errors of the difference (a two-sided test at
 about 1%, stated before looking).

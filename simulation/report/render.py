@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 from babel.numbers import format_decimal
 
-from simulation.report import i18n, pages
+from simulation.report import i18n
 from simulation.report.contents import ReportData
 from simulation.report.data import ReportError
 from simulation.report.figures import draw_figures
@@ -169,8 +169,3 @@ def render_report(
     )
     return html, drawn
 
-
-def html_to_pdf(html: str, base: Path) -> bytes:
-    """The HTML printed to PDF by WeasyPrint (its print CSS: A4, a page per section, page numbers)."""
-    pdf: bytes = pages.layout(html, base).write_pdf()
-    return pdf
