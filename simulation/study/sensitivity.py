@@ -132,8 +132,21 @@ def top_parameters(morris_table: pd.DataFrame, k: int) -> list[str]:
     return t.groupby("parameter")["norm"].sum().nlargest(k).index.tolist()
 
 
-def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFrame:
+#: The seed of the Sobol analysis's bootstrap (its confidence intervals). Not 0: SALib 1.6's ``sobol.analyze``
+#: tests ``if seed:`` and, given 0, resamples from numpy's global generator, so that the intervals changed from
+#: one run of the same design to the next (``tests/test_sensitivity.py``).
+SOBOL_BOOTSTRAP_SEED = 1
+
+
+def sobol_indices(problem: dict[str, Any], y: np.ndarray) -> Any:
+    """First-order and total Sobol indices of the outputs ``y`` of a Saltelli design (no second order), with
+    bootstrap confidence intervals that the same outputs always give alike."""
     from SALib.analyze import sobol as sobol_analyze
+
+    return sobol_analyze.analyze(problem, y, calc_second_order=False, seed=SOBOL_BOOTSTRAP_SEED)
+
+
+def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFrame:
     from SALib.sample import sobol as sobol_sample
 
     names = top_parameters(pd.read_csv(out / "morris.csv"), top)
@@ -143,7 +156,7 @@ def sobol(out: Path, n: int, top: int, jobs: int, extra: list[str]) -> pd.DataFr
     table = _indices(
         res,
         names,
-        lambda y: sobol_analyze.analyze(problem, y, calc_second_order=False, seed=0),
+        lambda y: sobol_indices(problem, y),
         ("S1", "S1_conf", "ST", "ST_conf"),
     )
     table.to_csv(out / "sobol.csv", index=False)
