@@ -194,7 +194,7 @@ def run_job(configs: Sequence[Config], sweep_dir: Path, overrides: list[str]) ->
             failure_path(sweep_dir, rid).unlink(missing_ok=True)  # made again after an earlier failure
             batch.append((rid, result))
             _free_finished_runs()
-            if sum(result.seconds for _, result in batch) >= FLUSH_SECONDS:
+            if sum(result.seconds + result.kernel_compile_seconds for _, result in batch) >= FLUSH_SECONDS:
                 full, batch = batch, []
                 written.append(write_batch(full, sweep_dir, overrides))
     finally:
