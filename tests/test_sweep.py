@@ -529,3 +529,19 @@ def test_the_analysis_command_reads_a_sweep(parallel_sweep: Path, tmp_path: Path
     s = summary.set_index(["scenario", "seed"])["lasting_cooperations"]
     expected = np.mean([s[("p3_seed_grants", k)] - s[("baseline", k)] for k in (0, 1)])
     assert row["difference"] == pytest.approx(expected)
+    # The small region's kinds of few actors (its 2 citizen groups, say): their shares are left out, and named
+    from simulation.model.indicators import FEW_ACTORS
+    from simulation.runs.plots import KIND_NAMES
+
+    counts = {k: int(summary[f"actors_{k.label}"].iloc[0]) for k in KIND_NAMES}
+    few, enough = [k for k, n in counts.items() if n < FEW_ACTORS], [k for k, n in counts.items() if n >= FEW_ACTORS]
+    assert few and enough, counts
+    for kind in few:
+        n = counts[kind]
+        assert f"{KIND_NAMES[kind]} ({n} actor{'s' if n != 1 else ''} in each run)" in proc.stdout
+        assert f"participation_{kind.label}" not in set(table["indicator"])
+    assert "Left out of the comparison" in markdown
+    assert {f"participation_{k.label}" for k in enough} <= set(table["indicator"])
+    left_out = json.loads((out / "provenance.json").read_text())["left_out"]
+    scenarios = ("baseline", "p3_seed_grants")
+    assert {(r["scenario"], r["kind"]) for r in left_out} == {(sc, k.label) for sc in scenarios for k in few}
