@@ -12,7 +12,9 @@ stop are reported apart), each into a fresh sweep folder, and reports for each e
 * parallel efficiency: serial wall time / (engine wall time × workers);
 * overhead of the sweep machinery per run: (wall time × workers − Σ run
   times) / runs, against the mean run time (run times are measured inside
-  each job and stored in the summary as ``run_seconds``);
+  each job and stored in the summary as ``run_seconds``, with the loading of
+  numba's kernels in each process, ``kernel_compile_seconds``, counted in them
+  as before the two were told apart);
 * the load of other processes while it ran: the CPU time the whole machine
   used (``/proc/stat``) less the sweep's own processes', in cores (not for Ray,
   whose head and workers are not this command's children). The machine's load
@@ -103,7 +105,7 @@ def run_engine(engine: str, runs: int, folder: Path, seeds_per_job: int | None) 
         raise RuntimeError(f"{engine} sweep failed:\n{proc.stderr[-3000:]}")
     summary = pd.read_parquet(folder / "sweeps" / "bench" / "summary")
     assert len(summary) == runs, f"{engine}: {len(summary)} of {runs} runs"
-    busy = float(summary["run_seconds"].sum())
+    busy = float(summary["run_seconds"].sum() + summary.get("kernel_compile_seconds", pd.Series(dtype=float)).sum())
     workers = WORKERS[engine]
     return {
         "runs": runs,

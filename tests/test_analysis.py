@@ -316,3 +316,68 @@ def test_an_out_folder_that_cannot_be_made_is_refused_up_front(tmp_path: Path) -
     with pytest.raises(ValueError, match=r"lies under .*a_file, a file"):
         check_out(tmp_path / "a_file" / "analysis")
     check_out(tmp_path / "new" / "analysis")  # a folder can be made there
+
+
+def _with_actors(summary: pd.DataFrame, **counts: int) -> pd.DataFrame:
+    """``summary`` with the participation of every kind and the actors each run simulated of it (``counts`` by
+    kind's label; 100 for the kinds not named)."""
+    from simulation.enums import ActorKind
+
+    out = summary.copy()
+    rng = np.random.default_rng(1)
+    for kind in ActorKind:
+        n = counts.get(kind.label, 100)
+        out[f"actors_{kind.label}"] = n
+        out[f"participation_{kind.label}"] = rng.integers(0, n + 1, len(out)) / max(n, 1)
+    return out
+
+
+def test_the_participation_of_a_kind_of_too_few_actors_is_left_out_and_named(tmp_path: Path) -> None:
+    """A share of 1 or 2 actors swings between 0% and 100%: the analysis compares no such share, and says which
+    kinds it left out, with their number of actors."""
+    from simulation.model.indicators import FEW_ACTORS
+    from simulation.study.analysis import few_actor_kinds, few_actors_note, without
+
+    summary = _with_actors(_summary(), university=1, media=2, citizen_group=FEW_ACTORS)
+    few = few_actor_kinds(summary)
+    assert sorted(few["kind"].unique()) == ["media", "university"], "30 citizen groups are enough"
+    assert set(few["scenario"]) == {"baseline", "lever"}
+    table = without(compare(summary), few)
+    compared = set(table["indicator"])
+    assert {"participation_university", "participation_media"}.isdisjoint(compared)
+    assert {"participation_firm", "participation_citizen_group", "lasting_cooperations"} <= compared
+    note = few_actors_note(few, scenarios=2)
+    assert note is not None
+    assert "universities (1 actor in each run)" in note and "media (2 actors in each run)" in note
+    assert f"fewer than {FEW_ACTORS} actors" in note
+
+
+def test_a_kind_too_few_in_some_runs_only_is_left_out_where_it_is() -> None:
+    """The counts are read run by run: a kind of 2 to 40 actors (a swept sample fraction) is left out of the
+    scenarios whose runs, or the baseline's on the same seeds, have fewer than 30 of it, and the note says where."""
+    from simulation.study.analysis import few_actor_kinds, few_actors_note
+
+    summary = _with_actors(_summary())
+    lever = summary["scenario"] == "lever"
+    summary.loc[lever, "actors_media"] = np.where(summary.loc[lever, "seed"] < 5, 2, 40)
+    summary = pd.concat([summary, summary[~lever].assign(scenario="other")], ignore_index=True)
+    few = few_actor_kinds(summary)
+    assert few[["scenario", "kind", "fewest_actors", "most_actors"]].values.tolist() == [["lever", "media", 2, 100]]
+    assert few_actors_note(few, scenarios=3) == (
+        "Left out of the comparison: the participation of media (2 to 100 actors in a run, in lever). A share of "
+        "fewer than 30 actors moves by more than 3.3 points when one actor joins or leaves a partnership: its "
+        "difference to the baseline would mean nothing."
+    )
+
+
+def test_runs_that_do_not_count_their_actors_leave_nothing_out_and_say_so() -> None:
+    """A sweep made before the summary counted each kind's actors: every share is compared, and the note says
+    that the counts were not there to judge."""
+    from simulation.study.analysis import few_actor_kinds, few_actors_note
+
+    summary = _with_actors(_summary(), university=1)
+    summary = summary.drop(columns=[c for c in summary.columns if c.startswith("actors_")])
+    assert few_actor_kinds(summary).empty
+    assert "participation_university" in set(compare(summary)["indicator"])
+    note = few_actors_note(few_actor_kinds(summary), scenarios=2, counted=False)
+    assert note is not None and "do not say how many actors" in note

@@ -6,9 +6,11 @@ import errno
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -87,8 +89,9 @@ def test_result_folder_holds_everything_and_pandas_reads_it(tmp_path: Path, smal
     assert set(spend.columns) == {"month", "territory", "channel", "public_eur"}
     assert spend["public_eur"].sum() == pytest.approx(ts["public_eur"].sum())
     prov = json.loads((folder / "provenance.json").read_text())
-    for key in ("package_version", "git_revision", "seed", "date_utc", "python", "libraries"):
+    for key in ("package_version", "git_revision", "seed", "date_utc", "python", "libraries", "run_seconds"):
         assert key in prov
+    assert prov["kernel_compile_seconds"] >= 0 and isinstance(prov["kernels_compiled"], bool)
     assert prov["seed"] == 0 and prov["libraries"]["mesa"]
     assert prov["run_id"] == run_id(cfg)  # the run_id column of the same run in a sweep
     assert from_yaml(folder / "config.yaml") == cfg
@@ -128,9 +131,62 @@ def test_the_command_line_run_matches_the_library_run_bit_for_bit(tmp_path: Path
     )
     assert proc.returncode == 0, proc.stderr
     assert "Results written to" in proc.stdout
+    # the run's time, and numba's compiling (first run after a clone) or loading of the kernels apart
+    said = r"Run time: [0-9.]+ s, plus [0-9.]+ s (compiling|loading) the numba kernels"
+    assert re.search(said, proc.stdout), proc.stdout[-500:]
     (cli,) = (tmp_path / "cli").iterdir()
     lib = write_run(simulate(compose([*small_overrides, f"output.results_dir={tmp_path / 'cli'}"])), tmp_path / "lib")
     assert _digest(cli) == _digest(lib)
+
+
+def test_the_kernel_clock_counts_what_numba_compiles_and_not_what_it_has() -> None:
+    """numba's compiling of a kernel is timed, and said to be one; calling a kernel already compiled is not."""
+    import numba as nb
+
+    from simulation.kernels.toolbox import kernel_clock
+
+    @nb.njit
+    def fresh(n: int) -> int:  # compiled when first called, here: not cached anywhere
+        total = 0
+        for i in range(n):
+            total += i * i % 7
+        return total
+
+    with kernel_clock() as first:
+        assert fresh(10) == sum(i * i % 7 for i in range(10))
+    with kernel_clock() as again:
+        fresh(10)
+    assert first.compiled and first.seconds > 0.01, "a compilation takes tens of milliseconds at least"
+    assert not again.compiled and again.seconds < first.seconds / 10
+
+
+def test_a_runs_time_leaves_the_kernels_compiling_apart(
+    small_overrides: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run after a fresh clone spends about 20 s compiling the kernels: that is not the model's speed.
+    Here numba's compiler is held for 0.5 s inside the run, as compiling a kernel holds it: ``seconds`` (the
+    ``run_seconds`` of the run's files) leaves it out, ``kernel_compile_seconds`` has it, and the two add up to the
+    run's wall time."""
+    from numba.core.compiler_lock import global_compiler_lock
+
+    from simulation.model.model import TerritorialModel
+
+    cfg = compose(small_overrides)
+    simulate(cfg)  # the kernels loaded in this process
+    run = TerritorialModel.run
+
+    def compiling_first(self: TerritorialModel, **kwargs: object) -> TerritorialModel:
+        with global_compiler_lock:
+            time.sleep(0.5)
+        return run(self, **kwargs)
+
+    monkeypatch.setattr(TerritorialModel, "run", compiling_first)
+    start = time.perf_counter()
+    result = simulate(cfg)
+    wall = time.perf_counter() - start
+    assert 0.5 <= result.kernel_compile_seconds < 0.6
+    assert result.seconds + result.kernel_compile_seconds == pytest.approx(wall, abs=0.1)
+    assert result.seconds < wall - 0.45
 
 
 def test_the_plot_drawn_in_a_second_process_is_the_same_to_the_byte(tmp_path: Path, small_overrides: list[str]) -> None:

@@ -10,17 +10,22 @@
   count: otherwise every array passed to a step costs an atomic increment and decrement (measured with
   ``perf``: half of :func:`simulation.kernels.trust.meet`'s time).
 * :func:`block_sum` sums as numpy sums (pairwise), so a kernel's sums are numpy's bit for bit.
+* :func:`kernel_clock` measures the time numba spends compiling the kernels, or loading them from its cache,
+  so that a run's time can leave it aside.
 
 Neither intrinsic changes a result: the same operations run in the same order.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numba as nb
 from llvmlite import ir
-from numba.core import cgutils, types
+from numba.core import cgutils, event, types
 from numba.extending import intrinsic
 
 jit = nb.njit(cache=True, nogil=True)
@@ -136,3 +141,55 @@ def warm_up() -> None:
     command does it while its configuration is composed in another process (:mod:`simulation.runs.config_process`);
     nothing is drawn, nothing of a run changes."""
     _increment(1)
+
+
+class KernelClock(event.Listener):
+    """The wall time numba spends compiling the kernels, or loading them from its cache (:func:`kernel_clock`).
+
+    Every compilation of a kernel, and every load of one from numba's cache, holds numba's compiler lock, and
+    numba says when the lock is taken and released (its ``numba:compiler_lock`` event): the clock adds up the
+    time the lock is held, a hold inside another counted once. Nothing else of a run takes the lock: a kernel
+    already loaded is called without it. Whether a kernel was compiled, not only loaded, is told by numba's
+    ``numba:compile`` event, which a load from the cache does not send.
+    """
+
+    def __init__(self) -> None:
+        #: Seconds spent compiling or loading kernels so far.
+        self.seconds = 0.0
+        #: Whether a kernel was compiled (not found in numba's cache, or out of date there).
+        self.compiled = False
+        self._depth = 0
+        self._since = 0.0
+
+    def on_start(self, event: event.Event) -> None:
+        if event.kind == "numba:compile":
+            self.compiled = True
+            return
+        if self._depth == 0:
+            self._since = time.perf_counter()
+        self._depth += 1
+
+    def on_end(self, event: event.Event) -> None:
+        if event.kind == "numba:compile":
+            return
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += time.perf_counter() - self._since
+
+
+@contextmanager
+def kernel_clock() -> Iterator[KernelClock]:
+    """Measure the time numba spends compiling or loading the kernels while the block runs.
+
+    The kernels are compiled when first called (about 20 s on the first run after a fresh clone, when numba's
+    cache in ``simulation/kernels/__pycache__`` is empty or out of date) and loaded from that cache in every new
+    process after that (about 0.3 s, with numba's compiler itself, :func:`warm_up`, loaded first and counted
+    too); a process that has run them once does neither. A run's time (``run_seconds``) is the run's wall time
+    less this.
+    """
+    clock = KernelClock()
+    start = time.perf_counter()
+    warm_up()
+    clock.seconds = time.perf_counter() - start
+    with event.install_listener("numba:compiler_lock", clock), event.install_listener("numba:compile", clock):
+        yield clock

@@ -113,3 +113,10 @@ PER_MEUR: tuple[str, ...] = tuple(o.name for o in _ALL if o.per_meur)
 SCREENED: tuple[str, ...] = tuple(o.name for o in _ALL if o.screened)
 #: The report's headline: extra lasting cooperations per M€ spent on the levers.
 HEADLINE = "lasting_cooperations"
+
+#: The fewest simulated actors of a kind whose participation (a share of the kind's actors) means something.
+#: With fewer, one actor joining or leaving a partnership moves the share by more than 3 points (1/30), the
+#: tolerance the calibration allows on participation (``simulation.study.targets``): with the 1 university and the
+#: 2 media of the default sample, or a kind of 1–2 actors in a small sample, a share jumps between 0% and 100%.
+#: The emergence plot draws such a kind dotted; the analysis leaves its participation out of its comparison.
+FEW_ACTORS = 30

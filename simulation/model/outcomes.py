@@ -280,6 +280,7 @@ def summarise(model: TerritorialModel, ts: pd.DataFrame) -> dict[str, Any]:
         "seed": model.config.seed,
         "horizon_months": model.config.horizon_months,
         "actors": model.actors.n,
+        **{f"actors_{k.label}": int(model.actors.count_by_kind[k]) for k in ActorKind},
         "territories": len(model.territories),
     }
     for col in ts.columns:

@@ -186,7 +186,11 @@ def write_batch(runs: list[tuple[str, RunResult]], sweep_dir: Path, overrides: l
         ]
     )
     summaries = [
-        {**{k: v for k, v in result.summary.items() if k != "scenario"}, "run_seconds": result.seconds}
+        {
+            **{k: v for k, v in result.summary.items() if k != "scenario"},
+            "run_seconds": result.seconds,
+            "kernel_compile_seconds": result.kernel_compile_seconds,
+        }
         for _, result in runs
     ]
     fixed = {"registry": REGISTRY_SCHEMA, "spending": SPENDING_SCHEMA}

@@ -27,6 +27,7 @@ from simulation.runs.config_process import ConfigProcess
 from simulation.runs.plot_process import PlotProcess
 from simulation.runs.simulate import (
     RunError,
+    RunResult,
     check_results_dir,
     folder_problem,
     load_model,
@@ -80,8 +81,20 @@ def _run(config: Config) -> None:
         if plotter is not None:
             plotter.close()  # (it has ended already, unless the run failed)
     print(summary_markdown(result))
-    print(f"Run time: {result.seconds:.2f} s (also in provenance.json). Results written to {folder}")
+    print(f"{run_time(result)}. Results written to {folder}")
     _end_at_once = True
+
+
+def run_time(result: RunResult) -> str:
+    """The run time, as the command says it: the run's own, and numba's compiling or loading of the kernels
+    apart (about 20 s on the first run after a fresh clone: not the model's speed)."""
+    kernels = result.kernel_compile_seconds
+    what = (
+        "compiling the numba kernels, once (cached for the next runs)"
+        if result.kernels_compiled
+        else "loading the numba kernels from their cache"
+    )
+    return f"Run time: {result.seconds:.2f} s, plus {kernels:.2f} s {what}; both in provenance.json"
 
 
 def _run_composed(composer: ConfigProcess) -> None:

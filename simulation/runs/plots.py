@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure  # a Figure without pyplot: no GUI backend, and 0.4 s less to import
 
 from simulation.enums import ActorKind, Stage
+from simulation.model.indicators import FEW_ACTORS as FEW_ACTORS  # (a kind of fewer is drawn thin and dotted)
 
 STAGE_COLOURS = {
     Stage.SEED: "#c7e9c0",
@@ -35,11 +36,6 @@ KIND_NAMES = {
     ActorKind.UNIVERSITY: "universities",
     ActorKind.MEDIA: "media",
 }
-
-
-#: A kind with fewer simulated actors than this has its participation drawn thin and dotted: its share moves by
-#: steps of more than three points (one actor of a university, two of media in the default sample).
-FEW_ACTORS = 30
 
 
 def emergence_png(

@@ -53,7 +53,14 @@ class RunResult:
     spending: pd.DataFrame
     summary: dict[str, Any]
     territories: pd.DataFrame
+    #: The run's wall time, less numba's compiling or loading of the kernels (``run_seconds``).
     seconds: float
+    #: The time numba took to compile the kernels, or load them from its cache, during the run
+    #: (``kernel_compile_seconds``): about 20 s on the first run after a fresh clone, about 0.3 s on the first
+    #: run of a process, 0 after (:func:`simulation.kernels.toolbox.kernel_clock`).
+    kernel_compile_seconds: float = 0.0
+    #: Whether numba compiled a kernel during the run (else it only loaded them from its cache, or had them).
+    kernels_compiled: bool = False
 
 
 class RunError(RuntimeError):
@@ -91,32 +98,27 @@ def simulate(config: Config, plotter: PlotProcess | None = None) -> RunResult:
 def _simulate(config: Config, plotter: PlotProcess | None) -> RunResult:
     import numpy as np
 
+    from simulation.kernels.toolbox import kernel_clock
     from simulation.model import outcomes, records
     from simulation.model.model import TerritorialModel  # imported before the clock starts: not a run's time
 
     start = time.perf_counter()
     try:
-        with np.errstate(over="raise"):
+        # numba compiles the kernels when first called, or loads them from its cache: timed apart (kernel_clock)
+        with np.errstate(over="raise"), kernel_clock() as kernels:
             model = TerritorialModel(config).run(between_months=interrupts.check)
             ts = outcomes.timeseries(model)
             territories = records.territories(model)
             if plotter is not None and config.output.write_plot:
                 plotter.draw(*_plot(config, ts, territories))
-            result = RunResult(
-                config,
-                ts,
-                records.registry(model),
-                records.spending(model),
-                outcomes.summarise(model, ts),
-                territories,
-                time.perf_counter() - start,
-            )
+            tables = records.registry(model), records.spending(model), outcomes.summarise(model, ts)
     except FloatingPointError as e:
         raise RunError(
             f"numeric overflow in the run of scenario {config.scenario.name}, seed {config.seed} ({e}): a value of "
             "the configuration is too large for the model; nothing was written"
         ) from None
-    return result
+    seconds = time.perf_counter() - start
+    return RunResult(config, ts, *tables, territories, seconds - kernels.seconds, kernels.seconds, kernels.compiled)
 
 
 def _shocks(c: Config) -> str:
@@ -264,7 +266,13 @@ def write_run(result: RunResult, results_dir: str | Path | None = None, plotter:
             plotter.draw(*_plot(c, result.timeseries, result.territories))
         (tmp / "config.yaml").write_text(to_yaml(result.config))
         prov = provenance(
-            result.config.seed, {"run_id": run_id(result.config), "run_seconds": round(result.seconds, 3)}
+            result.config.seed,
+            {
+                "run_id": run_id(result.config),
+                "run_seconds": round(result.seconds, 3),
+                "kernel_compile_seconds": round(result.kernel_compile_seconds, 3),
+                "kernels_compiled": result.kernels_compiled,
+            },
         )
         (tmp / "provenance.json").write_text(to_json(prov))
         records.write_parquet(result.timeseries, tmp / "timeseries.parquet")

@@ -68,7 +68,8 @@ from simulation.runs.simulate import RunResult, simulate
 
 #: A job writes the runs it has made once they have taken this long (and when it ends): what a kill may lose.
 FLUSH_SECONDS = 60.0
-#: A process frees what its finished runs left when its peak memory has grown this much (_free_finished_runs).
+#: A process frees what its finished runs left when it holds this much more memory than after it last did
+#: (_free_finished_runs).
 GARBAGE_MIB = 128
 
 
@@ -82,36 +83,81 @@ def _peak_memory_mib() -> float | None:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 
 
-_collected_at_mib: float | None = None  # peak memory when this process last freed finished runs
+def _memory_mib() -> float | None:
+    """This process's resident memory now, in MiB: Linux's ``/proc/self/statm``, elsewhere psutil's where it is
+    installed (it comes with Ray), else the peak so far (:func:`_peak_memory_mib`); None where nothing says."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil
+    except ImportError:
+        return _peak_memory_mib()
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the memory a collection freed back to the system, where the C library can (glibc's
+    ``malloc_trim``; elsewhere nothing is done).
+
+    glibc keeps the memory freed in the middle of its heap for later allocations: without this, a process's
+    resident memory never falls after a collection, and what a process holds could not be told from what its
+    finished runs left.
+    """
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl)
+        return
+    trim(0)
+
+
+_held_mib: float | None = None  # resident memory after this process last freed finished runs (or after its first)
 _libraries_frozen = False
 
 
 def _free_finished_runs() -> None:
-    """After a run: free what the finished runs left, once they hold :data:`GARBAGE_MIB` more.
+    """After a run: free what the finished runs left, once the process holds :data:`GARBAGE_MIB` more than
+    after it last did.
 
     A model holds reference cycles, which only a full collection frees, and full collections are
     rare in a sweep's processes (the command line's larger collector thresholds; a large region's
     run defers them to its end, :mod:`simulation.model.model`): a process that makes run after run would
-    otherwise keep finished models long (1 MiB per default decade, 45 MiB per year at 50,000
-    actors). Freeing a default decade's model takes about 3 ms, so this waits until there is
-    enough to free (a process then holds at most about twice :data:`GARBAGE_MIB` of them): a
-    large region's models are freed after each run or two, the default's every hundred runs or
-    so. The first collection also freezes what is left (the libraries' objects, which live until
-    the process ends): the next ones only look at what the runs made since.
+    otherwise keep finished models long (15 to 30 MiB per default decade, 45 MiB per year at 50,000
+    actors). A collection has a cost of its own (about 4 ms, against a run of 0.13 s on a small region),
+    so this waits until there is enough to free: a process then holds at most about :data:`GARBAGE_MIB` of
+    finished models, whatever the number of its runs (the default's are freed every five to ten runs, for
+    about 5 ms a run; a large region's after each run or two). The first collection also freezes what is
+    left (the libraries' objects, which live until the process ends): the next ones only look at what the
+    runs made since.
+
+    What is measured is the resident memory now, with the memory a collection freed handed back to the
+    system (:func:`_give_back_freed_memory`, about 5 ms), so that after each collection it counts what the
+    process really holds. (It used to be the peak, which never falls: each collection then waited for a new
+    peak :data:`GARBAGE_MIB` above the last, and a worker of a long sweep held ever more finished models,
+    24 of them after 120 default runs, 1.4 GiB in all. loky, joblib's process pool, restarts a worker whose
+    memory has grown by 300 MB since its first job, taking it for a leak: the README's council sweep, 10 jobs
+    of 50 runs on 2 workers, warned "A worker stopped while some jobs were given to the executor. This can be
+    caused by a too short worker timeout or by a memory leak." Its workers now stay under 900 MiB.)
     """
-    global _collected_at_mib, _libraries_frozen
-    peak = _peak_memory_mib()
-    if peak is None:
+    global _held_mib, _libraries_frozen
+    held = _memory_mib()
+    if held is None:
         return
-    if _collected_at_mib is None:
-        _collected_at_mib = peak  # after the process's first run: its libraries and caches
-    if peak - _collected_at_mib < GARBAGE_MIB:
+    if _held_mib is None:
+        _held_mib = held  # after the process's first run: its libraries and caches
+    if held - _held_mib < GARBAGE_MIB:
         return
     gc.collect()
     if not _libraries_frozen:
         gc.freeze()
         _libraries_frozen = True
-    _collected_at_mib = peak
+    _give_back_freed_memory()
+    _held_mib = _memory_mib()
 
 
 def run_job(configs: Sequence[Config], sweep_dir: Path, overrides: list[str]) -> list[Path]:
@@ -148,7 +194,7 @@ def run_job(configs: Sequence[Config], sweep_dir: Path, overrides: list[str]) ->
             failure_path(sweep_dir, rid).unlink(missing_ok=True)  # made again after an earlier failure
             batch.append((rid, result))
             _free_finished_runs()
-            if sum(result.seconds for _, result in batch) >= FLUSH_SECONDS:
+            if sum(result.seconds + result.kernel_compile_seconds for _, result in batch) >= FLUSH_SECONDS:
                 full, batch = batch, []
                 written.append(write_batch(full, sweep_dir, overrides))
     finally:

@@ -9,6 +9,11 @@ command writes, into ``<sweep>/analysis/`` (or ``--out``):
 
 * ``comparison.csv`` and ``comparison.md`` — one row per scenario × indicator:
   scenario mean, baseline mean, paired difference and its interval, n seeds;
+  the participation of a kind of actor of which a run simulated fewer than
+  :data:`~simulation.model.indicators.FEW_ACTORS` actors (the 1 university and
+  2 media of the default sample; any kind of a small sample) is left out, and
+  the command, ``comparison.md`` and ``provenance.json`` say which, with its
+  number of actors (:func:`~simulation.study.statistics.few_actor_kinds`);
 * ``cost_effectiveness.csv`` — extra lasting cooperations, jobs and launched
   projects per million euros spent on the levers, per scenario: the ratio of the
   mean paired differences, mean(Δ indicator) ÷ mean(levers' M€), NaN when the levers
@@ -37,6 +42,8 @@ import matplotlib
 matplotlib.use("Agg")
 import pandas as pd
 
+from simulation.enums import ActorKind
+from simulation.model.indicators import FEW_ACTORS
 from simulation.runs.datasets import read_table
 from simulation.runs.provenance import to_json
 from simulation.runs.simulate import folder_problem
@@ -55,12 +62,14 @@ from simulation.study.statistics import (
     UNIT_INTERVAL,
     compare,
     cost_effectiveness,
+    few_actor_kinds,
     fieller_interval,
     interval,
     ranking,
     ranking_verdict,
     ratio_difference_interval,
     ratio_of_means,
+    without,
 )
 from simulation.study.territories import by_territory_type, territories_without_project, territory_projects
 
@@ -79,6 +88,8 @@ __all__ = [
     "cost_effectiveness",
     "cost_effectiveness_plot",
     "emergence_plot",
+    "few_actor_kinds",
+    "few_actors_note",
     "fieller_interval",
     "finished_only",
     "interval",
@@ -94,6 +105,7 @@ __all__ = [
     "territories_without_project",
     "territory_plot",
     "territory_projects",
+    "without",
 ]
 
 
@@ -108,7 +120,40 @@ METHOD = {
     "when the extra money is not above zero beyond the noise)",
     "ranking": "difference of a lever's per-M€ value from the leader's on the same seeds, with a 95% t-interval "
     "of the seed-by-seed linearised ratios (delta method)",
+    "participation": f"a kind's participation (share of its simulated actors in a partnership) is left out of a "
+    f"scenario's comparison when a run of the scenario or of the baseline, on the seeds compared, simulated fewer "
+    f"than {FEW_ACTORS} actors of the kind: one actor more or less would move the share by more than "
+    f"{100 / FEW_ACTORS:.1f} points (left_out names them, with their number of actors)",
 }
+
+
+def few_actors_note(few: pd.DataFrame, scenarios: int, counted: bool = True) -> str | None:
+    """What the comparison left out for too few actors (:func:`few_actor_kinds`), in a sentence naming each kind
+    and its number of actors in the runs concerned, and the scenarios when not all of the ``scenarios``; None
+    when nothing was. ``counted=False``: the runs do not say how many actors of each kind they simulated."""
+    from simulation.runs.plots import KIND_NAMES
+
+    if not counted:
+        return (
+            "The runs do not say how many actors of each kind they simulated (made by an earlier version): the "
+            "participation of every kind is compared, however few its actors."
+        )
+    if not len(few):
+        return None
+    parts = []
+    for kind in ActorKind:
+        rows = few[few["kind"] == kind.label]
+        if not len(rows):
+            continue
+        lo, hi = int(rows["fewest_actors"].min()), int(rows["most_actors"].max())
+        count = f"{lo} actor{'s' if lo != 1 else ''} in each run" if lo == hi else f"{lo} to {hi} actors in a run"
+        where = "" if rows["scenario"].nunique() == scenarios else f", in {', '.join(rows['scenario'])}"
+        parts.append(f"{KIND_NAMES[kind]} ({count}{where})")
+    return (
+        f"Left out of the comparison: the participation of {'; of '.join(parts)}. A share of fewer than "
+        f"{FEW_ACTORS} actors moves by more than {100 / FEW_ACTORS:.1f} points when one actor joins or leaves a "
+        "partnership: its difference to the baseline would mean nothing."
+    )
 
 
 def provenance_of(sweep_dir: Path, summary: pd.DataFrame, baseline: str) -> dict[str, object]:
@@ -156,7 +201,10 @@ def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None
     summary, ts = load(sweep_dir)
     if set(summary["scenario"]) == {baseline}:
         raise ValueError(f"the sweep holds only the baseline scenario {baseline!r}: nothing to compare it with")
-    table = compare(summary, baseline)
+    few = few_actor_kinds(summary, baseline)  # kinds of too few actors for their share to mean anything
+    table = without(compare(summary, baseline), few)
+    counted = all(f"actors_{kind.label}" in summary for kind in ActorKind)
+    note = few_actors_note(few, summary["scenario"].nunique(), counted)
     ce = cost_effectiveness(summary, baseline)
     registry = finished_only(
         read_table(
@@ -171,6 +219,7 @@ def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None
     (out / "comparison.md").write_text(
         f"# Scenarios against `{baseline}` (paired by seed, 95% t-intervals)\n\n"
         f"Sweep `{sweep_dir.resolve().name}`, {len(summary)} runs; method and run ids in `provenance.json`.\n\n"
+        + (f"{note}\n\n" if note else "")
         + _readable(table).to_markdown(
             index=False,
             disable_numparse=True,
@@ -178,7 +227,10 @@ def analyse(sweep_dir: Path, baseline: str = "baseline", out: Path | None = None
         )
         + "\n"
     )
-    (out / "provenance.json").write_text(to_json(provenance_of(sweep_dir, summary, baseline)))
+    record = provenance_of(sweep_dir, summary, baseline)
+    record["left_out"] = few.to_dict("records")  # kinds of too few actors, by scenario (method: "participation")
+    record["left_out_note"] = note  # what the command says of them
+    (out / "provenance.json").write_text(to_json(record))
     ce.to_csv(out / "cost_effectiveness.csv", index=False)
     if ways is not None:  # each lever's effect both ways: the projects credited to it, and its causal effect
         ways.to_csv(out / "attribution.csv", index=False)
@@ -224,6 +276,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(e))
     except OSError as e:  # a write that failed (disk full, permission), or a file that vanished
         parser.error(f"{e.filename or args.sweep_dir}: {e.strerror or e}")
+    note = json.loads((folder / "provenance.json").read_text()).get("left_out_note")
+    if note:
+        print(note)
     print(f"Comparison written to {folder}")
 
 

@@ -85,7 +85,7 @@ def _what_differs(runs: pd.DataFrame) -> str:
     What sets a configuration is named first: the columns constant within each configuration (``config_id``),
     then, among them, the swept keys and the code's tags; results, which differ from seed to seed, last.
     """
-    own = ("run_seconds", "seed", "run_id")
+    own = ("run_seconds", "kernel_compile_seconds", "seed", "run_id")
     # (a key absent from some runs' files is empty there: that is a difference too)
     differ = [c for c in runs.columns if c not in own and runs[c].astype(str).nunique(dropna=False) > 1]
     if "config_id" in runs:

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.model.indicators import COMPARED, OUTCOMES, PER_MEUR
+from simulation.enums import ActorKind
+from simulation.model.indicators import COMPARED, FEW_ACTORS, OUTCOMES, PER_MEUR
 
 #: Indicators compared (names of ``summary`` columns), as declared (``model.indicators``).
 INDICATORS = COMPARED
@@ -75,6 +76,48 @@ def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+#: The columns of :func:`few_actor_kinds`.
+FEW_COLUMNS = ["scenario", "kind", "indicator", "fewest_actors", "most_actors"]
+
+
+def few_actor_kinds(summary: pd.DataFrame, baseline: str = "baseline", least: int = FEW_ACTORS) -> pd.DataFrame:
+    """The kinds of actor too few, in a scenario's comparison, for their participation to mean anything.
+
+    A kind's participation is the share of its simulated actors in a partnership: of 1 or 2 actors, it jumps
+    between 0% and 100%, and its mean difference to the baseline is noise. A scenario's participation of a kind
+    is compared on the seeds it shares with the baseline; it is too few when one of those runs, of the scenario
+    or of the baseline, simulated fewer than ``least`` actors of the kind (the summary's ``actors_<kind>``;
+    :data:`simulation.model.indicators.FEW_ACTORS`: one actor more or less then moves the share by more than 3
+    points). Runs whose summary does not hold the counts (made by an earlier version) leave nothing out.
+
+    Returns:
+        One row per scenario and kind too few (:data:`FEW_COLUMNS`): the kind's label, its participation
+        indicator, and the fewest and most actors of the kind in those runs.
+    """
+    base = summary[summary["scenario"] == baseline].set_index("seed")
+    rows = []
+    for scenario, runs in summary.groupby("scenario", sort=True):
+        runs = runs.set_index("seed")
+        seeds = runs.index.intersection(base.index)
+        for kind in ActorKind:
+            column, indicator = f"actors_{kind.label}", f"participation_{kind.label}"
+            if column not in summary or indicator not in INDICATORS:
+                continue
+            counts = pd.concat([runs.loc[seeds, column], base.loc[seeds, column]]).dropna()
+            if len(counts) and counts.min() < least:
+                rows.append([scenario, kind.label, indicator, int(counts.min()), int(counts.max())])
+    return pd.DataFrame(rows, columns=FEW_COLUMNS)
+
+
+def without(table: pd.DataFrame, few: pd.DataFrame) -> pd.DataFrame:
+    """The comparison ``table`` (:func:`compare`) without the rows of ``few`` (:func:`few_actor_kinds`)."""
+    if not len(few):
+        return table
+    left_out = set(zip(few["scenario"], few["indicator"], strict=True))
+    keep = [(s, i) not in left_out for s, i in zip(table["scenario"], table["indicator"], strict=True)]
+    return table[keep].reset_index(drop=True)
 
 
 def ratio_of_means(delta: np.ndarray, extra: np.ndarray) -> float:
