@@ -4,6 +4,7 @@ intervals, and the ranking of levers."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -44,15 +45,21 @@ def monthly_band(
     return wide.index.to_numpy() / 12, stats_[:, 0], stats_[:, 1], stats_[:, 2]
 
 
+def _by_seed(summary: pd.DataFrame, baseline: str) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame, pd.Index]]:
+    """Each scenario's runs and the baseline's, both indexed by seed, with the seeds they share: what a paired
+    comparison reads (scenarios in name order, the baseline among them)."""
+    base = summary[summary["scenario"] == baseline].set_index("seed")
+    for scenario, runs in summary.groupby("scenario", sort=True):
+        runs = runs.set_index("seed")
+        yield str(scenario), runs, base, runs.index.intersection(base.index)
+
+
 def compare(summary: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
     """Paired differences to the baseline, per scenario and indicator."""
     if baseline not in set(summary["scenario"]):
         raise ValueError(f"no run of the baseline scenario {baseline!r} in this sweep")
-    base = summary[summary["scenario"] == baseline].set_index("seed")
     rows = []
-    for scenario, runs in summary.groupby("scenario", sort=True):
-        runs = runs.set_index("seed")
-        seeds = runs.index.intersection(base.index)
+    for scenario, runs, base, seeds in _by_seed(summary, baseline):
         for ind in INDICATORS:
             if ind not in runs or summary[ind].isna().all():
                 continue  # defined in no run of the sweep (recovery after a shock, without a shock)
@@ -96,11 +103,8 @@ def few_actor_kinds(summary: pd.DataFrame, baseline: str = "baseline", least: in
         One row per scenario and kind too few (:data:`FEW_COLUMNS`): the kind's label, its participation
         indicator, and the fewest and most actors of the kind in those runs.
     """
-    base = summary[summary["scenario"] == baseline].set_index("seed")
     rows = []
-    for scenario, runs in summary.groupby("scenario", sort=True):
-        runs = runs.set_index("seed")
-        seeds = runs.index.intersection(base.index)
+    for scenario, runs, base, seeds in _by_seed(summary, baseline):
         for kind in ActorKind:
             column, indicator = f"actors_{kind.label}", f"participation_{kind.label}"
             if column not in summary or indicator not in INDICATORS:
