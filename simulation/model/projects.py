@@ -246,31 +246,43 @@ class ProjectTable:
         ``seed_months``). Each is given the first facilitator of its territory with room for it, if any: earlier
         launches take the room first.
         """
-        n0 = self.n
-        while n0 + len(ideas) > len(self.alive):
+        n0, k = self.n, len(ideas)
+        while n0 + k > len(self.alive):
             self._grow()
         actors, month = model.actors, model.month
         o, pp = model.config.outcomes, model.config.projects
+        ids = slice(n0, n0 + k)
+        # What every project reads from its coalition, as arrays (the members of all, one after the other).
+        plans = [c.funding for c in coalitions]
+        sizes = np.fromiter((len(c.members) for c in coalitions), np.int64, k)
+        members = np.concatenate([c.members for c in coalitions]) if coalitions else np.empty(0, dtype=np.int64)
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        member_list = members.tolist()
+        kind_codes = actors.kind[members]
+        kinds = [KINDS[x] for x in kind_codes.tolist()]
+        amount = np.array([plan.amount_eur for plan in plans]).reshape(k, len(FundingSource))  # (the plans keep theirs)
+        budget = np.array([plan.budget_eur for plan in plans], dtype=float)
         projects: list[Project] = []
-        coverage, capture, value_rate, diversity = [], [], [], []
-        for pid, (idea, c) in enumerate(zip(ideas, coalitions, strict=True), start=n0):
+        for pid, idea, c, plan, start, end, funding in zip(
+            range(n0, n0 + k), ideas, coalitions, plans, starts.tolist(), ends.tolist(), amount, strict=True
+        ):
             c.facilitator = model.facilitator_with_room(idea.territory)
             if c.facilitator is not None:
                 c.facilitator.supported.add(pid)
                 model.facilitator_of[pid] = c.facilitator
-            plan = c.funding
             p = Project(
                 id=pid,
                 territory=idea.territory,
                 domain=idea.domain,
                 initiator=idea.initiator,
-                members=c.members.tolist(),
-                kinds=[KINDS[k] for k in actors.kind[c.members].tolist()],
+                members=member_list[start:end],
+                kinds=kinds[start:end],
                 governance=c.governance,
                 form=c.form,
                 phare_type=c.phare_type,
                 budget_eur=plan.budget_eur,
-                launch_funding_eur=plan.amount_eur.copy(),
+                launch_funding_eur=funding,
                 policy_eur=list(plan.policy_eur),
                 launched_month=month,
                 origin=idea.origin,
@@ -281,41 +293,45 @@ class ProjectTable:
             )
             p.stage_month[Stage.SEED] = month
             projects.append(p)
-            diversity.append(kind_diversity(p.kinds))
-            coverage.append(0.5 * (c.resource_coverage + plan.coverage))
-            capture.append(
-                max(0.0, pp.moral_hazard_per_month * c.imbalance * (1.0 - pp.democracy_protection * c.democracy))
-            )
-            alliance = o.alliance_value_multiplier if c.form == Form.ALLIANCE else 1.0
-            value_rate.append(plan.budget_eur * o.value_per_budget_eur_per_month * alliance)
         self.records.extend(projects)
-        ids = slice(n0, self.n)
         territory = np.array([i.territory for i in ideas], dtype=np.int64)
         domain = np.array([i.domain for i in ideas], dtype=np.int64)
+        alliance = np.array([c.form == Form.ALLIANCE for c in coalitions], dtype=bool)
         self.stage[ids] = Stage.SEED
         self.due_month[ids] = month + seed_months
         self.territory[ids] = territory
         self.domain[ids] = domain
-        self.budget[ids] = [p.budget_eur for p in projects]
-        self.value_rate[ids] = value_rate
+        self.budget[ids] = budget
+        self.value_rate[ids] = (
+            budget * o.value_per_budget_eur_per_month * np.where(alliance, o.alliance_value_multiplier, 1.0)
+        )
         self.anchored_share[ids] = anchored_share(model, [c.members for c in coalitions])
         self.launched[ids] = month
         self.alive[ids] = True
         np.add.at(self.active_count, (territory, domain), 1)
         self.active_version += 1
-        self.coverage[ids] = coverage
-        self.capture[ids] = capture  # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
-        self.diversity[ids] = diversity
+        # The coverage (of resources, and of the budget by the plan: what is raised plus credible revenue) and the
+        # capture probability, as :class:`simulation.model.funding.FundingPlan` and the coalition compute them.
+        secured = np.zeros(k)
+        positive = budget > 0
+        revenue = np.array([plan.expected_revenue_eur for plan in plans], dtype=float)
+        secured[positive] = np.minimum(1.0, (amount.sum(axis=1) + revenue)[positive] / budget[positive])
+        self.coverage[ids] = 0.5 * (np.array([c.resource_coverage for c in coalitions], dtype=float) + secured)
+        imbalance = np.array([c.imbalance for c in coalitions], dtype=float)
+        democracy = np.array([c.democracy for c in coalitions], dtype=float)
+        self.capture[ids] = np.maximum(
+            0.0, pp.moral_hazard_per_month * imbalance * (1.0 - pp.democracy_protection * democracy)
+        )  # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
+        # kinds among each project's members: the bits set in the OR of its members' kind bits
+        kind_bits = np.bitwise_or.reduceat(1 << kind_codes, starts) if k else np.empty(0, dtype=np.int64)
+        self.diversity[ids] = np.minimum(np.bitwise_count(kind_bits).astype(np.int64) - 1, 3) / 3
         self.facilitated[ids] = [p.facilitated for p in projects]
-        self.alliance[ids] = [c.form == Form.ALLIANCE for c in coalitions]
-        members = np.concatenate([c.members for c in coalitions]) if coalitions else np.empty(0, dtype=np.int64)
-        self._add_members(members, np.fromiter((len(c.members) for c in coalitions), np.int64, len(coalitions)), ids)
+        self.alliance[ids] = alliance
+        self._add_members(members, sizes, ids)
         np.add.at(actors.busy, members, 1)
         np.add.at(actors.engaged, members, 1)
         actors.ever_engaged[members] = True
-        model.ledger.book_launches(
-            month, territory, [p.launch_funding_eur for p in projects], [p.policy_eur for p in projects]
-        )
+        model.ledger.book_launches(month, territory, list(amount), [p.policy_eur for p in projects])
         return projects
 
 
