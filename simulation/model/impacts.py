@@ -21,7 +21,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.enums import FundingSource, Stage
-from simulation.model.ideas import follow_up_idea
 
 if TYPE_CHECKING:
     from simulation.model.model import TerritorialModel
@@ -32,7 +31,7 @@ def on_stages_passed(model: TerritorialModel, ids: NDArray[np.int64], stages: ND
 
     Applied in one batch: the joint successes and reputation effects are queued project after project, and the
     jobs created are counted one by one in that order (the month's total to the last bit); the follow-up ideas
-    are drawn apart (:func:`follow_up`).
+    are drawn apart (:func:`simulation.model.ideas.spawned_ideas`).
     """
     cfg = model.config.outcomes
     table = model.projects
@@ -69,14 +68,6 @@ def on_stages_passed(model: TerritorialModel, ids: NDArray[np.int64], stages: ND
     np.subtract.at(model.actors.busy, table.all_members(dep), 1)  # a deployed project runs on its own staff
     for pid in dep.tolist():
         model.release_facilitator(pid)
-
-
-def follow_up(model: TerritorialModel, pid: int) -> None:
-    """Project ``pid`` has just reached consolidation: it may spawn a follow-up idea, which joins the pending ones."""
-    idea = follow_up_idea(model, pid)
-    if idea is not None:
-        model.pending_ideas.append(idea)
-        model.counters.add("ideas", 1)
 
 
 def on_failures(model: TerritorialModel, ids: NDArray[np.int64], was: NDArray[np.int64]) -> None:

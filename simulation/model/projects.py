@@ -44,7 +44,7 @@ from simulation.enums import (
     Stage,
 )
 from simulation.model import impacts
-from simulation.model.ideas import replication_idea
+from simulation.model.ideas import spawned_ideas
 from simulation.model.trust import mean_pair_trust
 
 if TYPE_CHECKING:
@@ -456,24 +456,24 @@ def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
     moving = next_stage <= Stage.DEPLOYMENT
     moved = due[moving]
     promote_all(model, moved, next_stage[moving], stage_durations(model, next_stage[moving]))
-    spawning = (next_stage == Stage.CONSOLIDATION) | (~moving & ~table.replicated[due])
-    for pid, stage in zip(due[spawning].tolist(), next_stage[spawning].tolist(), strict=True):
-        if stage == Stage.CONSOLIDATION:
-            impacts.follow_up(model, pid)
-        else:
-            table.replicated[pid] = True
-            _replicate(model, pid)
+    # Reaching consolidation, a project may spawn a follow-up idea; having run its course of deployment, it may be
+    # replicated (essaimer), once.
+    consolidating = next_stage == Stage.CONSOLIDATION
+    replicating = ~moving & ~table.replicated[due]
+    table.replicated[due[replicating]] = True
+    spawning = consolidating | replicating
+    _pending(model, spawned_ideas(model, due[spawning], consolidating[spawning]))
     table.set_hazards(model, moved.tolist())
     return failed.tolist(), moved.tolist()
 
 
-def _replicate(model: TerritorialModel, pid: int) -> None:
-    """A deployed project has run its course of deployment: it may be replicated (essaimer)."""
-    idea = replication_idea(model, pid)
-    if idea is not None:
-        model.pending_ideas.append(idea)
-        model.counters.add("ideas", 1)
-        model.counters.add("replications", 1)
+def _pending(model: TerritorialModel, ideas: list[Idea]) -> None:
+    """Spawned ideas join the pending ones, in order."""
+    model.pending_ideas.extend(ideas)
+    if ideas:
+        model.counters.add("ideas", len(ideas))
+    if replications := sum(idea.origin == "replication" for idea in ideas):
+        model.counters.add("replications", replications)
 
 
 def promote_all(
@@ -481,7 +481,7 @@ def promote_all(
 ) -> None:
     """Move the projects ``ids`` (in id order) one stage forward, each to ``stages[k]`` lasting ``months[k]``:
     a joint success for the members of each (:func:`simulation.model.impacts.on_stages_passed`; the follow-up
-    ideas of those reaching consolidation are the caller's, :func:`simulation.model.impacts.follow_up`)."""
+    ideas of those reaching consolidation are the caller's, :func:`simulation.model.ideas.spawned_ideas`)."""
     table = model.projects
     month = model.month
     table.stage[ids] = stages
@@ -499,7 +499,7 @@ def promote(model: TerritorialModel, pid: int, stage: Stage, months: int) -> Non
     reaching consolidation, maybe a follow-up idea (:func:`promote_all` of one project)."""
     promote_all(model, np.array([pid], dtype=np.int64), np.array([stage], dtype=np.int64), np.array([months]))
     if stage == Stage.CONSOLIDATION:
-        impacts.follow_up(model, pid)
+        _pending(model, spawned_ideas(model, np.array([pid], dtype=np.int64), np.array([True])))
 
 
 def fail_all(model: TerritorialModel, ids: NDArray[np.int64], causes: list[FailureCause]) -> None:
