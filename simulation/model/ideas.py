@@ -125,15 +125,46 @@ def unmet_share(model: TerritorialModel, territory: int, domain: int) -> float:
     return float(_need(model)[territory, domain] / frag) if frag > 0 else 0.0
 
 
-def follow_up_idea(model: TerritorialModel, project_id: int) -> Idea | None:
-    """A success may spawn a follow-up idea in its territory (Territoires Conseils 2018), if the need is not met yet."""
+def follow_up_chances(model: TerritorialModel, pids: NDArray[np.int64]) -> NDArray[np.float64]:
+    """The probability that each project of ``pids``, reaching consolidation now, spawns a follow-up idea: the
+    configured probability times the share of its need still unmet (:func:`unmet_share`)."""
+    if len(pids) == 0:
+        return np.empty(0)
+    table = model.projects
+    territory, domain = table.territory[pids], table.domain[pids]
+    fragility = model.territories.fragility[territory, domain]
+    unmet = np.zeros(len(pids))
+    some = fragility > 0
+    unmet[some] = _need(model)[territory[some], domain[some]] / fragility[some]
+    return model.config.ideas.follow_up_probability * unmet
+
+
+def follow_up_idea(model: TerritorialModel, project_id: int, chance: float | None = None) -> Idea | None:
+    """A success may spawn a follow-up idea in its territory (Territoires Conseils 2018), if the need is not met yet.
+
+    ``chance``: its probability (:func:`follow_up_chances`), when already known.
+    """
     rng = model.streams["ideas"]
     p = model.projects.records[project_id]
-    prob = model.config.ideas.follow_up_probability * unmet_share(model, p.territory, p.domain)
-    if rng.random() >= prob:
+    if chance is None:
+        chance = float(follow_up_chances(model, np.array([project_id]))[0])
+    if rng.random() >= chance:
         return None
     initiator = int(p.members[rng.integers(len(p.members))])
     return Idea(initiator, p.territory, p.domain, model.month, "follow_up", p.id)
+
+
+def spawned_ideas(model: TerritorialModel, pids: NDArray[np.int64], follow_up: NDArray[np.bool_]) -> list[Idea]:
+    """The ideas spawned by the projects ``pids``, in that order: a follow-up idea (:func:`follow_up_idea`) where
+    ``follow_up`` (a project reaching consolidation), else a replication (:func:`replication_idea`: a project that
+    has run its course of deployment). Both draw from the ``ideas`` stream, project after project."""
+    chances = iter(follow_up_chances(model, pids[follow_up]).tolist())
+    out = []
+    for pid, f in zip(pids.tolist(), follow_up.tolist(), strict=True):
+        idea = follow_up_idea(model, pid, next(chances)) if f else replication_idea(model, pid)
+        if idea is not None:
+            out.append(idea)
+    return out
 
 
 def replication_idea(model: TerritorialModel, project_id: int) -> Idea | None:

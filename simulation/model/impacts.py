@@ -18,59 +18,74 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
-from simulation.enums import Form, FundingSource, Stage
-from simulation.model.ideas import follow_up_idea
+from simulation.enums import FundingSource, Stage
 
 if TYPE_CHECKING:
     from simulation.model.model import TerritorialModel
-    from simulation.model.projects import Project
 
 
-def on_stage_passed(model: TerritorialModel, p: Project) -> None:
-    """Trust, experience, jobs and ideas when project ``p`` has just entered ``p.stage``."""
-    cfg = model.config
+def on_stages_passed(model: TerritorialModel, ids: NDArray[np.int64], stages: NDArray[np.int64]) -> None:
+    """Trust, experience and jobs when the projects ``ids`` (in id order) have just entered ``stages``.
+
+    Applied in one batch: the joint successes and reputation effects are queued project after project, and the
+    jobs created are counted one by one in that order (the month's total to the last bit); the follow-up ideas
+    are drawn apart (:func:`simulation.model.ideas.spawned_ideas`).
+    """
+    cfg = model.config.outcomes
     table = model.projects
-    m = np.array(p.members, dtype=np.int64)
-    model.trust.queue_success(m)
-    if p.stage == Stage.CONSOLIDATION:
-        model.trust.queue_reputation(m)
-        model.actors.experience[m] += 1.0
-        jobs = p.budget_eur / cfg.outcomes.budget_eur_per_job
-        if p.form == Form.ALLIANCE:
-            jobs *= cfg.outcomes.alliance_value_multiplier
-        p.jobs += jobs
-        table.jobs[p.id] = p.jobs
-        model.counters.add("successes", 1)
-        model.counters.add("jobs_created", jobs)
-        model.visible_successes[p.territory] += 1
-        idea = follow_up_idea(model, p.id)
-        if idea is not None:
-            model.pending_ideas.append(idea)
-            model.counters.add("ideas", 1)
-    elif p.stage == Stage.DEPLOYMENT:
-        model.actors.experience[m] += 1.0
-        extra = p.jobs * cfg.outcomes.deployment_job_multiplier
-        p.jobs += extra
-        table.jobs[p.id] = p.jobs
-        model.counters.add("deployments", 1)
-        model.counters.add("jobs_created", extra)
-        model.actors.busy[m] -= 1  # a deployed project runs on its own staff
-        model.release_facilitator(p.id)
+    members = table.member_lists(ids)
+    consolidated = stages == Stage.CONSOLIDATION
+    deployed = stages == Stage.DEPLOYMENT
+    with_jobs = consolidated | deployed
+    for m in members:
+        model.trust.queue_success(m)
+    for m, c in zip(members, consolidated.tolist(), strict=True):
+        if c:
+            model.trust.queue_reputation(m)
+    np.add.at(model.actors.experience, table.all_members(ids[with_jobs]), 1.0)
+    # Consolidation creates jobs; deployment adds a share of them.
+    cons, dep = ids[consolidated], ids[deployed]
+    jobs = table.budget[cons] / cfg.budget_eur_per_job
+    jobs = np.where(table.alliance[cons], jobs * cfg.alliance_value_multiplier, jobs)
+    table.jobs[cons] += jobs
+    extra = table.jobs[dep] * cfg.deployment_job_multiplier
+    table.jobs[dep] += extra
+    created = np.zeros(len(ids))
+    created[consolidated] = jobs
+    created[deployed] = extra
+    records = table.records
+    for pid, total in zip(ids[with_jobs].tolist(), table.jobs[ids[with_jobs]].tolist(), strict=True):
+        records[pid].jobs = total
+    if len(cons):
+        model.counters.add("successes", len(cons))
+    if len(dep):
+        model.counters.add("deployments", len(dep))
+    for value in created[with_jobs].tolist():
+        model.counters.add("jobs_created", value)
+    np.add.at(model.visible_successes, table.territory[cons], 1)
+    np.subtract.at(model.actors.busy, table.all_members(dep), 1)  # a deployed project runs on its own staff
+    for pid in dep.tolist():
+        model.release_facilitator(pid)
 
 
-def on_failure(model: TerritorialModel, p: Project, was: Stage) -> None:
-    """Trust loss, freed members and lost jobs when project ``p`` fails at stage ``was``."""
-    m = np.array(p.members, dtype=np.int64)
-    model.trust.queue_failure(m)
-    if was < Stage.DEPLOYMENT:
-        model.actors.busy[m] -= 1
-    model.actors.engaged[m] -= 1
-    model.counters.add("failures", 1)
-    model.counters.add("jobs_lost", p.jobs)
-    model.projects.jobs[p.id] = 0.0
-    model.visible_failures[p.territory] += 1
-    model.release_facilitator(p.id)
+def on_failures(model: TerritorialModel, ids: NDArray[np.int64], was: NDArray[np.int64]) -> None:
+    """Trust loss, freed members and lost jobs when the projects ``ids`` (in id order) fail, each at stage
+    ``was[k]``: the joint failures are queued, and the jobs lost counted, project after project."""
+    table = model.projects
+    for m in table.member_lists(ids):
+        model.trust.queue_failure(m)
+    np.subtract.at(model.actors.busy, table.all_members(ids[was < Stage.DEPLOYMENT]), 1)
+    np.subtract.at(model.actors.engaged, table.all_members(ids), 1)
+    if len(ids):
+        model.counters.add("failures", len(ids))
+    for jobs in table.jobs[ids].tolist():
+        model.counters.add("jobs_lost", jobs)
+    table.jobs[ids] = 0.0
+    np.add.at(model.visible_failures, table.territory[ids], 1)
+    for pid in ids.tolist():
+        model.release_facilitator(pid)
 
 
 def update_trust_from_projects(model: TerritorialModel) -> None:

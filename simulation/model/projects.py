@@ -15,8 +15,11 @@ project may fail:
 Stages only move forward, or end in FAILED. The registry keeps every project
 (members, kinds, domain, governance, form, PHARE type, funding mix, the month
 each stage was reached, outcome). Hazards and stage clocks of all active
-projects are held in arrays and drawn in one batch per month; Python runs only
-for the projects that change stage.
+projects are held in arrays and drawn in one batch per month, and the month's
+failures and stage transitions are applied in one batch each; Python runs per
+project only to write its record, to queue its members' trust changes, and to
+draw the follow-up or replication idea of one that reaches consolidation or
+ends its deployment.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from simulation.enums import (
     Stage,
 )
 from simulation.model import impacts
-from simulation.model.ideas import replication_idea
+from simulation.model.ideas import spawned_ideas
 from simulation.model.trust import mean_pair_trust
 
 if TYPE_CHECKING:
@@ -120,6 +123,17 @@ class ProjectTable:
         self.launched = np.zeros(cap, dtype=np.int64)
         self.replicated = np.zeros(cap, dtype=bool)
         self.alive = np.zeros(cap, dtype=bool)
+        # What the hazard's composition terms read, fixed at launch (:func:`log_hazard_modifiers`).
+        self.diversity = np.zeros(cap)  # kinds among the members beyond the first, at most 3, over 3
+        self.facilitated = np.zeros(cap)  # 1.0 if a facilitator supports it
+        self.alliance = np.zeros(cap, dtype=bool)
+        #: Every project's members, one after the other (the members of project ``i`` are
+        #: ``member_ids[member_start[i]:member_start[i] + member_count[i]]``): the month's stage changes read
+        #: them as arrays, without going through the records.
+        self.member_start = np.zeros(cap, dtype=np.int64)
+        self.member_count = np.zeros(cap, dtype=np.int64)
+        self.member_ids = np.zeros(4 * cap, dtype=np.int64)
+        self.n_member_ids = 0
 
     def __len__(self) -> int:
         return len(self.records)
@@ -142,6 +156,11 @@ class ProjectTable:
             "launched",
             "replicated",
             "alive",
+            "diversity",
+            "facilitated",
+            "alliance",
+            "member_start",
+            "member_count",
         ):
             old = getattr(self, name)
             new = np.zeros(2 * len(old), dtype=old.dtype)
@@ -160,6 +179,41 @@ class ProjectTable:
         ids = self.active_ids()
         return np.bincount(self.stage[ids], minlength=len(Stage))[: Stage.FAILED]
 
+    def member_lists(self, ids: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+        """The members of each project of ``ids``, in order (views: not to be written)."""
+        starts = self.member_start[ids].tolist()
+        ends = (self.member_start[ids] + self.member_count[ids]).tolist()
+        flat = self.member_ids
+        return [flat[a:b] for a, b in zip(starts, ends, strict=True)]
+
+    def all_members(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The members of the projects of ``ids``, one project after the other."""
+        counts = self.member_count[ids]
+        total = int(counts.sum())
+        # each member's place in ``member_ids``: its project's start plus its rank within the project
+        first = np.cumsum(counts) - counts
+        where = np.repeat(self.member_start[ids] - first, counts) + np.arange(total)
+        return self.member_ids[where]
+
+    def padded_members(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """:func:`padded_members` of the projects of ``ids``, from the table."""
+        counts = self.member_count[ids]
+        out = np.full((len(ids), int(counts.max(initial=0))), -1, dtype=np.int64)
+        out[np.arange(out.shape[1]) < counts[:, None]] = self.all_members(ids)
+        return out
+
+    def _add_members(self, members: NDArray[np.int64], counts: NDArray[np.int64], ids: slice) -> None:
+        """Append the members of the projects ``ids`` (``counts[k]`` of them each, one project after the other)."""
+        n0 = self.n_member_ids
+        while n0 + len(members) > len(self.member_ids):
+            grown = np.zeros(2 * len(self.member_ids), dtype=np.int64)
+            grown[:n0] = self.member_ids[:n0]
+            self.member_ids = grown  # (views given out before keep the old buffer, whose members do not change)
+        self.member_ids[n0 : n0 + len(members)] = members
+        self.member_start[ids] = n0 + np.cumsum(counts) - counts
+        self.member_count[ids] = counts
+        self.n_member_ids = n0 + len(members)
+
     def set_hazards(self, model: TerritorialModel, pids: list[int]) -> None:
         """Set the composition part of the hazard of projects just launched or promoted.
 
@@ -168,7 +222,16 @@ class ProjectTable:
         """
         if pids:
             ids = np.array(pids, dtype=np.int64)
-            self.log_hazard[ids] = log_hazard_modifiers(model, [self.records[i] for i in pids], self.coverage[ids])
+            # (the members matrix is as wide as the batch's largest project, as :func:`padded_members` makes it:
+            # the row sums of the trust and experience terms depend on its width to the last bit)
+            self.log_hazard[ids] = composition_log_hazard(
+                model,
+                self.padded_members(ids),
+                self.diversity[ids],
+                self.facilitated[ids],
+                self.alliance[ids],
+                self.coverage[ids],
+            )
 
     def active_by_territory_domain(self) -> NDArray[np.float64]:
         """Active projects per (territory, domain)."""
@@ -183,31 +246,43 @@ class ProjectTable:
         ``seed_months``). Each is given the first facilitator of its territory with room for it, if any: earlier
         launches take the room first.
         """
-        n0 = self.n
-        while n0 + len(ideas) > len(self.alive):
+        n0, k = self.n, len(ideas)
+        while n0 + k > len(self.alive):
             self._grow()
         actors, month = model.actors, model.month
         o, pp = model.config.outcomes, model.config.projects
+        ids = slice(n0, n0 + k)
+        # What every project reads from its coalition, as arrays (the members of all, one after the other).
+        plans = [c.funding for c in coalitions]
+        sizes = np.fromiter((len(c.members) for c in coalitions), np.int64, k)
+        members = np.concatenate([c.members for c in coalitions]) if coalitions else np.empty(0, dtype=np.int64)
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        member_list = members.tolist()
+        kind_codes = actors.kind[members]
+        kinds = [KINDS[x] for x in kind_codes.tolist()]
+        amount = np.array([plan.amount_eur for plan in plans]).reshape(k, len(FundingSource))  # (the plans keep theirs)
+        budget = np.array([plan.budget_eur for plan in plans], dtype=float)
         projects: list[Project] = []
-        coverage, capture, value_rate = [], [], []
-        for pid, (idea, c) in enumerate(zip(ideas, coalitions, strict=True), start=n0):
+        for pid, idea, c, plan, start, end, funding in zip(
+            range(n0, n0 + k), ideas, coalitions, plans, starts.tolist(), ends.tolist(), amount, strict=True
+        ):
             c.facilitator = model.facilitator_with_room(idea.territory)
             if c.facilitator is not None:
                 c.facilitator.supported.add(pid)
                 model.facilitator_of[pid] = c.facilitator
-            plan = c.funding
             p = Project(
                 id=pid,
                 territory=idea.territory,
                 domain=idea.domain,
                 initiator=idea.initiator,
-                members=c.members.tolist(),
-                kinds=[KINDS[k] for k in actors.kind[c.members].tolist()],
+                members=member_list[start:end],
+                kinds=kinds[start:end],
                 governance=c.governance,
                 form=c.form,
                 phare_type=c.phare_type,
                 budget_eur=plan.budget_eur,
-                launch_funding_eur=plan.amount_eur.copy(),
+                launch_funding_eur=funding,
                 policy_eur=list(plan.policy_eur),
                 launched_month=month,
                 origin=idea.origin,
@@ -218,36 +293,45 @@ class ProjectTable:
             )
             p.stage_month[Stage.SEED] = month
             projects.append(p)
-            coverage.append(0.5 * (c.resource_coverage + plan.coverage))
-            capture.append(
-                max(0.0, pp.moral_hazard_per_month * c.imbalance * (1.0 - pp.democracy_protection * c.democracy))
-            )
-            alliance = o.alliance_value_multiplier if c.form == Form.ALLIANCE else 1.0
-            value_rate.append(plan.budget_eur * o.value_per_budget_eur_per_month * alliance)
         self.records.extend(projects)
-        ids = slice(n0, self.n)
         territory = np.array([i.territory for i in ideas], dtype=np.int64)
         domain = np.array([i.domain for i in ideas], dtype=np.int64)
+        alliance = np.array([c.form == Form.ALLIANCE for c in coalitions], dtype=bool)
         self.stage[ids] = Stage.SEED
         self.due_month[ids] = month + seed_months
         self.territory[ids] = territory
         self.domain[ids] = domain
-        self.budget[ids] = [p.budget_eur for p in projects]
-        self.value_rate[ids] = value_rate
+        self.budget[ids] = budget
+        self.value_rate[ids] = (
+            budget * o.value_per_budget_eur_per_month * np.where(alliance, o.alliance_value_multiplier, 1.0)
+        )
         self.anchored_share[ids] = anchored_share(model, [c.members for c in coalitions])
         self.launched[ids] = month
         self.alive[ids] = True
         np.add.at(self.active_count, (territory, domain), 1)
         self.active_version += 1
-        self.coverage[ids] = coverage
-        self.capture[ids] = capture  # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
-        members = np.concatenate([c.members for c in coalitions]) if coalitions else np.empty(0, dtype=np.int64)
+        # The coverage (of resources, and of the budget by the plan: what is raised plus credible revenue) and the
+        # capture probability, as :class:`simulation.model.funding.FundingPlan` and the coalition compute them.
+        secured = np.zeros(k)
+        positive = budget > 0
+        revenue = np.array([plan.expected_revenue_eur for plan in plans], dtype=float)
+        secured[positive] = np.minimum(1.0, (amount.sum(axis=1) + revenue)[positive] / budget[positive])
+        self.coverage[ids] = 0.5 * (np.array([c.resource_coverage for c in coalitions], dtype=float) + secured)
+        imbalance = np.array([c.imbalance for c in coalitions], dtype=float)
+        democracy = np.array([c.democracy for c in coalitions], dtype=float)
+        self.capture[ids] = np.maximum(
+            0.0, pp.moral_hazard_per_month * imbalance * (1.0 - pp.democracy_protection * democracy)
+        )  # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
+        # kinds among each project's members: the bits set in the OR of its members' kind bits
+        kind_bits = np.bitwise_or.reduceat(1 << kind_codes, starts) if k else np.empty(0, dtype=np.int64)
+        self.diversity[ids] = np.minimum(np.bitwise_count(kind_bits).astype(np.int64) - 1, 3) / 3
+        self.facilitated[ids] = [p.facilitated for p in projects]
+        self.alliance[ids] = alliance
+        self._add_members(members, sizes, ids)
         np.add.at(actors.busy, members, 1)
         np.add.at(actors.engaged, members, 1)
         actors.ever_engaged[members] = True
-        model.ledger.book_launches(
-            month, territory, [p.launch_funding_eur for p in projects], [p.policy_eur for p in projects]
-        )
+        model.ledger.book_launches(month, territory, list(amount), [p.policy_eur for p in projects])
         return projects
 
 
@@ -279,23 +363,51 @@ def padded_members(projects: list[Project]) -> NDArray[np.int64]:
     return out
 
 
+def kind_diversity(kinds: list[ActorKind]) -> float:
+    """The kinds among a project's members beyond the first, at most 3, over 3 (0 to 1)."""
+    return min(len(set(kinds)) - 1, 3) / 3
+
+
 def log_hazard_modifiers(model: TerritorialModel, projects: list[Project], coverage: NDArray) -> NDArray[np.float64]:
+    """Log of the hazard multiplier set by each coalition's composition and state (:func:`composition_log_hazard`
+    of the projects' records)."""
+    return composition_log_hazard(
+        model,
+        padded_members(projects),
+        np.array([kind_diversity(p.kinds) for p in projects]),
+        np.array([p.facilitated for p in projects], dtype=float),
+        np.array([p.form == Form.ALLIANCE for p in projects]),
+        coverage,
+    )
+
+
+def composition_log_hazard(
+    model: TerritorialModel,
+    members: NDArray[np.int64],
+    diversity: NDArray[np.float64],
+    facilitated: NDArray[np.float64],
+    alliance: NDArray[np.bool_],
+    coverage: NDArray,
+) -> NDArray[np.float64]:
     """Log of the hazard multiplier set by each coalition's composition and state.
 
     Each factor is centred on a reference coalition (half-covered, trust 0.2, two
     kinds, no facilitator, no experience), so the configured base hazards are
     those of that reference.
+
+    Args:
+        members: the members of each project, one row each, padded with -1 (:func:`padded_members`).
+        diversity: the kinds among each project's members beyond the first, at most 3, over 3.
+        facilitated: 1.0 for a project a facilitator supports, else 0.0.
+        alliance: whether each project is an alliance.
+        coverage: each project's mean of resource and funding coverage at launch.
     """
     pp = model.config.projects
-    members = padded_members(projects)
     valid = members >= 0
     trust = mean_pair_trust(model.trust, members)
-    diversity = np.array([min(len(set(p.kinds)) - 1, 3) / 3 for p in projects])
     experience = (np.log1p(model.actors.experience[np.where(valid, members, 0)]) * valid).sum(axis=1) / valid.sum(
         axis=1
     )
-    facilitated = np.array([p.facilitated for p in projects], dtype=float)
-    alliance = np.array([p.form == Form.ALLIANCE for p in projects])
     x = (
         -pp.coverage_effect * (np.asarray(coverage) - 0.5)
         - pp.trust_effect * (trust - 0.2)
@@ -313,6 +425,11 @@ def log_hazard_modifier(model: TerritorialModel, p: Project, coverage: float) ->
 
 def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
     """Draw this month's failures and stage transitions for every active project.
+
+    The failures, then the stage transitions, are applied in one batch each (:func:`fail_all`,
+    :func:`promote_all`); then, project after project in id order, the follow-up ideas of those that reached
+    consolidation and the replications of those that ran their course of deployment (both draw from the
+    ``ideas`` stream and join the pending ideas in that order).
 
     Returns:
         (ids of projects that failed, ids of projects that changed stage), in id order.
@@ -332,57 +449,80 @@ def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
     ended = attrition | capture
     failed = ids[ended]
     causes = np.where(attrition, FailureCause.ATTRITION, FailureCause.CAPTURE)[ended]
-    for pid, cause in zip(failed.tolist(), causes.tolist(), strict=True):
-        fail(model, pid, CAUSES[cause])
+    fail_all(model, failed, [CAUSES[cause] for cause in causes.tolist()])
     survivors = ids[~ended]
     due = survivors[(table.due_month[survivors] <= model.month)]
     next_stage = table.stage[due] + 1
-    durations = iter(stage_durations(model, next_stage[next_stage <= Stage.DEPLOYMENT]).tolist())
-    moved = []
-    for pid, stage in zip(due.tolist(), next_stage.tolist(), strict=True):
-        if stage <= Stage.DEPLOYMENT:
-            promote(model, pid, STAGES[stage], next(durations))
-            moved.append(pid)
-        elif not table.replicated[pid]:
-            table.replicated[pid] = True
-            _replicate(model, pid)
-    table.set_hazards(model, moved)
-    return failed.tolist(), moved
+    moving = next_stage <= Stage.DEPLOYMENT
+    moved = due[moving]
+    promote_all(model, moved, next_stage[moving], stage_durations(model, next_stage[moving]))
+    # Reaching consolidation, a project may spawn a follow-up idea; having run its course of deployment, it may be
+    # replicated (essaimer), once.
+    consolidating = next_stage == Stage.CONSOLIDATION
+    replicating = ~moving & ~table.replicated[due]
+    table.replicated[due[replicating]] = True
+    spawning = consolidating | replicating
+    _pending(model, spawned_ideas(model, due[spawning], consolidating[spawning]))
+    table.set_hazards(model, moved.tolist())
+    return failed.tolist(), moved.tolist()
 
 
-def _replicate(model: TerritorialModel, pid: int) -> None:
-    """A deployed project has run its course of deployment: it may be replicated (essaimer)."""
-    idea = replication_idea(model, pid)
-    if idea is not None:
-        model.pending_ideas.append(idea)
-        model.counters.add("ideas", 1)
-        model.counters.add("replications", 1)
+def _pending(model: TerritorialModel, ideas: list[Idea]) -> None:
+    """Spawned ideas join the pending ones, in order."""
+    model.pending_ideas.extend(ideas)
+    if ideas:
+        model.counters.add("ideas", len(ideas))
+    if replications := sum(idea.origin == "replication" for idea in ideas):
+        model.counters.add("replications", replications)
+
+
+def promote_all(
+    model: TerritorialModel, ids: NDArray[np.int64], stages: NDArray[np.int64], months: NDArray[np.int64]
+) -> None:
+    """Move the projects ``ids`` (in id order) one stage forward, each to ``stages[k]`` lasting ``months[k]``:
+    a joint success for the members of each (:func:`simulation.model.impacts.on_stages_passed`; the follow-up
+    ideas of those reaching consolidation are the caller's, :func:`simulation.model.ideas.spawned_ideas`)."""
+    table = model.projects
+    month = model.month
+    table.stage[ids] = stages
+    table.due_month[ids] = month + months
+    records = table.records
+    for pid, stage in zip(ids.tolist(), stages.tolist(), strict=True):
+        p = records[pid]
+        p.stage = STAGES[stage]
+        p.stage_month[p.stage] = month
+    impacts.on_stages_passed(model, ids, stages)
 
 
 def promote(model: TerritorialModel, pid: int, stage: Stage, months: int) -> None:
-    """Move a project one stage forward, to a stage lasting ``months``: a joint success for its members."""
+    """Move a project one stage forward, to a stage lasting ``months``: a joint success for its members, and
+    reaching consolidation, maybe a follow-up idea (:func:`promote_all` of one project)."""
+    promote_all(model, np.array([pid], dtype=np.int64), np.array([stage], dtype=np.int64), np.array([months]))
+    if stage == Stage.CONSOLIDATION:
+        _pending(model, spawned_ideas(model, np.array([pid], dtype=np.int64), np.array([True])))
+
+
+def fail_all(model: TerritorialModel, ids: NDArray[np.int64], causes: list[FailureCause]) -> None:
+    """End the projects ``ids`` (in id order) in failure, each for ``causes[k]``."""
     table = model.projects
-    p = table.records[pid]
-    table.stage[pid] = stage
-    p.stage = stage
-    p.stage_month[stage] = model.month
-    table.due_month[pid] = model.month + months
-    impacts.on_stage_passed(model, p)
+    was = table.stage[ids]
+    table.alive[ids] = False
+    np.subtract.at(table.active_count, (table.territory[ids], table.domain[ids]), 1)
+    table.active_version += len(ids)
+    table.stage[ids] = Stage.FAILED
+    month = model.month
+    records = table.records
+    for pid, cause in zip(ids.tolist(), causes, strict=True):
+        p = records[pid]
+        p.stage = Stage.FAILED
+        p.stage_month[Stage.FAILED] = month
+        p.failure_cause = cause
+    impacts.on_failures(model, ids, was)
 
 
 def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
-    """End a project in failure."""
-    table = model.projects
-    p = table.records[pid]
-    was = STAGES[table.stage[pid]]
-    table.alive[pid] = False
-    table.active_count[table.territory[pid], table.domain[pid]] -= 1
-    table.active_version += 1
-    table.stage[pid] = Stage.FAILED
-    p.stage = Stage.FAILED
-    p.stage_month[Stage.FAILED] = model.month
-    p.failure_cause = cause
-    impacts.on_failure(model, p, was)
+    """End a project in failure (:func:`fail_all` of one project)."""
+    fail_all(model, np.array([pid], dtype=np.int64), [cause])
 
 
-__all__ = ["FundingSource", "Project", "ProjectTable", "advance_projects", "fail", "promote"]
+__all__ = ["FundingSource", "Project", "ProjectTable", "advance_projects", "fail", "fail_all", "promote", "promote_all"]

@@ -270,8 +270,11 @@ class CapacityBuilding(Policy):
     def hazard_multiplier(self, model: TerritorialModel, ids: NDArray[np.int64]) -> NDArray[np.float64] | float:
         if not self.trained.any():
             return 1.0
-        records = model.projects.records
-        with_trained = np.array([self.trained[records[i].members].any() for i in ids.tolist()], dtype=bool)
+        # the trained among the members of all the projects, counted project by project
+        table = model.projects
+        counts = table.member_count[ids]
+        trained = self.trained[table.all_members(ids)]
+        with_trained = np.bincount(np.repeat(np.arange(len(ids)), counts), weights=trained, minlength=len(ids)) > 0
         return np.where(with_trained, 1.0 - self.params["hazard_reduction"], 1.0)
 
 
