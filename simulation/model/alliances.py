@@ -16,8 +16,9 @@ The coalition's composition then fixes:
   cooperation, social innovation: sequence 2).
 
 All the month's ideas are worked on together: recruitment
-(:func:`form_coalitions`) is a few rounds of array operations over every
-idea's candidates at once; then (process 5, :func:`fund_coalitions`)
+(:func:`form_coalitions`) gathers every idea's candidates in arrays at once,
+and a compiled loop (:func:`simulation.kernels.alliances.greedy`) makes each
+idea's greedy rounds; then (process 5, :func:`fund_coalitions`)
 funding is planned for every viable coalition at once, and only the funded
 ones are committed, one by one in idea order, re-checking capacity and money
 taken by earlier commits of the month.
@@ -43,6 +44,7 @@ from simulation.enums import (
     PhareType,
     Stage,
 )
+from simulation.kernels import alliances as ka
 from simulation.model.channels import channels_of
 from simulation.model.composition import DEMOCRACY, governance_code, phare_code
 from simulation.model.funding import FundingPlan
@@ -150,34 +152,8 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     keep = (w >= threshold[seg]) & (actors.busy[cand] < actors.max_projects[cand])
     seg, cand, w = seg[keep], cand[keep], w[keep]
     interest = actors.interest[cand, dom[seg]]
-    brings = actors.brings[cand]
-    unchosen = np.ones(len(seg), dtype=bool)
-
-    for r in range(1, members.shape[1]):
-        # the candidates still in the running (not chosen, of an idea that still needs a partner and has room for
-        # one), the others dropped: a candidate out of the running never comes back
-        live = unchosen & (coverage[seg] < 1.0) & (caps[seg] >= r)
-        if not live.all():
-            seg, cand, w, interest, brings = seg[live], cand[live], w[live], interest[live], brings[live]
-        if len(seg) == 0:
-            break
-        gain = np.minimum(supply[seg] + brings, 1.0).mean(axis=1) - coverage[seg]
-        score = w * interest * gain
-        firsts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-        best_score = np.maximum.reduceat(score, firsts)
-        # the first candidate of each segment reaching its segment's best score
-        is_best = (score == np.repeat(best_score, np.diff(np.r_[firsts, len(seg)]))) & (score > 0)
-        pos = np.flatnonzero(is_best)
-        pos = pos[np.r_[True, seg[pos[1:]] != seg[pos[:-1]]]] if len(pos) else pos
-        if len(pos) == 0:
-            break
-        k = seg[pos]
-        members[k, r] = cand[pos]
-        helped[k] |= w[pos] < unaided[k]
-        supply[k] += brings[pos]
-        coverage[k] += gain[pos]
-        unchosen = np.ones(len(seg), dtype=bool)
-        unchosen[pos] = False
+    # the greedy rounds, idea after idea (each idea recruits from its own candidates only)
+    ka.greedy(seg, cand, w, interest, actors.brings, caps, unaided, members, supply, coverage, helped)
     return Recruitment(members, coverage, helped)
 
 
