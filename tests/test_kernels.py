@@ -13,6 +13,7 @@ from simulation.enums import FundingSource
 from simulation.kernels import alliances as ka
 from simulation.kernels import funding as fk
 from simulation.kernels import ideas as ik
+from simulation.kernels import outcomes as ok
 
 
 def test_enum_tuples_are_indexed_by_value() -> None:
@@ -132,3 +133,12 @@ def test_recruitment_rounds_are_their_numpy_expression(n_resources: int) -> None
         np.testing.assert_array_equal(got, expected)
     members = state[0][0]
     assert (members[:, 2] >= 0).any() and (members[:, 1] < 0).any() and state[0][3].any()
+
+
+def test_counts_by_kind_are_bincounts() -> None:
+    """Actors of each kind with a flag (a count of projects, or a yes/no), as numpy's mask and bincount give them."""
+    gen = np.random.default_rng(3)
+    kind = gen.integers(0, 5, 1000)
+    engaged = gen.integers(0, 3, 1000) * (gen.random(1000) < 0.3)
+    for flag in (engaged, engaged > 0):
+        np.testing.assert_array_equal(ok.count_by_kind(kind, flag, 6), np.bincount(kind[flag > 0], minlength=6))
