@@ -97,6 +97,9 @@ def rows(start, deg, nbr, w, who, floor, unit, prune_below):
     out_w = np.empty(total)
     c = 0
     for k in range(len(who)):
+        if k + AHEAD < len(who):  # the rows are at random places: ask for the one AHEAD
+            _ask_for_row(w, start, deg, who[k + AHEAD])
+            _ask_for_row(nbr, start, deg, who[k + AHEAD])
         s = start[who[k]]
         least = floor[k]
         for e in range(s, s + deg[who[k]]):
