@@ -10,8 +10,10 @@ import pytest
 
 from simulation import enums
 from simulation.enums import FundingSource
+from simulation.kernels import alliances as ka
 from simulation.kernels import funding as fk
 from simulation.kernels import ideas as ik
+from simulation.kernels import outcomes as ok
 
 
 def test_enum_tuples_are_indexed_by_value() -> None:
@@ -75,3 +77,68 @@ def test_proposals_are_their_numpy_expression(n_domains: int) -> None:
     np.testing.assert_array_equal(got[1], domain)
     assert ours.random() == theirs.random()
     assert 0 < len(proposers) < n and len(set(domain.tolist())) > 1
+
+
+def _greedy_numpy(seg, cand, w, interest, brings, caps, unaided, members, supply, coverage, helped) -> None:
+    """The numpy of :func:`simulation.kernels.alliances.greedy`'s docstring (the model's code before the kernel)."""
+    unchosen = np.ones(len(seg), dtype=bool)
+    for r in range(1, members.shape[1]):
+        live = unchosen & (coverage[seg] < 1.0) & (caps[seg] >= r)
+        seg, cand, w, interest = seg[live], cand[live], w[live], interest[live]
+        if len(seg) == 0:
+            break
+        gain = np.minimum(supply[seg] + brings[cand], 1.0).mean(axis=1) - coverage[seg]
+        score = w * interest * gain
+        firsts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+        best_score = np.maximum.reduceat(score, firsts)
+        is_best = (score == np.repeat(best_score, np.diff(np.r_[firsts, len(seg)]))) & (score > 0)
+        pos = np.flatnonzero(is_best)
+        pos = pos[np.r_[True, seg[pos[1:]] != seg[pos[:-1]]]] if len(pos) else pos
+        if len(pos) == 0:
+            break
+        k = seg[pos]
+        members[k, r] = cand[pos]
+        helped[k] |= w[pos] < unaided[k]
+        supply[k] += brings[cand[pos]]
+        coverage[k] += gain[pos]
+        unchosen = np.ones(len(seg), dtype=bool)
+        unchosen[pos] = False
+
+
+@pytest.mark.parametrize("n_resources", [5, 8, 11])
+def test_recruitment_rounds_are_their_numpy_expression(n_resources: int) -> None:
+    """The month's recruitment as the numpy of the kernel's docstring makes it, to the last bit: rows of fewer than
+    eight resources (the model's), of eight and longer ones; ties of scores (equal trust and interest), ideas
+    without candidates, ideas whose candidates bring nothing."""
+    gen = np.random.default_rng(n_resources)
+    k_n, n_actors = 400, 300
+    brings = np.round(gen.random((n_actors, n_resources)), 1) * (gen.random((n_actors, 1)) < 0.9)
+    per_idea = gen.integers(0, 12, k_n)
+    seg = np.repeat(np.arange(k_n), per_idea)
+    cand = gen.integers(0, n_actors, len(seg))
+    w = np.round(gen.random(len(seg)), 1)
+    interest = np.round(gen.lognormal(0.0, 0.5, len(seg)), 1)
+    caps = np.minimum(gen.geometric(1 / 3, k_n), 15)
+    unaided = np.full(k_n, 0.3)
+    init = gen.integers(0, n_actors, k_n)
+    state = []
+    for _ in range(2):
+        members = np.full((k_n, 1 + int(caps.max())), -1, dtype=np.int64)
+        members[:, 0] = init
+        supply = brings[init].copy()
+        state.append((members, supply, np.minimum(supply, 1.0).mean(axis=1), np.zeros(k_n, dtype=bool)))
+    ka.greedy(seg, cand, w, interest, brings, caps, unaided, *state[0])
+    _greedy_numpy(seg, cand, w, interest, brings, caps, unaided, *state[1])
+    for got, expected in zip(state[0], state[1], strict=True):
+        np.testing.assert_array_equal(got, expected)
+    members = state[0][0]
+    assert (members[:, 2] >= 0).any() and (members[:, 1] < 0).any() and state[0][3].any()
+
+
+def test_counts_by_kind_are_bincounts() -> None:
+    """Actors of each kind with a flag (a count of projects, or a yes/no), as numpy's mask and bincount give them."""
+    gen = np.random.default_rng(3)
+    kind = gen.integers(0, 5, 1000)
+    engaged = gen.integers(0, 3, 1000) * (gen.random(1000) < 0.3)
+    for flag in (engaged, engaged > 0):
+        np.testing.assert_array_equal(ok.count_by_kind(kind, flag, 6), np.bincount(kind[flag > 0], minlength=6))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from simulation.kernels import sketch as ks
 from simulation.kernels import trust as k
 from simulation.kernels.encounters import STRANGER_TRIES
-from simulation.model.trust import TrustNetwork, all_pairs
+from simulation.model.trust import TrustNetwork, all_pairs, mean_pair_trust
 
 N = 30
 
@@ -341,6 +341,24 @@ def test_trusted_rows_are_the_rows_above_each_floor() -> None:
     got = net.trusted_rows(who, floor)
     for a, b in zip(got, (seg[keep], nbr[keep], w[keep]), strict=True):
         assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("width", [1, 2, 6, 16, 20])
+def test_mean_pair_trust_is_its_numpy_expression(width: int) -> None:
+    """Each group's mean trust over its pairs, as the numpy of :func:`mean_pair_trust`'s docstring gives it, to the
+    bit: groups padded with -1, a member twice, rows of up to 120 pairs (the model's 16 members) and of more."""
+    net = _random_network(np.random.default_rng(width), months=6, encounters=120)
+    gen = np.random.default_rng(width + 1)
+    members = gen.integers(0, N, (200, width))
+    members[np.arange(width) >= gen.integers(1, width + 1, (200, 1))] = -1
+    i, j = np.triu_indices(width, k=1)
+    both = (members[:, i] >= 0) & (members[:, j] >= 0)
+    w = np.zeros((len(members), len(i)))
+    w[both] = net.get(members[:, i][both], members[:, j][both])
+    expected = (w * both).sum(axis=1) / np.maximum(both.sum(axis=1), 1)
+    got = mean_pair_trust(net, members)
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    assert width < 2 or (got > 0).any()
 
 
 def test_compaction_changes_nothing_observable() -> None:

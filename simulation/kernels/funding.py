@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.kernels.toolbox import PW_BLOCK, block_sum, jit
+from simulation.kernels.toolbox import jit, pairwise_sum
 
 #: Tier formulas (:attr:`simulation.model.funding.FundingRule.code`).
 SHARES, MATCHING, FREE_MIX = 0, 1, 2
@@ -25,16 +25,8 @@ PUBLIC_LOCAL, LOCAL_FUND, PUBLIC_POLICY, PRIVATE, VOLUNTEERING, REVENUE = range(
 N_SOURCES = 6
 
 
-@jit
-def _sum(a):
-    """``a.sum()`` as numpy computes it (pairwise summation: :func:`simulation.kernels.toolbox.block_sum`
-    on blocks of up to 128)."""
-    n = len(a)
-    if n <= PW_BLOCK:
-        return block_sum(a, n)
-    half = n // 2
-    half -= half % 8
-    return _sum(a[:half]) + _sum(a[half:])
+#: ``a.sum()`` as numpy computes it (:func:`simulation.kernels.toolbox.pairwise_sum`).
+_sum = pairwise_sum
 
 
 @jit

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.kernels.toolbox import borrowed, jit
+from simulation.kernels.toolbox import AHEAD, _ask_for_row, borrowed, jit, prefetch
 from simulation.kernels.trust import find, insert, make_room, set_trust
 
 
@@ -43,9 +43,23 @@ def spread_reputation(pool, members, gain, cap_trust, prune_below):
     """Each member's live ties under ``cap_trust`` close ``gain`` of their gap to it (once per listing)."""
     start, deg, _, nbr, w, back, row_max, _, _ = borrowed(pool)
     members = borrowed((members,))[0]
-    for m in members:
+    for k in range(len(members)):
+        if k + 1 < len(members):  # the next member's row
+            _ask_for_row(w, start, deg, members[k + 1])
+            _ask_for_row(nbr, start, deg, members[k + 1])
+        m = members[k]
         s = start[m]
-        for e in range(s, s + deg[m]):
+        end = s + deg[m]
+        for e in range(s, end):
+            # the neighbours' copies are at random places: ask for the row record of the neighbour AHEAD, then,
+            # once it is in the cache, for the copy AHEAD / 2
+            if e + AHEAD < end:
+                j = np.int64(nbr[e + AHEAD])
+                prefetch(start, j)
+                prefetch(row_max, j)
+            if e + AHEAD // 2 < end:
+                f = e + AHEAD // 2
+                prefetch(w, np.int64(start[nbr[f]] + back[f]))
             x = w[e]
             if prune_below <= x < cap_trust:
                 set_trust(start, nbr, w, back, row_max, m, e, cap_trust - (cap_trust - x) * (1.0 - gain))

@@ -15,13 +15,23 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.kernels.sketch import SKETCH_WORDS
-from simulation.kernels.toolbox import AHEAD, _ask_for_row, borrowed, inline, jit, prefetch
+from simulation.kernels.toolbox import AHEAD, _ask_for_row, borrowed, inline, jit, pairwise_sum, prefetch
 from simulation.kernels.trust import find
 
 #: Rejection proposals before an actor still without a draw is drawn exactly within its row.
 REJECTION_ROUNDS = 32
 #: Proposals a rejection draw makes at a time.
 PROPOSALS = 4
+
+
+@inline
+def _trust(start, deg, nbr, w, back, sketch, i, j, prune_below, unit):
+    """Trust of the pair ``i — j`` (stored value × ``unit``, at most 1), 0 where there is no live tie."""
+    if i != j:
+        e = find(start, deg, nbr, back, sketch, i, j)
+        if e >= 0 and w[e] >= prune_below:
+            return min(w[e] * unit, 1.0)
+    return 0.0
 
 
 @jit
@@ -38,10 +48,39 @@ def get(start, deg, nbr, w, back, sketch, a, b, prune_below, unit):
         if k + AHEAD // 2 < len(a):  # (records in the cache by now) the shorter row, which ``find`` scans
             i, j = a[k + AHEAD // 2], b[k + AHEAD // 2]
             _ask_for_row(nbr, start, deg, i if deg[i] <= deg[j] else j)
-        if a[k] != b[k]:
-            e = find(start, deg, nbr, back, sketch, a[k], b[k])
-            if e >= 0 and w[e] >= prune_below:
-                out[k] = min(w[e] * unit, 1.0)
+        out[k] = _trust(start, deg, nbr, w, back, sketch, a[k], b[k], prune_below, unit)
+    return out
+
+
+@jit
+def pair_means(start, deg, nbr, w, back, sketch, members, prune_below, unit):
+    """Mean trust (:func:`get`) over every pair of members of each row of ``members`` (padded with -1), as the
+    numpy of :func:`simulation.model.trust.mean_pair_trust` gives it: a row's pairs in the order of
+    ``numpy.triu_indices``, 0 for a pair with padding, summed as numpy sums them (pairwise) and divided by the
+    number of pairs of two members (at least 1)."""
+    start, deg, nbr, w, back, sketch, members = borrowed((start, deg, nbr, w, back, sketch, members))
+    k_n, m_n = members.shape
+    values = np.zeros(m_n * (m_n - 1) // 2)
+    out = np.empty(k_n)
+    for k in range(k_n):
+        if k + 1 < k_n:  # the next group's rows: records and sketches
+            for a in range(m_n):
+                i = members[k + 1, a]
+                if i >= 0:
+                    prefetch(start, i)
+                    prefetch(sketch, i * SKETCH_WORDS)
+        p, count = 0, 0
+        for a in range(m_n):
+            i = members[k, a]
+            for b in range(a + 1, m_n):
+                j = members[k, b]
+                x = 0.0
+                if i >= 0 and j >= 0:
+                    count += 1
+                    x = _trust(start, deg, nbr, w, back, sketch, i, j, prune_below, unit)
+                values[p] = x
+                p += 1
+        out[k] = pairwise_sum(values) / max(count, 1)
     return out
 
 
@@ -58,6 +97,9 @@ def rows(start, deg, nbr, w, who, floor, unit, prune_below):
     out_w = np.empty(total)
     c = 0
     for k in range(len(who)):
+        if k + AHEAD < len(who):  # the rows are at random places: ask for the one AHEAD
+            _ask_for_row(w, start, deg, who[k + AHEAD])
+            _ask_for_row(nbr, start, deg, who[k + AHEAD])
         s = start[who[k]]
         least = floor[k]
         for e in range(s, s + deg[who[k]]):

@@ -9,7 +9,8 @@
 * :func:`borrowed` passes a kernel's own array arguments from step to step without their reference
   count: otherwise every array passed to a step costs an atomic increment and decrement (measured with
   ``perf``: half of :func:`simulation.kernels.trust.meet`'s time).
-* :func:`block_sum` sums as numpy sums (pairwise), so a kernel's sums are numpy's bit for bit.
+* :func:`block_sum` (a block of up to 128) and :func:`pairwise_sum` (any length) sum as numpy sums (pairwise),
+  so a kernel's sums are numpy's bit for bit.
 * :func:`kernel_clock` measures the time numba spends compiling the kernels, or loading them from its cache,
   so that a run's time can leave it aside.
 
@@ -128,6 +129,17 @@ def block_sum(a, n):
         res += a[i]
         i += 1
     return res
+
+
+@jit
+def pairwise_sum(a):
+    """``a.sum()`` as numpy computes it (pairwise summation: :func:`block_sum` on blocks of up to 128)."""
+    n = len(a)
+    if n <= PW_BLOCK:
+        return block_sum(a, n)
+    half = n // 2
+    half -= half % 8
+    return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
 
 
 @jit

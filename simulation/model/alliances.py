@@ -16,8 +16,9 @@ The coalition's composition then fixes:
   cooperation, social innovation: sequence 2).
 
 All the month's ideas are worked on together: recruitment
-(:func:`form_coalitions`) is a few rounds of array operations over every
-idea's candidates at once; then (process 5, :func:`fund_coalitions`)
+(:func:`form_coalitions`) gathers every idea's candidates in arrays at once,
+and a compiled loop (:func:`simulation.kernels.alliances.greedy`) makes each
+idea's greedy rounds; then (process 5, :func:`fund_coalitions`)
 funding is planned for every viable coalition at once, and only the funded
 ones are committed, one by one in idea order, re-checking capacity and money
 taken by earlier commits of the month.
@@ -43,6 +44,7 @@ from simulation.enums import (
     PhareType,
     Stage,
 )
+from simulation.kernels import alliances as ka
 from simulation.model.channels import channels_of
 from simulation.model.composition import DEMOCRACY, governance_code, phare_code
 from simulation.model.funding import FundingPlan
@@ -150,34 +152,8 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     keep = (w >= threshold[seg]) & (actors.busy[cand] < actors.max_projects[cand])
     seg, cand, w = seg[keep], cand[keep], w[keep]
     interest = actors.interest[cand, dom[seg]]
-    brings = actors.brings[cand]
-    unchosen = np.ones(len(seg), dtype=bool)
-
-    for r in range(1, members.shape[1]):
-        # the candidates still in the running (not chosen, of an idea that still needs a partner and has room for
-        # one), the others dropped: a candidate out of the running never comes back
-        live = unchosen & (coverage[seg] < 1.0) & (caps[seg] >= r)
-        if not live.all():
-            seg, cand, w, interest, brings = seg[live], cand[live], w[live], interest[live], brings[live]
-        if len(seg) == 0:
-            break
-        gain = np.minimum(supply[seg] + brings, 1.0).mean(axis=1) - coverage[seg]
-        score = w * interest * gain
-        firsts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-        best_score = np.maximum.reduceat(score, firsts)
-        # the first candidate of each segment reaching its segment's best score
-        is_best = (score == np.repeat(best_score, np.diff(np.r_[firsts, len(seg)]))) & (score > 0)
-        pos = np.flatnonzero(is_best)
-        pos = pos[np.r_[True, seg[pos[1:]] != seg[pos[:-1]]]] if len(pos) else pos
-        if len(pos) == 0:
-            break
-        k = seg[pos]
-        members[k, r] = cand[pos]
-        helped[k] |= w[pos] < unaided[k]
-        supply[k] += brings[pos]
-        coverage[k] += gain[pos]
-        unchosen = np.ones(len(seg), dtype=bool)
-        unchosen[pos] = False
+    # the greedy rounds, idea after idea (each idea recruits from its own candidates only)
+    ka.greedy(seg, cand, w, interest, actors.brings, caps, unaided, members, supply, coverage, helped)
     return Recruitment(members, coverage, helped)
 
 
@@ -215,18 +191,51 @@ def _with_event_participants(
 # ---------------------------------------------------------------------- the month's batch
 
 
-#: What :func:`_describe` gives of each coalition: its row of the members matrix (padded with -1), then
-#: :class:`Coalition`'s fields but the facilitator, funding and channel.
-Description = tuple[NDArray[np.int64], float, float, float, float, Governance, Form, PhareType]
+@dataclass
+class Descriptions:
+    """What :func:`_describe` gives of the chosen rows' coalitions, one array entry per row: the members matrix
+    (padded with -1), then :class:`Coalition`'s fields but the facilitator, funding and channel (governance, form
+    and PHARE type as codes). Only the coalitions that need to be are made from it (:meth:`coalitions`)."""
 
+    members: NDArray[np.int64]
+    coverage: NDArray[np.float64]
+    trust: NDArray[np.float64]
+    diversity: NDArray[np.float64]
+    imbalance: NDArray[np.float64]
+    governance: NDArray[np.int64]
+    form: NDArray[np.int64]
+    phare: NDArray[np.int64]
 
-def _coalition(d: Description, channel: str, funding: FundingPlan | None = None) -> Coalition:
-    """The :class:`Coalition` a :func:`_describe` row describes."""
-    row, coverage, trust, diversity, imbalance, governance, form, phare = d
-    return Coalition(
-        row[row >= 0], coverage, trust, diversity, imbalance, governance, form, phare,
-        funding=FundingPlan() if funding is None else funding, channel=channel,
-    )  # fmt: skip
+    def coalitions(
+        self, js: list[int], channels: list[str], funding: list[FundingPlan] | None = None
+    ) -> list[Coalition]:
+        """The :class:`Coalition` of each row of ``js``, with its channel and its funding plan (else an empty one).
+
+        Each one's members are its row's members (the padding left out), in a slice of one array of them all.
+        """
+        members = self.members[js]
+        valid = members >= 0
+        flat = members[valid]  # row after row
+        ends = np.cumsum(valid.sum(axis=1)).tolist()
+        rows = [flat[a:b] for a, b in zip([0, *ends][:-1], ends, strict=True)]
+        plans = [FundingPlan() for _ in js] if funding is None else funding
+        fields = zip(
+            rows,
+            self.coverage[js].tolist(),
+            self.trust[js].tolist(),
+            self.diversity[js].tolist(),
+            self.imbalance[js].tolist(),
+            self.governance[js].tolist(),
+            self.form[js].tolist(),
+            self.phare[js].tolist(),
+            channels,
+            plans,
+            strict=True,
+        )
+        return [
+            Coalition(m, cov, tr, div, imb, GOVERNANCES[g], FORMS[f], PHARE_TYPES[p], funding=plan, channel=ch)
+            for m, cov, tr, div, imb, g, f, p, ch, plan in fields
+        ]
 
 
 def _channels(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> list[str]:
@@ -235,11 +244,9 @@ def _channels(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows
     return channels_of(model, [ideas[k] for k in rows.tolist()], rec.members[rows], helped)
 
 
-def _describe(
-    model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]
-) -> list[Description]:
+def _describe(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> Descriptions:
     """What the chosen rows' coalitions are (governance, form, PHARE type, trust, diversity, imbalance), as they
-    stand now: the coalitions (:func:`_coalition`) are made only of those that need to be.
+    stand now: the coalitions (:meth:`Descriptions.coalitions`) are made only of those that need to be.
 
     Every quantity is computed for all rows at once from the members matrix.
     """
@@ -267,18 +274,8 @@ def _describe(
     imbalance = np.clip((share_max - 1 / size) / (1 - 1 / size), 0.0, 1.0)
     diversity = np.minimum(present.sum(axis=1) - 1, 3) / 3
     form = np.where(trust_mean >= cfg.alliance_trust, Form.ALLIANCE, Form.PARTNERSHIP)
-    return list(
-        zip(
-            list(members),
-            rec.coverage[rows].tolist(),
-            trust_mean.tolist(),
-            diversity.tolist(),
-            imbalance.tolist(),
-            [GOVERNANCES[g] for g in governance.tolist()],
-            [FORMS[f] for f in form.tolist()],
-            [PHARE_TYPES[p] for p in phare.tolist()],
-            strict=True,
-        )
+    return Descriptions(
+        members, rec.coverage[rows], trust_mean, diversity, imbalance, governance, form.astype(np.int64), phare
     )
 
 
@@ -327,26 +324,20 @@ def fund_coalitions(model: TerritorialModel, batch: Coalitions) -> list[Project 
     described = _describe(model, rec, ideas, viable) if model.hooks.offers_funding else None
     coalitions = None
     if described is not None:
-        channels = _channels(model, rec, ideas, viable)
-        coalitions = [_coalition(d, ch) for d, ch in zip(described, channels, strict=True)]
+        coalitions = described.coalitions(list(range(len(viable))), _channels(model, rec, ideas, viable))
     plans = model.funding_rule.plan(model, rec.members[viable], [ideas[k] for k in viable], coalitions)
     funded = np.flatnonzero(plans.coverage >= cfg.min_launch_coverage)
-    if described is None:
-        described_f = _describe(model, rec, ideas, viable[funded])
-    else:
-        described_f = [described[j] for j in funded.tolist()]
     # Committed one by one in idea order, each with the money and project slots the earlier ones left.
     rows = viable[funded]
+    if described is None:  # only the funded ones are described, as they stand before the commits
+        described = _describe(model, rec, ideas, rows)
     commits = model.funding_rule.commit_in_order(
         model, rec.members[rows], [ideas[k] for k in rows], plans.subset(funded)
     )
     launched = np.flatnonzero(commits.launched).tolist()
     funding = commits.plans.rows(launched)
     if coalitions is None:
-        channels = _channels(model, rec, ideas, rows[launched])
-        made = [
-            _coalition(described_f[j], ch, plan) for j, ch, plan in zip(launched, channels, funding, strict=True)
-        ]
+        made = described.coalitions(launched, _channels(model, rec, ideas, rows[launched]), funding)
     else:
         made = [coalitions[funded[j]] for j in launched]
         for c, plan in zip(made, funding, strict=True):

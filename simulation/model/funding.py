@@ -100,17 +100,15 @@ class FundingPlans:
         """The plan of each row of ``ks`` (the policies' euros: those it takes, by name)."""
         budget = self.budget_eur[ks].tolist()
         revenue = self.expected_revenue_eur[ks].tolist()
-        taken = self.policy_taken_eur[ks].tolist()
         amount = self.amount_eur[ks]  # (a new array: the plans' rows are theirs)
-        return [
-            FundingPlan(
-                budget[j],
-                amount[j],
-                revenue[j],
-                [(name, eur) for name, eur in zip(self.policies, taken[j], strict=True) if eur > 0],
-            )
-            for j in range(len(ks))
-        ]
+        if self.policies:
+            taken = [
+                [(name, eur) for name, eur in zip(self.policies, row, strict=True) if eur > 0]
+                for row in self.policy_taken_eur[ks].tolist()
+            ]
+        else:
+            taken = [[] for _ in ks]
+        return [FundingPlan(*plan) for plan in zip(budget, amount, revenue, taken, strict=True)]
 
 
 @dataclass

@@ -351,11 +351,11 @@ class TerritorialModel(mesa.Model):
         """Process 5: the month's coalitions are funded and launched; an idea left without a project stays
         pending (after those not tried this month)."""
         batch, self.coalitions = self.coalitions, Coalitions.none()
-        for idea, project in zip(batch.ideas, fund_coalitions(self, batch), strict=True):
-            if project is None:
-                self.pending_ideas.append(idea)
-            else:
-                self.counters.add("projects_launched", 1)
+        projects = fund_coalitions(self, batch)
+        self.pending_ideas.extend(idea for idea, p in zip(batch.ideas, projects, strict=True) if p is None)
+        launched = sum(p is not None for p in projects)
+        if launched:  # (counted at once: a sum of ones, the same float)
+            self.counters.add("projects_launched", launched)
 
     def update_generalised_trust(self) -> None:
         """A territory's generalised trust rises with visible successes (CESER 2019, P1), falls with failures."""

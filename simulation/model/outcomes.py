@@ -19,6 +19,7 @@ import pandas as pd
 
 from simulation.config.levers import LEVERS
 from simulation.enums import PUBLIC_SOURCES, ActorKind, FundingSource, Stage
+from simulation.kernels import outcomes as kernels
 from simulation.model.territory import gini
 from simulation.policies import yearly_budget_eur
 
@@ -87,9 +88,9 @@ def _participation(kind: ActorKind, ever: bool) -> Reporter:
 def _engaged_by_kind(m: TerritorialModel, ever: bool) -> tuple[np.ndarray, np.ndarray]:
     """How many actors of each kind are in an active cooperation (``ever``: have been in one), and how many there
     are: counts, exact in floats (their ratio is the mean of the kind's 0/1 values, to the bit)."""
-    engaged = m.actors.ever_engaged if ever else m.actors.engaged > 0
+    engaged = m.actors.ever_engaged if ever else m.actors.engaged
     return (
-        np.bincount(m.actors.kind[engaged], minlength=len(ActorKind)).astype(np.float64),
+        kernels.count_by_kind(m.actors.kind, engaged, len(ActorKind)).astype(np.float64),
         m.actors.count_by_kind.astype(np.float64),
     )
 
