@@ -30,9 +30,10 @@ from simulation.enums import ActorKind, Domain, FailureCause, Form, FundingSourc
 from simulation.model.composition import governance_of, phare_type_of
 from simulation.model.encounters import initial_trust
 from simulation.model.funding import Available, MatchingFunds
+from simulation.model.hazards import log_hazard_modifier
 from simulation.model.model import TerritorialModel
 from simulation.model.outcomes import recovery_months
-from simulation.model.projects import Project, log_hazard_modifier
+from simulation.model.projects import Project
 from simulation.model.territory import Territories
 from simulation.model.trust import TrustNetwork, all_pairs
 

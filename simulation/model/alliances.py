@@ -48,7 +48,7 @@ from simulation.kernels import alliances as ka
 from simulation.model.channels import channels_of
 from simulation.model.composition import DEMOCRACY, governance_code, phare_code
 from simulation.model.funding import FundingPlan
-from simulation.model.projects import stage_durations
+from simulation.model.stages import stage_durations
 from simulation.model.trust import mean_pair_trust
 
 if TYPE_CHECKING:

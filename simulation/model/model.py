@@ -26,8 +26,9 @@ from simulation.model.funding import make_rule
 from simulation.model.ideas import Idea, generate_ideas
 from simulation.model.impacts import create_value, update_trust_from_projects
 from simulation.model.ledger import Ledger
-from simulation.model.projects import ProjectTable, advance_projects
+from simulation.model.projects import ProjectTable
 from simulation.model.shocks import ShockState, shock_state
+from simulation.model.stages import advance_projects
 from simulation.model.territory import Territories, actor_counts, region_table
 from simulation.model.trust import TrustNetwork
 from simulation.policies import Hooks, make_policies

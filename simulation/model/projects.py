@@ -20,6 +20,9 @@ failures and stage transitions are applied in one batch each; Python runs per
 project only to write its record, to queue its members' trust changes, and to
 draw the follow-up or replication idea of one that reaches consolidation or
 ends its deployment.
+
+Here: the projects' records and arrays, and the month's launches. The month's failures and stage transitions
+are :mod:`simulation.model.stages`; the composition part of the hazard, :mod:`simulation.model.hazards`.
 """
 
 from __future__ import annotations
@@ -31,9 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.enums import (
-    CAUSES,
     KINDS,
-    STAGES,
     ActorKind,
     Domain,
     FailureCause,
@@ -43,9 +44,7 @@ from simulation.enums import (
     PhareType,
     Stage,
 )
-from simulation.model import impacts
-from simulation.model.ideas import spawned_ideas
-from simulation.model.trust import mean_pair_trust
+from simulation.model.hazards import composition_log_hazard
 
 if TYPE_CHECKING:
     from simulation.model.alliances import Coalition
@@ -349,180 +348,4 @@ def anchored_share(model: TerritorialModel, members: list[NDArray[np.int64]]) ->
     return 1.0 - (1.0 - factor) * (nomadic / sizes)
 
 
-def stage_durations(model: TerritorialModel, stages: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Months each stage lasts: uniform within ±50% of its configured mean, at least one (drawn in order)."""
-    mean = np.array(model.config.projects.duration_months.as_list())[stages]
-    return np.maximum(1, np.round(mean * model.streams["projects"].uniform(0.5, 1.5, len(stages)))).astype(np.int64)
-
-
-def padded_members(projects: list[Project]) -> NDArray[np.int64]:
-    """The members of each project as the rows of one matrix, padded with -1."""
-    sizes = np.fromiter((len(p.members) for p in projects), dtype=np.int64, count=len(projects))
-    out = np.full((len(projects), int(sizes.max(initial=0))), -1, dtype=np.int64)
-    out[np.arange(out.shape[1]) < sizes[:, None]] = [m for p in projects for m in p.members]
-    return out
-
-
-def kind_diversity(kinds: list[ActorKind]) -> float:
-    """The kinds among a project's members beyond the first, at most 3, over 3 (0 to 1)."""
-    return min(len(set(kinds)) - 1, 3) / 3
-
-
-def log_hazard_modifiers(model: TerritorialModel, projects: list[Project], coverage: NDArray) -> NDArray[np.float64]:
-    """Log of the hazard multiplier set by each coalition's composition and state (:func:`composition_log_hazard`
-    of the projects' records)."""
-    return composition_log_hazard(
-        model,
-        padded_members(projects),
-        np.array([kind_diversity(p.kinds) for p in projects]),
-        np.array([p.facilitated for p in projects], dtype=float),
-        np.array([p.form == Form.ALLIANCE for p in projects]),
-        coverage,
-    )
-
-
-def composition_log_hazard(
-    model: TerritorialModel,
-    members: NDArray[np.int64],
-    diversity: NDArray[np.float64],
-    facilitated: NDArray[np.float64],
-    alliance: NDArray[np.bool_],
-    coverage: NDArray,
-) -> NDArray[np.float64]:
-    """Log of the hazard multiplier set by each coalition's composition and state.
-
-    Each factor is centred on a reference coalition (half-covered, trust 0.2, two
-    kinds, no facilitator, no experience), so the configured base hazards are
-    those of that reference.
-
-    Args:
-        members: the members of each project, one row each, padded with -1 (:func:`padded_members`).
-        diversity: the kinds among each project's members beyond the first, at most 3, over 3.
-        facilitated: 1.0 for a project a facilitator supports, else 0.0.
-        alliance: whether each project is an alliance.
-        coverage: each project's mean of resource and funding coverage at launch.
-    """
-    pp = model.config.projects
-    valid = members >= 0
-    trust = mean_pair_trust(model.trust, members)
-    experience = (np.log1p(model.actors.experience[np.where(valid, members, 0)]) * valid).sum(axis=1) / valid.sum(
-        axis=1
-    )
-    x = (
-        -pp.coverage_effect * (np.asarray(coverage) - 0.5)
-        - pp.trust_effect * (trust - 0.2)
-        - pp.diversity_effect * (diversity - 1 / 3)
-        - pp.facilitation_effect * facilitated
-        - pp.experience_effect * experience
-    )
-    return x + alliance * float(np.log(max(pp.alliance_hazard_multiplier, 1e-12)))
-
-
-def log_hazard_modifier(model: TerritorialModel, p: Project, coverage: float) -> float:
-    """:func:`log_hazard_modifiers` of one project."""
-    return float(log_hazard_modifiers(model, [p], np.array([coverage]))[0])
-
-
-def advance_projects(model: TerritorialModel) -> tuple[list[int], list[int]]:
-    """Draw this month's failures and stage transitions for every active project.
-
-    The failures, then the stage transitions, are applied in one batch each (:func:`fail_all`,
-    :func:`promote_all`); then, project after project in id order, the follow-up ideas of those that reached
-    consolidation and the replications of those that ran their course of deployment (both draw from the
-    ``ideas`` stream and join the pending ideas in that order).
-
-    Returns:
-        (ids of projects that failed, ids of projects that changed stage), in id order.
-    """
-    table = model.projects
-    ids = table.active_ids()
-    if len(ids) == 0:
-        return [], []
-    rng = model.streams["projects"]
-    pp = model.config.projects
-    base = np.array(pp.base_hazard_per_month.as_list())[table.stage[ids]]
-    hazard = base * np.exp(table.log_hazard[ids]) * model.shock.hazard_multiplier
-    hazard = hazard * model.hooks.hazard_multiplier(model, ids)
-    u = rng.random((len(ids), 2))
-    attrition = u[:, 0] < -np.expm1(-hazard)
-    capture = ~attrition & (u[:, 1] < table.capture[ids])
-    ended = attrition | capture
-    failed = ids[ended]
-    causes = np.where(attrition, FailureCause.ATTRITION, FailureCause.CAPTURE)[ended]
-    fail_all(model, failed, [CAUSES[cause] for cause in causes.tolist()])
-    survivors = ids[~ended]
-    due = survivors[(table.due_month[survivors] <= model.month)]
-    next_stage = table.stage[due] + 1
-    moving = next_stage <= Stage.DEPLOYMENT
-    moved = due[moving]
-    promote_all(model, moved, next_stage[moving], stage_durations(model, next_stage[moving]))
-    # Reaching consolidation, a project may spawn a follow-up idea; having run its course of deployment, it may be
-    # replicated (essaimer), once.
-    consolidating = next_stage == Stage.CONSOLIDATION
-    replicating = ~moving & ~table.replicated[due]
-    table.replicated[due[replicating]] = True
-    spawning = consolidating | replicating
-    _pending(model, spawned_ideas(model, due[spawning], consolidating[spawning]))
-    table.set_hazards(model, moved.tolist())
-    return failed.tolist(), moved.tolist()
-
-
-def _pending(model: TerritorialModel, ideas: list[Idea]) -> None:
-    """Spawned ideas join the pending ones, in order."""
-    model.pending_ideas.extend(ideas)
-    if ideas:
-        model.counters.add("ideas", len(ideas))
-    if replications := sum(idea.origin == "replication" for idea in ideas):
-        model.counters.add("replications", replications)
-
-
-def promote_all(
-    model: TerritorialModel, ids: NDArray[np.int64], stages: NDArray[np.int64], months: NDArray[np.int64]
-) -> None:
-    """Move the projects ``ids`` (in id order) one stage forward, each to ``stages[k]`` lasting ``months[k]``:
-    a joint success for the members of each (:func:`simulation.model.impacts.on_stages_passed`; the follow-up
-    ideas of those reaching consolidation are the caller's, :func:`simulation.model.ideas.spawned_ideas`)."""
-    table = model.projects
-    month = model.month
-    table.stage[ids] = stages
-    table.due_month[ids] = month + months
-    records = table.records
-    for pid, stage in zip(ids.tolist(), stages.tolist(), strict=True):
-        p = records[pid]
-        p.stage = STAGES[stage]
-        p.stage_month[p.stage] = month
-    impacts.on_stages_passed(model, ids, stages)
-
-
-def promote(model: TerritorialModel, pid: int, stage: Stage, months: int) -> None:
-    """Move a project one stage forward, to a stage lasting ``months``: a joint success for its members, and
-    reaching consolidation, maybe a follow-up idea (:func:`promote_all` of one project)."""
-    promote_all(model, np.array([pid], dtype=np.int64), np.array([stage], dtype=np.int64), np.array([months]))
-    if stage == Stage.CONSOLIDATION:
-        _pending(model, spawned_ideas(model, np.array([pid], dtype=np.int64), np.array([True])))
-
-
-def fail_all(model: TerritorialModel, ids: NDArray[np.int64], causes: list[FailureCause]) -> None:
-    """End the projects ``ids`` (in id order) in failure, each for ``causes[k]``."""
-    table = model.projects
-    was = table.stage[ids]
-    table.alive[ids] = False
-    np.subtract.at(table.active_count, (table.territory[ids], table.domain[ids]), 1)
-    table.active_version += len(ids)
-    table.stage[ids] = Stage.FAILED
-    month = model.month
-    records = table.records
-    for pid, cause in zip(ids.tolist(), causes, strict=True):
-        p = records[pid]
-        p.stage = Stage.FAILED
-        p.stage_month[Stage.FAILED] = month
-        p.failure_cause = cause
-    impacts.on_failures(model, ids, was)
-
-
-def fail(model: TerritorialModel, pid: int, cause: FailureCause) -> None:
-    """End a project in failure (:func:`fail_all` of one project)."""
-    fail_all(model, np.array([pid], dtype=np.int64), [cause])
-
-
-__all__ = ["FundingSource", "Project", "ProjectTable", "advance_projects", "fail", "fail_all", "promote", "promote_all"]
+__all__ = ["FundingSource", "Project", "ProjectTable"]
