@@ -161,8 +161,16 @@ def child_reference(n_agents: int, n_steps: int) -> dict[str, Any]:
 
 
 def run_child(kind: str, *params: str) -> dict[str, Any]:
-    """Child mode: ``count``, ``model [OVERRIDE ...]``, ``profile [OVERRIDE ...]`` or ``reference AGENTS STEPS``."""
+    """Child mode: ``count``, ``model [OVERRIDE ...]``, ``profile [OVERRIDE ...]`` or ``reference AGENTS STEPS``.
+
+    Every child, the reference's too, runs under the garbage collector's thresholds of the project's commands
+    (``simulation.runs.cli``), as every run of ``simulation.run`` and every sweep's worker does: with Python's
+    defaults, a full collection comes due in the 100k decade's build and again at its end (about 0.24 s each),
+    which no run of the command makes."""
     sys.path.insert(0, str(REPO))
+    from simulation.runs.cli import collect_less
+
+    collect_less()
     if kind == "count":  # actors of the default run, and the potential partners of the sized runs' region
         from simulation.config import compose
         from simulation.model.territory import actor_counts, organisations, region_table

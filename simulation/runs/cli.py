@@ -44,7 +44,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    _collect_less()  # also in a sweep's workers (joblib, Ray, submitit), where no main() ran
+    collect_less()  # also in a sweep's workers (joblib, Ray, submitit), where no main() ran
     try:
         config = to_config(cfg)
     except ConfigError as e:
@@ -135,7 +135,7 @@ BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
 _end_at_once = False
 
 
-def _collect_less() -> None:
+def collect_less() -> None:
     """Raise the cyclic collector's thresholds in this process (the command's, or a sweep's worker).
 
     A run allocates a few million objects importing Mesa, pandas and numba, and the collector
@@ -217,7 +217,7 @@ def main() -> None:
     on other launchers end normally too (joblib, Ray and submitit stop their
     workers at exit).
     """
-    _collect_less()
+    collect_less()
     interrupts.install()
     try:
         # A single run's configuration is composed in a forked process while this one imports the model
