@@ -80,7 +80,7 @@ def test_proposals_are_their_numpy_expression(n_domains: int) -> None:
 
 
 def _greedy_numpy(seg, cand, w, interest, brings, caps, unaided, members, supply, coverage, helped) -> None:
-    """The numpy of :func:`simulation.kernels.alliances.greedy`'s docstring (the model's code before the kernel)."""
+    """The model's numpy rounds before :func:`simulation.kernels.alliances.greedy`, which must give them to the bit."""
     unchosen = np.ones(len(seg), dtype=bool)
     for r in range(1, members.shape[1]):
         live = unchosen & (coverage[seg] < 1.0) & (caps[seg] >= r)
@@ -107,7 +107,7 @@ def _greedy_numpy(seg, cand, w, interest, brings, caps, unaided, members, supply
 
 @pytest.mark.parametrize("n_resources", [5, 8, 11])
 def test_recruitment_rounds_are_their_numpy_expression(n_resources: int) -> None:
-    """The month's recruitment as the numpy of the kernel's docstring makes it, to the last bit: rows of fewer than
+    """The month's recruitment as the model's numpy rounds made it, to the last bit: rows of fewer than
     eight resources (the model's), of eight and longer ones; ties of scores (equal trust and interest), ideas
     without candidates, ideas whose candidates bring nothing."""
     gen = np.random.default_rng(n_resources)
