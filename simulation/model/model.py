@@ -135,9 +135,7 @@ class TerritorialModel(mesa.Model):
         self.actors_per_territory = counts.sum(axis=1).astype(np.float64)
         self.actors = ActorTable(counts, cfg.region, cfg.actors, self.streams["setup"])
         # (Actor.create_agents would also build an AgentSet and a keyword dict per agent: 0.4 s at 100k actors.)
-        # Mesa's signals are suppressed meanwhile: each agent added would announce itself to the model's
-        # subscribers, and a model being built has none (saves 5% of making the actors).
-        with _full_collections_deferred(large=self.large_region), self.suppress():
+        with _full_collections_deferred(large=self.large_region):
             self.actor_agents: list[Actor] = [Actor(self, i) for i in range(self.actors.n)]
         self.trust = TrustNetwork(self.actors.n, self.actors.sector, cfg.trust.prune_below)
         self._seed_acquaintances()
