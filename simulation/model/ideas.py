@@ -119,24 +119,26 @@ def generate_ideas(model: TerritorialModel) -> list[Idea]:
     ]
 
 
+def unmet_shares(model: TerritorialModel, territory: NDArray[np.int64], domain: NDArray[np.int64]) -> NDArray:
+    """Share of each territory's need in each domain (pairs ``territory[k]``, ``domain[k]``) that active projects
+    leave unmet (0..1; 0 where the territory has no fragility in the domain)."""
+    fragility = model.territories.fragility[territory, domain]
+    unmet = np.zeros(len(fragility))
+    some = fragility > 0
+    unmet[some] = _need(model)[territory[some], domain[some]] / fragility[some]
+    return unmet
+
+
 def unmet_share(model: TerritorialModel, territory: int, domain: int) -> float:
-    """Share of a territory's need in a domain that active projects leave unmet (0..1)."""
-    frag = model.territories.fragility[territory, domain]
-    return float(_need(model)[territory, domain] / frag) if frag > 0 else 0.0
+    """:func:`unmet_shares` of one territory and domain."""
+    return float(unmet_shares(model, np.array([territory]), np.array([domain]))[0])
 
 
 def follow_up_chances(model: TerritorialModel, pids: NDArray[np.int64]) -> NDArray[np.float64]:
     """The probability that each project of ``pids``, reaching consolidation now, spawns a follow-up idea: the
-    configured probability times the share of its need still unmet (:func:`unmet_share`)."""
-    if len(pids) == 0:
-        return np.empty(0)
+    configured probability times the share of its need still unmet (:func:`unmet_shares`)."""
     table = model.projects
-    territory, domain = table.territory[pids], table.domain[pids]
-    fragility = model.territories.fragility[territory, domain]
-    unmet = np.zeros(len(pids))
-    some = fragility > 0
-    unmet[some] = _need(model)[territory[some], domain[some]] / fragility[some]
-    return model.config.ideas.follow_up_probability * unmet
+    return model.config.ideas.follow_up_probability * unmet_shares(model, table.territory[pids], table.domain[pids])
 
 
 def follow_up_idea(model: TerritorialModel, project_id: int, chance: float | None = None) -> Idea | None:

@@ -309,21 +309,14 @@ class ProjectTable:
         self.alive[ids] = True
         np.add.at(self.active_count, (territory, domain), 1)
         self.active_version += 1
-        # The coverage (of resources, and of the budget by the plan: what is raised plus credible revenue) and the
-        # capture probability, as :class:`simulation.model.funding.FundingPlan` and the coalition compute them.
-        secured = np.zeros(k)
-        positive = budget > 0
-        revenue = np.array([plan.expected_revenue_eur for plan in plans], dtype=float)
-        secured[positive] = np.minimum(1.0, (amount.sum(axis=1) + revenue)[positive] / budget[positive])
-        self.coverage[ids] = 0.5 * (np.array([c.resource_coverage for c in coalitions], dtype=float) + secured)
+        # The coverage: of resources, and of the budget by the plan (what is raised plus credible revenue).
+        self.coverage[ids] = [0.5 * (c.resource_coverage + c.funding.coverage) for c in coalitions]
         imbalance = np.array([c.imbalance for c in coalitions], dtype=float)
         democracy = np.array([c.democracy for c in coalitions], dtype=float)
         self.capture[ids] = np.maximum(
             0.0, pp.moral_hazard_per_month * imbalance * (1.0 - pp.democracy_protection * democracy)
         )  # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
-        # kinds among each project's members: the bits set in the OR of its members' kind bits
-        kind_bits = np.bitwise_or.reduceat(1 << kind_codes, starts) if k else np.empty(0, dtype=np.int64)
-        self.diversity[ids] = np.minimum(np.bitwise_count(kind_bits).astype(np.int64) - 1, 3) / 3
+        self.diversity[ids] = [c.diversity for c in coalitions]  # its members' kinds, as the coalition has them
         self.facilitated[ids] = [p.facilitated for p in projects]
         self.alliance[ids] = alliance
         self._add_members(members, sizes, ids)
