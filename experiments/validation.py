@@ -31,6 +31,17 @@ from simulation.runs.provenance import to_json
 REPO = Path(__file__).resolve().parent.parent
 
 
+#: Encounter channels switched off one at a time (ODD §"An emergent trade-off"): what each does to the decade's
+#: launches, lasting cooperations and jobs, against the baseline on the same seeds.
+CHANNELS = {
+    "without_strangers_of_the_territory": ("encounters.territory_per_month=0",),
+    "without_facilitators_introductions": ("encounters.facilitator_introductions_per_month=0",),
+    "without_the_rise_of_generalised_trust": ("trust.generalised_gain_per_success=0",),
+}
+#: The decade's outcomes the channels are read on (the last month of the time series).
+CHANNEL_OUTCOMES = ("projects_launched_cumulative", "lasting_cooperations", "jobs")
+
+
 def one(args: tuple[str, int]) -> tuple[str, int, pd.DataFrame, pd.DataFrame, dict]:
     from simulation.config import compose
     from simulation.model import records
@@ -38,7 +49,8 @@ def one(args: tuple[str, int]) -> tuple[str, int, pd.DataFrame, pd.DataFrame, di
     from simulation.model.trust import all_pairs
 
     scenario, seed = args
-    model = TerritorialModel(compose([f"scenario={scenario}"]), seed=seed).run()
+    overrides = [f"scenario={scenario}"] if scenario not in CHANNELS else ["scenario=baseline", *CHANNELS[scenario]]
+    model = TerritorialModel(compose(overrides), seed=seed).run()
     ts = outcomes.timeseries(model)
     reg = records.registry(model)
     # Trust among members of projects that succeeded vs of projects that failed, and vs all ties.
@@ -53,6 +65,23 @@ def one(args: tuple[str, int]) -> tuple[str, int, pd.DataFrame, pd.DataFrame, di
     return scenario, seed, ts, reg, extra
 
 
+def channels(runs: list[tuple[str, int, pd.DataFrame, pd.DataFrame, dict]], seeds: int) -> dict[str, dict]:
+    """Each channel switched off against the baseline, same seeds: the change of each outcome's mean over the seeds
+    (percent) and in how many seeds the outcome is higher without the channel."""
+    last = {(name, seed): ts.iloc[-1] for name, seed, ts, _, _ in runs}
+    out: dict[str, dict] = {}
+    for name in CHANNELS:
+        out[name] = {"overrides": list(CHANNELS[name])}
+        for k in CHANNEL_OUTCOMES:
+            base = np.array([last["baseline", s][k] for s in range(seeds)], dtype=float)
+            off = np.array([last[name, s][k] for s in range(seeds)], dtype=float)
+            out[name][k] = {
+                "change_percent": round(float(100 * (off.mean() / base.mean() - 1)), 2),
+                "seeds_higher": int((off > base).sum()),
+            }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -60,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        runs = list(pool.map(one, [(s, k) for s in ("baseline", "covid_shock") for k in range(args.seeds)]))
+        runs = list(pool.map(one, [(s, k) for s in ("baseline", "covid_shock", *CHANNELS) for k in range(args.seeds)]))
     base = [r for r in runs if r[0] == "baseline"]
     regs = pd.concat([r[3] for r in base])
     deployed = regs[regs.month_deployment >= 0]
@@ -98,6 +127,7 @@ def main() -> None:
         "participation_collectivite_end": float(np.mean([r[2]["participation_collectivite"].iloc[-1] for r in base])),
         "share_of_projects_with_a_collectivite": float(regs.member_kinds.map(lambda k: "collectivite" in k).mean()),
     }
+    result["encounter_channels"] = channels(runs, args.seeds)
     (args.out / "validation.json").write_text(to_json(result))
     fig, ax = plt.subplots(figsize=(8, 4.5))
     months = np.arange(ts_base.shape[1]) / 12
