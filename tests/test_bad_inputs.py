@@ -371,6 +371,7 @@ MAIN = [
     cli("calibration-simulations-word", CALIBRATION, ["--simulations", "many", *CALIBRATION_OUT], r"argument --simulations: invalid int value: 'many'"),
     cli("calibration-generations-zero", CALIBRATION, ["--generations", "0", *CALIBRATION_OUT], r"--generations 0: must be >= 1"),
     cli("calibration-jobs-zero", CALIBRATION, ["--jobs", "0", *CALIBRATION_OUT], r"--jobs 0: must be >= 1"),
+    cli("calibration-min-acceptance-one", CALIBRATION, ["--min-acceptance", "1", *CALIBRATION_OUT], r"--min-acceptance 1\.0: must be >= 0 and < 1"),
     cli(
         "calibration-france-seeds-negative",
         CALIBRATION,

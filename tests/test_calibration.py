@@ -219,8 +219,8 @@ def test_candidates_compete_with_the_calibration_in_force_filling_what_they_do_n
     (point,) = calibration_point.candidates(good, base)
     assert point == {**base, "alliances.partners_mean": 4.2, "actors.sociability.association": 0.75}
     unknown = tmp_path / "unknown.csv"
-    unknown.write_text("trust.decay_per_month\n0.01\n")
-    with pytest.raises(SystemExit, match=r"trust\.decay_per_month.*not calibrated"):
+    unknown.write_text("trust.success_gain\n0.3\n")
+    with pytest.raises(SystemExit, match=r"trust\.success_gain.*not calibrated"):
         calibration_point.candidates(unknown, base)
     outside = tmp_path / "outside.csv"
     outside.write_text("alliances.partners_mean\n9\n")
@@ -244,3 +244,34 @@ def test_the_mean_curve_bends_when_the_seeds_yearly_increments_do_on_average() -
     assert abc.mean_curve_bends(runs(bent, bent, bent, rising))  # (mean last year 5.5 against a best of 8.25)
     assert not abc.mean_curve_bends(runs(bent, rising))  # (mean last year 7 against 7.5)
     assert not abc.mean_curve_bends(runs([0] * 10))
+
+
+def test_the_mean_curve_is_a_slow_infusion_only_if_it_is_s_shaped_as_well_as_bent() -> None:
+    """The refine's rule reads the mean monthly curve whole, as tests/test_emergence.py does: a logistic that starts
+    slowly, turns inside months 36–96 and bends over is one; a straight rise that merely slows in its last years (it
+    bends, but a line fits it nearly as well as a logistic) is not, and neither is a logistic turning too late."""
+    t = np.arange(120, dtype=float)
+
+    def runs(*curves: np.ndarray) -> pd.DataFrame:
+        rows = []
+        for c in curves:
+            yearly = np.diff(np.r_[0.0, c[11::12]])
+            rows.append(
+                {
+                    **{f"increment_year_{k + 1}": v for k, v in enumerate(yearly)},
+                    **{f"active_month_{m}": v for m, v in enumerate(c)},
+                }
+            )
+        return pd.DataFrame(rows)
+
+    logistic = 1000 / (1 + np.exp(-0.06 * (t - 66)))
+    assert abc.mean_curve_bends(runs(logistic)) and abc.mean_curve_is_slow_infusion(runs(logistic))
+    # rows of different seeds are averaged month by month: two shifted logistics make one
+    assert abc.mean_curve_is_slow_infusion(
+        runs(1000 / (1 + np.exp(-0.06 * (t - 60))), 1000 / (1 + np.exp(-0.06 * (t - 72))))
+    )
+    line_then_slower = np.where(t < 96, 10 * t, 960 + 3 * (t - 96))  # year one: 120 of 1,029, under 12%
+    assert abc.mean_curve_bends(runs(line_then_slower)) and abc.s_shape(line_then_slower)[0] > 0.5
+    assert not abc.mean_curve_is_slow_infusion(runs(line_then_slower))
+    late = 1000 / (1 + np.exp(-0.06 * (t - 110)))
+    assert not abc.mean_curve_is_slow_infusion(runs(late))

@@ -50,11 +50,11 @@ class EncounterParams:
     """Process 1: who meets whom each month (Territoires Conseils 2018: "mettre en relation"; CESER 2019, P2)."""
 
     #: Mean encounters per actor per month through the network.
-    network_per_month: float = param(1.0, ge=0, le=20)
+    network_per_month: float = param(0.5, ge=0, le=20)
     #: Share of network encounters that repeat a known contact (the rest: a friend of a friend).
     repeat_contact_share: float = param(0.6, ge=0, le=1)
     #: Mean encounters per actor per month with strangers of the same territory.
-    territory_per_month: float = param(0.20, ge=0, le=20)
+    territory_per_month: float = param(0.10, ge=0, le=20)
     #: Mean encounters per actor per month with anyone in the region (rare).
     cross_territory_per_month: float = param(0.01, ge=0, le=20)
     #: Probability that an encounter across sectors turns into a tie ("cloisonnement", Territoires Conseils 2018).

@@ -17,17 +17,18 @@ _ALL = (
     # in the order of the sensitivity designs' columns; prior_rank gives the calibration's
     Uncertainty(
         "encounters.network_per_month",
-        0.5,
-        1.5,
+        0.25,
+        0.75,
         "meetings per actor and month",
-        "about one meeting a month through one's network, halved or raised by half",
+        "about one trust-building meeting every two months through one's network, halved or raised by half "
+        "(the targets do not tell the rate from the trust a meeting builds: docs/calibration.md)",
     ),
     Uncertainty(
         "encounters.territory_per_month",
-        0.1,
-        0.3,
+        0.05,
+        0.15,
         "meetings per actor and month",
-        "meetings with strangers of the territory are rare (one to four a year)",
+        "meetings with strangers of the territory are rare (one every two years to two a year)",
     ),
     Uncertainty(
         "encounters.cross_sector_acceptance",
@@ -55,7 +56,7 @@ _ALL = (
     Uncertainty(
         "trust.acquaintance_gain",
         0.04,
-        0.14,
+        0.20,
         "trust gained per meeting of acquaintances",
         "trust is learned over repeated meetings (Territoires Conseils 2018, sequence 3): several meetings, "
         "not one, reach the acquaintance cap",
@@ -77,10 +78,12 @@ _ALL = (
     ),
     Uncertainty(
         "trust.decay_per_month",
-        0.005,
+        0.0025,
         0.02,
-        "share lost per idle month",
-        "an unused tie's half-life from about 3 to 11 years",
+        "share lost per month",
+        "an unused tie's half-life from about 3 to 23 years; with the meeting rate and the gain per meeting it sets "
+        "how fast acquaintance builds and fades, which the targets see together (docs/calibration.md)",
+        prior_rank=10,
     ),
     Uncertainty(
         "trust.reputation_gain",

@@ -73,6 +73,8 @@ def run_stats(params: dict[str, float], seed: int, extra: tuple[str, ...] = ()) 
         "horizon_months": float(config.horizon_months),
         # what each year adds: averaged over seeds, the yearly increments of the mean curve (they are linear in it)
         **{f"increment_year_{k + 1}": float(v) for k, v in enumerate(yearly_increments(active))},
+        # the curve itself, so that the mean curve over seeds can be judged whole (:func:`mean_curve_is_slow_infusion`)
+        **{f"active_month_{k}": float(v) for k, v in enumerate(active)},
     }
 
 
@@ -123,6 +125,32 @@ def distance(stats: dict[str, float], _observed: dict[str, float] | None = None)
     d2 += (math.log(count / COOPERATIONS_PER_10K) / math.log(COOPERATIONS_FACTOR)) ** 2
     d2 += infusion_miss(stats) ** 2
     return math.sqrt(d2) + (0.0 if is_slow_infusion(stats) else 1.0)
+
+
+def mean_curve(runs: pd.DataFrame) -> np.ndarray:
+    """The mean over the seeds of ``runs`` (rows of :func:`run_stats`) of their monthly active cooperations."""
+    months = sorted(
+        (c for c in runs.columns if str(c).startswith("active_month_")), key=lambda c: int(c.split("_")[-1])
+    )
+    return runs[months].mean().to_numpy(dtype=float)
+
+
+def mean_curve_is_slow_infusion(runs: pd.DataFrame) -> bool:
+    """Whether the mean curve of ``runs`` meets every condition of the slow infusion (:data:`SLOW_INFUSION`), as
+    ``tests/test_emergence.py`` reads the mean of its seeds: the first year's share of the peak, a logistic that fits
+    with at most the allowed share of a straight line's squared error, its inflection inside the allowed months,
+    and the bend (:func:`mean_curve_bends`)."""
+    curve = mean_curve(runs)
+    if len(curve) == 0 or curve.max() <= 0:
+        return False
+    ratio, inflection = s_shape(curve)
+    lo, hi = (m * len(curve) / 120 for m in SLOW_INFUSION["inflection_months"])
+    return bool(
+        curve[min(12, len(curve) - 1)] <= SLOW_INFUSION["max_year_one_share"] * curve.max()
+        and ratio <= SLOW_INFUSION["max_sse_ratio_logistic_to_line"]
+        and lo <= inflection <= hi
+        and mean_curve_bends(runs)
+    )
 
 
 def mean_curve_bends(runs: pd.DataFrame) -> bool:
@@ -210,9 +238,13 @@ def run_smc(
     extra: tuple[str, ...] = (),
     resume: bool = False,
     seed: int = 0,
+    min_acceptance: float = 0.0,
 ) -> Any:
     """Run (or resume) ABC-SMC up to ``generations`` populations in all; the pyabc history (every population, its
-    weights and distances). Resuming continues the database's calibration where it stopped."""
+    weights and distances). Resuming continues the database's calibration where it stopped. With ``min_acceptance``
+    a population that accepts fewer draws than that share of its simulations ends the run (pyabc's
+    ``min_acceptance_rate``: it simulates at most ``population / min_acceptance`` draws), as the budget does only
+    between populations."""
     import pyabc
 
     np.random.seed(seed)  # noqa: NPY002  (pyabc draws and perturbs particles with numpy's global generator)
@@ -233,11 +265,17 @@ def run_smc(
         done = int(history.max_t) + 1
         if done >= generations:  # nothing left to run: the stored populations
             return history
-        return abc.run(max_nr_populations=generations - done, max_total_nr_simulations=max_simulations)
+        return abc.run(
+            max_nr_populations=generations - done,
+            max_total_nr_simulations=max_simulations,
+            min_acceptance_rate=min_acceptance,
+        )
     if db.exists():
         db.unlink()
     abc.new(url, {"observed": 0.0})
-    return abc.run(max_nr_populations=generations, max_total_nr_simulations=max_simulations)
+    return abc.run(
+        max_nr_populations=generations, max_total_nr_simulations=max_simulations, min_acceptance_rate=min_acceptance
+    )
 
 
 def posterior(history: Any) -> pd.DataFrame:

@@ -107,6 +107,8 @@ def check(params: dict[str, float], seeds: int, jobs: int, extra: tuple[str, ...
     years = [c for c in runs.columns if str(c).startswith("increment_year_")]
     increments = runs[years].mean().to_numpy()
     out["mean_curve_bends"] = abc.mean_curve_bends(runs)
+    out["mean_curve_sse_ratio"] = round(abc.s_shape(abc.mean_curve(runs))[0], 4)
+    out["mean_curve_is_slow_infusion"] = abc.mean_curve_is_slow_infusion(runs)
     out["mean_curve_last_year_share_of_peak_increment"] = round(float(increments[-1] / increments.max()), 4)
     return out
 
@@ -163,6 +165,8 @@ def _checked_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) 
             parser.error(f"--{key.replace('_', '-')} {getattr(args, key)}: must be >= 1")
     if args.candidates is not None and not args.candidates.is_file():
         parser.error(f"--candidates {str(args.candidates)!r}: no such file")
+    if not 0 <= args.min_acceptance < 1:
+        parser.error(f"--min-acceptance {args.min_acceptance}: must be >= 0 and < 1")
     if args.polish < 0:
         parser.error(f"--polish {args.polish}: must be >= 0")
     if args.france_seeds < 0:
@@ -187,6 +191,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--population", type=int, default=48, help="particles per population")
     parser.add_argument("--simulations", type=int, default=800, help="simulation budget of the ABC-SMC")
     parser.add_argument("--generations", type=int, default=6, help="most populations")
+    parser.add_argument(
+        "--min-acceptance",
+        type=float,
+        default=0.02,
+        help="end the ABC-SMC when a population accepts fewer than this share of its draws (0: never)",
+    )
     parser.add_argument("--refine", type=int, default=5, help="closest particles re-simulated")
     parser.add_argument("--refine-seeds", type=int, default=8, help="seeds per re-simulated particle")
     parser.add_argument("--polish", type=int, default=0, help="Nelder–Mead evaluations polishing the point (0: none)")
@@ -214,7 +224,16 @@ def main(argv: list[str] | None = None) -> None:
         national_check_only(args.out, args.france_seeds, args.jobs)
         return
     extra: tuple[str, ...] = ("region=cantal", "horizon_months=60") if args.fast else ()
-    history = abc.run_smc(args.db, args.population, args.simulations, args.generations, args.jobs, extra, args.resume)
+    history = abc.run_smc(
+        args.db,
+        args.population,
+        args.simulations,
+        args.generations,
+        args.jobs,
+        extra,
+        args.resume,
+        min_acceptance=args.min_acceptance,
+    )
     post = abc.posterior(history)
     also = in_force(args.out) if not args.fast else []
     also += candidates(args.candidates, also[0] if also else None) if args.candidates else []

@@ -56,8 +56,8 @@ def refine(
     runs["distance"] = [abc.distance({str(k): float(v) for k, v in r.items()}) for r in runs.to_dict("records")]
     by_draw = runs.groupby("draw")["distance"].mean()
     # the slow infusion is a constraint on the mean curve (as tests/test_emergence.py holds it): the points whose mean
-    # curve bends over within the decade come first, the closest of them is the point
-    bends = pd.Series({d: abc.mean_curve_bends(group) for d, group in runs.groupby("draw")})
+    # curve is one (a slow start, an S-shape, a bend within the decade) come first, the closest of them is the point
+    bends = pd.Series({d: abc.mean_curve_is_slow_infusion(group) for d, group in runs.groupby("draw")})
     eligible = by_draw[bends.reindex(by_draw.index).to_numpy()] if bends.any() else by_draw
     best = eligible.index.to_numpy()[eligible.to_numpy().argmin()]
     return params[int(best)], runs
