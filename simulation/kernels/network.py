@@ -205,7 +205,9 @@ def totals(start, deg, nbr, w, sector, prune_below, components, seed_row, seed_e
     live ties, whatever the seeds: each seed is one of them.
 
     Rows are read in actor order, each asked for two rows ahead; the root of the row's actor is kept
-    through its row (it changes only when its component joins a larger one).
+    through its row (it changes only when its component joins a larger one). Both entries of a tie are checked,
+    the second finding its ends already joined: checking one of them only (``j > i``) is a branch the processor
+    mispredicts half the time, a third of the pass at 100,000 actors.
     """
     start, deg, nbr, w, sector = borrowed((start, deg, nbr, w, sector))
     n = len(start) if components else 0
@@ -247,7 +249,7 @@ def totals(start, deg, nbr, w, sector, prune_below, components, seed_row, seed_e
                 total += x
                 if small_sector[j] != own:
                     cross += 1
-                if linking and j > i and parent[j] != ri:  # (most actors point at their root: no walk)
+                if linking and parent[j] != ri:  # (most actors point at their root: no walk)
                     rj = _root(parent, j)
                     if ri != rj:  # the smaller component joins the larger
                         if size[ri] < size[rj]:

@@ -56,18 +56,21 @@ def repack(start, deg, nbr, w, back, prune_below, new_start, new_nbr, new_w, new
 
 
 @jit
-def defragment(start, deg, cap, nbr, w, back, meta):
-    """Move every row, in pool order, to the left end of the pool: the space rows left when they
-    moved is reclaimed in place (no holes are left). Rows keep their entries, order and room. Sets the new
-    top."""
+def defragment(order, start, deg, cap, links, w, meta):
+    """Move every row, in pool order (``order``: the rows by their start), to the left end of the pool: the space
+    rows left when they moved is reclaimed in place (no holes are left). Rows keep their entries, order and room.
+    Sets the new top.
+
+    ``links`` is the pool's neighbour and back-position records, each seen as one 8-byte word: an entry moves in
+    one copy, not two of half its size at a stride.
+    """
     top = 0
-    for i in np.argsort(start, kind="mergesort"):
+    for i in order:
         s = start[i]
         if s != top:
             for k in range(deg[i]):  # forwards: the row only moves left
-                nbr[top + k] = nbr[s + k]
+                links[top + k] = links[s + k]
                 w[top + k] = w[s + k]
-                back[top + k] = back[s + k]
             start[i] = top
         top += cap[i]
     meta[0] = top

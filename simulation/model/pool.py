@@ -185,8 +185,13 @@ class TiePool:
         self._use_pool(links, w)
 
     def defragment(self) -> None:
-        """Reclaim in place the holes rows left when they moved (nothing observable changes)."""
-        kr.defragment(self.start, self.deg, self.cap, self.nbr, self.w, self.back, self.meta)
+        """Reclaim in place the holes rows left when they moved (nothing observable changes).
+
+        The rows' pool order is numpy's sort of their starts (all distinct: every row has room), twice as fast as
+        the kernel's own.
+        """
+        order = np.argsort(self.start, kind="stable")
+        kr.defragment(order, self.start, self.deg, self.cap, self._links.view(np.int64), self.w, self.meta)
 
     def decay(self, rate: float) -> None:
         """Unused ties fade by ``rate`` a month (those falling under ``prune_below`` are forgotten): the unit falls,
