@@ -336,14 +336,15 @@ def test_panel_figure_renders_and_large_regions_are_not_animated() -> None:
 
 def test_the_policy_panel_shows_the_panel_without_policy_dashed() -> None:
     lesson = Lesson(dataclasses.replace(Settings(), levers=("p3_seed_grants",)))
-    for _ in range(12):
+    months = 24  # the first strong ties come in the second year: the network's title then counts them
+    for _ in range(months):
         lesson.step()
     fig = PanelFigure(lesson.with_policy, fr, compare=True, number=lambda v: f"<{v:.0f}>")
     fig.update(lesson.with_policy, 50.0, reference=lesson.without)
     x, y = fig._reference.get_data()
     real = 1.0 / lesson.without.territories.sample_fraction  # the curves are in real units, as the result files
     assert list(y) == [v * real for v in lesson.without.datacollector.model_vars["active_cooperations"]]
-    assert len(x) == 12
+    assert len(x) == months
     assert fr("without_curve") in [t.get_text() for t in fig.curve_ax.get_legend().get_texts()]
     assert "<" in fig.net_ax.get_title(loc="left")  # counts written by the page's number format
     plain = PanelFigure(lesson.without, fr)

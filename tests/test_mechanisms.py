@@ -481,9 +481,13 @@ def test_moral_hazard_is_the_only_source_of_captures() -> None:
 
 @pytest.mark.slow
 def test_democratic_governance_protects_against_capture() -> None:
-    high = "projects.moral_hazard_per_month=0.2"  # the default (0.006) gives almost no capture on this region
-    none = registries((high, "projects.democracy_protection=0"))
-    full = registries((high, "projects.democracy_protection=1"))
+    # The default (0.006) gives almost no capture on this region; 0.2 gives so many that nearly every imbalanced
+    # project is captured, protected or not (a multiplicative protection cannot show at saturation): 0.02 between.
+    # Most coalitions are classic (no protection), so the fall is of the order of a tenth: 8 paired seeds.
+    high = "projects.moral_hazard_per_month=0.02"
+    seeds = tuple(range(8))
+    none = registries((high, "projects.democracy_protection=0"), seeds)
+    full = registries((high, "projects.democracy_protection=1"), seeds)
     n_none, n_full = (none["failure_cause"] == "capture").sum(), (full["failure_cause"] == "capture").sum()
     # Tolerance: MATERIAL relative fall of captures.
     assert rel_diff(n_full, n_none) < -MATERIAL, f"captures: protection 0 -> {n_none}, 1 -> {n_full}"

@@ -145,13 +145,15 @@ EFFECTS: list[tuple[str, ...]] = [
     ("p4", "projects_launched_cumulative", +1, "++policies.levers.0.budget_eur_per_year=2000000"),
     ("p6", "ideas_cumulative", +1),
     ("p8", "replications_cumulative", +1, "horizon_months=120"),
-    # At its defaults this lever reaches only the projects with a trained collectivité (about a
-    # fifth of them), too few to show over 3 seeds of a small region: its two effects are turned up, and its
-    # budget (a small region's sample trains a few collectivités a year at 500 k€).
+    # At its defaults this lever reaches only the projects with a trained collectivité (a collectivité is in fewer
+    # than a tenth of them), too few to show in a small region: its two effects are turned up, and its budget (a
+    # small region's sample trains a few collectivités a year at 500 k€), over the decade (trained collectivités
+    # take years to be in enough projects).
     (
         "capacity_building",
         "successes_cumulative",
         +1,
+        "horizon_months=120",
         "++policies.levers.0.budget_eur_per_year=2000000",
         "+policies.levers.0.params.hazard_reduction=0.9",
         "+policies.levers.0.params.idea_gain=3",

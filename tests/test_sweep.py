@@ -383,9 +383,10 @@ def test_a_job_writes_its_runs_together_and_a_failure_keeps_the_runs_made(
     assert written.name == f"{run_id(configs[0])}-2.parquet"
     assert sorted(pd.read_parquet(tmp_path / "summary")["seed"]) == [0, 1]
     assert sorted(set(pd.read_parquet(tmp_path / "timeseries")["seed"])) == [0, 1]  # a row every month
-    for table in ("registry", "spending"):  # rows only for the projects and the money a run has: maybe none
-        seeds = set(pd.read_parquet(tmp_path / table)["seed"])
-        assert seeds and seeds <= {0, 1}
+    # rows only for the projects and the money a run has: both runs launch projects in 30 months, while the public
+    # money spent apart from projects (facilitators, levers) may be none in a baseline of a rural region
+    assert set(pd.read_parquet(tmp_path / "registry")["seed"]) == {0, 1}
+    assert set(pd.read_parquet(tmp_path / "spending")["seed"]) <= {0, 1}
 
     # Killed between a batch's files (its tables written, not its summary): the next multirun clears
     # them before its jobs start, and those runs are made again, with every row once.
