@@ -353,8 +353,9 @@ class TerritorialModel(mesa.Model):
         pending (after those not tried this month)."""
         batch, self.coalitions = self.coalitions, Coalitions.none()
         projects = fund_coalitions(self, batch)
-        self.pending_ideas.extend(idea for idea, p in zip(batch.ideas, projects, strict=True) if p is None)
-        launched = sum(p is not None for p in projects)
+        waiting = [idea for idea, p in zip(batch.ideas, projects, strict=True) if p is None]
+        self.pending_ideas.extend(waiting)
+        launched = len(projects) - len(waiting)
         if launched:  # (counted at once: a sum of ones, the same float)
             self.counters.add("projects_launched", launched)
 

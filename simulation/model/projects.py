@@ -287,6 +287,7 @@ class ProjectTable:
         kinds = [KINDS[x] for x in kind_codes.tolist()]
         amount = batch.amount  # (its rows are the projects' launch funding)
         budget = batch.budget
+        by_territory = model.facilitators_by_territory
         projects: list[Project] = []
         for pid, idea, governance, form, phare, channel, budget_eur, taken, start, end, funding in zip(
             range(n0, n0 + k),
@@ -302,7 +303,8 @@ class ProjectTable:
             amount,
             strict=True,
         ):
-            facilitator = model.facilitator_with_room(idea.territory)
+            # (most territories have no facilitator: the look-up is skipped for them)
+            facilitator = model.facilitator_with_room(idea.territory) if by_territory[idea.territory] else None
             if facilitator is not None:
                 facilitator.supported.add(pid)
                 model.facilitator_of[pid] = facilitator
@@ -357,7 +359,7 @@ class ProjectTable:
         np.add.at(actors.busy, members, 1)
         np.add.at(actors.engaged, members, 1)
         actors.ever_engaged[members] = True
-        model.ledger.book_launches(month, territory, list(amount), [p.policy_eur for p in projects])
+        model.ledger.book_launches(month, territory, amount, [p.policy_eur for p in projects])
         return projects
 
 
