@@ -36,6 +36,7 @@ from simulation.enums import ActorKind, FundingSource
 from simulation.kernels import funding as fk
 
 if TYPE_CHECKING:
+    from simulation.model.agents import ActorTable
     from simulation.model.alliances import Coalition
     from simulation.model.ideas import Idea
     from simulation.model.model import TerritorialModel
@@ -149,6 +150,8 @@ class FundingRule:
         self.params = np.array(
             [cfg.public_share, cfg.private_share, cfg.volunteering_share, cfg.revenue_share, cfg.match_ratio]
         )
+        #: The actors last read, whether each is public, whether each can sell or procure services.
+        self._fixed: tuple[ActorTable, np.ndarray, np.ndarray] | None = None
 
     def tiers(self, budget: np.ndarray, avail: Available) -> Tiers:
         """Euros from (public, private, volunteering, revenue) under this rule, element-wise."""
@@ -159,11 +162,12 @@ class FundingRule:
         out = np.array(rows, dtype=np.float64).reshape(len(rows), 4)
         return out[:, 0], out[:, 1], out[:, 2], out[:, 3]
 
-    @staticmethod
-    def _balances(model: TerritorialModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _balances(self, model: TerritorialModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the kernels read of every actor: budget and hours (commits debit them), public or not, market."""
         a = model.actors
-        return a.budget_eur, a.volunteer_hours, a.sector == 0, _MARKET[a.kind]
+        if self._fixed is None or self._fixed[0] is not a:  # an actor's kind and sector are set once, at build
+            self._fixed = (a, a.sector == 0, _MARKET[a.kind])
+        return a.budget_eur, a.volunteer_hours, self._fixed[1], self._fixed[2]
 
     def _kernel_params(self, model: TerritorialModel) -> tuple[int, np.ndarray, float, float]:
         c = model.config
