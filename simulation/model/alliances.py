@@ -29,6 +29,7 @@ a batch of one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,6 +107,10 @@ class Recruitment:
         return self.valid.sum(axis=1)
 
 
+#: An idea's initiator, territory, domain (read by ``map``, faster than a generator over many ideas).
+_INITIATOR, _TERRITORY, _DOMAIN = attrgetter("initiator"), attrgetter("territory"), attrgetter("domain")
+
+
 def facilitator_room(model: TerritorialModel) -> NDArray[np.bool_]:
     """Whether each territory has a facilitator with room for one more project."""
     room = np.zeros(len(model.territories), dtype=bool)
@@ -127,9 +132,9 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     cfg = model.config.alliances
     actors, trust = model.actors, model.trust
     k_ideas = len(ideas)
-    init = np.fromiter((i.initiator for i in ideas), dtype=np.int64, count=k_ideas)
-    terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_ideas)
-    dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_ideas)
+    init = np.fromiter(map(_INITIATOR, ideas), dtype=np.int64, count=k_ideas)
+    terr = np.fromiter(map(_TERRITORY, ideas), dtype=np.int64, count=k_ideas)
+    dom = np.fromiter(map(_DOMAIN, ideas), dtype=np.int64, count=k_ideas)
     unaided = np.full(k_ideas, cfg.min_partner_trust)
     if model.hooks.policies:
         unaided -= np.array([model.hooks.partner_trust_bonus(model, idea) for idea in ideas])

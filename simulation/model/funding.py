@@ -27,6 +27,7 @@ month.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from simulation.model.model import TerritorialModel
 
 MARKET_KINDS = (ActorKind.FIRM, ActorKind.COLLECTIVITE)  # can sell / procure services
+#: An idea's territory and domain (read by ``map``, faster than a generator).
+_TERRITORY, _DOMAIN = attrgetter("territory"), attrgetter("domain")
 _MARKET = np.isin(np.arange(len(ActorKind)), MARKET_KINDS)  # by kind code
 
 
@@ -194,9 +197,9 @@ class FundingRule:
         """
         cfg = self.cfg
         k_n = len(ideas)
-        terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_n)
+        terr = np.fromiter(map(_TERRITORY, ideas), dtype=np.int64, count=k_n)
         if budgets is None:
-            dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_n)
+            dom = np.fromiter(map(_DOMAIN, ideas), dtype=np.int64, count=k_n)
             mean = np.array(cfg.budget_eur.as_list())[dom]
             budgets = mean * model.streams["funding"].lognormal(-(cfg.budget_sigma**2) / 2, cfg.budget_sigma, k_n)
         offers = self._offers(model, ideas, coalitions, budgets)
@@ -247,7 +250,7 @@ class FundingRule:
         """
         k_n = len(ideas)
         actors, hooks = model.actors, model.hooks
-        terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_n)
+        terr = np.fromiter(map(_TERRITORY, ideas), dtype=np.int64, count=k_n)
         spent = np.array([p.spent_this_year_eur for p in hooks.policies], dtype=np.float64)
         money, hours, public, market = self._balances(model)
         code, params, hour_value, credibility = self._kernel_params(model)
