@@ -29,6 +29,7 @@ a batch of one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,7 +48,8 @@ from simulation.enums import (
 from simulation.kernels import alliances as ka
 from simulation.model.channels import channels_of
 from simulation.model.composition import DEMOCRACY, governance_code, phare_code
-from simulation.model.funding import FundingPlan
+from simulation.model.funding import FundingPlan, FundingPlans
+from simulation.model.projects import Launches
 from simulation.model.stages import stage_durations
 from simulation.model.trust import mean_pair_trust
 
@@ -105,6 +107,10 @@ class Recruitment:
         return self.valid.sum(axis=1)
 
 
+#: An idea's initiator, territory, domain (read by ``map``, faster than a generator over many ideas).
+_INITIATOR, _TERRITORY, _DOMAIN = attrgetter("initiator"), attrgetter("territory"), attrgetter("domain")
+
+
 def facilitator_room(model: TerritorialModel) -> NDArray[np.bool_]:
     """Whether each territory has a facilitator with room for one more project."""
     room = np.zeros(len(model.territories), dtype=bool)
@@ -126,9 +132,9 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     cfg = model.config.alliances
     actors, trust = model.actors, model.trust
     k_ideas = len(ideas)
-    init = np.fromiter((i.initiator for i in ideas), dtype=np.int64, count=k_ideas)
-    terr = np.fromiter((i.territory for i in ideas), dtype=np.int64, count=k_ideas)
-    dom = np.fromiter((i.domain for i in ideas), dtype=np.int64, count=k_ideas)
+    init = np.fromiter(map(_INITIATOR, ideas), dtype=np.int64, count=k_ideas)
+    terr = np.fromiter(map(_TERRITORY, ideas), dtype=np.int64, count=k_ideas)
+    dom = np.fromiter(map(_DOMAIN, ideas), dtype=np.int64, count=k_ideas)
     unaided = np.full(k_ideas, cfg.min_partner_trust)
     if model.hooks.policies:
         unaided -= np.array([model.hooks.partner_trust_bonus(model, idea) for idea in ideas])
@@ -237,6 +243,41 @@ class Descriptions:
             for m, cov, tr, div, imb, g, f, p, ch, plan in fields
         ]
 
+    def launches(self, js: list[int], channels: list[str], plans: FundingPlans) -> Launches:
+        """What the projects of the rows ``js`` take from their coalitions, without making them: ``plans``, one row
+        per row of this description, are their funding plans."""
+        members = self.members[js]
+        valid = members >= 0
+        governance = self.governance[js]
+        policies = plans.policies
+        if policies:
+            taken = [
+                [(name, eur) for name, eur in zip(policies, row, strict=True) if eur > 0]
+                for row in plans.policy_taken_eur[js].tolist()
+            ]
+        else:
+            taken = [[] for _ in js]
+        return Launches(
+            members=members[valid],  # row after row
+            sizes=valid.sum(axis=1),
+            governance=[GOVERNANCES[g] for g in governance.tolist()],
+            form=[FORMS[f] for f in self.form[js].tolist()],
+            phare_type=[PHARE_TYPES[p] for p in self.phare[js].tolist()],
+            channel=channels,
+            resource_coverage=self.coverage[js],
+            imbalance=self.imbalance[js],
+            democracy=_DEMOCRACY[governance],
+            diversity=self.diversity[js],
+            budget=plans.budget_eur[js],
+            amount=plans.amount_eur[js],
+            revenue=plans.expected_revenue_eur[js],
+            policy_eur=taken,
+        )
+
+
+#: :data:`DEMOCRACY` by governance code.
+_DEMOCRACY = np.array([DEMOCRACY[g] for g in GOVERNANCES], dtype=np.float64)
+
 
 def _channels(model: TerritorialModel, rec: Recruitment, ideas: list[Idea], rows: NDArray[np.int64]) -> list[str]:
     """How the chosen rows' members came together (:func:`channels_of`)."""
@@ -335,15 +376,17 @@ def fund_coalitions(model: TerritorialModel, batch: Coalitions) -> list[Project 
         model, rec.members[rows], [ideas[k] for k in rows], plans.subset(funded)
     )
     launched = np.flatnonzero(commits.launched).tolist()
-    funding = commits.plans.rows(launched)
-    if coalitions is None:
-        made = described.coalitions(launched, _channels(model, rec, ideas, rows[launched]), funding)
+    seed_months = stage_durations(model, np.full(len(launched), Stage.SEED, dtype=np.int64))
+    launched_ideas = [ideas[rows[j]] for j in launched]
+    if coalitions is None:  # launched from the arrays: no coalition is read after its launch
+        channels = _channels(model, rec, ideas, rows[launched])
+        launches = described.launches(launched, channels, commits.plans)
+        projects = model.projects.launch(model, launched_ideas, launches, seed_months)
     else:
         made = [coalitions[funded[j]] for j in launched]
-        for c, plan in zip(made, funding, strict=True):
+        for c, plan in zip(made, commits.plans.rows(launched), strict=True):
             c.funding = plan
-    seed_months = stage_durations(model, np.full(len(launched), Stage.SEED, dtype=np.int64))
-    projects = model.projects.launch_all(model, [ideas[rows[j]] for j in launched], made, seed_months)
+        projects = model.projects.launch_all(model, launched_ideas, made, seed_months)
     for j, p in zip(launched, projects, strict=True):
         result[rows[j]] = p
     model.projects.set_hazards(model, [p.id for p in projects])

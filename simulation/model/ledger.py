@@ -51,7 +51,7 @@ class Ledger:
         self,
         month: int,
         territory: np.ndarray,
-        amount_eur: list[np.ndarray],
+        amount_eur: np.ndarray | list[np.ndarray],
         policy_eur: list[list[tuple[str, float]]],
     ) -> None:
         """The pooled funds of projects launched this month, per project (in order: the sums are the same)."""

@@ -28,6 +28,7 @@ are :mod:`simulation.model.stages`; the composition part of the hazard, :mod:`si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,6 +51,10 @@ if TYPE_CHECKING:
     from simulation.model.alliances import Coalition
     from simulation.model.ideas import Idea
     from simulation.model.model import TerritorialModel
+
+
+#: An idea's territory and domain (read by ``map``, faster than a generator).
+_TERRITORY, _DOMAIN = attrgetter("territory"), attrgetter("domain")
 
 
 @dataclass
@@ -245,31 +250,69 @@ class ProjectTable:
         ``seed_months``). Each is given the first facilitator of its territory with room for it, if any: earlier
         launches take the room first.
         """
+        k = len(coalitions)
+        plans = [c.funding for c in coalitions]
+        members = np.concatenate([c.members for c in coalitions]) if coalitions else np.empty(0, dtype=np.int64)
+        batch = Launches(
+            members=members,
+            sizes=np.fromiter((len(c.members) for c in coalitions), np.int64, k),
+            governance=[c.governance for c in coalitions],
+            form=[c.form for c in coalitions],
+            phare_type=[c.phare_type for c in coalitions],
+            channel=[c.channel for c in coalitions],
+            resource_coverage=np.array([c.resource_coverage for c in coalitions], dtype=float),
+            imbalance=np.array([c.imbalance for c in coalitions], dtype=float),
+            democracy=np.array([c.democracy for c in coalitions], dtype=float),
+            diversity=np.array([c.diversity for c in coalitions], dtype=float),
+            budget=np.array([plan.budget_eur for plan in plans], dtype=float),
+            amount=np.array([plan.amount_eur for plan in plans]).reshape(k, len(FundingSource)),
+            revenue=np.array([plan.expected_revenue_eur for plan in plans], dtype=float),
+            policy_eur=[plan.policy_eur for plan in plans],
+        )
+        projects = self.launch(model, ideas, batch, seed_months)
+        for c, p in zip(coalitions, projects, strict=True):
+            c.facilitator = model.facilitator_of.get(p.id)
+        return projects
+
+    def launch(
+        self, model: TerritorialModel, ideas: list[Idea], batch: Launches, seed_months: NDArray[np.int64]
+    ) -> list[Project]:
+        """:meth:`launch_all` of coalitions given as arrays (no :class:`Coalition` made for them)."""
         n0, k = self.n, len(ideas)
         while n0 + k > len(self.alive):
             self._grow()
         actors, month = model.actors, model.month
         o, pp = model.config.outcomes, model.config.projects
         ids = slice(n0, n0 + k)
-        # What every project reads from its coalition, as arrays (the members of all, one after the other).
-        plans = [c.funding for c in coalitions]
-        sizes = np.fromiter((len(c.members) for c in coalitions), np.int64, k)
-        members = np.concatenate([c.members for c in coalitions]) if coalitions else np.empty(0, dtype=np.int64)
+        members, sizes = batch.members, batch.sizes
         ends = np.cumsum(sizes)
         starts = ends - sizes
         member_list = members.tolist()
         kind_codes = actors.kind[members]
         kinds = [KINDS[x] for x in kind_codes.tolist()]
-        amount = np.array([plan.amount_eur for plan in plans]).reshape(k, len(FundingSource))  # (the plans keep theirs)
-        budget = np.array([plan.budget_eur for plan in plans], dtype=float)
+        amount = batch.amount  # (its rows are the projects' launch funding)
+        budget = batch.budget
+        by_territory = model.facilitators_by_territory
         projects: list[Project] = []
-        for pid, idea, c, plan, start, end, funding in zip(
-            range(n0, n0 + k), ideas, coalitions, plans, starts.tolist(), ends.tolist(), amount, strict=True
+        for pid, idea, governance, form, phare, channel, budget_eur, taken, start, end, funding in zip(
+            range(n0, n0 + k),
+            ideas,
+            batch.governance,
+            batch.form,
+            batch.phare_type,
+            batch.channel,
+            budget.tolist(),
+            batch.policy_eur,
+            starts.tolist(),
+            ends.tolist(),
+            amount,
+            strict=True,
         ):
-            c.facilitator = model.facilitator_with_room(idea.territory)
-            if c.facilitator is not None:
-                c.facilitator.supported.add(pid)
-                model.facilitator_of[pid] = c.facilitator
+            # (most territories have no facilitator: the look-up is skipped for them)
+            facilitator = model.facilitator_with_room(idea.territory) if by_territory[idea.territory] else None
+            if facilitator is not None:
+                facilitator.supported.add(pid)
+                model.facilitator_of[pid] = facilitator
             p = Project(
                 id=pid,
                 territory=idea.territory,
@@ -277,25 +320,25 @@ class ProjectTable:
                 initiator=idea.initiator,
                 members=member_list[start:end],
                 kinds=kinds[start:end],
-                governance=c.governance,
-                form=c.form,
-                phare_type=c.phare_type,
-                budget_eur=plan.budget_eur,
+                governance=governance,
+                form=form,
+                phare_type=phare,
+                budget_eur=budget_eur,
                 launch_funding_eur=funding,
-                policy_eur=list(plan.policy_eur),
+                policy_eur=list(taken),
                 launched_month=month,
                 origin=idea.origin,
                 parent=idea.parent_project,
-                facilitated=c.facilitator is not None,
-                channel=c.channel,
+                facilitated=facilitator is not None,
+                channel=channel,
                 table=self,
             )
             p.stage_month[Stage.SEED] = month
             projects.append(p)
         self.records.extend(projects)
-        territory = np.array([i.territory for i in ideas], dtype=np.int64)
-        domain = np.array([i.domain for i in ideas], dtype=np.int64)
-        alliance = np.array([c.form == Form.ALLIANCE for c in coalitions], dtype=bool)
+        territory = np.fromiter(map(_TERRITORY, ideas), dtype=np.int64, count=k)
+        domain = np.fromiter(map(_DOMAIN, ideas), dtype=np.int64, count=k)
+        alliance = np.array([f == Form.ALLIANCE for f in batch.form], dtype=bool)
         self.stage[ids] = Stage.SEED
         self.due_month[ids] = month + seed_months
         self.territory[ids] = territory
@@ -304,27 +347,53 @@ class ProjectTable:
         self.value_rate[ids] = (
             budget * o.value_per_budget_eur_per_month * np.where(alliance, o.alliance_value_multiplier, 1.0)
         )
-        self.anchored_share[ids] = anchored_share(model, [c.members for c in coalitions])
+        self.anchored_share[ids] = _anchored_share(model, members, sizes)
         self.launched[ids] = month
         self.alive[ids] = True
         np.add.at(self.active_count, (territory, domain), 1)
         self.active_version += 1
         # The coverage: of resources, and of the budget by the plan (what is raised plus credible revenue).
-        self.coverage[ids] = [0.5 * (c.resource_coverage + c.funding.coverage) for c in coalitions]
-        imbalance = np.array([c.imbalance for c in coalitions], dtype=float)
-        democracy = np.array([c.democracy for c in coalitions], dtype=float)
+        self.coverage[ids] = 0.5 * (batch.resource_coverage + batch.funding_coverage)
         self.capture[ids] = np.maximum(
-            0.0, pp.moral_hazard_per_month * imbalance * (1.0 - pp.democracy_protection * democracy)
+            0.0, pp.moral_hazard_per_month * batch.imbalance * (1.0 - pp.democracy_protection * batch.democracy)
         )  # log_hazard is set by :meth:`set_hazards` once the month's launches are done.
-        self.diversity[ids] = [c.diversity for c in coalitions]  # its members' kinds, as the coalition has them
+        self.diversity[ids] = batch.diversity  # its members' kinds, as the coalition has them
         self.facilitated[ids] = [p.facilitated for p in projects]
         self.alliance[ids] = alliance
         self._add_members(members, sizes, ids)
         np.add.at(actors.busy, members, 1)
         np.add.at(actors.engaged, members, 1)
         actors.ever_engaged[members] = True
-        model.ledger.book_launches(month, territory, list(amount), [p.policy_eur for p in projects])
+        model.ledger.book_launches(month, territory, amount, [p.policy_eur for p in projects])
         return projects
+
+
+@dataclass
+class Launches:
+    """Funded coalitions to launch, one entry per coalition: what a project takes from its coalition and its
+    funding plan (:class:`simulation.model.alliances.Coalition`, :class:`simulation.model.funding.FundingPlan`)."""
+
+    members: NDArray[np.int64]  # the members of all, one coalition after the other
+    sizes: NDArray[np.int64]
+    governance: list[Governance]
+    form: list[Form]
+    phare_type: list[PhareType]
+    channel: list[str]
+    resource_coverage: NDArray[np.float64]
+    imbalance: NDArray[np.float64]
+    democracy: NDArray[np.float64]
+    diversity: NDArray[np.float64]
+    budget: NDArray[np.float64]
+    amount: NDArray[np.float64]  # (K, sources)
+    revenue: NDArray[np.float64]  # expected revenue
+    policy_eur: list[list[tuple[str, float]]]
+
+    @property
+    def funding_coverage(self) -> NDArray[np.float64]:
+        """Each plan's :attr:`FundingPlan.coverage`, to the bit (0 for a budget of 0)."""
+        raised = self.amount.sum(axis=1) + self.revenue
+        share = np.divide(raised, self.budget, out=np.zeros(len(raised)), where=self.budget > 0)
+        return np.minimum(1.0, share)
 
 
 def anchored_share(model: TerritorialModel, members: list[NDArray[np.int64]]) -> NDArray[np.float64]:
@@ -333,12 +402,21 @@ def anchored_share(model: TerritorialModel, members: list[NDArray[np.int64]]) ->
     group: the "grands groupes/enseignes nomades qui déséquilibrent les éco systèmes locaux" of Reengineering)."""
     if not members:
         return np.empty(0)
-    factor = model.config.outcomes.nomadic_reinvestment_factor
     sizes = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
-    starts = np.zeros(len(members), dtype=np.int64)
+    return _anchored_share(model, np.concatenate(members), sizes)
+
+
+def _anchored_share(
+    model: TerritorialModel, members: NDArray[np.int64], sizes: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """:func:`anchored_share` of the coalitions whose members are ``members``, ``sizes[k]`` of them each."""
+    if not len(sizes):
+        return np.empty(0)
+    factor = model.config.outcomes.nomadic_reinvestment_factor
+    starts = np.zeros(len(sizes), dtype=np.int64)
     np.cumsum(sizes[:-1], out=starts[1:])
-    nomadic = np.add.reduceat(model.actors.nomadic[np.concatenate(members)].astype(np.int64), starts)
+    nomadic = np.add.reduceat(model.actors.nomadic[members].astype(np.int64), starts)
     return 1.0 - (1.0 - factor) * (nomadic / sizes)
 
 
-__all__ = ["FundingSource", "Project", "ProjectTable"]
+__all__ = ["FundingSource", "Launches", "Project", "ProjectTable"]
