@@ -29,7 +29,6 @@ a batch of one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +48,7 @@ from simulation.kernels import alliances as ka
 from simulation.model.channels import channels_of
 from simulation.model.composition import DEMOCRACY, governance_code, phare_code
 from simulation.model.funding import FundingPlan, FundingPlans
+from simulation.model.ideas import column
 from simulation.model.projects import Launches
 from simulation.model.stages import stage_durations
 from simulation.model.trust import mean_pair_trust
@@ -107,10 +107,6 @@ class Recruitment:
         return self.valid.sum(axis=1)
 
 
-#: An idea's initiator, territory, domain (read by ``map``, faster than a generator over many ideas).
-_INITIATOR, _TERRITORY, _DOMAIN = attrgetter("initiator"), attrgetter("territory"), attrgetter("domain")
-
-
 def facilitator_room(model: TerritorialModel) -> NDArray[np.bool_]:
     """Whether each territory has a facilitator with room for one more project."""
     room = np.zeros(len(model.territories), dtype=bool)
@@ -132,9 +128,7 @@ def recruit(model: TerritorialModel, ideas: list[Idea]) -> Recruitment:
     cfg = model.config.alliances
     actors, trust = model.actors, model.trust
     k_ideas = len(ideas)
-    init = np.fromiter(map(_INITIATOR, ideas), dtype=np.int64, count=k_ideas)
-    terr = np.fromiter(map(_TERRITORY, ideas), dtype=np.int64, count=k_ideas)
-    dom = np.fromiter(map(_DOMAIN, ideas), dtype=np.int64, count=k_ideas)
+    init, terr, dom = column(ideas, "initiator"), column(ideas, "territory"), column(ideas, "domain")
     unaided = np.full(k_ideas, cfg.min_partner_trust)
     if model.hooks.policies:
         unaided -= np.array([model.hooks.partner_trust_bonus(model, idea) for idea in ideas])
@@ -212,10 +206,9 @@ class Descriptions:
     form: NDArray[np.int64]
     phare: NDArray[np.int64]
 
-    def coalitions(
-        self, js: list[int], channels: list[str], funding: list[FundingPlan] | None = None
-    ) -> list[Coalition]:
-        """The :class:`Coalition` of each row of ``js``, with its channel and its funding plan (else an empty one).
+    def coalitions(self, js: list[int], channels: list[str]) -> list[Coalition]:
+        """The :class:`Coalition` of each row of ``js``, with its channel and an empty funding plan (the policies
+        that offer funding read the coalitions before they are planned; the others are launched from arrays).
 
         Each one's members are its row's members (the padding left out), in a slice of one array of them all.
         """
@@ -224,7 +217,6 @@ class Descriptions:
         flat = members[valid]  # row after row
         ends = np.cumsum(valid.sum(axis=1)).tolist()
         rows = [flat[a:b] for a, b in zip([0, *ends][:-1], ends, strict=True)]
-        plans = [FundingPlan() for _ in js] if funding is None else funding
         fields = zip(
             rows,
             self.coverage[js].tolist(),
@@ -235,12 +227,11 @@ class Descriptions:
             self.form[js].tolist(),
             self.phare[js].tolist(),
             channels,
-            plans,
             strict=True,
         )
         return [
-            Coalition(m, cov, tr, div, imb, GOVERNANCES[g], FORMS[f], PHARE_TYPES[p], funding=plan, channel=ch)
-            for m, cov, tr, div, imb, g, f, p, ch, plan in fields
+            Coalition(m, cov, tr, div, imb, GOVERNANCES[g], FORMS[f], PHARE_TYPES[p], funding=FundingPlan(), channel=ch)
+            for m, cov, tr, div, imb, g, f, p, ch in fields
         ]
 
     def launches(self, js: list[int], channels: list[str], plans: FundingPlans) -> Launches:

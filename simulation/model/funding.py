@@ -27,7 +27,6 @@ month.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -35,6 +34,7 @@ import numpy as np
 from simulation.config import FundingConfig
 from simulation.enums import ActorKind, FundingSource
 from simulation.kernels import funding as fk
+from simulation.model.ideas import column
 
 if TYPE_CHECKING:
     from simulation.model.agents import ActorTable
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
     from simulation.model.model import TerritorialModel
 
 MARKET_KINDS = (ActorKind.FIRM, ActorKind.COLLECTIVITE)  # can sell / procure services
-#: An idea's territory and domain (read by ``map``, faster than a generator).
-_TERRITORY, _DOMAIN = attrgetter("territory"), attrgetter("domain")
 _MARKET = np.isin(np.arange(len(ActorKind)), MARKET_KINDS)  # by kind code
 
 
@@ -197,9 +195,9 @@ class FundingRule:
         """
         cfg = self.cfg
         k_n = len(ideas)
-        terr = np.fromiter(map(_TERRITORY, ideas), dtype=np.int64, count=k_n)
+        terr = column(ideas, "territory")
         if budgets is None:
-            dom = np.fromiter(map(_DOMAIN, ideas), dtype=np.int64, count=k_n)
+            dom = column(ideas, "domain")
             mean = np.array(cfg.budget_eur.as_list())[dom]
             budgets = mean * model.streams["funding"].lognormal(-(cfg.budget_sigma**2) / 2, cfg.budget_sigma, k_n)
         offers = self._offers(model, ideas, coalitions, budgets)
@@ -248,9 +246,8 @@ class FundingRule:
             members: (K, M) member indices, padded with -1, in commit order.
             plans: their plans, made together from the month's starting balances (:meth:`plan`).
         """
-        k_n = len(ideas)
         actors, hooks = model.actors, model.hooks
-        terr = np.fromiter(map(_TERRITORY, ideas), dtype=np.int64, count=k_n)
+        terr = column(ideas, "territory")
         spent = np.array([p.spent_this_year_eur for p in hooks.policies], dtype=np.float64)
         money, hours, public, market = self._balances(model)
         code, params, hour_value, credibility = self._kernel_params(model)

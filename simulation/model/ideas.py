@@ -12,6 +12,7 @@ projet nourrit le projet"); deployed projects are replicated elsewhere
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,6 +37,12 @@ class Idea:
     parent_project: int = -1
     #: The people of the event the idea was born at (P2), whom its initiator may invite; empty otherwise.
     pool: tuple[int, ...] = ()
+
+
+def column(ideas: list[Idea], name: str) -> NDArray[np.int64]:
+    """One integer field of every idea (``"territory"``, ``"domain"``, ``"initiator"``, ``"created_month"``), as
+    an array: ``map`` over an ``attrgetter``, faster than a generator over the month's many ideas."""
+    return np.fromiter(map(attrgetter(name), ideas), dtype=np.int64, count=len(ideas))
 
 
 #: Territory types, as indices.

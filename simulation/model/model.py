@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from itertools import compress
-from operator import attrgetter
 from typing import Any
 
 import mesa
@@ -25,7 +24,7 @@ from simulation.model.agents import Actor, ActorTable, Facilitator
 from simulation.model.alliances import Coalitions, form_coalitions, fund_coalitions
 from simulation.model.encounters import encounters, initial_trust, random_in_territory
 from simulation.model.funding import make_rule
-from simulation.model.ideas import Idea, generate_ideas
+from simulation.model.ideas import Idea, column, generate_ideas
 from simulation.model.impacts import create_value, update_trust_from_projects
 from simulation.model.ledger import Ledger
 from simulation.model.projects import ProjectTable
@@ -93,10 +92,6 @@ def _full_collections_deferred(large: bool) -> Iterator[None]:
         gc.set_threshold(*thresholds)
         if gc.get_count()[2] > thresholds[2]:
             gc.collect()
-
-
-#: An idea's month of creation (read by ``map``, faster than a generator over the many pending ideas).
-_CREATED = attrgetter("created_month")
 
 
 class Counters:
@@ -342,7 +337,7 @@ class TerritorialModel(mesa.Model):
         cfg = self.config
         rng = self.streams["alliances"]
         pending = self.pending_ideas
-        age = self.month - np.fromiter(map(_CREATED, pending), dtype=np.int64, count=len(pending))
+        age = self.month - column(pending, "created_month")
         alive = age < cfg.ideas.lifetime_months
         if not alive.all():
             self.counters.add("ideas_dropped", int((~alive).sum()))
