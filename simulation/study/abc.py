@@ -58,19 +58,11 @@ def run_stats(params: dict[str, float], seed: int, extra: tuple[str, ...] = ()) 
     model = TerritorialModel(config).run()
     ts = outcomes.timeseries(model)
     active = ts["active_cooperations"].to_numpy(dtype=float)
-    peak = max(float(active.max()), 1e-9)
-    ratio, inflection = s_shape(active)
-    peak_year, last_share = bend(active)
     population_10k = float(model.territories.population.sum()) / 1e4
     return {
         **{k: float(ts[k].iloc[-1]) for k in PARTICIPATION},
         "cooperations_per_10k": float(active[-1]) / population_10k,
-        "year_one_share": float(active[min(12, len(active) - 1)] / peak),
-        "sse_ratio": ratio,
-        "inflection_month": inflection,
-        "peak_increment_year_share": peak_year,
-        "last_year_share_of_peak_increment": last_share,
-        "horizon_months": float(config.horizon_months),
+        **curve_shape(active, config.horizon_months),
         # what each year adds: averaged over seeds, the yearly increments of the mean curve (they are linear in it)
         **{f"increment_year_{k + 1}": float(v) for k, v in enumerate(yearly_increments(active))},
         # the curve itself, so that the mean curve over seeds can be judged whole (:func:`mean_curve_is_slow_infusion`)
@@ -127,6 +119,23 @@ def distance(stats: dict[str, float], _observed: dict[str, float] | None = None)
     return math.sqrt(d2) + (0.0 if is_slow_infusion(stats) else 1.0)
 
 
+def curve_shape(active: np.ndarray, horizon_months: int) -> dict[str, float]:
+    """The statistics of an emergence curve that :func:`is_slow_infusion` reads: the first year's share of the
+    peak, the logistic's squared error over a straight line's and its inflection, the year of the largest yearly
+    increment and the last year's share of it."""
+    peak = max(float(active.max()), 1e-9)
+    ratio, inflection = s_shape(active)
+    peak_year, last_share = bend(active)
+    return {
+        "year_one_share": float(active[min(12, len(active) - 1)] / peak),
+        "sse_ratio": ratio,
+        "inflection_month": inflection,
+        "peak_increment_year_share": peak_year,
+        "last_year_share_of_peak_increment": last_share,
+        "horizon_months": float(horizon_months),
+    }
+
+
 def mean_curve(runs: pd.DataFrame) -> np.ndarray:
     """The mean over the seeds of ``runs`` (rows of :func:`run_stats`) of their monthly active cooperations."""
     months = sorted(
@@ -136,21 +145,10 @@ def mean_curve(runs: pd.DataFrame) -> np.ndarray:
 
 
 def mean_curve_is_slow_infusion(runs: pd.DataFrame) -> bool:
-    """Whether the mean curve of ``runs`` meets every condition of the slow infusion (:data:`SLOW_INFUSION`), as
-    ``tests/test_emergence.py`` reads the mean of its seeds: the first year's share of the peak, a logistic that fits
-    with at most the allowed share of a straight line's squared error, its inflection inside the allowed months,
-    and the bend (:func:`mean_curve_bends`)."""
+    """Whether the mean curve of ``runs`` is a slow infusion by every condition a single run's curve is judged on
+    (:func:`is_slow_infusion`), as ``tests/test_emergence.py`` reads the mean of its seeds."""
     curve = mean_curve(runs)
-    if len(curve) == 0 or curve.max() <= 0:
-        return False
-    ratio, inflection = s_shape(curve)
-    lo, hi = (m * len(curve) / 120 for m in SLOW_INFUSION["inflection_months"])
-    return bool(
-        curve[min(12, len(curve) - 1)] <= SLOW_INFUSION["max_year_one_share"] * curve.max()
-        and ratio <= SLOW_INFUSION["max_sse_ratio_logistic_to_line"]
-        and lo <= inflection <= hi
-        and mean_curve_bends(runs)
-    )
+    return bool(len(curve) and curve.max() > 0 and is_slow_infusion(curve_shape(curve, len(curve))))
 
 
 def mean_curve_bends(runs: pd.DataFrame) -> bool:
