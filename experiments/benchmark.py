@@ -16,6 +16,11 @@ Each measured run is a fresh subprocess, so that peak memory (``ru_maxrss``) is 
   steps/s (not at 1M, :data:`NO_REFERENCE`: there the time per actor-month is set against the default run's);
 * with ``default``: ``python -m simulation.run`` end to end ("start-up included").
 
+numba's loading of the compiled kernels from its cache (about 0.3 s, once in each fresh process, with the
+compiler's warm-up before it) is timed apart and left out of every decade, as a run's ``run_seconds`` leaves it
+out (:func:`simulation.kernels.toolbox.kernel_clock`); it is reported as ``kernels_s``, and the start-up
+included time keeps it.
+
 Each size runs ``--repeats`` times (default 3, 1 for france, 100k and 1M); medians are printed against the
 performance targets (:func:`targets`), and everything goes as JSON to ``--out`` (default
 ``results/benchmarks/benchmark-<UTC>.json``).
@@ -65,14 +70,22 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
 
 
-def _timings(work: int, unit: str, t0: float, t1: float, t2: float) -> dict[str, float]:
-    """Build and run times, throughput (``work`` units per second) with and without build, peak RSS."""
+def _timings(
+    work: int, unit: str, t0: float, t1: float, t2: float, kernels: tuple[float, float] = (0.0, 0.0)
+) -> dict[str, float]:
+    """Build and run times, throughput (``work`` units per second) with and without build, peak RSS.
+
+    ``kernels``: the seconds numba spent loading (or compiling) kernels during the build and during the run,
+    left out of both times as a run's ``run_seconds`` leaves them out, and reported apart (``kernels_s``).
+    """
+    build, run = t1 - t0 - kernels[0], t2 - t1 - kernels[1]
     return {
-        "build_s": t1 - t0,
-        "run_s": t2 - t1,
-        "total_s": t2 - t0,
-        f"{unit}_per_s": work / (t2 - t0),
-        f"{unit}_per_s_run_only": work / (t2 - t1),
+        "build_s": build,
+        "run_s": run,
+        "total_s": build + run,
+        "kernels_s": kernels[0] + kernels[1],
+        f"{unit}_per_s": work / (build + run),
+        f"{unit}_per_s_run_only": work / run,
         "peak_rss_mib": _peak_rss_mib(),
     }
 
@@ -80,17 +93,24 @@ def _timings(work: int, unit: str, t0: float, t1: float, t2: float) -> dict[str,
 def child_model(*overrides: str) -> dict[str, Any]:
     """Build and run the model's default decade with the region ``overrides`` (none: the default run)."""
     from simulation.config import compose
+    from simulation.kernels.toolbox import kernel_clock
     from simulation.model.model import TerritorialModel
 
     cfg = compose(list(overrides))
-    t0 = time.perf_counter()
-    model = TerritorialModel(cfg)
-    t1 = time.perf_counter()
-    model.run()
-    t2 = time.perf_counter()
+    with kernel_clock() as kernels:
+        warm_up = kernels.seconds  # numba's compiler loaded, before the clock starts
+        t0 = time.perf_counter()
+        model = TerritorialModel(cfg)
+        t1 = time.perf_counter()
+        in_build = kernels.seconds - warm_up
+        model.run()
+        t2 = time.perf_counter()
+    if kernels.compiled:
+        raise RuntimeError("a numba kernel was compiled during the measured run: run the model once first")
     actors, months = model.actors.n, cfg.horizon_months
     counts = {"actors": actors, "months": months, "ties": model.trust.n_ties, "projects": len(model.projects)}
-    return counts | _timings(actors * months, "actor_months", t0, t1, t2)
+    in_run = kernels.seconds - warm_up - in_build
+    return counts | _timings(actors * months, "actor_months", t0, t1, t2, (in_build, in_run))
 
 
 #: The month's processes, in ``TerritorialModel.step``'s order.
@@ -102,24 +122,39 @@ PER_ACTOR = ("build", "encounters", "decay_trust", "network_indicators")
 
 def child_profile(*overrides: str) -> dict[str, Any]:
     """The decade with the region ``overrides`` with each process timed (seconds, whole decade), through the
-    model's own process timer (the network indicators are timed apart, within ``collect``)."""
+    model's own process timer (the network indicators are timed apart, within ``collect``). numba's loading of
+    the kernels from its cache, in the build and at each kernel's first call, is left out of the build and of
+    each process, as :func:`child_model` leaves it out, and reported apart (``kernels_s``)."""
     from simulation.config import compose
+    from simulation.kernels.toolbox import kernel_clock
     from simulation.model.model import TerritorialModel
 
     spent: dict[str, float] = dict.fromkeys(("build", *PROCESSES, "network_indicators"), 0.0)
-
-    def timer(name: str, seconds: float) -> None:
-        spent[name] += seconds
-
     cfg = compose(list(overrides))
-    t0 = time.perf_counter()
-    model = TerritorialModel(cfg)
-    t1 = time.perf_counter()
-    model.process_timer = timer
-    model.run()
-    t2 = time.perf_counter()
-    spent["build"] = t1 - t0
-    return {"actors": model.actors.n, "months": cfg.horizon_months, "total_s": t2 - t0, "seconds": spent}
+    with kernel_clock() as kernels:
+        warm_up = kernels.seconds  # numba's compiler loaded, before the clock starts
+        counted = [0.0]  # the kernels' loading up to the end of the last process timed
+
+        def timer(name: str, seconds: float) -> None:
+            spent[name] += seconds - (kernels.seconds - counted[0])
+            if name != "network_indicators":  # (timed inside collect, whose own timing comes after)
+                counted[0] = kernels.seconds
+
+        t0 = time.perf_counter()
+        model = TerritorialModel(cfg)
+        t1 = time.perf_counter()
+        spent["build"] = t1 - t0 - (kernels.seconds - warm_up)
+        counted[0] = kernels.seconds
+        model.process_timer = timer
+        model.run()
+        t2 = time.perf_counter()
+    return {
+        "actors": model.actors.n,
+        "months": cfg.horizon_months,
+        "total_s": t2 - t0 - (kernels.seconds - warm_up),
+        "kernels_s": kernels.seconds - warm_up,
+        "seconds": spent,
+    }
 
 
 def child_reference(n_agents: int, n_steps: int) -> dict[str, Any]:
@@ -332,6 +367,11 @@ def report(result: dict[str, Any]) -> None:
     print(
         f"\nMedians of {', '.join(f'{k}: {v["repeats"]}' for k, v in result['sizes'].items())} run(s); "
         "decade = model construction + 120 monthly steps; throughputs include construction."
+    )
+    kernels = ", ".join(f"{k}: {v['model_median']['kernels_s']:.2f} s" for k, v in result["sizes"].items())
+    print(
+        "Left out of every decade, as a run's run_seconds leaves it out: numba's loading of the compiled kernels "
+        f"from its cache, once per fresh process (medians: {kernels})."
     )
     for size, ratio in result["scaling_ratios"].items():
         print(f"Scaling ratio (time per actor-month, {size}/default): {ratio:.2f}")
