@@ -117,7 +117,7 @@ STEPS = (
     ),
     Step(
         "worlds",
-        ("-m", "simulation.sensitivity", "worlds", "--worlds", "50", "--seeds", "4", "--name", "{name}"),
+        ("-m", "simulation.sensitivity", "worlds", "--worlds", "50", "--seeds", "8", "--name", "{name}"),
         SENSITIVITY,
         ("worlds.csv", "values.csv", "pairs.csv", "summary.json"),
         "sensitivity/worlds",
