@@ -1,6 +1,6 @@
 """Make again every document derived from runs, in order, and say which changed.
 
-    .venv/bin/python experiments/remake_docs.py [--check] [--only validation,invariance,morris,sobol,worlds]
+    .venv/bin/python experiments/remake_docs.py [--check] [--only validation,seed_grants,invariance,morris,sobol,worlds]
 
 Each step runs the command its document names (:data:`STEPS`; the same command is quoted in that document, which
 ``tests/test_remake_docs.py`` checks), into a folder of its own, then compares what it made with what
@@ -11,7 +11,7 @@ files that changed: the prose of their document quotes them and must be read aga
 A change meant to keep results should leave every file as it is; a change that alters them (a mechanism, a
 default, the calibration) makes all of them again. The calibration is not a step: it takes about an hour, writes
 ``configs/calibration/phare2015.yaml`` and ``docs/calibration/`` itself, and comes first when the model changes
-(``docs/calibration.md`` gives its command). The steps take about 1, 3, 6, 4 and 16–26 minutes on 2 cores.
+(``docs/calibration.md`` gives its command). The steps take about 1, 3, 3, 6, 4 and 22–45 minutes on 2 cores.
 
 The sensitivity steps run through the sweep machinery in ``results/sensitivity/<name>/``, a fresh name each
 time (``remake-<UTC time>``): a folder made by another code revision is refused, so an older one is never reused.
@@ -78,6 +78,14 @@ STEPS = (
         ("experiments/validation.py", "--seeds", "10", "--out", "{out}/validation"),
         "{out}/validation",
         ("validation.json", "shock.png"),
+        "validation",
+        "docs/validation.md",
+    ),
+    Step(
+        "seed_grants",
+        ("experiments/seed_grants.py", "--council-seeds", "100", "--seeds", "16", "--out", "{out}/validation"),
+        "{out}/validation",
+        ("seed_grants.json",),
         "validation",
         "docs/validation.md",
     ),

@@ -57,4 +57,4 @@ def test_unknown_steps_are_refused_naming_the_allowed(capsys) -> None:  # type: 
     with pytest.raises(SystemExit):
         remake_docs.main(["--only", "valdation"])
     err = capsys.readouterr().err
-    assert "unknown step valdation; allowed are validation, invariance, morris, sobol, worlds" in err
+    assert "unknown step valdation; allowed are validation, seed_grants, invariance, morris, sobol, worlds" in err
