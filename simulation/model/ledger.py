@@ -40,6 +40,9 @@ class Ledger:
         self.actor_allocated_hours = 0.0
         self.actor_lapsed_hours = 0.0
         self.actor_withdrawn_hours = 0.0
+        # The months read so far by public_so_far, the last one to be read again (see there).
+        self._public = np.zeros(horizon_months)
+        self._public_read = 0
 
     def lever(self, name: str) -> np.ndarray:
         """The (month, territory) array of public euros spent by lever ``name``."""
@@ -73,3 +76,18 @@ class Ledger:
         """Public euros spent each month: collectivités' project money, their engineering, and every lever."""
         local = self.flows[:, :, FundingSource.PUBLIC_LOCAL].sum(axis=1) + self.engineering_local.sum(axis=1)
         return local + sum((a.sum(axis=1) for a in self.by_lever.values()), np.zeros(self.shape[0]))
+
+    def public_so_far(self, month: int) -> np.ndarray:
+        """:meth:`public_by_month` of the months up to ``month`` included, the same values to the bit, each month
+        computed once: a month's euros are booked in that month, so a month's row is final once a later month is
+        read (the month last read is computed again).
+
+        The month's indicators read it every month: computed over every month each time, it was a quarter of their
+        time for all France.
+        """
+        rows = slice(min(self._public_read, month), month + 1)
+        local = self.flows[rows, :, FundingSource.PUBLIC_LOCAL].sum(axis=1) + self.engineering_local[rows].sum(axis=1)
+        zeros = np.zeros(rows.stop - rows.start)
+        self._public[rows] = local + sum((a[rows].sum(axis=1) for a in self.by_lever.values()), zeros)
+        self._public_read = month
+        return self._public[: month + 1]

@@ -48,7 +48,8 @@ def _active_ids(m: TerritorialModel) -> np.ndarray:
 
 
 def _public_by_month(m: TerritorialModel) -> np.ndarray:
-    return _once(m, "public_by_month", m.ledger.public_by_month)
+    """Public euros spent each month so far (:meth:`Ledger.public_so_far`)."""
+    return _once(m, "public_by_month", lambda: m.ledger.public_so_far(m.month))
 
 
 def _month_count(name: str) -> Reporter:
@@ -114,7 +115,7 @@ def jobs(m: TerritorialModel) -> float:
 
 def public_eur_cumulative(m: TerritorialModel) -> float:
     """Public money spent so far: public tiers of projects plus engineering."""
-    return float(_public_by_month(m)[: m.month + 1].sum())
+    return float(_public_by_month(m).sum())
 
 
 def other_eur_cumulative(m: TerritorialModel) -> float:
