@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.config.levers import LEVERS
-from simulation.enums import PUBLIC_SOURCES, ActorKind, FundingSource, Stage
+from simulation.enums import ActorKind, Stage
 from simulation.kernels import outcomes as kernels
 from simulation.model.territory import gini
 from simulation.policies import yearly_budget_eur
@@ -120,8 +120,7 @@ def public_eur_cumulative(m: TerritorialModel) -> float:
 
 def other_eur_cumulative(m: TerritorialModel) -> float:
     """Non-public money and valorised time so far: private, volunteering, revenue, local fund."""
-    others = [s for s in FundingSource if s not in PUBLIC_SOURCES]
-    return _once(m, "other_eur_cumulative", lambda: float(m.ledger.flows[: m.month + 1][:, :, others].sum()))
+    return _once(m, "other_eur_cumulative", lambda: m.ledger.other_so_far(m.month))
 
 
 def leverage(m: TerritorialModel) -> float:
