@@ -14,15 +14,19 @@ from simulation.kernels.toolbox import PW_BLOCK, block_sum, borrowed, jit
 
 
 @jit
-def count_by_kind(kind, flag, n_kinds):
-    """How many actors of each kind have ``flag > 0`` (``np.bincount(kind[flag > 0], minlength=n_kinds)``).
+def count_by_kind(kind, engaged, ever_engaged, n_kinds):
+    """How many actors of each kind have ``engaged > 0`` (row 0) and ``ever_engaged`` (row 1):
+    ``np.bincount(kind[flag > 0], minlength=n_kinds)`` of each flag, in one pass over the actors.
 
     Every actor adds its 0 or 1, without a branch: whether an actor is engaged follows no pattern the processor
-    could guess, and at 100,000 actors the branch made the pass over a boolean flag three times slower."""
-    kind, flag = borrowed((kind, flag))
-    out = np.zeros(n_kinds, dtype=np.int64)
+    could guess, and at 100,000 actors the branch made the pass over a boolean flag three times slower. One pass
+    for both reads the kinds once (the month's indicators read both counts)."""
+    kind, engaged, ever_engaged = borrowed((kind, engaged, ever_engaged))
+    out = np.zeros((2, n_kinds), dtype=np.int64)
     for i in range(len(kind)):
-        out[kind[i]] += flag[i] > 0
+        k = kind[i]
+        out[0, k] += engaged[i] > 0
+        out[1, k] += ever_engaged[i] > 0
     return out
 
 

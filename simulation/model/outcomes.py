@@ -78,7 +78,8 @@ def _participation(kind: ActorKind, ever: bool) -> Reporter:
     """
 
     def rep(m: TerritorialModel) -> float:
-        engaged, actors = _once(m, f"engaged_by_kind_{ever}", lambda: _engaged_by_kind(m, ever))
+        counts, actors = _once(m, "engaged_by_kind", lambda: _engaged_by_kind(m))
+        engaged = counts[int(ever)]
         if actors[kind] == 0:
             return float("nan")
         return float(engaged[kind] / actors[kind]) * float(getattr(m.config.region.partner_share, kind.label))
@@ -86,13 +87,13 @@ def _participation(kind: ActorKind, ever: bool) -> Reporter:
     return rep
 
 
-def _engaged_by_kind(m: TerritorialModel, ever: bool) -> tuple[np.ndarray, np.ndarray]:
-    """How many actors of each kind are in an active cooperation (``ever``: have been in one), and how many there
-    are: counts, exact in floats (their ratio is the mean of the kind's 0/1 values, to the bit)."""
-    engaged = m.actors.ever_engaged if ever else m.actors.engaged
+def _engaged_by_kind(m: TerritorialModel) -> tuple[np.ndarray, np.ndarray]:
+    """How many actors of each kind are in an active cooperation (row 0) and have been in one (row 1), and how many
+    there are: counts, exact in floats (their ratio is the mean of the kind's 0/1 values, to the bit)."""
+    a = m.actors
     return (
-        kernels.count_by_kind(m.actors.kind, engaged, len(ActorKind)).astype(np.float64),
-        m.actors.count_by_kind.astype(np.float64),
+        kernels.count_by_kind(a.kind, a.engaged, a.ever_engaged, len(ActorKind)).astype(np.float64),
+        a.count_by_kind.astype(np.float64),
     )
 
 
