@@ -140,5 +140,15 @@ def test_counts_by_kind_are_bincounts() -> None:
     gen = np.random.default_rng(3)
     kind = gen.integers(0, 5, 1000)
     engaged = gen.integers(0, 3, 1000) * (gen.random(1000) < 0.3)
-    for flag in (engaged, engaged > 0):
-        np.testing.assert_array_equal(ok.count_by_kind(kind, flag, 6), np.bincount(kind[flag > 0], minlength=6))
+    ever = engaged + (gen.random(1000) < 0.2) > 0
+    counts = ok.count_by_kind(kind, engaged, ever, 6)
+    for row, flag in zip(counts, (engaged, ever), strict=True):
+        np.testing.assert_array_equal(row, np.bincount(kind[flag > 0], minlength=6))
+
+
+@pytest.mark.parametrize(("n_rows", "width", "length"), [(4, 50, 1), (4, 50, 7), (3, 1000, 130), (4, 20_000, 13_001)])
+def test_leading_sums_are_numpys(n_rows: int, width: int, length: int) -> None:
+    """The first ``length`` values of every row summed as numpy sums them once copied into one block, to the bit
+    (blocks of 128 that straddle two rows included)."""
+    rows = np.random.default_rng(length).lognormal(0.0, 3.0, (n_rows, width))
+    assert ok.leading_sum(rows, length) == np.ascontiguousarray(rows[:, :length]).sum()

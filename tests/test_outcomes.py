@@ -10,6 +10,7 @@ import pytest
 from conftest import small_region
 
 from simulation.model import outcomes
+from simulation.model.ledger import OTHER_SOURCES, Ledger
 from simulation.model.territory import gini
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
@@ -38,6 +39,33 @@ def test_recovery_counts_months_until_the_launch_rate_returns() -> None:
 )
 def test_gini(values: list[float], expected: float) -> None:
     assert gini(np.array(values, dtype=float)) == pytest.approx(expected)
+
+
+def test_public_money_so_far_is_the_ledgers_to_the_bit() -> None:
+    """Read month after month (twice in a month too), each month computed once, the public euros are those of
+    every month computed at once, to the bit, with a lever that starts spending midway."""
+    gen = np.random.default_rng(4)
+    ledger = Ledger(24, 300)
+    for month in range(24):
+        ledger.flows[month] = gen.random((300, ledger.flows.shape[2])) * (gen.random((300, 1)) < 0.3) * 1e5
+        ledger.engineering_local[month] = gen.random(300) * 1e3
+        if month >= 10:
+            ledger.lever("grants")[month] = gen.random(300) * (gen.random(300) < 0.1) * 1e4
+        for _ in range(2):
+            so_far = ledger.public_so_far(month)
+            assert so_far.tobytes() == ledger.public_by_month()[: month + 1].tobytes()
+
+
+def test_other_money_so_far_is_the_gathered_sum_to_the_bit() -> None:
+    """Read month after month (twice in a month too), the non-public euros so far are the sum numpy makes of those
+    sources gathered from every month so far, to the bit."""
+    gen = np.random.default_rng(5)
+    ledger = Ledger(30, 1255)
+    for month in range(30):
+        ledger.flows[month] = gen.lognormal(8.0, 2.0, (1255, ledger.flows.shape[2])) * (gen.random((1255, 1)) < 0.3)
+        for _ in range(2):
+            gathered = float(ledger.flows[: month + 1][:, :, OTHER_SOURCES].sum())
+            assert ledger.other_so_far(month) == gathered
 
 
 def test_every_reporter_is_documented_in_the_odd() -> None:

@@ -90,9 +90,15 @@ class Actor(mesa.Agent):
     model: TerritorialModel
 
     def __init__(self, model: TerritorialModel, index: int) -> None:
-        # (Mesa's Agent.__init__ named rather than found by super(), and ``index`` taken as the int it is: the
-        # model makes an actor per row, 100,000 of them at 100k actors, and each saved step is 6% of that.)
-        mesa.Agent.__init__(self, model)
+        # Mesa's Agent.__init__ written out, registration included (tests/test_agents.py holds them equal), and
+        # ``index`` taken as the int it is: the model makes an actor per row, 100,000 of them at 100k actors, and
+        # the call to Agent.__init__ and its own to super().__init__ were a tenth of the making of one.
+        self.model = model
+        self.unique_id = None
+        self.pos = None
+        model.register_agent(self)
+        for dataset in self._datasets:
+            model.data_registry[dataset].add_agent(self)
         self.index = index
 
     @property

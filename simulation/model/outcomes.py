@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.config.levers import LEVERS
-from simulation.enums import PUBLIC_SOURCES, ActorKind, FundingSource, Stage
+from simulation.enums import ActorKind, Stage
 from simulation.kernels import outcomes as kernels
 from simulation.model.territory import gini
 from simulation.policies import yearly_budget_eur
@@ -48,7 +48,8 @@ def _active_ids(m: TerritorialModel) -> np.ndarray:
 
 
 def _public_by_month(m: TerritorialModel) -> np.ndarray:
-    return _once(m, "public_by_month", m.ledger.public_by_month)
+    """Public euros spent each month so far (:meth:`Ledger.public_so_far`)."""
+    return _once(m, "public_by_month", lambda: m.ledger.public_so_far(m.month))
 
 
 def _month_count(name: str) -> Reporter:
@@ -77,7 +78,8 @@ def _participation(kind: ActorKind, ever: bool) -> Reporter:
     """
 
     def rep(m: TerritorialModel) -> float:
-        engaged, actors = _once(m, f"engaged_by_kind_{ever}", lambda: _engaged_by_kind(m, ever))
+        counts, actors = _once(m, "engaged_by_kind", lambda: _engaged_by_kind(m))
+        engaged = counts[int(ever)]
         if actors[kind] == 0:
             return float("nan")
         return float(engaged[kind] / actors[kind]) * float(getattr(m.config.region.partner_share, kind.label))
@@ -85,13 +87,13 @@ def _participation(kind: ActorKind, ever: bool) -> Reporter:
     return rep
 
 
-def _engaged_by_kind(m: TerritorialModel, ever: bool) -> tuple[np.ndarray, np.ndarray]:
-    """How many actors of each kind are in an active cooperation (``ever``: have been in one), and how many there
-    are: counts, exact in floats (their ratio is the mean of the kind's 0/1 values, to the bit)."""
-    engaged = m.actors.ever_engaged if ever else m.actors.engaged
+def _engaged_by_kind(m: TerritorialModel) -> tuple[np.ndarray, np.ndarray]:
+    """How many actors of each kind are in an active cooperation (row 0) and have been in one (row 1), and how many
+    there are: counts, exact in floats (their ratio is the mean of the kind's 0/1 values, to the bit)."""
+    a = m.actors
     return (
-        kernels.count_by_kind(m.actors.kind, engaged, len(ActorKind)).astype(np.float64),
-        m.actors.count_by_kind.astype(np.float64),
+        kernels.count_by_kind(a.kind, a.engaged, a.ever_engaged, len(ActorKind)).astype(np.float64),
+        a.count_by_kind.astype(np.float64),
     )
 
 
@@ -114,13 +116,12 @@ def jobs(m: TerritorialModel) -> float:
 
 def public_eur_cumulative(m: TerritorialModel) -> float:
     """Public money spent so far: public tiers of projects plus engineering."""
-    return float(_public_by_month(m)[: m.month + 1].sum())
+    return float(_public_by_month(m).sum())
 
 
 def other_eur_cumulative(m: TerritorialModel) -> float:
     """Non-public money and valorised time so far: private, volunteering, revenue, local fund."""
-    others = [s for s in FundingSource if s not in PUBLIC_SOURCES]
-    return _once(m, "other_eur_cumulative", lambda: float(m.ledger.flows[: m.month + 1][:, :, others].sum()))
+    return _once(m, "other_eur_cumulative", lambda: m.ledger.other_so_far(m.month))
 
 
 def leverage(m: TerritorialModel) -> float:

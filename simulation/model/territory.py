@@ -11,6 +11,7 @@ French region (CESER 2019) and the Oriental region of Morocco (CDG 2021, LeadeR 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,11 @@ class Territories:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    @cached_property
+    def type_index(self) -> NDArray[np.int64]:
+        """Each territory's type as an index (:data:`TYPE_CODES`), made once: the ideas' needs read it every month."""
+        return np.array([TYPE_CODES[t] for t in self.types], dtype=np.int64)
 
     @property
     def population_10k(self) -> NDArray[np.float64]:
