@@ -678,3 +678,19 @@ def test_every_failed_project_has_a_cause_and_no_other_has_one() -> None:
     assert set(reg["failure_cause"]) <= causes
     assert (reg.loc[reg["stage"] != "failed", "failure_cause"] == "none").all()
     assert (reg.loc[reg["stage"] == "failed", "failure_cause"] != "none").all()
+
+
+def test_a_plans_coverage_is_one_rule_for_one_plan_and_for_many() -> None:
+    """Raised plus credible revenue over the budget, at most 1, and 0 for a budget of 0: the same to the bit for one
+    plan (``FundingPlan.coverage``), the month's plans (``FundingPlans.coverage``) and the launches."""
+    from simulation.model.funding import FundingPlan, FundingPlans, coverage
+
+    rng = np.random.default_rng(3)
+    budget = np.array([100.0, 0.0, 50.0, 1e5, 80.0])
+    amount = rng.uniform(0, 40, size=(5, len(FundingSource)))
+    amount[1] = 0.0
+    revenue = np.array([10.0, 0.0, 200.0, 3.0, 0.0])
+    plans = FundingPlans(budget, amount, revenue, np.zeros((5, 0)), np.zeros((5, 0)), ())
+    one_by_one = [FundingPlan(float(b), a, float(r)).coverage for b, a, r in zip(budget, amount, revenue, strict=True)]
+    assert plans.coverage.tolist() == one_by_one == coverage(amount.sum(axis=1), revenue, budget).tolist()
+    assert one_by_one[1] == 0.0 and one_by_one[2] == 1.0 and 0.0 < one_by_one[3] < 1.0

@@ -46,6 +46,15 @@ MARKET_KINDS = (ActorKind.FIRM, ActorKind.COLLECTIVITE)  # can sell / procure se
 _MARKET = np.isin(np.arange(len(ActorKind)), MARKET_KINDS)  # by kind code
 
 
+def coverage(raised_eur: np.ndarray, expected_revenue_eur: np.ndarray, budget_eur: np.ndarray) -> np.ndarray:
+    """Each plan's share of its budget secured: what it raised plus its credible expected revenue, at most 1, and
+    0 for a budget of 0 (:attr:`FundingPlan.coverage`, one plan's, to the bit)."""
+    share = np.divide(
+        raised_eur + expected_revenue_eur, budget_eur, out=np.zeros(len(budget_eur)), where=budget_eur > 0
+    )
+    return np.minimum(1.0, share)
+
+
 @dataclass
 class FundingPlan:
     """How much each source gives one project, in euros (volunteering valorised)."""
@@ -63,7 +72,7 @@ class FundingPlan:
 
     @property
     def coverage(self) -> float:
-        """Share of the budget secured: raised plus credible expected revenue."""
+        """Share of the budget secured: raised plus credible expected revenue (:func:`coverage`, for one plan)."""
         if self.budget_eur <= 0:
             return 0.0
         return min(1.0, (self.raised_eur + self.expected_revenue_eur) / self.budget_eur)
@@ -95,8 +104,7 @@ class FundingPlans:
 
     @property
     def coverage(self) -> np.ndarray:
-        raised = self.amount_eur.sum(axis=1) + self.expected_revenue_eur
-        return np.minimum(1.0, raised / np.maximum(self.budget_eur, 1e-12))
+        return coverage(self.amount_eur.sum(axis=1), self.expected_revenue_eur, self.budget_eur)
 
     def rows(self, ks: list[int]) -> list[FundingPlan]:
         """The plan of each row of ``ks`` (the policies' euros: those it takes, by name)."""

@@ -44,6 +44,7 @@ from simulation.enums import (
     PhareType,
     Stage,
 )
+from simulation.model.funding import coverage
 from simulation.model.hazards import composition_log_hazard
 from simulation.model.ideas import column
 
@@ -386,10 +387,8 @@ class Launches:
 
     @property
     def funding_coverage(self) -> NDArray[np.float64]:
-        """Each plan's :attr:`FundingPlan.coverage`, to the bit (0 for a budget of 0)."""
-        raised = self.amount.sum(axis=1) + self.revenue
-        share = np.divide(raised, self.budget, out=np.zeros(len(raised)), where=self.budget > 0)
-        return np.minimum(1.0, share)
+        """Each plan's share of its budget secured (:func:`simulation.model.funding.coverage`)."""
+        return coverage(self.amount.sum(axis=1), self.revenue, self.budget)
 
 
 def anchored_share(model: TerritorialModel, members: list[NDArray[np.int64]]) -> NDArray[np.float64]:
