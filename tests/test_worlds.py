@@ -30,6 +30,19 @@ def test_worlds_are_draws_of_the_declaration_within_its_ranges() -> None:
     assert all(tuple(np.round(r, 9)) in rows for r in drawn[list(calibrated())].to_numpy())
 
 
+def test_each_world_runs_seeds_of_its_own_and_pairs_every_scenario_on_them() -> None:
+    """A seed fixes draws no parameter moves (a lever's purse: the months it can buy a grant): worlds sharing seeds
+    would not be independent draws, as the bootstrap over worlds takes them."""
+    drawn = worlds.draw_worlds(3, seed=2)
+    points, keys = worlds.design(drawn, 4, FAST)
+    assert len(points) == len(keys) == 3 * (1 + len(worlds.LEVER_SCENARIOS)) * 4
+    seeds = {w: {s for ww, _, s in keys if ww == w} for w in range(3)}
+    assert seeds == {0: {0, 1, 2, 3}, 1: {4, 5, 6, 7}, 2: {8, 9, 10, 11}}
+    for (world, scenario, seed), point in zip(keys, points, strict=True):
+        assert f"seed={seed}" in point and f"scenario={scenario}" in point and point[-len(FAST) :] == FAST
+        assert {s for w, sc, s in keys if w == world and sc == scenario} == seeds[world]
+
+
 @pytest.fixture(scope="module")
 def ranked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("worlds")

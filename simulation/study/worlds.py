@@ -7,7 +7,10 @@ A *world* is one draw of every declared uncertain parameter (``config.uncertaint
 the calibration's last population (``docs/calibration/posterior.csv``, particles drawn alike: each fits the targets
 within the final tolerance), the others from
 their declared ranges (a Latin hypercube). In each world every lever's scenario and the baseline run on the same
-seeds. Per world, a lever's value is its extra lasting cooperations (paired with the baseline by seed) per M€ of its
+seeds, seeds of its own (world ``w`` of ``n`` seeds each: seeds ``w·n`` to ``w·n + n - 1``): a seed fixes draws
+that no parameter moves — the months in which a lever's purse can buy a grant or an event, among them — and worlds
+sharing seeds would share those draws, which the bootstrap over worlds would take for independent. Per world, a
+lever's value is its extra lasting cooperations (paired with the baseline by seed) per M€ of its
 own spending, the ratio of the means over the world's seeds: the council's money, every lever at its scenario's
 yearly budget. (The report's value for one sweep counts every extra public euro, the co-funding the lever's
 projects draw from other public bodies included; over plausible worlds that co-funding varies from seed to seed far
@@ -76,16 +79,23 @@ def draw_worlds(n: int, seed: int = 0, posterior: Path = POSTERIOR) -> pd.DataFr
 
 
 def design(worlds: pd.DataFrame, seeds: int, extra: list[str]) -> tuple[list[list[str]], list[tuple[int, str, int]]]:
-    """Every run of the comparison: (overrides, (world, scenario, seed)), baseline and levers on the same seeds."""
+    """Every run of the comparison: (overrides, (world, scenario, seed)), baseline and levers on the same seeds,
+    each world on seeds of its own (:func:`world_seeds`)."""
     params = [c for c in worlds.columns if c != "world"]
     points, keys = [], []
     for _, row in worlds.iterrows():
+        world = int(row["world"])
         world_overrides = overrides({k: float(row[k]) for k in params})
         for scenario in ["baseline", *LEVER_SCENARIOS]:
-            for s in range(seeds):
+            for s in world_seeds(world, seeds):
                 points.append([*world_overrides, f"scenario={scenario}", f"seed={s}", *extra])
-                keys.append((int(row["world"]), scenario, s))
+                keys.append((world, scenario, s))
     return points, keys
+
+
+def world_seeds(world: int, seeds: int) -> range:
+    """The seeds of world ``world`` when each world runs ``seeds``: its own, shared with no other world."""
+    return range(world * seeds, (world + 1) * seeds)
 
 
 def per_world(res: pd.DataFrame) -> pd.DataFrame:
