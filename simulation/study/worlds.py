@@ -176,7 +176,7 @@ def summarise(res: pd.DataFrame, worlds: pd.DataFrame, boot: int = 400, seed: in
     running = (lead == top).expanding().mean()
     return {
         "worlds": len(ids),
-        "seeds": int(res["seed"].nunique()),
+        "seeds": int(res.groupby("world")["seed"].nunique().max()),  # per world (each world has its own)
         "levers": levers,
         "leader": top,
         "running_share_of_leader": [round(float(x), 3) for x in running.to_numpy()],
