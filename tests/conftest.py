@@ -12,6 +12,7 @@ every mechanism test compares against is run once per worker, not once per test.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 import os
 import shutil
@@ -19,6 +20,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -36,6 +38,22 @@ SMALL_REGION_FRACTION = 0.04  # configs/region/cantal.yaml's region.sample_fract
 #: A test's region size, relative: ``DEFAULT_SCALE`` is the Cantal preset as it is (its sample fraction), and
 #: ``scale`` samples ``scale / DEFAULT_SCALE`` times as many of its organisations (0.3: ~430 actors, 0.2: ~290).
 DEFAULT_SCALE = 0.35
+
+
+def experiment(name: str) -> ModuleType:
+    """The script ``experiments/<name>.py`` as a module, registered under ``name`` (a dataclass looks its module up),
+    with ``experiments/`` on the path while it loads (as when the script runs: it may import a script beside it)."""
+    folder = str(Path(__file__).resolve().parent.parent / "experiments")
+    spec = importlib.util.spec_from_file_location(name, Path(folder) / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
+    return module
 
 
 def small_fraction(scale: float = DEFAULT_SCALE) -> float:

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import re
-import sys
-from pathlib import Path
 
 import pytest
-from conftest import small_region
+from conftest import experiment, small_region
 
 from simulation.model.model import PROCESSES, TerritorialModel
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("benchmark", REPO / "experiments" / "benchmark.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["benchmark"] = module
-    spec.loader.exec_module(module)
-    return module
+    return experiment("benchmark")
 
 
 def test_the_timed_processes_are_the_steps_in_order(bench) -> None:

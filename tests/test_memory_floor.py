@@ -3,32 +3,18 @@ changing the run, and measures reads at random places."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-from conftest import small_region
+from conftest import experiment, small_region
 
 from simulation.config import compose
 from simulation.model.model import TerritorialModel
 from simulation.model.trust import TrustNetwork
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
 def floor():
-    sys.path.insert(0, str(REPO / "experiments"))  # (as when the script runs: it imports the benchmark beside it)
-    try:
-        spec = importlib.util.spec_from_file_location("memory_floor", REPO / "experiments" / "memory_floor.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(REPO / "experiments"))
-    return module
+    return experiment("memory_floor")  # (it imports the benchmark beside it)
 
 
 def test_the_encounters_are_timed_all_of_them_and_the_run_is_the_same(floor) -> None:

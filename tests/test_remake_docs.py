@@ -3,19 +3,14 @@ with docs/, copied only when they differ, never with --check."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import experiment
 
 REPO = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("remake_docs", REPO / "experiments" / "remake_docs.py")
-assert spec is not None and spec.loader is not None
-remake_docs = importlib.util.module_from_spec(spec)
-sys.modules["remake_docs"] = remake_docs  # (its dataclass looks its module up)
-spec.loader.exec_module(remake_docs)
+remake_docs = experiment("remake_docs")
 
 
 @pytest.mark.parametrize("step", remake_docs.STEPS, ids=lambda s: s.name)

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import small_region
-
-REPO = Path(__file__).resolve().parent.parent
+from conftest import experiment, small_region
 
 
 @pytest.fixture(scope="module")
 def grants():
-    spec = importlib.util.spec_from_file_location("seed_grants", REPO / "experiments" / "seed_grants.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["seed_grants"] = module
-    spec.loader.exec_module(module)
-    return module
+    return experiment("seed_grants")
 
 
 def test_every_grant_is_a_windfall_or_tips_its_project_and_the_comparison_is_paired(grants) -> None:
