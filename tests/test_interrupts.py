@@ -4,6 +4,7 @@ raised between months, and said nothing of where Python cannot raise it. Each ca
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -16,10 +17,21 @@ REPO = Path(__file__).resolve().parent.parent
 CTRL_C = "import os, signal; os.kill(os.getpid(), signal.SIGINT)"
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _python(code: str) -> subprocess.CompletedProcess[str]:
-    """``code`` run by a Python of its own, in the repository."""
+    """``code`` run by a Python of its own, in the repository, started as from a terminal: with Ctrl-C's default
+    action, whatever the tests inherit (a shell's background job ignores SIGINT, and a Python started so keeps
+    ignoring it instead of installing its own handler)."""
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_sigint_default,
     )
 
 
