@@ -90,28 +90,54 @@ def _timings(
     }
 
 
-def child_model(*overrides: str) -> dict[str, Any]:
-    """Build and run the model's default decade with the region ``overrides`` (none: the default run)."""
+def _decade(overrides: tuple[str, ...], timer: Callable[[str, float], None] | None = None) -> dict[str, Any]:
+    """Build and run the decade of the region ``overrides``, with the model's process ``timer`` if given, timing
+    numba apart (:func:`simulation.kernels.toolbox.kernel_clock`): its compiler loaded before the clock starts
+    (``numba_warm_up_s``), and the kernels loaded from its cache in the build and in the run, which the times leave
+    out. The ``timer`` is called with each process's time less the kernels loaded meanwhile."""
     from simulation.config import compose
     from simulation.kernels.toolbox import kernel_clock
     from simulation.model.model import TerritorialModel
 
     cfg = compose(list(overrides))
     with kernel_clock() as kernels:
-        warm_up = kernels.seconds  # numba's compiler loaded, before the clock starts
+        warm_up = kernels.seconds
+        counted = warm_up  # the kernels' loading up to the end of the last process timed
+
+        def timed(name: str, seconds: float) -> None:
+            nonlocal counted
+            assert timer is not None
+            timer(name, seconds - (kernels.seconds - counted))
+            if name != "network_indicators":  # (timed inside collect, whose own timing comes after)
+                counted = kernels.seconds
+
         t0 = time.perf_counter()
         model = TerritorialModel(cfg)
         t1 = time.perf_counter()
         in_build = kernels.seconds - warm_up
+        counted = kernels.seconds
+        model.process_timer = timed if timer is not None else None
         model.run()
         t2 = time.perf_counter()
     if kernels.compiled:
         raise RuntimeError("a numba kernel was compiled during the measured run: run the model once first")
-    actors, months = model.actors.n, cfg.horizon_months
+    return {
+        "model": model,
+        "times": (t0, t1, t2),
+        "kernels": (in_build, kernels.seconds - warm_up - in_build),
+        "numba_warm_up_s": warm_up,
+    }
+
+
+def child_model(*overrides: str) -> dict[str, Any]:
+    """Build and run the model's default decade with the region ``overrides`` (none: the default run)."""
+    run = _decade(overrides)
+    model = run["model"]
+    actors, months = model.actors.n, model.config.horizon_months
     counts = {"actors": actors, "months": months, "ties": model.trust.n_ties, "projects": len(model.projects)}
-    in_run = kernels.seconds - warm_up - in_build
-    timings = _timings(actors * months, "actor_months", t0, t1, t2, (in_build, in_run))
-    return counts | timings | {"numba_warm_up_s": warm_up}
+    t0, t1, t2 = run["times"]
+    timings = _timings(actors * months, "actor_months", t0, t1, t2, run["kernels"])
+    return counts | timings | {"numba_warm_up_s": run["numba_warm_up_s"]}
 
 
 #: The month's processes, in ``TerritorialModel.step``'s order.
@@ -126,34 +152,20 @@ def child_profile(*overrides: str) -> dict[str, Any]:
     model's own process timer (the network indicators are timed apart, within ``collect``). numba's loading of
     the kernels from its cache, in the build and at each kernel's first call, is left out of the build and of
     each process, as :func:`child_model` leaves it out, and reported apart (``kernels_s``)."""
-    from simulation.config import compose
-    from simulation.kernels.toolbox import kernel_clock
-    from simulation.model.model import TerritorialModel
-
     spent: dict[str, float] = dict.fromkeys(("build", *PROCESSES, "network_indicators"), 0.0)
-    cfg = compose(list(overrides))
-    with kernel_clock() as kernels:
-        warm_up = kernels.seconds  # numba's compiler loaded, before the clock starts
-        counted = [0.0]  # the kernels' loading up to the end of the last process timed
 
-        def timer(name: str, seconds: float) -> None:
-            spent[name] += seconds - (kernels.seconds - counted[0])
-            if name != "network_indicators":  # (timed inside collect, whose own timing comes after)
-                counted[0] = kernels.seconds
+    def timer(name: str, seconds: float) -> None:
+        spent[name] += seconds
 
-        t0 = time.perf_counter()
-        model = TerritorialModel(cfg)
-        t1 = time.perf_counter()
-        spent["build"] = t1 - t0 - (kernels.seconds - warm_up)
-        counted[0] = kernels.seconds
-        model.process_timer = timer
-        model.run()
-        t2 = time.perf_counter()
+    run = _decade(overrides, timer)
+    t0, t1, t2 = run["times"]
+    in_build, in_run = run["kernels"]
+    spent["build"] = t1 - t0 - in_build
     return {
-        "actors": model.actors.n,
-        "months": cfg.horizon_months,
-        "total_s": t2 - t0 - (kernels.seconds - warm_up),
-        "kernels_s": kernels.seconds - warm_up,
+        "actors": run["model"].actors.n,
+        "months": run["model"].config.horizon_months,
+        "total_s": t2 - t0 - in_build - in_run,
+        "kernels_s": in_build + in_run,
         "seconds": spent,
     }
 
