@@ -10,10 +10,11 @@ measured on many seeds at that budget, and on fewer at a budget that buys dozens
 
 Which coalitions a grant reaches is read in the projects' registry: a grant fills the public tier that the
 members and the territory's fund leave short (``simulation.kernels.funding.plan_one``), so under the default
-rule (four tiers, each independent of the others) a granted project's coverage without its grant is its money
-less the grant, over its budget. A grant is a windfall where that coverage already reached
-``alliances.min_launch_coverage`` (the project would have launched without it), and tips the project over the
-threshold otherwise. Each kind's failures by the decade's end are set against the baseline's projects.
+rule (four tiers, each independent of the others) a granted project's coverage without its grant is its coverage
+(:func:`simulation.model.funding.coverage`) with the grant taken out of what it raised. A grant is a windfall where
+that coverage already reached ``alliances.min_launch_coverage`` (the project would have launched without it), and
+tips the project over the threshold otherwise. Each kind's failures by the decade's end are set against the
+baseline's projects.
 
 Writes ``seed_grants.json`` into ``--out`` (default ``docs/validation``); ``docs/validation.md`` quotes it.
 """
@@ -34,14 +35,14 @@ from simulation.runs.provenance import to_json
 
 REPO = Path(__file__).resolve().parent.parent
 LEVER = "p3_seed_grants"
-#: The registry's funding columns: what a project raised, by source (the grant is ``funding_public_policy_eur``).
-FUNDING = (
+#: The registry's columns of what a project raised at launch, by source (the grant is ``funding_public_policy_eur``);
+#: its credible expected revenue, ``funding_revenue_eur``, counts towards its coverage too.
+RAISED = (
     "funding_public_local_eur",
     "funding_local_fund_eur",
     "funding_public_policy_eur",
     "funding_private_eur",
     "funding_volunteering_eur",
-    "funding_revenue_eur",
 )
 OUTCOMES = ("lasting_cooperations", "projects_launched_cumulative", "failures_cumulative")
 
@@ -51,6 +52,7 @@ def one(args: tuple[str, int, float | None, tuple[str, ...]]) -> dict[str, Any]:
     decade's outcomes and the lever's spending, and (with the lever) what its grants reached."""
     from simulation.config import compose
     from simulation.model import outcomes, records
+    from simulation.model.funding import coverage
     from simulation.model.model import TerritorialModel
 
     scenario, seed, budget, extra = args
@@ -60,9 +62,10 @@ def one(args: tuple[str, int, float | None, tuple[str, ...]]) -> dict[str, Any]:
     model = TerritorialModel(compose(overrides), seed=seed).run()
     summary = outcomes.summarise(model, outcomes.timeseries(model))
     reg = records.registry(model)
-    money = reg[list(FUNDING)].sum(axis=1)
-    coverage = np.minimum(1.0, money / reg.budget_eur.clip(lower=1e-12))
-    without = np.minimum(1.0, (money - reg.funding_public_policy_eur) / reg.budget_eur.clip(lower=1e-12))
+    raised = reg[list(RAISED)].sum(axis=1).to_numpy()
+    revenue, budget = reg.funding_revenue_eur.to_numpy(), reg.budget_eur.to_numpy()
+    covered = pd.Series(coverage(raised, revenue, budget), index=reg.index)
+    without = pd.Series(coverage(raised - reg.funding_public_policy_eur.to_numpy(), revenue, budget), index=reg.index)
     granted = reg.policy_levers.map(lambda levers: LEVER in levers)
     threshold = model.config.alliances.min_launch_coverage
     return {
@@ -79,7 +82,7 @@ def one(args: tuple[str, int, float | None, tuple[str, ...]]) -> dict[str, Any]:
         "windfall_failed": int((granted & (without >= threshold) & (reg.outcome == "failed")).sum()),
         "tipped": int((granted & (without < threshold)).sum()),
         "tipped_failed": int((granted & (without < threshold) & (reg.outcome == "failed")).sum()),
-        "coverage_granted_median": float(coverage[granted].median()) if granted.any() else float("nan"),
+        "coverage_granted_median": float(covered[granted].median()) if granted.any() else float("nan"),
         "coverage_without_grant_median": float(without[granted].median()) if granted.any() else float("nan"),
     }
 
