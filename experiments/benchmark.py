@@ -21,9 +21,12 @@ numba's compiler loaded (``numba_warm_up_s``, about 0.15 s) and the compiled ker
 ``run_seconds`` leaves them out (:func:`simulation.kernels.toolbox.kernel_clock`); the start-up included time keeps
 them.
 
-Each size runs ``--repeats`` times (default 3, 1 for france, 100k and 1M); medians are printed against the
-performance targets (:func:`targets`), and everything goes as JSON to ``--out`` (default
-``results/benchmarks/benchmark-<UTC>.json``).
+Each size runs ``--repeats`` times (default 3, 1 for 1M), the start-up included decade 5 times; medians are printed
+against the performance targets (:func:`targets`), and everything goes as JSON to ``--out`` (default
+``results/benchmarks/benchmark-<UTC>.json``). A size's ratio to the reference is the median of its runs' ratios,
+each model run over the reference run made just after it (:func:`bench_size`): the machine's speed drifts by a
+third from one hour to the next, and by a tenth or more within minutes, so a single run, or medians of model and
+reference taken apart, would judge a target on that drift.
 The launcher imports only the standard library: on Linux a child's ``ru_maxrss`` starts at its
 parent's peak, so a heavy launcher would inflate every child's peak memory.
 """
@@ -53,7 +56,9 @@ REPO = Path(__file__).resolve().parent.parent
 #: Target actors of each size; ``None``: a region at its own default sample (``default``: the default run;
 #: ``france``: all France, ``region=france``, at its default sample).
 SIZES: dict[str, int | None] = {"default": None, "10k": 10_000, "france": None, "100k": 100_000, "1M": 1_000_000}
-DEFAULT_REPEATS = {"default": 3, "10k": 3, "france": 1, "100k": 1, "1M": 1}
+DEFAULT_REPEATS = {"default": 3, "10k": 3, "france": 3, "100k": 3, "1M": 1}
+#: Runs of ``python -m simulation.run`` end to end (start-up included), when ``--repeats`` does not say.
+STARTUP_REPEATS = 5
 DEFAULT_SIZES = "default,10k,france,100k,1M"
 #: Sizes whose run is not set against the bare Mesa reference (a million agents for 120 steps take minutes in Mesa;
 #: the size is measured for its time and memory, and for the time per actor-month against the default run).
@@ -277,7 +282,8 @@ def size_overrides(size: str, partners: float) -> list[str]:
 
 
 def bench_size(overrides: list[str], repeats: int, reference: bool = True) -> dict[str, Any]:
-    """The size's model runs and (with ``reference``) as many reference runs, in turn, and their medians."""
+    """The size's model runs and (with ``reference``) as many reference runs, in turn, their medians, and the
+    median of the ratios of each model run to the reference run made after it."""
     model_runs, ref_runs = [], []
     for _ in range(repeats):  # model and reference in turn, so that a change of the machine's load touches both
         model_runs.append(in_child("model", *overrides))
@@ -285,7 +291,11 @@ def bench_size(overrides: list[str], repeats: int, reference: bool = True) -> di
             ref_runs.append(in_child("reference", str(model_runs[-1]["actors"]), str(model_runs[-1]["months"])))
     model = median_of(model_runs)
     ref = median_of(ref_runs) if ref_runs else None
-    ratio = model["actor_months_per_s"] / ref["agent_steps_per_s"] if ref else None
+    # each model run against the reference run made just after it, then the median of those ratios
+    ratio = None
+    if ref_runs:
+        pairs = zip(model_runs, ref_runs, strict=True)
+        ratio = statistics.median(m["actor_months_per_s"] / r["agent_steps_per_s"] for m, r in pairs)
     runs = {"model_runs": model_runs, "reference_runs": ref_runs}
     medians = {"model_median": model, "reference_median": ref, "ratio_model_reference": ratio}
     return {"overrides": overrides, "repeats": repeats, **medians, **runs}
@@ -379,7 +389,8 @@ def report(result: dict[str, Any]) -> None:
         )
     print(
         f"\nMedians of {', '.join(f'{k}: {v["repeats"]}' for k, v in result['sizes'].items())} run(s); "
-        "decade = model construction + 120 monthly steps; throughputs include construction."
+        "decade = model construction + 120 monthly steps; throughputs include construction; a ratio is the median "
+        "of each model run's ratio to the reference run made after it."
     )
     kernels = ", ".join(
         f"{k}: {v['model_median']['numba_warm_up_s']:.2f} + {v['model_median']['kernels_s']:.2f} s"
@@ -415,7 +426,9 @@ def report(result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated, from: " + ", ".join(SIZES))
-    parser.add_argument("--repeats", type=int, default=None, help="runs per size (default: 3, and 1 for 100k, 1M)")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="runs per size and of the start-up (default: 3, 1 at 1M; 5 start-ups)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="JSON output file")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -444,7 +457,7 @@ def main() -> None:
     startup_runs: list[float] = []
     if "default" in sizes:
         print("running python -m simulation.run (start-up included)...", file=sys.stderr)
-        startup_runs = startup_included(args.repeats or DEFAULT_REPEATS["default"])
+        startup_runs = startup_included(args.repeats or STARTUP_REPEATS)
     startup_s = statistics.median(startup_runs) if startup_runs else None
     scaling = {
         size: results["default"]["model_median"]["actor_months_per_s"] / s["model_median"]["actor_months_per_s"]

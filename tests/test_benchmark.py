@@ -99,3 +99,23 @@ def test_the_decade_leaves_the_kernels_loading_out_and_reports_it(bench, warm) -
     assert run["kernels_s"] >= 0 and run["build_s"] > 0 and run["run_s"] > 0
     assert run["total_s"] == pytest.approx(run["build_s"] + run["run_s"])
     assert run["actor_months_per_s"] == pytest.approx(run["actors"] * run["months"] / run["total_s"])
+
+
+def test_a_sizes_ratio_is_the_median_of_each_runs_ratio_to_the_reference_run_after_it(bench, monkeypatch) -> None:
+    """The machine's speed drifts between runs: each model run is set against the reference run made just after
+    it, and the ratio is the median of those pairs, not a ratio of medians taken apart (here 2.0, not 4/3)."""
+    model = iter([1.0, 4.0, 9.0, 5.0])
+    reference = iter([0.5, 4.0, 3.0])
+
+    def in_child(kind: str, *params: str) -> dict:
+        if kind == "model":
+            return {"actors": 10, "months": 12, "actor_months_per_s": next(model)}
+        assert params == ("10", "12")  # the reference has the model run's actors and months
+        return {"agent_steps_per_s": next(reference)}
+
+    monkeypatch.setattr(bench, "in_child", in_child)
+    size = bench.bench_size(["region=cantal"], 3)
+    assert size["ratio_model_reference"] == pytest.approx(2.0)  # the pairs: 2, 1 and 3
+    assert size["model_median"]["actor_months_per_s"] == 4.0 and size["reference_median"]["agent_steps_per_s"] == 3.0
+    alone = bench.bench_size(["region=cantal"], 1, reference=False)  # (1M: no reference run)
+    assert alone["ratio_model_reference"] is None and alone["model_median"]["actor_months_per_s"] == 5.0
