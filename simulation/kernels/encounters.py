@@ -15,8 +15,9 @@ and the month is bound by memory traffic, so a round reads only what it needs, o
 who meets through its network (for the draw), single entries of the partners' rows, and an actor's neighbours
 only where its sketch (:func:`simulation.kernels.trust.may_know`) says the tie may exist; each is asked for
 (prefetched) one pass of the round before it is read, so that the waits overlap, and is still in the cache when
-the ties are made. Every random number comes from the process's numpy ``Generator`` (numba calls the same bit
-generator), in an order fixed by the seed. No fast-math.
+the ties are made; the sketches are asked for :data:`AHEAD` actors before the actor drawing. Every random number
+comes from the process's numpy ``Generator`` (numba calls the same bit generator), in an order fixed by the seed.
+No fast-math.
 
 When the pool is full the kernel stops, saying how many entries it needs, and resumes where it stopped once
 :class:`simulation.model.trust.TrustNetwork` has made room: its position and the round it was applying are kept
@@ -156,6 +157,8 @@ def month(pool, draws, rules, rng, rnd):
         asked = -1  # the last actor whose trust row was asked for
         while length < ROUND and k < n:
             if left == 0:
+                if k + AHEAD < n:  # whether an actor knows the stranger drawn is read first in its sketch
+                    prefetch(sketch, (k + AHEAD) * SKETCH_WORDS)  # (unasked, its wait was a tenth of the month)
                 x = lam[k]
                 if x >= 10.0:
                     left = rng.poisson(x)
