@@ -139,6 +139,26 @@ def test_the_command_line_run_matches_the_library_run_bit_for_bit(tmp_path: Path
     assert _digest(cli) == _digest(lib)
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts the process's threads in /proc")
+def test_the_command_keeps_openblas_to_one_thread_unless_told_otherwise() -> None:
+    """The command sets ``OPENBLAS_NUM_THREADS`` before numpy and SciPy (through Mesa) are imported, so that their
+    OpenBLAS makes no thread of its own; a value the user set is kept."""
+    count = (
+        "import os, sys; from simulation.run import one_blas_thread; one_blas_thread(); "
+        "import numpy, scipy.spatial; print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+    )
+
+    def threads(**env: str) -> tuple[str, int]:
+        clean = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+        out = subprocess.run([sys.executable, "-c", count], env=clean | env, capture_output=True, text=True, check=True)
+        value, n = out.stdout.split()
+        return value, int(n)
+
+    assert threads() == ("1", 1)  # the interpreter's own thread alone
+    value, n = threads(OPENBLAS_NUM_THREADS="2")
+    assert value == "2" and n > 1  # as the user said: OpenBLAS's threads are there
+
+
 def test_the_kernel_clock_counts_what_numba_compiles_and_not_what_it_has() -> None:
     """numba's compiling of a kernel is timed, and said to be one; calling a kernel already compiled is not."""
     import numba as nb
