@@ -30,6 +30,20 @@ def test_worlds_are_draws_of_the_declaration_within_its_ranges() -> None:
     assert all(tuple(np.round(r, 9)) in rows for r in drawn[list(calibrated())].to_numpy())
 
 
+def test_worlds_at_the_calibrations_point_vary_only_the_parameters_it_does_not_fit() -> None:
+    """``--calibrated point``: the calibrated parameters are left to the configuration (the calibration's point),
+    the others drawn as before; anything else is refused."""
+    drawn = worlds.draw_worlds(20, seed=1, calibrated_from="point")
+    assert set(drawn.columns) == {"world"} | (set(screened()) - set(calibrated()))
+    posterior = worlds.draw_worlds(20, seed=1)
+    others = [c for c in drawn.columns if c != "world"]
+    assert drawn[others].equals(posterior[others])  # the same Latin hypercube of the other parameters
+    points, _ = worlds.design(drawn, 1, FAST)
+    assert not any(o.split("=")[0].lstrip("+") in calibrated() for o in points[0])
+    with pytest.raises(ValueError, match="allowed are posterior, point"):
+        worlds.draw_worlds(2, calibrated_from="prior")
+
+
 def test_each_world_runs_seeds_of_its_own_and_pairs_every_scenario_on_them() -> None:
     """A seed fixes draws no parameter moves (a lever's purse: the months it can buy a grant): worlds sharing seeds
     would not be independent draws, as the bootstrap over worlds takes them."""

@@ -255,6 +255,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--points", type=int, default=16)
     parser.add_argument("--worlds", type=int, default=24, help="plausible worlds (the worlds stage)")
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument(
+        "--calibrated",
+        choices=worlds.CALIBRATED,
+        default="posterior",
+        help="the worlds' calibrated parameters: drawn from the calibration's last population, or at its point",
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--fast", action="store_true", help="small region, short horizon (tests)")
     args = parser.parse_args(argv)
@@ -291,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.stage == "ranking":
         print(ranking(out, args.points, args.seeds, args.jobs, extra).to_string())
     else:
-        print(to_json(worlds.run(out, args.worlds, args.seeds, args.jobs, extra)))
+        print(to_json(worlds.run(out, args.worlds, args.seeds, args.jobs, extra, args.calibrated)))
     print(f"Written to {out}")
 
 

@@ -2,6 +2,7 @@
 world and seed, and what the answer depends on (PRIM scenario discovery).
 
     python -m simulation.sensitivity worlds [--worlds 24] [--seeds 3] [--jobs 2] [--name NAME] [--fast]
+                                            [--calibrated posterior|point]
 
 A *world* is one draw of every declared uncertain parameter (``config.uncertainties``): the calibrated ones from
 the calibration's last population (``docs/calibration/posterior.csv``, particles drawn alike: each fits the targets
@@ -48,12 +49,21 @@ PRIM_MIN_SHARE = 0.1
 POSTERIOR = REPO / "docs" / "calibration" / "posterior.csv"
 
 
-def draw_worlds(n: int, seed: int = 0, posterior: Path = POSTERIOR) -> pd.DataFrame:
+#: Where the worlds' calibrated parameters come from: the calibration's last population, or its point.
+CALIBRATED = ("posterior", "point")
+
+
+def draw_worlds(n: int, seed: int = 0, posterior: Path = POSTERIOR, calibrated_from: str = "posterior") -> pd.DataFrame:
     """``n`` worlds: one row each, a value for every screened uncertain parameter (and the calibrated idea rates).
 
     The calibrated parameters are drawn together, as particles of the posterior (their dependence kept); the
-    others, independently, by a Latin hypercube over their declared ranges.
+    others, independently, by a Latin hypercube over their declared ranges. With ``calibrated_from="point"`` the
+    calibrated parameters are left out, so that every world runs them at the calibration's point
+    (``configs/calibration/phare2015.yaml``) and only the others vary: whether the ranking depends on where the
+    calibrated parameters sit among the worlds that fit the targets.
     """
+    if calibrated_from not in CALIBRATED:
+        raise ValueError(f"calibrated_from={calibrated_from!r}: allowed are {', '.join(CALIBRATED)}")
     rng = np.random.default_rng(seed)
     names = [k for k in screened() if k not in calibrated()]
     lhs = qmc.LatinHypercube(d=len(names), seed=seed).random(n)
@@ -61,7 +71,9 @@ def draw_worlds(n: int, seed: int = 0, posterior: Path = POSTERIOR) -> pd.DataFr
     highs = np.array([UNCERTAINTIES[k].high for k in names])
     worlds = pd.DataFrame(qmc.scale(lhs, lows, highs), columns=names)
     calibrated_names = list(calibrated())
-    if posterior.is_file():
+    if calibrated_from == "point":
+        drawn = pd.DataFrame(index=range(n))
+    elif posterior.is_file():
         post = pd.read_csv(posterior)
         # every particle of the last population fits the targets within the final tolerance: each is a plausible
         # calibrated world, drawn alike (the importance weights sit on one or two particles when the effective
@@ -224,10 +236,14 @@ def discover(worlds: pd.DataFrame, lead: pd.Series) -> dict[str, list[dict[str, 
     return out
 
 
-def run(out: Path, n_worlds: int, seeds: int, jobs: int, extra: list[str]) -> dict[str, Any]:
+def run(
+    out: Path, n_worlds: int, seeds: int, jobs: int, extra: list[str], calibrated_from: str = "posterior"
+) -> dict[str, Any]:
     """Draw the worlds, run them through the sweep machinery, and write ``worlds.csv``, ``values.csv``,
-    ``pairs.csv`` and ``summary.json`` under ``out``."""
-    worlds = draw_worlds(n_worlds)
+    ``pairs.csv`` and ``summary.json`` under ``out`` (under ``out/at_point`` with the calibrated parameters at
+    the calibration's point: :func:`draw_worlds`)."""
+    worlds = draw_worlds(n_worlds, calibrated_from=calibrated_from)
+    out = out if calibrated_from == "posterior" else out / "at_point"
     points, keys = design(worlds, seeds, extra)
     res = run_design(points, out / "worlds", jobs)
     res["world"] = [k[0] for k in keys]
@@ -248,6 +264,11 @@ def run(out: Path, n_worlds: int, seeds: int, jobs: int, extra: list[str]) -> di
         "horizon_months": setting.horizon_months,
         "overrides": extra,
         "budgets": "each lever at its scenario's yearly budget (configs/policies/)",
+        "calibrated": (
+            "drawn from the calibration's last population (docs/calibration/posterior.csv)"
+            if calibrated_from == "posterior"
+            else "at the calibration's point (configs/calibration/phare2015.yaml)"
+        ),
     }
     (out / "summary.json").write_text(to_json(summary))
     return summary
