@@ -1,6 +1,6 @@
 """Make again every document derived from runs, in order, and say which changed.
 
-    .venv/bin/python experiments/remake_docs.py [--check] [--only validation,seed_grants,invariance,morris,sobol,worlds]
+    .venv/bin/python experiments/remake_docs.py [--check] [--only validation,seed_grants,...,worlds_at_point]
 
 Each step runs the command its document names (:data:`STEPS`; the same command is quoted in that document, which
 ``tests/test_remake_docs.py`` checks), into a folder of its own, then compares what it made with what
@@ -11,7 +11,7 @@ files that changed: the prose of their document quotes them and must be read aga
 A change meant to keep results should leave every file as it is; a change that alters them (a mechanism, a
 default, the calibration) makes all of them again. The calibration is not a step: it takes about an hour, writes
 ``configs/calibration/phare2015.yaml`` and ``docs/calibration/`` itself, and comes first when the model changes
-(``docs/calibration.md`` gives its command). The steps take about 1, 3, 3, 6, 4 and 22–45 minutes on 2 cores.
+(``docs/calibration.md`` gives its command). The steps take about 1, 3, 3, 6, 4, 22–45 and 24 minutes on 2 cores.
 
 The sensitivity steps run through the sweep machinery in ``results/sensitivity/<name>/``, a fresh name each
 time (``remake-<UTC time>``): a folder made by another code revision is refused, so an older one is never reused.
@@ -72,6 +72,8 @@ class Step:
 
 
 SENSITIVITY = "{repo}/results/sensitivity/{name}"
+#: The ranking over plausible worlds, as docs/sensitivity.md quotes it.
+WORLDS = ("-m", "simulation.sensitivity", "worlds", "--worlds", "50", "--seeds", "8")
 STEPS = (
     Step(
         "validation",
@@ -125,10 +127,18 @@ STEPS = (
     ),
     Step(
         "worlds",
-        ("-m", "simulation.sensitivity", "worlds", "--worlds", "50", "--seeds", "8", "--name", "{name}"),
+        (*WORLDS, "--name", "{name}"),
         SENSITIVITY,
         ("worlds.csv", "values.csv", "pairs.csv", "summary.json"),
         "sensitivity/worlds",
+        "docs/sensitivity.md",
+    ),
+    Step(
+        "worlds_at_point",
+        (*WORLDS, "--calibrated", "point", "--name", "{name}"),
+        SENSITIVITY + "/at_point",
+        ("worlds.csv", "values.csv", "pairs.csv", "summary.json"),
+        "sensitivity/worlds_at_point",
         "docs/sensitivity.md",
     ),
 )
