@@ -134,6 +134,17 @@ def _decade(overrides: tuple[str, ...], timer: Callable[[str, float], None] | No
     }
 
 
+def child_warm(*overrides: str) -> dict[str, Any]:
+    """The decade with the region ``overrides``, untimed: numba compiles what its cache lacks (a fresh clone, a kernel
+    edited), so that the timed decades after it load every kernel from the cache (:func:`_decade` refuses one in
+    which a kernel compiles)."""
+    from simulation.config import compose
+    from simulation.model.model import TerritorialModel
+
+    TerritorialModel(compose(list(overrides))).run()
+    return {}
+
+
 def child_model(*overrides: str) -> dict[str, Any]:
     """Build and run the model's default decade with the region ``overrides`` (none: the default run)."""
     run = _decade(overrides)
@@ -214,7 +225,8 @@ def child_reference(n_agents: int, n_steps: int) -> dict[str, Any]:
 
 
 def run_child(kind: str, *params: str) -> dict[str, Any]:
-    """Child mode: ``count``, ``model [OVERRIDE ...]``, ``profile [OVERRIDE ...]`` or ``reference AGENTS STEPS``.
+    """Child mode: ``count``, ``warm [OVERRIDE ...]``, ``model [OVERRIDE ...]``, ``profile [OVERRIDE ...]`` or
+    ``reference AGENTS STEPS``.
 
     Every child, the reference's too, runs under the garbage collector's thresholds of the project's commands
     (``simulation.runs.cli``), as every run of ``simulation.run`` and every sweep's worker does: with Python's
@@ -234,6 +246,8 @@ def run_child(kind: str, *params: str) -> dict[str, Any]:
             "actors": int(actor_counts(region_table(default), default).sum()),
             "sized_region_partners": float(organisations(region_table(sized), sized).sum()),
         }
+    if kind == "warm":
+        return child_warm(*params)
     if kind == "model":
         return child_model(*params)
     if kind == "profile":
@@ -442,6 +456,9 @@ def main() -> None:
     if unknown := [s for s in sizes if s not in SIZES]:
         parser.error(f"unknown size(s) {unknown}; choose from {list(SIZES)}")
     now = datetime.now(UTC)
+    # a timed decade in which a kernel compiles is refused (:func:`_decade`): the default decade runs first, untimed
+    print("running the default decade once, untimed (numba's cache brought up to date)...", file=sys.stderr)
+    in_child("warm")
     counted = in_child("count")
     default_actors = counted["actors"]
     results: dict[str, Any] = {}

@@ -17,14 +17,12 @@ def bench():
 
 
 @pytest.fixture(scope="module")
-def warm() -> list[str]:
-    """The overrides of a small decade, run once: the benchmark's parent runs each decade before its children time
-    it, so that no kernel is compiled in a measured run (which the children refuse). On a clean checkout numba's
-    cache is empty, so the tests do the same."""
-    from simulation.config import compose
-
+def warm(bench) -> list[str]:
+    """The overrides of a small decade, run once untimed, as the benchmark's parent runs the default decade before
+    its children time anything: on a clean checkout numba's cache is empty, and a child refuses a measured run in
+    which a kernel compiles."""
     overrides = small_region(0.1)
-    TerritorialModel(compose(overrides)).run()
+    bench.child_warm(*overrides)
     return overrides
 
 
